@@ -1,0 +1,91 @@
+"""Shared fixtures: a migrated database per test, on SQLite and (when asked) PostgreSQL.
+
+Each backend is migrated once per session into a template (a file for SQLite, a template
+database for PostgreSQL); every test gets a fresh copy, so tests never see each other's rows
+and the real migrations, not `generate_schemas`, build every schema a test runs on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import pytest_asyncio
+
+from bot.db import database, migrate
+
+PG_URL = os.environ.get("GRIDBOT_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+def _run_aside(coro_fn) -> None:
+    """Run a coroutine to completion on a loop of its own (session fixtures are built
+    lazily, from inside a test's running loop)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro_fn()).result()
+
+
+def _pg_url_for(dbname: str) -> str:
+    parts = urlsplit(PG_URL)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    _run_aside(lambda: migrate(f"sqlite://{path}"))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str:
+    name = f"gridbot_tpl_{os.getpid()}"
+
+    async def build() -> None:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+        await migrate(_pg_url_for(name))
+
+    _run_aside(build)
+    yield name
+    _run_aside(lambda: _pg_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+@pytest_asyncio.fixture(params=BACKENDS)
+async def db_url(request, tmp_path):
+    """A URL to a freshly migrated, empty database of each backend under test."""
+    if request.param == "sqlite":
+        path = tmp_path / "gridbot.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite://{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"gridbot_t_{uuid.uuid4().hex[:10]}"
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _pg_url_for(name)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest_asyncio.fixture
+async def db(db_url):
+    """Connections to that database, open for the test's body."""
+    async with database(db_url) as ctx:
+        yield ctx

@@ -1,0 +1,20 @@
+"""The models and the migrations must agree, or a deploy breaks on a column nobody migrated."""
+
+from tortoise.apps import Apps
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from bot.db import tortoise_config
+from bot.models import Ticket, Unit
+
+
+async def test_models_and_migrations_agree(db):
+    config = tortoise_config("sqlite://:memory:")["apps"]
+    pending = await MigrationAutodetector(db.apps, config).changes()
+    assert pending == [], "models changed without a migration: run `gridbot makemigrations`"
+
+
+async def test_migrated_schema_takes_rows(db):
+    unit = await Unit.create(code="g1", name="第一网格", level="grid")
+    assert await Unit.filter(code="g1").count() == 1
+    assert unit.aliases == []
+    assert await Ticket.all().count() == 0
