@@ -167,6 +167,7 @@ class Ticket(Model):
     red_at = fields.DatetimeField(null=True)
     due_at = fields.DatetimeField(null=True)
     due_workdays = fields.IntField(null=True)
+    due_hours = fields.FloatField(null=True)
     # Claimed once per level by the sweep (conditional update), so nobody is told twice.
     yellow_notified_at = fields.DatetimeField(null=True)
     red_notified_at = fields.DatetimeField(null=True)

@@ -142,6 +142,7 @@ class Migration(migrations.Migration):
                 ('red_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('due_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('due_workdays', fields.IntField(null=True)),
+                ('due_hours', fields.FloatField(null=True)),
                 ('yellow_notified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('red_notified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('due_notified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),

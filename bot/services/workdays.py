@@ -33,6 +33,17 @@ _warned_years: set[int] = set()
 _warn_lock = threading.Lock()
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """SafeLoader that leaves 2027-01-01 as text, so a bad date is reported with its key
+    (PyYAML's own date parsing raises a bare ValueError that names neither file nor key)."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class WorkdayFileError(ValueError):
     """The override file is malformed; the message names the file and the offending key."""
 
@@ -50,7 +61,7 @@ class WorkCalendar:
         path = Path(path) if path is not None else DEFAULT_PATH
         with open(path, encoding="utf-8") as fh:
             try:
-                data = yaml.safe_load(fh)
+                data = yaml.load(fh, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader
             except yaml.YAMLError as exc:
                 raise WorkdayFileError(f"{path}: not valid YAML: {exc}") from exc
         return cls(_parse_overrides(data, path))
@@ -173,7 +184,7 @@ def _parse_dates(items: object, key: str, path: Path) -> set[dt.date]:
 
 
 def _parse_date(item: object, key: str, path: Path) -> dt.date:
-    # PyYAML already turns unquoted 2027-01-01 into a date; quoted ones arrive as strings.
+    # Dates arrive as text (see _DatesAsText); a date object only when built in Python.
     if isinstance(item, dt.datetime):
         raise WorkdayFileError(f"{path}: '{key}' entry {item!r} has a time; give a date only")
     if isinstance(item, dt.date):

@@ -1,0 +1,285 @@
+"""SLA policy: when a ticket turns yellow, red, and when it must be resolved.
+
+The numbers live in `bot/policy/sla.yaml` (documented there, including which ticket status stops
+which clock); this module loads and checks that file and turns it into concrete deadlines.
+All datetimes in and out are aware; results are UTC. People see them in the local zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from bot.services.workdays import WorkCalendar
+
+UTC = dt.timezone.utc
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "policy" / "sla.yaml"
+
+CATEGORY_CODES = (
+    "noise", "fumes", "facility", "sanitation", "construction",
+    "street_order", "dispute", "safety", "utility", "other",
+)
+
+# While which ticket statuses (bot.models.Status values) each clock runs; documented for people at
+# the top of sla.yaml. Lights: until someone presses 接单 (accepted) or the ticket ends another way.
+# Resolution deadline: until 办结 (resolved) or another end — accepting does not stop it.
+LIGHTS_RUN_IN = frozenset({"triage", "assigned"})
+DUE_RUNS_IN = frozenset({"triage", "assigned", "accepted"})
+
+# Texts for residents. Kept together here until the project's module of Chinese texts exists.
+DUE_WORKDAYS_TEXT = "{n}个工作日内办结"
+DUE_HOURS_TEXT = "{span}内到场处置"
+
+_CLOCK_KEYS = ("yellow_after_hours", "red_after_hours", "due_workdays", "due_hours")
+_DUE_KEYS = ("due_workdays", "due_hours")
+_TOP_KEYS = {"defaults", "cross_department", "urgent", "categories", "rating_timeout_days",
+             "explanation_deadline_hours"}
+
+
+class PolicyError(ValueError):
+    """The SLA file is unusable; the message names the file and the key at fault."""
+
+
+@dataclass(frozen=True)
+class SlaRule:
+    """The clocks that apply to one kind of ticket, after all layers are merged."""
+
+    yellow_after_hours: float
+    red_after_hours: float
+    due_workdays: int | None
+    due_hours: float | None
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Concrete moments for one ticket (aware UTC). Exactly one of due_workdays/due_hours is set."""
+
+    yellow_at: dt.datetime
+    red_at: dt.datetime
+    due_at: dt.datetime
+    due_workdays: int | None = None
+    due_hours: float | None = None
+
+    def __post_init__(self) -> None:
+        if (self.due_workdays is None) == (self.due_hours is None):
+            raise ValueError("Deadlines needs exactly one of due_workdays and due_hours")
+
+
+class SlaPolicy:
+    """The loaded, checked SLA file. Build it with `SlaPolicy.load()`."""
+
+    def __init__(self, *, defaults: dict, cross_department: dict, urgent: dict,
+                 categories: dict[str, tuple[dict, dict]], rating_timeout_days: int,
+                 explanation_deadline_hours: float, source: str) -> None:
+        self._defaults = defaults
+        self._cross_department = cross_department
+        self._urgent = urgent
+        self._categories = categories  # code -> (block, urgent block)
+        self.rating_timeout_days = rating_timeout_days
+        self.explanation_deadline_hours = explanation_deadline_hours
+        self.source = source
+
+    # --- loading -----------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> SlaPolicy:
+        """Read and check the SLA file (default: the shipped `bot/policy/sla.yaml`).
+
+        Raises PolicyError naming the key when anything is missing, misspelt or out of range —
+        better to refuse to start than to run with a clock silently switched off.
+        """
+        path = Path(path) if path is not None else DEFAULT_PATH
+        with open(path, encoding="utf-8") as fh:
+            try:
+                data = yaml.safe_load(fh)
+            except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for e.g. 2026-13-40
+                raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
+        policy = _parse_policy(data, str(path))
+        policy._check_every_combination()
+        return policy
+
+    # --- queries -----------------------------------------------------------------------------
+
+    @property
+    def rating_timeout(self) -> dt.timedelta:
+        """How long a resident has to rate a fix before it counts as 默认满意."""
+        return dt.timedelta(days=self.rating_timeout_days)
+
+    @property
+    def explanation_deadline(self) -> dt.timedelta:
+        """How long after turning red the responsible unit has for its written explanation."""
+        return dt.timedelta(hours=self.explanation_deadline_hours)
+
+    def rule_for(self, category: str, urgent: bool, *, cross_department: bool = False) -> SlaRule:
+        """Merge the layers (see sla.yaml) for one kind of ticket."""
+        if category not in CATEGORY_CODES:
+            raise ValueError(f"unknown category {category!r}; expected one of {', '.join(CATEGORY_CODES)}")
+        block, urgent_block = self._categories.get(category, ({}, {}))
+        merged = _merge(self._defaults, block)
+        if urgent:
+            # Urgent wins over 部门会商: someone must act now, whatever the consultation takes.
+            merged = _merge(_merge(merged, self._urgent), urgent_block)
+        elif cross_department:
+            merged = _merge(merged, self._cross_department)
+        return SlaRule(**{key: merged.get(key) for key in _CLOCK_KEYS})
+
+    def deadlines(self, category: str, urgent: bool, filed_at: dt.datetime, *,
+                  cross_department: bool = False, calendar: WorkCalendar, tz: ZoneInfo) -> Deadlines:
+        """Yellow, red and due moments for a ticket filed at `filed_at` (aware)."""
+        if filed_at.tzinfo is None or filed_at.utcoffset() is None:
+            raise ValueError("filed_at must be an aware datetime")
+        rule = self.rule_for(category, urgent, cross_department=cross_department)
+        filed = filed_at.astimezone(UTC)
+        if rule.due_workdays is not None:
+            due_at = calendar.add_workdays(filed, rule.due_workdays, tz)
+        else:
+            due_at = filed + dt.timedelta(hours=rule.due_hours)
+        return Deadlines(
+            yellow_at=filed + dt.timedelta(hours=rule.yellow_after_hours),
+            red_at=filed + dt.timedelta(hours=rule.red_after_hours),
+            due_at=due_at,
+            due_workdays=rule.due_workdays,
+            due_hours=rule.due_hours,
+        )
+
+    def describe_due(self, deadlines: Deadlines) -> str:
+        """The promise as residents read it: "5个工作日内办结" / "2小时内到场处置"."""
+        if deadlines.due_workdays is not None:
+            return DUE_WORKDAYS_TEXT.format(n=deadlines.due_workdays)
+        return DUE_HOURS_TEXT.format(span=_span_text(deadlines.due_hours))
+
+    # --- load-time check ---------------------------------------------------------------------
+
+    def _check_every_combination(self) -> None:
+        """Refuse a file whose layers, once merged, contradict themselves (e.g. red before yellow)."""
+        for category in CATEGORY_CODES:
+            for urgent in (False, True):
+                for cross in (False, True):
+                    rule = self.rule_for(category, urgent, cross_department=cross)
+                    if rule.red_after_hours <= rule.yellow_after_hours:
+                        where = _layer_name(category, urgent, self._categories)
+                        raise PolicyError(
+                            f"{self.source}: {where}.red_after_hours ({rule.red_after_hours:g}) must be "
+                            f"later than yellow_after_hours ({rule.yellow_after_hours:g}) "
+                            f"for category {category!r}{' (urgent)' if urgent else ''}"
+                        )
+
+
+# --- parsing helpers -------------------------------------------------------------------------
+
+def _parse_policy(data: Any, source: str) -> SlaPolicy:
+    if not isinstance(data, Mapping):
+        raise PolicyError(f"{source}: expected a mapping at the top level")
+    _refuse_unknown(data, _TOP_KEYS, "", source)
+    for key in ("defaults", "cross_department", "urgent", "rating_timeout_days", "explanation_deadline_hours"):
+        if key not in data:
+            raise PolicyError(f"{source}: {key}: missing")
+
+    defaults = _parse_block(data["defaults"], "defaults", source)
+    for key in ("yellow_after_hours", "red_after_hours"):
+        if key not in defaults:
+            raise PolicyError(f"{source}: defaults.{key}: missing")
+    if not any(key in defaults for key in _DUE_KEYS):
+        raise PolicyError(f"{source}: defaults.due_workdays: missing (give due_workdays or due_hours)")
+
+    cross = _parse_block(data["cross_department"], "cross_department", source, allowed=_DUE_KEYS)
+    if not cross:
+        raise PolicyError(f"{source}: cross_department.due_workdays: missing (give due_workdays or due_hours)")
+
+    return SlaPolicy(
+        defaults=defaults,
+        cross_department=cross,
+        urgent=_parse_block(data["urgent"], "urgent", source),
+        categories=_parse_categories(data.get("categories"), source),
+        rating_timeout_days=_whole(data["rating_timeout_days"], "rating_timeout_days", source),
+        explanation_deadline_hours=_hours(data["explanation_deadline_hours"], "explanation_deadline_hours", source),
+        source=source,
+    )
+
+
+def _parse_categories(data: Any, source: str) -> dict[str, tuple[dict, dict]]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise PolicyError(f"{source}: categories: expected a mapping of category code to settings")
+    result = {}
+    for code, raw in data.items():
+        if code not in CATEGORY_CODES:
+            raise PolicyError(f"{source}: categories.{code}: unknown category; expected one of {', '.join(CATEGORY_CODES)}")
+        raw = raw or {}
+        if not isinstance(raw, Mapping):
+            raise PolicyError(f"{source}: categories.{code}: expected a mapping")
+        plain = {k: v for k, v in raw.items() if k != "urgent"}
+        block = _parse_block(plain, f"categories.{code}", source)
+        urgent_block = _parse_block(raw.get("urgent") or {}, f"categories.{code}.urgent", source)
+        result[code] = (block, urgent_block)
+    return result
+
+
+def _parse_block(raw: Any, where: str, source: str, allowed: tuple[str, ...] = _CLOCK_KEYS) -> dict:
+    """Check one layer; returns only the keys it sets."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{source}: {where}: expected a mapping")
+    _refuse_unknown(raw, set(allowed), where + ".", source)
+    if all(key in raw for key in _DUE_KEYS):
+        raise PolicyError(f"{source}: {where}.due_hours: give due_workdays or due_hours, not both")
+    block: dict[str, Any] = {}
+    for key, value in raw.items():
+        path = f"{where}.{key}"
+        block[key] = _whole(value, path, source) if key == "due_workdays" else _hours(value, path, source)
+    return block
+
+
+def _refuse_unknown(raw: Mapping, allowed: set[str], prefix: str, source: str) -> None:
+    # A misspelt key (yelow_after_hours) would otherwise fall back to the default without a word.
+    for key in raw:
+        if key not in allowed:
+            raise PolicyError(f"{source}: {prefix}{key}: unknown key; allowed here: {', '.join(sorted(allowed))}")
+
+
+def _hours(value: Any, key: str, source: str) -> float:
+    # bool is an int in Python; `yes` in YAML must not mean one hour.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise PolicyError(f"{source}: {key}: must be a number of hours greater than 0, got {value!r}")
+    return value
+
+
+def _whole(value: Any, key: str, source: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PolicyError(f"{source}: {key}: must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _merge(base: dict, layer: dict) -> dict:
+    """Field-by-field override; a layer that sets either due key replaces both (one due clock only)."""
+    merged = dict(base)
+    if any(key in layer for key in _DUE_KEYS):
+        for key in _DUE_KEYS:
+            merged.pop(key, None)
+    merged.update(layer)
+    return merged
+
+
+def _layer_name(category: str, urgent: bool, categories: dict[str, tuple[dict, dict]]) -> str:
+    """The most specific layer that sets the red light for this combination, for the error message."""
+    block, urgent_block = categories.get(category, ({}, {}))
+    if urgent and "red_after_hours" in urgent_block:
+        return f"categories.{category}.urgent"
+    if urgent:
+        return "urgent"
+    return f"categories.{category}" if "red_after_hours" in block else "defaults"
+
+
+def _span_text(hours: float) -> str:
+    if hours < 1:
+        return f"{round(hours * 60)}分钟"
+    return f"{hours:g}小时"
