@@ -1,0 +1,33 @@
+"""Sandbox: a loopback Telegram Bot API so the real bot runs without Telegram."""
+
+from bot.sandbox.botapi import (
+    SAMPLE_PNG,
+    BotAPIError,
+    LoopbackBotAPI,
+    RecordedCall,
+    SandboxUser,
+    button_texts,
+    find_button,
+    image_size,
+    keyboard_texts,
+    make_png,
+    parse_html,
+    parse_markdown,
+    parse_markdown_v2,
+)
+
+__all__ = [
+    "SAMPLE_PNG",
+    "BotAPIError",
+    "LoopbackBotAPI",
+    "RecordedCall",
+    "SandboxUser",
+    "button_texts",
+    "find_button",
+    "image_size",
+    "keyboard_texts",
+    "make_png",
+    "parse_html",
+    "parse_markdown",
+    "parse_markdown_v2",
+]

@@ -1,0 +1,1884 @@
+"""A loopback Telegram Bot API server (aiohttp) with a driver API for tests and the demo.
+
+Why: the bot must be exercised end to end - the real python-telegram-bot ``Application``,
+its retries, its error mapping - without Telegram. So this server speaks the Bot API wire
+protocol (``POST /bot<TOKEN>/<method>``, ``{"ok": ..., "result": ...}``) and behaves like
+Telegram where behaviour tends to break bots in production: message ids per chat, long
+polling, 409 when polling while a webhook is set, "message is not modified", 4096-character
+limits, ``callback_data`` over 64 bytes, parse_mode errors, a blocked user's 403, 429 with
+``retry_after``. The driver side (``send_text``, ``press``, ``transcript``, ``wait_for``...)
+plays the users and reads what the bot did.
+
+Everything runs in one event loop; nothing here is thread-safe, by design.
+
+Deliberate differences from Telegram (documented so nobody is surprised):
+- setWebhook accepts plain ``http://`` URLs (the test receiver has no certificate).
+- A webhook update that still fails after the retries is dropped (Telegram keeps trying).
+- Photos keep the uploaded bytes as the largest size; smaller sizes are generated grey PNGs.
+- A delayed (``delay``) call still takes effect after the pause, even if the client gave up:
+  exactly the "sent but the client saw a timeout" window real Telegram has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import html
+import json
+import logging
+import re
+import secrets
+import struct
+import time
+import zlib
+from collections import deque
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+from aiohttp import web
+
+logger = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]
+
+MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+MAX_CALLBACK_DATA_BYTES = 64
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+
+CHAT_ACTIONS = frozenset(
+    {
+        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
+        "upload_voice", "upload_document", "choose_sticker", "find_location",
+        "record_video_note", "upload_video_note",
+    }
+)
+# Telegram's default when allowed_updates is an empty list: everything but these.
+_OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class BotAPIError(Exception):
+    """A Bot API error reply; its status is both the HTTP status and ``error_code``."""
+
+    def __init__(self, status: int, description: str, parameters: JSONDict | None = None):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+    def body(self) -> JSONDict:
+        body: JSONDict = {"ok": False, "error_code": self.status, "description": self.description}
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+def _bad(description: str) -> BotAPIError:
+    return BotAPIError(400, f"Bad Request: {description}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Small value objects
+
+
+@dataclass(frozen=True)
+class SandboxUser:
+    """A simulated Telegram user; the driver's ``send_*`` methods act as this person."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "zh-hans"
+    is_bot: bool = False
+
+    def to_dict(self) -> JSONDict:
+        data: JSONDict = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One HTTP call the bot made, whatever its outcome (the reply's status and body)."""
+
+    method: str
+    params: JSONDict
+    status: int
+    time: float
+    response: JSONDict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass
+class _Upload:
+    """A multipart file part, read into memory so it can be stored and summarised."""
+
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+    def summary(self) -> JSONDict:
+        return {"upload": self.filename, "content_type": self.content_type, "size": len(self.data)}
+
+
+@dataclass
+class _StoredFile:
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    data: bytes
+    kind: str
+
+    def file_object(self) -> JSONDict:
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.data),
+            "file_path": self.file_path,
+        }
+
+
+@dataclass
+class _StoredMessage:
+    """A message as the chat shows it now, plus what it looked like before each edit."""
+
+    message: JSONDict
+    from_bot: bool
+    history: list[JSONDict] = field(default_factory=list)
+    reply_keyboard: JSONDict | None = None
+    deleted: bool = False
+
+    def snapshot(self) -> JSONDict:
+        data = copy.deepcopy(self.message)
+        data["edits"] = len(self.history)
+        data["edit_history"] = copy.deepcopy(self.history)
+        data["from_bot"] = self.from_bot
+        if self.reply_keyboard is not None:
+            data["reply_keyboard"] = copy.deepcopy(self.reply_keyboard)
+        if self.deleted:
+            data["deleted"] = True
+        return data
+
+
+@dataclass
+class _Fault:
+    status: int
+    description: str
+    retry_after: int | None
+    applied: bool
+    remaining: int
+
+
+@dataclass
+class _Webhook:
+    url: str
+    secret_token: str | None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyboard helpers (used by tests and the web chat page)
+
+
+def _inline_rows(message: JSONDict) -> list[list[JSONDict]]:
+    markup = message.get("reply_markup") or {}
+    return markup.get("inline_keyboard") or []
+
+
+def button_texts(message: JSONDict) -> list[str]:
+    """The inline buttons' texts, row by row, flattened."""
+    return [button["text"] for row in _inline_rows(message) for button in row]
+
+
+def find_button(message: JSONDict, text: str) -> JSONDict | None:
+    """The inline button labelled ``text`` (or, failing that, carrying it as callback_data)."""
+    buttons = [button for row in _inline_rows(message) for button in row]
+    for button in buttons:
+        if button.get("text") == text:
+            return button
+    for button in buttons:
+        if button.get("callback_data") == text:
+            return button
+    return None
+
+
+def keyboard_texts(message: JSONDict) -> list[str]:
+    """The reply keyboard's (not inline) button texts; only transcript entries carry them."""
+    rows = (message.get("reply_keyboard") or {}).get("keyboard") or []
+    return [b if isinstance(b, str) else b.get("text", "") for row in rows for b in row]
+
+
+# ---------------------------------------------------------------------------------------------
+# Images: a generated sample and dimension sniffing (no Pillow in the project)
+
+
+def make_png(width: int, height: int, rgb: tuple[int, int, int] = (70, 130, 180)) -> bytes:
+    """A valid solid-colour RGB PNG, so photo tests need no fixture files."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+SAMPLE_PNG = make_png(320, 240)
+# Only a placeholder: nothing decodes sticker or voice bytes, they just need to be downloadable.
+_STICKER_BYTES = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10"
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+            return width, height
+        i += 2 + length
+    return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    kind = data[12:16]
+    if kind == b"VP8X" and len(data) >= 30:
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if kind == b"VP8 " and len(data) >= 30:
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if kind == b"VP8L" and len(data) >= 25:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG, JPEG, GIF, WebP or BMP; None when it is not one of those."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:2] == b"\xff\xd8":
+        return _jpeg_size(data)
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _webp_size(data)
+    if data[:2] == b"BM" and len(data) >= 26:
+        width, height = struct.unpack("<ii", data[18:26])
+        return width, abs(height)
+    return None
+
+
+def _extension(data: bytes) -> str:
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return ".png"
+    if data[:3] in (b"GIF",):
+        return ".gif"
+    if data[:4] == b"RIFF":
+        return ".webp"
+    if data[:2] == b"BM":
+        return ".bmp"
+    return ".jpg"
+
+
+_CONTENT_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+    ".bmp": "image/bmp", ".oga": "audio/ogg",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Text formatting: parse_mode -> plain text + entities, with Telegram's error messages.
+# Why: a bad parse_mode string is the classic bot crash in production; catch it here.
+
+
+def _u16len(text: str) -> int:
+    """Telegram measures offsets and lengths in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _byte_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8"))
+
+
+def _entity_error(detail: str) -> BotAPIError:
+    return _bad(f"can't parse entities: {detail}")
+
+
+class _TextBuilder:
+    """Accumulates plain text and entities with UTF-16 offsets."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pos = 0
+        self.entities: list[JSONDict] = []
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.pos += _u16len(text)
+
+    def entity(self, kind: str, start: int, **extra: Any) -> None:
+        if self.pos > start:
+            self.entities.append({"type": kind, "offset": start, "length": self.pos - start, **extra})
+
+    def result(self) -> tuple[str, list[JSONDict]]:
+        ordered = sorted(self.entities, key=lambda e: (e["offset"], -e["length"]))
+        return "".join(self.parts), ordered
+
+
+_HTML_TAGS = {
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "tg-spoiler": "spoiler", "span": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
+    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+}
+_HTML_ATTR = re.compile(r"""([a-zA-Z_:-][\w:.-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?""")
+_HTML_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
+
+
+@dataclass
+class _OpenTag:
+    name: str
+    start: int
+    extra: JSONDict
+    skip: bool = False
+
+
+def _html_attrs(source: str) -> JSONDict:
+    attrs = {}
+    for match in _HTML_ATTR.finditer(source):
+        value = match.group(2) or ""
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        attrs[match.group(1).lower()] = html.unescape(value)
+    return attrs
+
+
+def _html_open(stack: list[_OpenTag], name: str, attrs: JSONDict, pos: int, offset: int) -> None:
+    """Push a start tag, mapping its attributes onto the entity Telegram would create."""
+    if name not in _HTML_TAGS:
+        raise _entity_error(f'Unsupported start tag "{name}" at byte offset {offset}')
+    tag = _OpenTag(name, pos, {})
+    if name == "span" and attrs.get("class") != "tg-spoiler":
+        raise _entity_error(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+    if name == "a":
+        tag.skip = "href" not in attrs
+        tag.extra = {"url": attrs.get("href", "")}
+    if name == "tg-emoji":
+        tag.extra = {"custom_emoji_id": attrs.get("emoji-id", "")}
+    if name == "blockquote" and "expandable" in attrs:
+        tag.extra = {"expandable": True}
+    language = attrs.get("class", "")
+    if name == "code" and stack and stack[-1].name == "pre" and language.startswith("language-"):
+        stack[-1].extra = {"language": language[len("language-") :]}
+        tag.skip = True
+    stack.append(tag)
+
+
+def parse_html(source: str) -> tuple[str, list[JSONDict]]:
+    """Telegram's HTML parse mode: the supported tags only, four named entities, numeric ones."""
+    out = _TextBuilder()
+    stack: list[_OpenTag] = []
+    i = 0
+    while i < len(source):
+        char = source[i]
+        if char == "<":
+            end = source.find(">", i)
+            offset = _byte_offset(source, i)
+            if end < 0:
+                raise _entity_error(f"Can't find end of the tag at byte offset {offset}")
+            inner = source[i + 1 : end]
+            if inner.startswith("/"):
+                name = inner[1:].strip().lower()
+                if not stack:
+                    raise _entity_error(f'Unexpected end tag at byte offset {offset}')
+                tag = stack.pop()
+                if name != tag.name:
+                    raise _entity_error(
+                        f'Unmatched end tag at byte offset {offset}, expected "</{tag.name}>", '
+                        f'found "</{name}>"'
+                    )
+                if not tag.skip:
+                    kind = _HTML_TAGS[tag.name]
+                    if kind == "blockquote" and tag.extra.get("expandable"):
+                        out.entity("expandable_blockquote", tag.start)
+                    else:
+                        out.entity(kind, tag.start, **tag.extra)
+            else:
+                match = re.match(r"([a-zA-Z][a-zA-Z0-9-]*)", inner)
+                name = match.group(1).lower() if match else inner.split(" ")[0]
+                attrs = _html_attrs(inner[match.end() :]) if match else {}
+                _html_open(stack, name, attrs, out.pos, offset)
+            i = end + 1
+        elif char == "&":
+            match = _HTML_ENTITY.match(source, i)
+            if match:
+                out.add(html.unescape(match.group(0)))
+                i = match.end()
+            else:
+                out.add("&")
+                i += 1
+        else:
+            j = i
+            while j < len(source) and source[j] not in "<&":
+                j += 1
+            out.add(source[i:j])
+            i = j
+    if stack:
+        raise _entity_error(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
+    return out.result()
+
+
+_MDV2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
+_MDV2_NAMES = {
+    "bold": "Bold", "italic": "Italic", "underline": "Underline", "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler", "text_link": "TextUrl", "custom_emoji": "CustomEmoji",
+}
+_MDV2_MARKERS = (("||", "spoiler"), ("__", "underline"), ("*", "bold"), ("_", "italic"), ("~", "strikethrough"))
+
+
+def _md_escaped_until(source: str, i: int, closer: str, what: str) -> tuple[str, int]:
+    """Read up to an unescaped ``closer`` (code, pre, URLs allow only backslash escapes)."""
+    start = i
+    chunks: list[str] = []
+    while i < len(source):
+        if source[i] == "\\" and i + 1 < len(source):
+            chunks.append(source[i + 1])
+            i += 2
+        elif source.startswith(closer, i):
+            return "".join(chunks), i + len(closer)
+        else:
+            chunks.append(source[i])
+            i += 1
+    raise _entity_error(f"Can't find end of {what} entity at byte offset {_byte_offset(source, start)}")
+
+
+def parse_markdown_v2(source: str) -> tuple[str, list[JSONDict]]:
+    """MarkdownV2: every reserved character outside an entity must be escaped with ``\\``."""
+    out = _TextBuilder()
+    stack: list[tuple[str, int, int]] = []  # (entity type, start, byte offset of the marker)
+    quote_start: int | None = None
+    i = 0
+    while i < len(source):
+        char = source[i]
+        at_line_start = i == 0 or source[i - 1] == "\n"
+        if char == "\\":
+            if i + 1 < len(source) and 0 < ord(source[i + 1]) < 127:
+                out.add(source[i + 1])
+                i += 2
+                continue
+            raise _entity_error("Character '\\' is reserved and must be escaped with the preceding '\\'")
+        if char == ">" and at_line_start:
+            quote_start = out.pos if quote_start is None else quote_start
+            i += 1
+            continue
+        if char == "\n" and quote_start is not None and not source.startswith(">", i + 1):
+            out.entity("blockquote", quote_start)
+            quote_start = None
+        if char == "`":
+            fence = "```" if source.startswith("```", i) else "`"
+            body, i_next = _md_escaped_until(source, i + len(fence), fence, "Pre" if fence == "```" else "Code")
+            start = out.pos
+            if fence == "```":
+                language, newline, rest = body.partition("\n")
+                extra = {"language": language} if newline and language.strip() else {}
+                out.add(rest if newline else body)
+                out.entity("pre", start, **extra)
+            else:
+                out.add(body)
+                out.entity("code", start)
+            i = i_next
+            continue
+        marker = next(((m, kind) for m, kind in _MDV2_MARKERS if source.startswith(m, i)), None)
+        if marker:
+            text, kind = marker
+            if stack and stack[-1][0] == kind:
+                out.entity(kind, stack.pop()[1])
+            elif any(open_kind == kind for open_kind, _, _ in stack):
+                top = stack[-1]
+                raise _entity_error(f"Can't find end of {_MDV2_NAMES[top[0]]} entity at byte offset {top[2]}")
+            else:
+                stack.append((kind, out.pos, _byte_offset(source, i)))
+            i += len(text)
+            continue
+        if char == "[" or source.startswith("![", i):
+            kind = "custom_emoji" if char == "!" else "text_link"
+            stack.append((kind, out.pos, _byte_offset(source, i)))
+            i += 2 if char == "!" else 1
+            continue
+        if char == "]" and stack and stack[-1][0] in ("text_link", "custom_emoji"):
+            kind, start, offset = stack.pop()
+            if not source.startswith("(", i + 1):
+                raise _entity_error(f"Can't find end of a URL at byte offset {offset}")
+            url, i = _md_escaped_until(source, i + 2, ")", "TextUrl")
+            if kind == "custom_emoji":
+                out.entity(kind, start, custom_emoji_id=url.partition("id=")[2])
+            else:
+                out.entity(kind, start, url=url)
+            continue
+        if char in _MDV2_RESERVED:
+            raise _entity_error(f"Character '{char}' is reserved and must be escaped with the preceding '\\'")
+        out.add(char)
+        i += 1
+    if quote_start is not None:
+        out.entity("blockquote", quote_start)
+    if stack:
+        kind, _, offset = stack[-1]
+        raise _entity_error(f"Can't find end of {_MDV2_NAMES[kind]} entity at byte offset {offset}")
+    return out.result()
+
+
+def _legacy_unclosed(source: str, index: int) -> BotAPIError:
+    offset = _byte_offset(source, index)
+    return _entity_error(f"Can't find end of the entity starting at byte offset {offset}")
+
+
+def parse_markdown(source: str) -> tuple[str, list[JSONDict]]:
+    """Legacy Markdown: ``*bold* _italic_ `code` ```pre``` [text](url)``, no nesting."""
+    out = _TextBuilder()
+    simple = {"*": "bold", "_": "italic"}
+    i = 0
+    while i < len(source):
+        char = source[i]
+        if char == "\\" and source[i + 1 : i + 2] in ("_", "*", "`", "["):
+            out.add(source[i + 1])
+            i += 2
+        elif char in simple or char == "`":
+            fence = "```" if source.startswith("```", i) else char
+            end = source.find(fence, i + len(fence))
+            if end < 0:
+                raise _legacy_unclosed(source, i)
+            start = out.pos
+            out.add(source[i + len(fence) : end])
+            out.entity("pre" if fence == "```" else simple.get(char, "code"), start)
+            i = end + len(fence)
+        elif char == "[":
+            close = source.find("](", i)
+            end = source.find(")", close + 2) if close >= 0 else -1
+            if end < 0:
+                raise _legacy_unclosed(source, i)
+            start = out.pos
+            out.add(source[i + 1 : close])
+            out.entity("text_link", start, url=source[close + 2 : end])
+            i = end + 1
+        else:
+            out.add(char)
+            i += 1
+    return out.result()
+
+
+def _strip_text(text: str, entities: list[JSONDict]) -> tuple[str, list[JSONDict]]:
+    """Telegram trims leading/trailing whitespace from texts and captions; shift entities too."""
+    stripped = text.strip()
+    if stripped == text:
+        return text, entities
+    lead = _u16len(text) - _u16len(text.lstrip())
+    limit = _u16len(stripped)
+    kept = []
+    for entity in entities:
+        start = max(0, entity["offset"] - lead)
+        end = min(limit, entity["offset"] + entity["length"] - lead)
+        if end > start:
+            kept.append({**entity, "offset": start, "length": end - start})
+    return stripped, kept
+
+
+_PARSERS: dict[str, Callable[[str], tuple[str, list[JSONDict]]]] = {
+    "html": parse_html,
+    "markdownv2": parse_markdown_v2,
+    "markdown": parse_markdown,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameter access. Form bodies carry strings (non-strings JSON-encoded); JSON bodies carry
+# native values. These helpers accept both.
+
+
+def _param_str(params: JSONDict, name: str) -> str | None:
+    value = params.get(name)
+    if value is None or isinstance(value, _Upload):
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _param_int(params: JSONDict, name: str, *, required: bool = False) -> int | None:
+    value = params.get(name)
+    if value is None or value == "":
+        if required:
+            raise _bad(f"{name} is empty")
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _bad(f'field "{name}" must be of type Integer') from None
+
+
+def _param_float(params: JSONDict, name: str) -> float:
+    value = params.get(name)
+    if value is None or value == "":
+        raise _bad(f"{name} is empty")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise _bad(f'field "{name}" must be of type Float') from None
+
+
+def _param_bool(params: JSONDict, name: str) -> bool:
+    value = params.get(name)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1")
+    return bool(value)
+
+
+def _param_json(params: JSONDict, name: str) -> Any:
+    value = params.get(name)
+    if not isinstance(value, str):
+        return value
+    if value == "":
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise _bad(f"can't parse {name} JSON object") from None
+
+
+def _formatted(params: JSONDict, text_key: str, entities_key: str) -> tuple[str | None, list[JSONDict]]:
+    """The text after parse_mode or explicit entities, trimmed like Telegram trims it."""
+    text = _param_str(params, text_key)
+    if text is None:
+        return None, []
+    explicit = _param_json(params, entities_key)
+    mode = (_param_str(params, "parse_mode") or "").strip().lower()
+    if explicit:
+        if not isinstance(explicit, list):
+            raise _bad(f"can't parse {entities_key} JSON object")
+        entities = [dict(entity) for entity in explicit]
+    elif mode:
+        if mode not in _PARSERS:
+            raise _bad("unsupported parse_mode")
+        text, entities = _PARSERS[mode](text)
+    else:
+        entities = []
+    return _strip_text(text, entities)
+
+
+def _check_inline_button(button: Any) -> None:
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str) or not button["text"]:
+        raise _bad('can\'t parse inline keyboard button: Field "text" must be of type String')
+    if "callback_data" in button:
+        data = button["callback_data"]
+        if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
+            raise _bad("BUTTON_DATA_INVALID")
+    elif "url" in button:
+        url = button["url"]
+        if not isinstance(url, str) or not re.match(r"^(https?|tg)://\S+$", url):
+            raise _bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+    elif not set(button) & {
+        "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
+    }:
+        raise _bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+
+
+def _parse_markup(raw: Any, *, inline_only: bool = False) -> tuple[str, JSONDict] | None:
+    """Validate reply_markup; returns (kind, markup) with kind inline/reply/remove/force."""
+    if raw is None or raw == "":
+        return None
+    try:
+        markup = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        markup = None
+    if not isinstance(markup, dict):
+        raise _bad("can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" in markup:
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise _bad('can\'t parse inline keyboard markup: Field "inline_keyboard" must be of type Array')
+        for row in rows:
+            for button in row:
+                _check_inline_button(button)
+        return "inline", {"inline_keyboard": rows}
+    if inline_only:
+        raise _bad("inline keyboard expected")
+    if "keyboard" in markup:
+        if not isinstance(markup["keyboard"], list):
+            raise _bad('can\'t parse keyboard markup: Field "keyboard" must be of type Array')
+        return "reply", markup
+    if markup.get("remove_keyboard"):
+        return "remove", markup
+    if markup.get("force_reply"):
+        return "force", markup
+    raise _bad("can't parse reply keyboard markup JSON object")
+
+
+def _check_text_length(text: str | None, *, caption: bool = False) -> None:
+    if caption:
+        if text is not None and _u16len(text) > MAX_CAPTION_LENGTH:
+            raise _bad("message caption is too long")
+        return
+    if not text:
+        raise _bad("message text is empty")
+    if _u16len(text) > MAX_TEXT_LENGTH:
+        raise _bad("message is too long")
+
+
+def _update_type(update: JSONDict) -> str | None:
+    return next((key for key in update if key != "update_id"), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+
+
+def _api_method(name: str) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+    """Mark a coroutine as the implementation of Bot API method ``name``."""
+
+    def mark(function: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        function._bot_api_name = name  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+class LoopbackBotAPI:
+    """The Bot API on 127.0.0.1 plus the driver API that plays users and reads the chats."""
+
+    def __init__(
+        self,
+        token: str = "123456:SANDBOX-TOKEN",
+        bot_id: int = 123456,
+        bot_username: str = "gridbot_sandbox_bot",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        bot_first_name: str = "网格通 Sandbox",
+        group_privacy: bool = False,
+        webhook_retry_delays: tuple[float, ...] = (0.05, 0.25, 1.0),
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.token = token
+        self.host = host
+        self.group_privacy = group_privacy
+        self.webhook_retry_delays = webhook_retry_delays
+        self._now = now
+        self._requested_port = port
+        self.bot_user: JSONDict = {
+            "id": bot_id, "is_bot": True, "first_name": bot_first_name, "username": bot_username,
+        }
+        self.app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
+        self.add_routes(self.app)
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._closing = False
+        self._methods = self._collect_methods()
+
+        # Observable state.
+        self.calls: list[RecordedCall] = []
+        self.updates: list[JSONDict] = []
+        self.webhook_deliveries: list[JSONDict] = []
+        self.commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self._chats: dict[int, JSONDict] = {}
+        self._users: dict[int, SandboxUser] = {}
+        self._messages: dict[int, dict[int, _StoredMessage]] = {}
+        self._last_message_id: dict[int, int] = {}
+        self._last_user_message: dict[int, int] = {}
+        self._files: dict[str, _StoredFile] = {}
+        self._files_by_path: dict[str, _StoredFile] = {}
+        self._photos: dict[str, list[JSONDict]] = {}
+        self._callbacks: dict[str, JSONDict] = {}
+        self._callback_answers: dict[str, JSONDict] = {}
+        self._blocked: dict[int, str] = {}
+
+        # Update delivery.
+        self._pending: list[JSONDict] = []
+        self._next_update_id = 1
+        self._allowed_updates: list[str] | None = None
+        self._poll_generation = 0
+        self._polls_waiting = 0
+        self._webhook: _Webhook | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+
+        # Faults and change notification.
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._delays: dict[str, deque[list[float]]] = {}
+        self._changed = asyncio.Event()
+        self._subscribers: list[asyncio.Queue[JSONDict]] = []
+        self._counter = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> "LoopbackBotAPI":
+        """Listen on host:port (port 0 picks a free one; read it back from ``port``)."""
+        self._closing = False
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self._requested_port)
+        await site.start()
+        self._port = self._runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        """Wake long polls so shutdown is quick, stop webhook delivery, close the socket."""
+        self._closing = True
+        self._notify()
+        await self._stop_webhook_worker()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> "LoopbackBotAPI":
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the loopback Bot API is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.url}/file/bot"
+
+    def add_routes(self, app: web.Application) -> None:
+        """Install the Bot API routes on ``app``; extra routes (a web chat page) may share it.
+
+        aiohttp freezes the router on start, so add other routes to ``api.app`` before start().
+        """
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+
+    def _collect_methods(self) -> dict[str, tuple[str, Callable[[JSONDict], Awaitable[Any]]]]:
+        methods = {}
+        for attribute in dir(type(self)):
+            name = getattr(getattr(type(self), attribute), "_bot_api_name", None)
+            if name:
+                methods[name.lower()] = (name, getattr(self, attribute))
+        return methods
+
+    # -- HTTP layer ------------------------------------------------------------------------
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        """Token check, fault injection, dispatch, recording: one place for every call."""
+        received = time.monotonic()
+        requested = request.match_info["method"]
+        known = self._methods.get(requested.lower())
+        method = known[0] if known else requested
+        params: JSONDict = {}
+        try:
+            params = await self._read_params(request)
+            if not secrets.compare_digest(request.match_info["token"].encode(), self.token.encode()):
+                raise BotAPIError(401, "Unauthorized")
+            await self._apply_delay(method)
+            fault = self._take_fault(method)
+            if fault and not fault.applied:
+                raise self._fault_error(fault)
+            if known is None:
+                raise BotAPIError(404, "Not Found: method not found")
+            result = await known[1](params)
+            if fault:
+                raise self._fault_error(fault)
+            status, body = 200, {"ok": True, "result": result}
+        except BotAPIError as error:
+            status, body = error.status, error.body()
+        except Exception as exc:  # a sandbox bug must be visible, not a hung bot
+            logger.exception("loopback Bot API failed on %s", method)
+            status = 500
+            body = {"ok": False, "error_code": 500, "description": f"Internal Server Error: {exc!r}"}
+        self._record(method, params, status, received, body)
+        return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    async def _read_params(self, request: web.Request) -> JSONDict:
+        """Merge query string and body: JSON, form-urlencoded, or multipart (files read)."""
+        params: JSONDict = dict(request.query)
+        if request.content_type == "application/json":
+            try:
+                text = await request.text()
+                body = json.loads(text) if text.strip() else {}
+            except ValueError:
+                raise _bad("can't parse JSON request body") from None
+            if body is not None and not isinstance(body, dict):
+                raise _bad("JSON request body must be an object")
+            params.update(body or {})
+        elif request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    value = _Upload(value.filename, value.content_type, value.file.read())
+                params[key] = value
+        return params
+
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        received = time.monotonic()
+        path = request.match_info["path"]
+        stored = self._files_by_path.get(path)
+        if request.match_info["token"] != self.token:
+            status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        elif stored is None:
+            status, body = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        else:
+            self._record("file", {"file_path": path}, 200, received, None)
+            content_type = _CONTENT_TYPES.get(path[path.rfind(".") :], "application/octet-stream")
+            return web.Response(body=stored.data, content_type=content_type)
+        self._record("file", {"file_path": path}, status, received, body)
+        return web.json_response(body, status=status)
+
+    def _record(self, method: str, params: JSONDict, status: int, received: float, body: JSONDict | None) -> None:
+        summary = {k: v.summary() if isinstance(v, _Upload) else v for k, v in params.items()}
+        self.calls.append(RecordedCall(method, summary, status, received, copy.deepcopy(body)))
+        self._notify()
+
+    # -- fault injection -------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        status: int = 500,
+        times: int = 1,
+        retry_after: int | None = None,
+        description: str | None = None,
+        *,
+        applied: bool = False,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` ("*" = any) fail with ``status``.
+
+        ``applied=True`` performs the call and then reports the error: the message exists but
+        the bot was told it failed (the at-least-once window a retrying sender must survive).
+        429 always carries ``parameters.retry_after`` (default 1), as Telegram's does.
+        """
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        if description is None:
+            if status == 429:
+                description = f"Too Many Requests: retry after {retry_after}"
+            else:
+                try:
+                    description = HTTPStatus(status).phrase
+                except ValueError:
+                    description = f"Error {status}"
+        fault = _Fault(status, description, retry_after, applied, times)
+        self._faults.setdefault(method.lower(), deque()).append(fault)
+
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        """Pause the next ``times`` calls of ``method`` ("*" = any) before handling them."""
+        self._delays.setdefault(method.lower(), deque()).append([seconds, times])
+
+    def block(self, chat_id: int, description: str | None = None) -> None:
+        """Sends and edits into ``chat_id`` get 403 until unblock()."""
+        if description is None:
+            chat = self._chats.get(chat_id)
+            kind = chat["type"] if chat else "private"
+            if kind == "private":
+                description = "Forbidden: bot was blocked by the user"
+            else:
+                description = f"Forbidden: bot was kicked from the {kind} chat"
+        self._blocked[chat_id] = description
+
+    def unblock(self, chat_id: int) -> None:
+        self._blocked.pop(chat_id, None)
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        for key in (method.lower(), "*"):
+            queue = self._faults.get(key)
+            if queue:
+                fault = queue[0]
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    queue.popleft()
+                return fault
+        return None
+
+    @staticmethod
+    def _fault_error(fault: _Fault) -> BotAPIError:
+        parameters = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
+        return BotAPIError(fault.status, fault.description, parameters)
+
+    async def _apply_delay(self, method: str) -> None:
+        for key in (method.lower(), "*"):
+            queue = self._delays.get(key)
+            if queue:
+                entry = queue[0]
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    queue.popleft()
+                await asyncio.sleep(entry[0])
+                return
+
+    # -- change notification ---------------------------------------------------------------
+
+    def _notify(self, event: JSONDict | None = None) -> None:
+        """Wake every waiter (a fresh Event per change: no lock, no polling) and subscribers."""
+        if event is not None:
+            for queue in self._subscribers:
+                queue.put_nowait(event)
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def subscribe(self) -> asyncio.Queue[JSONDict]:
+        """A queue receiving every change: message, edit, delete, callback_query,
+        callback_answer, chat_action, update (raw injections). For the web chat page."""
+        queue: asyncio.Queue[JSONDict] = asyncio.Queue()
+        self._subscribers.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[JSONDict]) -> None:
+        if queue in self._subscribers:
+            self._subscribers.remove(queue)
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10, *, what: str | None = None) -> Any:
+        """Return ``predicate()``'s first truthy value, re-checked on every change."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    changed = self._changed
+                    result = predicate()
+                    if result:
+                        return result
+                    await changed.wait()
+        except TimeoutError:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what or predicate!r}") from None
+
+    async def wait_for_bot_message(
+        self,
+        chat_id: int,
+        predicate: Callable[[JSONDict], Any] = lambda message: True,
+        timeout: float = 10,
+        *,
+        after: int | None = None,
+    ) -> JSONDict:
+        """The oldest bot message in ``chat_id`` newer than ``after`` that satisfies ``predicate``.
+
+        ``after`` defaults to the last message a driver user sent into that chat, so the
+        answer is "the bot's reply to what the user just did". Edits count: the predicate
+        sees each message's current text and markup.
+        """
+        floor = self._last_user_message.get(chat_id, 0) if after is None else after
+
+        def match() -> JSONDict | None:
+            for message in self.bot_messages(chat_id):
+                if message["message_id"] > floor and predicate(message):
+                    return message
+            return None
+
+        try:
+            return await self.wait_for(match, timeout)
+        except TimeoutError:
+            seen = [(m["message_id"], m.get("text") or m.get("caption")) for m in self.transcript(chat_id)[-5:]]
+            raise TimeoutError(
+                f"no matching bot message in chat {chat_id} after #{floor} within {timeout}s; "
+                f"last messages: {seen}"
+            ) from None
+
+    async def wait_for_callback_answer(self, callback_query_id: str, timeout: float = 10) -> JSONDict:
+        """The parameters the bot passed to answerCallbackQuery for this query."""
+        return await self.wait_for(
+            lambda: self._callback_answers.get(callback_query_id),
+            timeout,
+            what=f"answerCallbackQuery({callback_query_id})",
+        )
+
+    # -- driver: chats and users -----------------------------------------------------------
+
+    def add_chat(
+        self, chat_id: int, type: str = "group", title: str | None = None, username: str | None = None
+    ) -> JSONDict:
+        """Register a group/supergroup (or a private chat) the bot is a member of."""
+        if type not in ("group", "supergroup", "private", "channel"):
+            raise ValueError(f"unknown chat type {type!r}")
+        chat: JSONDict = {"id": chat_id, "type": type}
+        if type == "private":
+            user = self._users.get(chat_id)
+            chat["first_name"] = title or (user.first_name if user else str(chat_id))
+        else:
+            chat["title"] = title or f"Sandbox {type} {chat_id}"
+        if username:
+            chat["username"] = username
+        self._chats[chat_id] = chat
+        self._messages.setdefault(chat_id, {})
+        return dict(chat)
+
+    def user(
+        self,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "zh-hans",
+    ) -> SandboxUser:
+        """Create (or replace) a simulated user; their private chat has id == user id."""
+        person = SandboxUser(user_id, first_name, last_name, username, language_code)
+        self._users[user_id] = person
+        return person
+
+    @property
+    def chats(self) -> dict[int, JSONDict]:
+        return copy.deepcopy(self._chats)
+
+    def _private_chat(self, person: SandboxUser) -> JSONDict:
+        chat = self._chats.get(person.id)
+        if chat is None:
+            chat = {"id": person.id, "type": "private", "first_name": person.first_name}
+            if person.last_name:
+                chat["last_name"] = person.last_name
+            if person.username:
+                chat["username"] = person.username
+            self._chats[person.id] = chat
+            self._messages.setdefault(person.id, {})
+        return chat
+
+    def _driver_chat(self, person: SandboxUser, chat_id: int | None) -> JSONDict:
+        if person.id not in self._users:
+            self._users[person.id] = person
+        if chat_id is None or chat_id == person.id:
+            return self._private_chat(person)
+        if chat_id not in self._chats:
+            raise KeyError(f"chat {chat_id} is unknown: call add_chat() first")
+        return self._chats[chat_id]
+
+    # -- driver: what users do -------------------------------------------------------------
+
+    async def send_text(
+        self, user: SandboxUser, text: str, chat_id: int | None = None, *, reply_to: JSONDict | None = None
+    ) -> JSONDict:
+        """The user types ``text``; a leading /command gets its bot_command entity."""
+        content: JSONDict = {"text": text}
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0] if text.strip() else "/"
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16len(command)}]
+        return self._user_message(user, chat_id, content, reply_to)
+
+    async def send_photo(
+        self, user: SandboxUser, data: bytes = SAMPLE_PNG, caption: str | None = None, chat_id: int | None = None
+    ) -> JSONDict:
+        """The user sends a photo; the bytes are stored and offered as 2-4 PhotoSizes."""
+        content: JSONDict = {"photo": self._store_photo(data)}
+        if caption:
+            content["caption"] = caption
+        return self._user_message(user, chat_id, content)
+
+    async def send_location(self, user: SandboxUser, lat: float, lon: float, chat_id: int | None = None) -> JSONDict:
+        return self._user_message(user, chat_id, {"location": {"latitude": lat, "longitude": lon}})
+
+    async def send_contact(
+        self, user: SandboxUser, phone_number: str, chat_id: int | None = None
+    ) -> JSONDict:
+        """The user shares their own contact (a request_contact keyboard button)."""
+        contact = {"phone_number": phone_number, "first_name": user.first_name, "user_id": user.id}
+        if user.last_name:
+            contact["last_name"] = user.last_name
+        return self._user_message(user, chat_id, {"contact": contact})
+
+    async def send_sticker(self, user: SandboxUser, chat_id: int | None = None) -> JSONDict:
+        stored = self._store_file(_STICKER_BYTES, "stickers", ".webp", "sticker")
+        sticker = {
+            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 512,
+            "height": 512, "is_animated": False, "is_video": False, "type": "regular",
+            "emoji": "👍", "file_size": len(stored.data),
+        }
+        return self._user_message(user, chat_id, {"sticker": sticker})
+
+    async def send_voice(self, user: SandboxUser, chat_id: int | None = None, duration: int = 3) -> JSONDict:
+        stored = self._store_file(b"OggS\x00\x02" + bytes(58), "voice", ".oga", "voice")
+        voice = {
+            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+            "duration": duration, "mime_type": "audio/ogg", "file_size": len(stored.data),
+        }
+        return self._user_message(user, chat_id, {"voice": voice})
+
+    async def send_update(self, raw: JSONDict) -> JSONDict:
+        """Queue any update as given (fuzzing); an update_id is assigned when missing."""
+        update = copy.deepcopy(raw)
+        if "update_id" not in update:
+            update["update_id"] = self._take_update_id()
+        elif isinstance(update["update_id"], int):
+            self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
+        self._notify({"type": "update", "update": copy.deepcopy(update)})
+        self._enqueue(update)
+        return update
+
+    async def press(
+        self,
+        user: SandboxUser,
+        message: JSONDict | int,
+        button: str | None = None,
+        *,
+        data: str | None = None,
+        chat_id: int | None = None,
+    ) -> str:
+        """Press an inline button of a bot message; returns the callback_query id.
+
+        ``button`` is the button's text or its callback_data; ``data=`` sends any string
+        (a forged or stale button). ``message`` is a message dict or a message_id.
+        """
+        stored = self._find_for_press(message, chat_id)
+        if data is None:
+            if button is None:
+                raise ValueError("press() needs a button text/callback_data or data=")
+            found = find_button(stored.message, button)
+            if found is None:
+                raise LookupError(f"no button {button!r}; buttons: {button_texts(stored.message)}")
+            if "callback_data" not in found:
+                raise ValueError(f"button {button!r} has no callback_data: {found}")
+            data = found["callback_data"]
+        self._counter += 1
+        query_id = str(4_000_000_000_000_000_000 + self._counter)
+        query = {
+            "id": query_id,
+            "from": user.to_dict(),
+            "message": copy.deepcopy(stored.message),
+            "chat_instance": str((stored.message["chat"]["id"] * 2654435761) % (1 << 62)),
+            "data": data,
+        }
+        self._callbacks[query_id] = query
+        chat_id = stored.message["chat"]["id"]
+        self._notify({"type": "callback_query", "chat_id": chat_id, "callback_query": copy.deepcopy(query)})
+        self._enqueue({"update_id": self._take_update_id(), "callback_query": query})
+        return query_id
+
+    def _find_for_press(self, message: JSONDict | int, chat_id: int | None) -> _StoredMessage:
+        if isinstance(message, dict):
+            chat_id = message["chat"]["id"] if chat_id is None else chat_id
+            message_id = message["message_id"]
+        else:
+            message_id = message
+        if chat_id is None:
+            raise ValueError("press() with a message_id needs chat_id")
+        stored = self._messages.get(chat_id, {}).get(message_id)
+        if stored is None or stored.deleted:
+            raise LookupError(f"message {message_id} not found in chat {chat_id}")
+        return stored
+
+    def _user_message(
+        self, person: SandboxUser, chat_id: int | None, content: JSONDict, reply_to: JSONDict | None = None
+    ) -> JSONDict:
+        """Store a user's message in the chat and queue it as an update (privacy permitting)."""
+        chat = self._driver_chat(person, chat_id)
+        target = None
+        if reply_to is not None:
+            target = self._messages[chat["id"]].get(reply_to["message_id"])
+        message = self._new_message(chat, person.to_dict(), target)
+        message.update(content)
+        stored = _StoredMessage(message, from_bot=False)
+        self._store(stored)
+        self._last_user_message[chat["id"]] = message["message_id"]
+        if self._bot_sees(chat, message, target):
+            self._enqueue({"update_id": self._take_update_id(), "message": copy.deepcopy(message)})
+        return copy.deepcopy(message)
+
+    def _bot_sees(self, chat: JSONDict, message: JSONDict, target: _StoredMessage | None) -> bool:
+        """Group privacy mode: only commands, replies to the bot and @mentions reach it."""
+        if not self.group_privacy or chat["type"] not in ("group", "supergroup"):
+            return True
+        text = message.get("text") or message.get("caption") or ""
+        mentioned = f"@{self.bot_user['username']}".lower() in text.lower()
+        return text.startswith("/") or mentioned or bool(target and target.from_bot)
+
+    # -- driver: reading -------------------------------------------------------------------
+
+    def transcript(self, chat_id: int, *, include_deleted: bool = False) -> list[JSONDict]:
+        """Every message in the chat, users' and the bot's, as it looks now (edits applied)."""
+        return [
+            stored.snapshot()
+            for stored in self._messages.get(chat_id, {}).values()
+            if include_deleted or not stored.deleted
+        ]
+
+    def bot_messages(self, chat_id: int) -> list[JSONDict]:
+        return [message for message in self.transcript(chat_id) if message["from_bot"]]
+
+    def last_bot_message(self, chat_id: int) -> JSONDict | None:
+        messages = self.bot_messages(chat_id)
+        return messages[-1] if messages else None
+
+    def callback_answer(self, callback_query_id: str) -> JSONDict | None:
+        return copy.deepcopy(self._callback_answers.get(callback_query_id))
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    @property
+    def polling(self) -> bool:
+        """True while a getUpdates call is parked on the server (a bot is listening)."""
+        return self._polls_waiting > 0
+
+    @property
+    def pending_updates(self) -> list[JSONDict]:
+        return copy.deepcopy(self._pending)
+
+    # -- storage helpers -------------------------------------------------------------------
+
+    def _take_update_id(self) -> int:
+        update_id = self._next_update_id
+        self._next_update_id += 1
+        return update_id
+
+    def _new_message(self, chat: JSONDict, sender: JSONDict, reply_to: _StoredMessage | None) -> JSONDict:
+        """A fresh message skeleton; ids increase per chat, shared by users and the bot."""
+        message_id = self._last_message_id.get(chat["id"], 0) + 1
+        self._last_message_id[chat["id"]] = message_id
+        message: JSONDict = {
+            "message_id": message_id,
+            "from": dict(sender),
+            "chat": dict(chat),
+            "date": int(self._now()),
+        }
+        if reply_to is not None:
+            quoted = copy.deepcopy(reply_to.message)
+            quoted.pop("reply_to_message", None)
+            message["reply_to_message"] = quoted
+        return message
+
+    def _store(self, stored: _StoredMessage) -> None:
+        chat_id = stored.message["chat"]["id"]
+        self._messages.setdefault(chat_id, {})[stored.message["message_id"]] = stored
+        self._notify({"type": "message", "chat_id": chat_id, "message": stored.snapshot()})
+
+    def _enqueue(self, update: JSONDict) -> None:
+        """Queue an update for getUpdates or the webhook, honouring allowed_updates."""
+        allowed = self._allowed_updates
+        kind = _update_type(update)
+        if allowed is not None:
+            permitted = set(allowed) if allowed else None
+            if (permitted is not None and kind not in permitted) or (
+                permitted is None and kind in _OPT_IN_UPDATE_TYPES
+            ):
+                return
+        self.updates.append(copy.deepcopy(update))
+        self._pending.append(update)
+        self._notify()
+
+    def _store_file(self, data: bytes, folder: str, extension: str, kind: str) -> _StoredFile:
+        self._counter += 1
+        prefix = {"photo": "AgAC", "document": "BQAC", "voice": "AwAC", "sticker": "CAAC"}.get(kind, "BAAC")
+        stored = _StoredFile(
+            file_id=prefix + secrets.token_urlsafe(24),
+            file_unique_id="AQAD" + secrets.token_urlsafe(8),
+            file_path=f"{folder}/file_{self._counter}{extension}",
+            data=data,
+            kind=kind,
+        )
+        self._files[stored.file_id] = stored
+        self._files_by_path[stored.file_path] = stored
+        return stored
+
+    def _store_photo(self, data: bytes) -> list[JSONDict]:
+        """PhotoSizes like Telegram's: thumbnails up to 90/320/800 px, then the original."""
+        dimensions = image_size(data)
+        if not dimensions or min(dimensions) <= 0:
+            raise _bad("IMAGE_PROCESS_FAILED")
+        width, height = dimensions
+        sizes = []
+        for limit in (90, 320, 800):
+            if max(width, height) > limit:
+                scale = limit / max(width, height)
+                w, h = max(1, round(width * scale)), max(1, round(height * scale))
+                sizes.append((self._store_file(make_png(w, h, (128, 128, 128)), "photos", ".png", "photo"), w, h))
+        sizes.append((self._store_file(data, "photos", _extension(data), "photo"), width, height))
+        photo = [
+            {
+                "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "width": w, "height": h, "file_size": len(stored.data),
+            }
+            for stored, w, h in sizes
+        ]
+        for size in photo:
+            self._photos[size["file_id"]] = photo
+        return copy.deepcopy(photo)
+
+    # -- Bot API: chat and message resolution ----------------------------------------------
+
+    def _chat(self, params: JSONDict, *, for_send: bool = True) -> JSONDict:
+        """Resolve chat_id (id or @username); 403 for blocked chats when sending or editing."""
+        raw = params.get("chat_id")
+        if raw is None or raw == "":
+            raise _bad("chat_id is empty")
+        chat: JSONDict | None = None
+        if isinstance(raw, str) and raw.startswith("@"):
+            chat = next((c for c in self._chats.values() if c.get("username") == raw[1:]), None)
+        else:
+            chat_id = _param_int(params, "chat_id")
+            chat = self._chats.get(chat_id) if chat_id is not None else None
+            if chat is None and chat_id in self._users:
+                chat = self._private_chat(self._users[chat_id])
+        if chat is None:
+            raise _bad("chat not found")
+        if for_send and chat["id"] in self._blocked:
+            raise BotAPIError(403, self._blocked[chat["id"]])
+        return chat
+
+    def _reply_target(self, chat: JSONDict, params: JSONDict) -> _StoredMessage | None:
+        """reply_parameters (PTB 20+) or the older reply_to_message_id."""
+        reply = _param_json(params, "reply_parameters")
+        if isinstance(reply, dict):
+            message_id, lenient = reply.get("message_id"), bool(reply.get("allow_sending_without_reply"))
+        else:
+            message_id = _param_int(params, "reply_to_message_id")
+            lenient = _param_bool(params, "allow_sending_without_reply")
+        if message_id is None:
+            return None
+        target = self._messages.get(chat["id"], {}).get(int(message_id))
+        if target is None or target.deleted:
+            if lenient:
+                return None
+            raise _bad("message to be replied not found")
+        return target
+
+    def _bot_send(self, chat: JSONDict, params: JSONDict, content: JSONDict) -> JSONDict:
+        """Store a bot message with its markup and reply; the result Telegram returns."""
+        markup = _parse_markup(params.get("reply_markup"))
+        target = self._reply_target(chat, params)
+        message = self._new_message(chat, self.bot_user, target)
+        message.update({key: value for key, value in content.items() if value not in (None, [])})
+        stored = _StoredMessage(message, from_bot=True)
+        if markup and markup[0] == "inline" and markup[1]["inline_keyboard"]:
+            message["reply_markup"] = markup[1]
+        elif markup and markup[0] in ("reply", "remove", "force"):
+            stored.reply_keyboard = markup[1]
+        self._store(stored)
+        return copy.deepcopy(message)
+
+    def _editable(self, params: JSONDict) -> _StoredMessage:
+        if params.get("inline_message_id"):
+            raise _bad("MESSAGE_ID_INVALID")
+        chat = self._chat(params)
+        message_id = _param_int(params, "message_id")
+        if message_id is None:
+            raise _bad("message identifier is not specified")
+        stored = self._messages.get(chat["id"], {}).get(message_id)
+        if stored is None or stored.deleted:
+            raise _bad("message to edit not found")
+        if not stored.from_bot:
+            raise _bad("message can't be edited")
+        return stored
+
+    def _apply_edit(self, stored: _StoredMessage, changes: JSONDict) -> JSONDict:
+        """Apply an edit (None removes a field) unless nothing changes - Telegram's 400."""
+        message = stored.message
+        if all(message.get(key) == (value or None) for key, value in changes.items()):
+            raise _bad(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"
+            )
+        before = {key: copy.deepcopy(message.get(key)) for key in changes}
+        before["edit_date"] = message.get("edit_date", message["date"])
+        stored.history.append(before)
+        for key, value in changes.items():
+            if value:
+                message[key] = value
+            else:
+                message.pop(key, None)
+        message["edit_date"] = int(self._now())
+        chat_id = message["chat"]["id"]
+        self._notify({"type": "edit", "chat_id": chat_id, "message": stored.snapshot()})
+        return copy.deepcopy(message)
+
+    def _input_photo(self, params: JSONDict) -> list[JSONDict]:
+        value = params.get("photo")
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value[len("attach://") :])
+        if isinstance(value, _Upload):
+            if len(value.data) > MAX_PHOTO_BYTES:
+                raise _bad("PHOTO_INVALID_DIMENSIONS")
+            return self._store_photo(value.data)
+        if not isinstance(value, str) or not value:
+            raise _bad("there is no photo in the request")
+        if re.match(r"^https?://", value):
+            raise _bad("failed to get HTTP URL content")
+        if value in self._photos:
+            return copy.deepcopy(self._photos[value])
+        if value in self._files:
+            raise _bad(f"can't use file of type {self._files[value].kind.title()} as Photo")
+        raise _bad("wrong file identifier/HTTP URL specified")
+
+    # -- Bot API methods -------------------------------------------------------------------
+
+    @_api_method("getMe")
+    async def _get_me(self, params: JSONDict) -> JSONDict:
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": not self.group_privacy,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    @_api_method("logOut")
+    async def _log_out(self, params: JSONDict) -> bool:
+        return True
+
+    @_api_method("close")
+    async def _close(self, params: JSONDict) -> bool:
+        return True
+
+    @_api_method("getUpdates")
+    async def _get_updates(self, params: JSONDict) -> list[JSONDict]:
+        """Long polling: confirm by offset, return at once when something is pending, else wait.
+
+        A newer getUpdates ends an older one with 409, as Telegram does when two instances poll.
+        """
+        if self._webhook is not None:
+            raise BotAPIError(
+                409, "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first"
+            )
+        offset = _param_int(params, "offset") or 0
+        limit = min(max(_param_int(params, "limit") or 100, 1), 100)
+        timeout = min(max(_param_int(params, "timeout") or 0, 0), 50)
+        allowed = _param_json(params, "allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = [str(kind) for kind in allowed]
+        self._confirm(offset)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        deadline = asyncio.get_running_loop().time() + timeout
+        self._polls_waiting += 1
+        self._notify()  # wakes an older poll so it can see it was superseded
+        try:
+            while True:
+                if generation != self._poll_generation:
+                    raise BotAPIError(
+                        409, "Conflict: terminated by other getUpdates request; "
+                        "make sure that only one bot instance is running"
+                    )
+                remaining = deadline - asyncio.get_running_loop().time()
+                if self._pending or remaining <= 0 or self._closing or self._webhook is not None:
+                    return copy.deepcopy(self._pending[:limit]) if self._webhook is None else []
+                changed = self._changed
+                try:
+                    await asyncio.wait_for(changed.wait(), remaining)
+                except TimeoutError:
+                    pass
+        finally:
+            self._polls_waiting -= 1
+
+    def _confirm(self, offset: int) -> None:
+        """Forget updates below ``offset``; a negative offset keeps only the last -offset."""
+        if offset > 0:
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+        elif offset < 0:
+            self._pending = self._pending[offset:]
+
+    @_api_method("setWebhook")
+    async def _set_webhook(self, params: JSONDict) -> bool:
+        url = _param_str(params, "url") or ""
+        secret = _param_str(params, "secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise _bad("secret token contains unallowed characters")
+        if url and not re.match(r"^https?://", url):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if _param_bool(params, "drop_pending_updates"):
+            self._pending.clear()
+        allowed = _param_json(params, "allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = [str(kind) for kind in allowed]
+        if not url:
+            await self._remove_webhook()
+            return True
+        self._webhook = _Webhook(url, secret, _param_int(params, "max_connections") or 40)
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._webhook_loop())
+        self._notify()
+        return True
+
+    @_api_method("deleteWebhook")
+    async def _delete_webhook(self, params: JSONDict) -> bool:
+        if _param_bool(params, "drop_pending_updates"):
+            self._pending.clear()
+        await self._remove_webhook()
+        return True
+
+    @_api_method("getWebhookInfo")
+    async def _get_webhook_info(self, params: JSONDict) -> JSONDict:
+        hook = self._webhook
+        info: JSONDict = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+        if hook:
+            info["max_connections"] = hook.max_connections
+            info["ip_address"] = "127.0.0.1"
+            if hook.last_error_date:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        if self._allowed_updates is not None:
+            info["allowed_updates"] = list(self._allowed_updates)
+        return info
+
+    @_api_method("sendMessage")
+    async def _send_message(self, params: JSONDict) -> JSONDict:
+        chat = self._chat(params)
+        text, entities = _formatted(params, "text", "entities")
+        _check_text_length(text)
+        return self._bot_send(chat, params, {"text": text, "entities": entities})
+
+    @_api_method("sendPhoto")
+    async def _send_photo(self, params: JSONDict) -> JSONDict:
+        chat = self._chat(params)
+        caption, entities = _formatted(params, "caption", "caption_entities")
+        _check_text_length(caption, caption=True)
+        photo = self._input_photo(params)
+        return self._bot_send(chat, params, {"photo": photo, "caption": caption, "caption_entities": entities})
+
+    @_api_method("sendDocument")
+    async def _send_document(self, params: JSONDict) -> JSONDict:
+        chat = self._chat(params)
+        caption, entities = _formatted(params, "caption", "caption_entities")
+        _check_text_length(caption, caption=True)
+        value = params.get("document")
+        if isinstance(value, _Upload):
+            if len(value.data) > MAX_UPLOAD_BYTES:
+                raise _bad("file is too big")
+            stored = self._store_file(value.data, "documents", "", "document")
+            name, mime = value.filename or "file", value.content_type or "application/octet-stream"
+        elif isinstance(value, str) and value in self._files:
+            stored, name, mime = self._files[value], "file", "application/octet-stream"
+        else:
+            raise _bad("wrong file identifier/HTTP URL specified")
+        document = {
+            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+            "file_name": name, "mime_type": mime, "file_size": len(stored.data),
+        }
+        return self._bot_send(chat, params, {"document": document, "caption": caption, "caption_entities": entities})
+
+    @_api_method("sendLocation")
+    async def _send_location(self, params: JSONDict) -> JSONDict:
+        chat = self._chat(params)
+        latitude, longitude = _param_float(params, "latitude"), _param_float(params, "longitude")
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise _bad("wrong latitude or longitude")
+        location: JSONDict = {"latitude": latitude, "longitude": longitude}
+        if params.get("horizontal_accuracy") not in (None, ""):
+            location["horizontal_accuracy"] = _param_float(params, "horizontal_accuracy")
+        return self._bot_send(chat, params, {"location": location})
+
+    @_api_method("sendChatAction")
+    async def _send_chat_action(self, params: JSONDict) -> bool:
+        chat = self._chat(params)
+        action = _param_str(params, "action")
+        if action not in CHAT_ACTIONS:
+            raise _bad("wrong parameter action in request")
+        self._notify({"type": "chat_action", "chat_id": chat["id"], "action": action})
+        return True
+
+    @_api_method("editMessageText")
+    async def _edit_message_text(self, params: JSONDict) -> JSONDict:
+        stored = self._editable(params)
+        if "text" not in stored.message:
+            raise _bad("there is no text in the message to edit")
+        text, entities = _formatted(params, "text", "entities")
+        _check_text_length(text)
+        markup = _parse_markup(params.get("reply_markup"), inline_only=True)
+        return self._apply_edit(stored, {"text": text, "entities": entities, "reply_markup": _inline(markup)})
+
+    @_api_method("editMessageCaption")
+    async def _edit_message_caption(self, params: JSONDict) -> JSONDict:
+        stored = self._editable(params)
+        if not any(key in stored.message for key in ("photo", "document")):
+            raise _bad("there is no caption in the message to edit")
+        caption, entities = _formatted(params, "caption", "caption_entities")
+        _check_text_length(caption, caption=True)
+        markup = _parse_markup(params.get("reply_markup"), inline_only=True)
+        changes = {"caption": caption, "caption_entities": entities, "reply_markup": _inline(markup)}
+        return self._apply_edit(stored, changes)
+
+    @_api_method("editMessageReplyMarkup")
+    async def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict:
+        stored = self._editable(params)
+        markup = _parse_markup(params.get("reply_markup"), inline_only=True)
+        return self._apply_edit(stored, {"reply_markup": _inline(markup)})
+
+    @_api_method("deleteMessage")
+    async def _delete_message(self, params: JSONDict) -> bool:
+        chat = self._chat(params)
+        message_id = _param_int(params, "message_id", required=True)
+        stored = self._messages.get(chat["id"], {}).get(message_id)
+        if stored is None or stored.deleted:
+            raise _bad("message to delete not found")
+        stored.deleted = True
+        self._notify({"type": "delete", "chat_id": chat["id"], "message_id": message_id})
+        return True
+
+    @_api_method("answerCallbackQuery")
+    async def _answer_callback_query(self, params: JSONDict) -> bool:
+        query_id = _param_str(params, "callback_query_id")
+        if query_id not in self._callbacks or query_id in self._callback_answers:
+            raise _bad("query is too old and response timeout expired or query ID is invalid")
+        text = _param_str(params, "text")
+        if text is not None and len(text) > 200:
+            raise _bad("MESSAGE_TOO_LONG")
+        answer: JSONDict = {"callback_query_id": query_id, "show_alert": _param_bool(params, "show_alert")}
+        if text is not None:
+            answer["text"] = text
+        if params.get("url"):
+            answer["url"] = _param_str(params, "url")
+        if params.get("cache_time") not in (None, ""):
+            answer["cache_time"] = _param_int(params, "cache_time")
+        self._callback_answers[query_id] = answer
+        chat_id = self._callbacks[query_id]["message"]["chat"]["id"]
+        self._notify({"type": "callback_answer", "chat_id": chat_id, "answer": dict(answer)})
+        return True
+
+    @_api_method("getFile")
+    async def _get_file(self, params: JSONDict) -> JSONDict:
+        stored = self._files.get(_param_str(params, "file_id") or "")
+        if stored is None:
+            raise _bad("invalid file_id")
+        if len(stored.data) > MAX_DOWNLOAD_BYTES:
+            raise _bad("file is too big")
+        return stored.file_object()
+
+    @_api_method("getChat")
+    async def _get_chat(self, params: JSONDict) -> JSONDict:
+        chat = self._chat(params, for_send=False)
+        info = {
+            **chat,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                "premium_subscription": False, "gifts_from_channels": False,
+            },
+        }
+        user = self._users.get(chat["id"]) if chat["type"] == "private" else None
+        if user and user.last_name:
+            info["last_name"] = user.last_name
+        return info
+
+    @_api_method("setMyCommands")
+    async def _set_my_commands(self, params: JSONDict) -> bool:
+        commands = _param_json(params, "commands")
+        if not isinstance(commands, list):
+            raise _bad("can't parse commands JSON object")
+        for command in commands:
+            if not isinstance(command, dict) or not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+                raise _bad("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[self._commands_key(params)] = [
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
+        return True
+
+    @_api_method("getMyCommands")
+    async def _get_my_commands(self, params: JSONDict) -> list[JSONDict]:
+        return copy.deepcopy(self.commands.get(self._commands_key(params), []))
+
+    @_api_method("deleteMyCommands")
+    async def _delete_my_commands(self, params: JSONDict) -> bool:
+        self.commands.pop(self._commands_key(params), None)
+        return True
+
+    @staticmethod
+    def _commands_key(params: JSONDict) -> tuple[str, str]:
+        scope = _param_json(params, "scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True), _param_str(params, "language_code") or ""
+
+    # -- webhook delivery ------------------------------------------------------------------
+
+    async def _remove_webhook(self) -> None:
+        self._webhook = None
+        await self._stop_webhook_worker()
+        self._notify()
+
+    async def _stop_webhook_worker(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    async def _webhook_loop(self) -> None:
+        """Deliver pending updates one at a time, in order, while a webhook is set."""
+        while self._webhook is not None and not self._closing:
+            changed = self._changed
+            if not self._pending:
+                await changed.wait()
+                continue
+            update = self._pending[0]
+            await self._deliver(self._webhook, update)
+            if self._pending and self._pending[0] is update:
+                self._pending.pop(0)
+            self._notify()
+
+    async def _deliver(self, hook: _Webhook, update: JSONDict) -> bool:
+        """POST one update; retry a few times like Telegram, then give up on it."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} if hook.secret_token else {}
+        for attempt, pause in enumerate((0.0, *self.webhook_retry_delays), start=1):
+            if pause:
+                await asyncio.sleep(pause)
+            error = None
+            try:
+                async with self._session.post(hook.url, json=update, headers=headers) as response:
+                    status: int | None = response.status
+                    if not 200 <= response.status < 300:
+                        error = f"Wrong response from the webhook: {response.status} {response.reason}"
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                status, error = None, f"Connection failed: {exc!r}"
+            self.webhook_deliveries.append(
+                {"update_id": update.get("update_id"), "attempt": attempt, "status": status, "error": error}
+            )
+            if error is None:
+                return True
+            hook.last_error_date, hook.last_error_message = int(self._now()), error
+            logger.info("webhook delivery of update %s failed: %s", update.get("update_id"), error)
+            self._notify()
+        return False
+
+
+def _inline(markup: tuple[str, JSONDict] | None) -> JSONDict | None:
+    """An inline keyboard as it appears on a message (an empty one means none)."""
+    if markup is None or not markup[1].get("inline_keyboard"):
+        return None
+    return markup[1]
