@@ -89,3 +89,23 @@ async def db(db_url):
     """Connections to that database, open for the test's body."""
     async with database(db_url) as ctx:
         yield ctx
+
+
+@pytest_asyncio.fixture
+async def sandbox():
+    from bot.sandbox import LoopbackBotAPI
+
+    async with LoopbackBotAPI() as api:
+        yield api
+
+
+@pytest_asyncio.fixture
+async def harness(db, db_url, sandbox):
+    """The real bot polling the loopback Bot API, on the sample district."""
+    from tests.e2e import start_harness
+
+    h = await start_harness(sandbox, db_url)
+    try:
+        yield h
+    finally:
+        await h.bot.stop()

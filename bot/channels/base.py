@@ -1,0 +1,47 @@
+"""What the delivery loop needs from a channel (Telegram now, WeChat later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class DeliveryError(Exception):
+    """A send failed; the subclass says what to do about it."""
+
+
+class RetryLater(DeliveryError):
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Transient(DeliveryError):
+    """A network fault or a server error: try again with backoff."""
+
+
+class Undeliverable(DeliveryError):
+    """The recipient blocked the bot, the chat is gone, or the request is malformed."""
+
+
+class TargetMissing(DeliveryError):
+    """The message to edit no longer exists: send a new one instead."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int | None
+
+
+class Sender(Protocol):
+    async def send(
+        self,
+        chat_id: int,
+        *,
+        text: str | None,
+        buttons: list | None,
+        photo: str | None,
+        reply_to: int | None,
+    ) -> Sent: ...
+
+    async def edit(self, chat_id: int, message_id: int, *, text: str, buttons: list | None) -> Sent: ...

@@ -1,0 +1,81 @@
+"""Sending outbox rows through the Telegram Bot API (python-telegram-bot)."""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import error as tg
+
+from bot.channels.base import RetryLater, Sent, TargetMissing, Transient, Undeliverable
+
+
+def keyboard(buttons: list | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in buttons]
+    )
+
+
+class TelegramSender:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id, *, text, buttons, photo, reply_to) -> Sent:
+        markup = keyboard(buttons)
+        async with _translated():
+            if photo:
+                msg = await self.bot.send_photo(
+                    chat_id, photo, caption=text, reply_markup=markup,
+                    reply_to_message_id=reply_to, allow_sending_without_reply=True,
+                )
+            else:
+                msg = await self.bot.send_message(
+                    chat_id, text, reply_markup=markup,
+                    reply_to_message_id=reply_to, allow_sending_without_reply=True,
+                )
+        return Sent(msg.message_id)
+
+    async def edit(self, chat_id, message_id, *, text, buttons) -> Sent:
+        try:
+            async with _translated():
+                await self.bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
+                )
+        except _NotModified:
+            pass
+        return Sent(message_id)
+
+
+class _NotModified(Exception):
+    pass
+
+
+class _translated:
+    """Turn python-telegram-bot's exceptions into the delivery loop's vocabulary."""
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb):
+        if exc is None:
+            return False
+        if isinstance(exc, tg.RetryAfter):
+            seconds = exc.retry_after
+            seconds = seconds.total_seconds() if hasattr(seconds, "total_seconds") else float(seconds)
+            raise RetryLater(seconds) from exc
+        if isinstance(exc, tg.Forbidden):
+            raise Undeliverable(str(exc)) from exc
+        if isinstance(exc, tg.BadRequest):
+            text = str(exc).lower()
+            if "not modified" in text:
+                raise _NotModified() from exc
+            if "message to edit not found" in text or "message can't be edited" in text:
+                raise TargetMissing(str(exc)) from exc
+            raise Undeliverable(str(exc)) from exc
+        if isinstance(exc, (tg.TimedOut, tg.NetworkError)):
+            raise Transient(str(exc)) from exc
+        if isinstance(exc, tg.ChatMigrated):
+            raise Undeliverable(f"chat migrated to {exc.new_chat_id}") from exc
+        if isinstance(exc, tg.InvalidToken):
+            raise Transient("invalid token") from exc
+        return False

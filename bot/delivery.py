@@ -1,0 +1,243 @@
+"""The delivery loop: sends outbox rows through a channel, once each, in order per chat.
+
+Rows are claimed in the database (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer)
+so several bot instances never send the same row. A claim expires: a process killed mid-send
+leaves rows that another pass takes up again (at-least-once for that one in-flight message:
+Telegram has no idempotency key). Failures are sorted by what they mean: wait as told (429),
+back off (5xx, timeouts), or record as undeliverable (403 blocked, bad request) and move on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from bot.channels.base import RetryLater, Sender, TargetMissing, Transient, Undeliverable
+from bot.clock import Clock
+from bot.models import MessageRef, Outbox, OutboxStatus
+from bot.services import outbox
+
+log = logging.getLogger("gridbot.delivery")
+
+
+class Delivery:
+    def __init__(
+        self,
+        sender: Sender,
+        clock: Clock,
+        *,
+        batch: int = 50,
+        poll_seconds: float = 1.0,
+        claim_seconds: float = 120.0,
+        max_attempts: int = 8,
+    ) -> None:
+        self.sender = sender
+        self.clock = clock
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.claim = dt.timedelta(seconds=claim_seconds)
+        self.max_attempts = max_attempts
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._unlisten = None
+
+    # --- running ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._unlisten = outbox.on_new_messages(self.wake)
+        self._task = asyncio.create_task(self._run(), name="outbox-delivery")
+
+    async def stop(self) -> None:
+        if self._unlisten:
+            self._unlisten()
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                busy = await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database hiccups: keep the loop alive, try again soon
+                log.exception("delivery pass failed")
+                busy = 0
+            if busy:
+                continue
+            self._idle.set()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._idle.clear()
+
+    # --- one pass ---------------------------------------------------------------------------
+
+    async def deliver_due(self) -> int:
+        """Claim and send what is due now; returns how many rows were handled."""
+        rows = await self._claim()
+        failed_chats: dict[int, dt.datetime] = {}
+        superseded = _superseded_edits(rows)
+        for row in rows:
+            if row.id in superseded:
+                await self._finish(row, OutboxStatus.SENT, error="superseded by a later edit")
+            elif row.chat_id in failed_chats:
+                # keep the chat's order: what came after a failed row waits with it
+                await self._release(row, failed_chats[row.chat_id])
+            else:
+                retry_at = await self._send_one(row)
+                if retry_at is not None:
+                    failed_chats[row.chat_id] = retry_at
+        return len(rows)
+
+    async def _claim(self) -> list[Outbox]:
+        now = self.clock.now()
+        async with in_transaction() as conn:
+            due = (
+                Outbox.filter(
+                    Q(status=OutboxStatus.PENDING, available_at__lte=now)
+                    | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
+                )
+                .order_by("id")
+                .limit(self.batch)
+                .select_for_update(skip_locked=True)
+                .using_db(conn)
+            )
+            rows = await due
+            if rows:
+                await Outbox.filter(id__in=[r.id for r in rows]).using_db(conn).update(
+                    status=OutboxStatus.SENDING, claimed_until=now + self.claim
+                )
+        return rows
+
+    async def _send_one(self, row: Outbox) -> dt.datetime | None:
+        """Send a row; returns when to retry it if it must wait, else None."""
+        attempts = row.attempts + 1
+        try:
+            message_id = await self._dispatch(row)
+        except RetryLater as exc:
+            retry_at = self.clock.now() + dt.timedelta(seconds=max(exc.seconds, 0.5))
+            log.warning("outbox %s: rate limited, retry in %.1fs", row.id, exc.seconds)
+            await self._release(row, retry_at, attempts=attempts, error=str(exc), count=False)
+            return retry_at
+        except Transient as exc:
+            if attempts >= self.max_attempts:
+                log.error("outbox %s: undeliverable after %d attempts: %s", row.id, attempts, exc)
+                await self._finish(row, OutboxStatus.DEAD, attempts=attempts, error=str(exc))
+                return None
+            retry_at = self.clock.now() + dt.timedelta(seconds=min(2**attempts, 300))
+            log.warning("outbox %s: attempt %d failed: %s", row.id, attempts, exc)
+            await self._release(row, retry_at, attempts=attempts, error=str(exc))
+            return retry_at
+        except Undeliverable as exc:
+            log.warning("outbox %s: undeliverable to chat %s: %s", row.id, row.chat_id, exc)
+            await self._finish(row, OutboxStatus.DEAD, attempts=attempts, error=str(exc))
+            return None
+        await self._finish(row, OutboxStatus.SENT, attempts=attempts, message_id=message_id)
+        return None
+
+    async def _dispatch(self, row: Outbox) -> int | None:
+        existing = None
+        if row.ref:
+            existing = await MessageRef.get_or_none(channel=row.channel, chat_id=row.chat_id, ref=row.ref)
+        if existing and not row.photo:
+            try:
+                sent = await self.sender.edit(
+                    row.chat_id, existing.message_id, text=row.text or "", buttons=row.buttons
+                )
+                return sent.message_id
+            except TargetMissing:
+                log.info("outbox %s: card %s gone, sending anew", row.id, row.ref)
+        reply_to = None
+        if row.reply_to_ref:
+            target = await MessageRef.get_or_none(
+                channel=row.channel, chat_id=row.chat_id, ref=row.reply_to_ref
+            )
+            reply_to = target.message_id if target else None
+        sent = await self.sender.send(
+            row.chat_id, text=row.text, buttons=row.buttons, photo=row.photo, reply_to=reply_to
+        )
+        if row.ref and sent.message_id is not None:
+            await self._remember(row, sent.message_id)
+        return sent.message_id
+
+    async def _remember(self, row: Outbox, message_id: int) -> None:
+        now = self.clock.now()
+        updated = await MessageRef.filter(
+            channel=row.channel, chat_id=row.chat_id, ref=row.ref
+        ).update(message_id=message_id, updated_at=now)
+        if not updated:
+            await MessageRef.create(
+                channel=row.channel, chat_id=row.chat_id, ref=row.ref,
+                message_id=message_id, updated_at=now,
+            )
+
+    async def _finish(self, row: Outbox, status: OutboxStatus, *, attempts=None, error=None, message_id=None):
+        await Outbox.filter(id=row.id).update(
+            status=status,
+            attempts=row.attempts if attempts is None else attempts,
+            error=error,
+            message_id=message_id,
+            sent_at=self.clock.now() if status == OutboxStatus.SENT else None,
+            claimed_until=None,
+        )
+
+    async def _release(self, row: Outbox, retry_at: dt.datetime, *, attempts=None, error=None, count=True):
+        await Outbox.filter(id=row.id).update(
+            status=OutboxStatus.PENDING,
+            available_at=retry_at,
+            attempts=row.attempts if attempts is None or not count else attempts,
+            error=error if error is not None else row.error,
+            claimed_until=None,
+        )
+
+    # --- for tests and the demo -------------------------------------------------------------
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until nothing due is left (tests: 'every queued message has been tried')."""
+        async def settled() -> None:
+            while True:
+                self.wake()
+                self._idle.clear()
+                await self._idle.wait()
+                pending = await Outbox.filter(
+                    status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING],
+                    available_at__lte=self.clock.now(),
+                ).count()
+                if not pending:
+                    return
+
+        await asyncio.wait_for(settled(), timeout)
+
+
+def _superseded_edits(rows: list[Outbox]) -> set[int]:
+    """Older versions of a card that a later row in the same batch replaces anyway.
+
+    Sending only the newest text saves a flood of edits in a busy chat. A row is kept when
+    something between it and its replacement replies to that card (a photo under it), since
+    the card must exist before the reply.
+    """
+    skipped: set[int] = set()
+    last_seen: dict[tuple[int, str], int] = {}
+    for row in rows:
+        if row.reply_to_ref:
+            last_seen.pop((row.chat_id, row.reply_to_ref), None)
+        if row.ref and not row.photo:
+            key = (row.chat_id, row.ref)
+            if key in last_seen:
+                skipped.add(last_seen[key])
+            last_seen[key] = row.id
+    return skipped

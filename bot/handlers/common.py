@@ -1,0 +1,58 @@
+"""/start, /help, what the bot can't read, and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.services import jurisdiction
+
+log = logging.getLogger("gridbot.handlers")
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Private chat: what the bot does. Group chat: which unit this chat serves."""
+    chat = update.effective_chat
+    if chat.type == ChatType.PRIVATE:
+        staff = await jurisdiction.staff_for_user(update.effective_user.id)
+        reply = texts.WELCOME
+        if staff is not None:
+            unit = await staff.unit
+            role = texts.ROLE_WORDS.get(staff.role, "")
+            reply = texts.WELCOME + "\n\n" + texts.STAFF_PRIVATE_HINT.format(unit=unit.name, role=role)
+        await update.effective_message.reply_text(reply)
+        return
+    unit = await jurisdiction.unit_for_chat(chat.id)
+    if unit is None:
+        await update.effective_message.reply_text(texts.GROUP_UNBOUND.format(chat_id=chat.id))
+    else:
+        await update.effective_message.reply_text(texts.GROUP_WELCOME.format(unit=unit.name))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the fault once and tell a resident in private to try again; nothing is lost
+    because drafts and outbox rows are only changed inside committed transactions."""
+    log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(texts.BUSY)
+        except Exception:  # the channel itself may be what failed
+            pass
+        return
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE and update.effective_message:
+        try:
+            await update.effective_message.reply_text(texts.BUSY)
+        except Exception:
+            pass

@@ -1,0 +1,65 @@
+"""A unit's group chat: card buttons, and the reasons staff write when asked."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.runtime import Runtime
+from bot.services import outbox, staffwork, triage
+from bot.services.staffwork import Refused
+
+log = logging.getLogger("gridbot.handlers.group")
+
+CARD_BUTTON = re.compile(r"^w:(acc|res|esc|tra|ret):(\d{1,12})$")
+TRIAGE_BUTTON = re.compile(r"^tr:(cat|grid|setcat|comm|setgrid):(\d{1,12})(?::([a-z_0-9]{1,20}))?$")
+
+
+def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    return context.application.bot_data["rt"]
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A card's button. Who may press is decided on the server, never trusted from the button."""
+    query = update.callback_query
+    data = query.data or ""
+    user_id, chat_id = update.effective_user.id, update.effective_chat.id
+    try:
+        if m := CARD_BUTTON.match(data):
+            toast = await staffwork.press(_rt(context), user_id, chat_id, m[1], int(m[2]))
+        elif m := TRIAGE_BUTTON.match(data):
+            toast = await triage.press(_rt(context), user_id, chat_id, m[1], int(m[2]), m[3])
+        else:
+            raise Refused(texts.STALE_BUTTON)
+    except Refused as exc:
+        log.warning("refused button %r from user %s in chat %s: %s", data[:64], user_id, chat_id, exc)
+        toast = str(exc)
+    await query.answer(toast)
+    outbox.wake_delivery()
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Group talk is ignored, unless the bot asked this person for a reason."""
+    try:
+        taken = await staffwork.on_text(_rt(context), update.effective_user.id,
+                                        update.effective_chat.id, update.effective_message.text or "")
+    except Refused:
+        return
+    if taken:
+        outbox.wake_delivery()
+
+
+async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    photo = message.photo[-1]
+    try:
+        taken = await staffwork.on_photo(_rt(context), update.effective_user.id, update.effective_chat.id,
+                                         photo.file_id, photo.file_unique_id, message.caption)
+    except Refused:
+        return
+    if taken:
+        outbox.wake_delivery()

@@ -1,0 +1,82 @@
+"""One matching form for residents' text.
+
+Residents write in simplified and traditional characters, type full-width letters and digits on
+phone keyboards, pad messages with emoji and spaces, and paste text with invisible characters.
+Every rule and dictionary in `bot.nlp` is written once, in simplified Chinese and half-width
+lower-case Latin, and matched against `normalise(text)`. The stored complaint is never changed:
+this form is only for matching.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+import opencc
+
+__all__ = ["normalise", "to_simplified"]
+
+_converter: opencc.OpenCC | None = None
+_converter_lock = threading.Lock()
+
+
+def _t2s() -> opencc.OpenCC:
+    """The OpenCC converter, built on first use: building it reads phrase tables from disk."""
+    global _converter
+    if _converter is None:
+        with _converter_lock:
+            if _converter is None:
+                _converter = opencc.OpenCC("t2s")
+    return _converter
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified with OpenCC's phrase tables (a character map gets 乾/干, 後/后 wrong)."""
+    return _t2s().convert(text) if text else text
+
+
+# Emoji and pictographs: symbols residents add for feeling, never words a rule could match.
+_EMOJI = re.compile(
+    "["
+    "\U0001f000-\U0001faff"  # mahjong … symbols and pictographs extended-A
+    "\u2600-\u27bf"          # miscellaneous symbols, dingbats
+    "\u2b00-\u2bff"          # arrows and stars (⭐)
+    "\ufe00-\ufe0f"          # variation selectors
+    "\u20e3"                 # keycap
+    "]+"
+)
+
+# Characters of Unicode category Cf (zero-width space, joiners, BOM): invisible, but they split words.
+def _drop_format_chars(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+_SPACE_RUN = re.compile(r"[^\S\n]+")
+# A space between two Chinese characters (or Chinese punctuation) carries no meaning in Chinese and
+# is sometimes used to dodge word filters ("油 烟"); between Latin words it does, so it stays there.
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}\u3000-\u303f，。！？；：]) (?=[{_CJK}\u3000-\u303f，。！？；：])")
+
+
+def normalise(text: str) -> str:
+    """The form every rule is matched against.
+
+    - NFKC: full-width letters, digits and ASCII punctuation become half-width (ＡＢＣ１２３ → abc123,
+      ，→ ,  ！→ !), compatibility ideographs become the ordinary ones; Chinese-only marks
+      (。、《》“”) have no half-width form and stay as they are.
+    - traditional → simplified (樓下餐廳油煙 → 楼下餐厅油烟).
+    - emoji and invisible format characters removed; whitespace runs collapsed to one space (or one
+      line break, which ends a clause), and spaces dropped between Chinese characters.
+    - Latin lower-cased (KTV → ktv).
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _drop_format_chars(_EMOJI.sub(" ", text))
+    text = to_simplified(text)
+    text = _LINE_BREAK.sub("\n", text)  # line breaks stay: they end a clause (several messages joined)
+    text = _SPACE_RUN.sub(" ", text).strip()
+    text = _SPACE_IN_CJK.sub("", text)
+    return text.lower()

@@ -1,0 +1,153 @@
+"""Finding a rule file's words and phrases in normalised text, fast.
+
+Rules are matched on the character string, not on jieba tokens: segmentation of short, informal
+complaints is unreliable ("路灯不亮" comes out as 路 / 灯不亮), and a district officer writing a rule
+thinks in words as they appear in text. All plain phrases are compiled into one regular expression
+shaped like a trie (油(?:烟(?:机|味)?|…)), so one left-to-right scan finds them, and at each
+position the longest phrase wins: 油烟机 is found as 油烟机, never also as 油烟, and 焚烧垃圾 is one
+finding, not 焚烧 plus 垃圾.
+
+A phrase may contain `*`, meaning "then, later in the same clause": 电梯*困 matches 电梯里困了人.
+Those are few and are tried one by one; they do not consume text.
+
+Negation ("没有噪音了", "再也闻不到油烟") is decided by `Negation`, whose cue words come from the rule
+files too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["CLAUSE_BREAK", "Hit", "Negation", "PhraseMatcher"]
+
+# Punctuation that ends a clause: a gap phrase or a negation cue never reaches across it.
+CLAUSE_BREAK = ",.!?;:，。！？；：、\n"
+_GAP_MAX = 12  # characters a `*` may span
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    phrase: str  # the phrase as written in the rule file (normalised)
+    start: int
+    end: int
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """A regex source that matches any of `words`, preferring the longest at each position."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        terminal = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if terminal:  # the word may end here; try the longer continuation first
+            return "(?:" + body + ")?" if len(branches) == 1 else body + "?"
+        return body
+
+    return build(trie)
+
+
+def _all_in(parts: tuple[str, ...], text: str) -> bool:
+    """Every part occurs somewhere: a cheap test before running a gap phrase's regex.
+    (A plain loop: a generator inside all() costs more than the test itself.)"""
+    for part in parts:
+        if part not in text:
+            return False
+    return True
+
+
+def _gap_regex(phrase: str) -> re.Pattern[str]:
+    parts = [re.escape(p) for p in phrase.split("*")]
+    gap = f"[^{re.escape(CLAUSE_BREAK)}]{{0,{_GAP_MAX}}}?"
+    return re.compile(gap.join(parts))
+
+
+class PhraseMatcher:
+    """All occurrences of a fixed set of phrases in a text."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        phrases = {p for p in phrases if p}
+        self._plain = sorted(p for p in phrases if "*" not in p)
+        self._gapped = [(p, tuple(filter(None, p.split("*"))), _gap_regex(p)) for p in sorted(phrases) if "*" in p]
+        source = _trie_regex(self._plain)
+        self._regex = re.compile(source) if source else None
+        # Most messages share no character with most small phrase lists (a danger rule's words):
+        # checking that first skips the regex engine entirely.
+        self._first_chars = frozenset(p[0] for p in self._plain)
+
+    def find(self, text: str) -> list[Hit]:
+        """Hits in text order. Plain phrases do not overlap one another (longest wins)."""
+        hits: list[Hit] = []
+        if self._regex is not None and not self._first_chars.isdisjoint(text):
+            hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)]
+        found_gapped = False
+        for phrase, parts, regex in self._gapped:
+            if _all_in(parts, text):
+                m = regex.search(text)
+                if m:
+                    hits.append(Hit(phrase, m.start(), m.end()))
+                    found_gapped = True
+        if found_gapped:
+            hits.sort(key=lambda h: h.start)
+        return hits
+
+    def found_in(self, text: str) -> bool:
+        """Whether any phrase occurs (cheaper than `find` when only presence matters)."""
+        if self._regex is not None and not self._first_chars.isdisjoint(text) and self._regex.search(text):
+            return True
+        for _, parts, regex in self._gapped:
+            if _all_in(parts, text) and regex.search(text):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Negation:
+    """Whether a hit is denied by the words around it ("没有噪音了", "油烟没了").
+
+    `before`: cues written right before the phrase (没有, 不再, 不); up to two small filler words may
+    sit between (`fillers`: 任何, 什么, 一点 …), so "没有任何噪音" counts but "没有人管噪音"
+    does not — there the resident complains that nobody acts.
+    `perceive`: cues of not perceiving (闻不到, 听不到) that may stand a few characters away:
+    "再也闻不到楼下的油烟了".
+    `after`: cues right after the phrase (没了, 消失了), optionally after 已经/也/都.
+    """
+
+    before: tuple[str, ...] = ()
+    perceive: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    fillers: tuple[str, ...] = ()
+    perceive_gap: int = 5
+
+    def __post_init__(self) -> None:
+        alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+        fill = f"(?:{alt(self.fillers)}){{0,2}}" if self.fillers else ""
+        br = re.escape(CLAUSE_BREAK)
+        object.__setattr__(self, "_before", re.compile(f"(?:{alt(self.before)}){fill}$") if self.before else None)
+        object.__setattr__(
+            self, "_perceive",
+            re.compile(f"(?:{alt(self.perceive)})[^{br}]{{0,{self.perceive_gap}}}$") if self.perceive else None,
+        )
+        object.__setattr__(
+            self, "_after", re.compile(f"^(?:已经|也|都|问题)?(?:{alt(self.after)})") if self.after else None
+        )
+
+    def denies(self, text: str, hit: Hit) -> bool:
+        head = text[max(0, hit.start - 12): hit.start]
+        for mark in CLAUSE_BREAK:  # look only inside the hit's own clause
+            head = head.rpartition(mark)[2]
+        if self._before is not None and self._before.search(head):
+            return True
+        if self._perceive is not None and self._perceive.search(head):
+            return True
+        tail = text[hit.end: hit.end + 8]
+        return self._after is not None and self._after.search(tail) is not None

@@ -1,0 +1,1 @@
+"""Data files of bot.nlp (a package only so that packaging ships them)."""

@@ -1,0 +1,103 @@
+"""Is a present danger described? Rules in `rules/urgency.yaml`.
+
+Urgency is decided apart from the category: a gas smell is urgent whether the message is filed under
+safety or utility, and a lift that drops is urgent though lifts belong to utility. Only a danger
+happening now counts; "存在安全隐患" on its own does not, so the urgent queue stays short enough for
+staff to trust it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.nlp.phrases import Negation, PhraseMatcher
+from bot.nlp.rulefiles import RULES_DIR, RuleFileError, word_list
+
+__all__ = ["URGENCY_FILE", "Urgency", "UrgencyRule", "UrgencyRules", "load_urgency"]
+
+URGENCY_FILE = RULES_DIR / "urgency.yaml"
+
+
+@dataclass(frozen=True)
+class Urgency:
+    urgent: bool
+    words: tuple[str, ...] = ()    # the phrases that made it urgent, for staff
+    reasons: tuple[str, ...] = ()  # the names of the rules that fired
+
+
+class UrgencyRule:
+    """One kind of danger: one of `any`, plus one of `with` when given, and none of `unless`."""
+
+    def __init__(self, name: str, any_: tuple[str, ...], with_: tuple[str, ...] = (), unless: tuple[str, ...] = ()):
+        self.name = name
+        # What must appear for this rule to have any chance: each `any` phrase up to its first `*`.
+        self.anchors = tuple(p.split("*")[0] for p in any_ if p.split("*")[0])
+        self._any = PhraseMatcher(any_)
+        self._with = PhraseMatcher(with_) if with_ else None
+        self._unless = PhraseMatcher(unless) if unless else None
+
+    def fires(self, text: str, negation: Negation) -> tuple[str, ...]:
+        """The phrases that make this rule fire on `text` (normalised), or () when it does not."""
+        found = [h for h in self._any.find(text) if not negation.denies(text, h)]
+        if not found:
+            return ()
+        if self._unless is not None and self._unless.found_in(text):
+            return ()
+        words = [h.phrase for h in found]
+        if self._with is not None:
+            support = self._with.find(text)
+            if not support:
+                return ()
+            words += [h.phrase for h in support]
+        return tuple(dict.fromkeys(words))
+
+
+class UrgencyRules:
+    def __init__(self, rules: list[UrgencyRule], negation: Negation, resolved: tuple[str, ...] = ()):
+        self.rules = rules
+        self.negation = negation
+        self._resolved = PhraseMatcher(resolved) if resolved else None
+        # One scan tells whether any rule could fire; most messages describe no danger at all.
+        self._gate = PhraseMatcher(a for rule in rules for a in rule.anchors)
+
+    def assess(self, normalised_text: str) -> Urgency:
+        """Urgent when any rule fires, unless the message says the danger is already over."""
+        if not self._gate.found_in(normalised_text):
+            return Urgency(False)
+        if self._resolved is not None and self._resolved.found_in(normalised_text):
+            return Urgency(False)
+        words: list[str] = []
+        reasons: list[str] = []
+        for rule in self.rules:
+            fired = rule.fires(normalised_text, self.negation)
+            if fired:
+                reasons.append(rule.name)
+                words.extend(fired)
+        return Urgency(bool(reasons), tuple(dict.fromkeys(words)), tuple(reasons))
+
+
+def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise RuleFileError(f"{path}: expected a top-level `rules:` list")
+    rules = []
+    for i, item in enumerate(data["rules"]):
+        where = f"{Path(path).name}: rules[{i}]"
+        if not isinstance(item, dict) or not item.get("any"):
+            raise RuleFileError(f"{where}: every rule needs `any:` phrases")
+        rules.append(UrgencyRule(
+            name=str(item.get("name") or f"rule {i + 1}"),
+            any_=word_list(item["any"], f"{where}.any"),
+            with_=word_list(item.get("with"), f"{where}.with"),
+            unless=word_list(item.get("unless"), f"{where}.unless"),
+        ))
+    neg = data.get("negation") or {}
+    negation = Negation(
+        before=word_list(neg.get("before"), "negation.before"),
+        after=word_list(neg.get("after"), "negation.after"),
+        fillers=word_list(neg.get("fillers"), "negation.fillers"),
+    )
+    return UrgencyRules(rules, negation, word_list(data.get("resolved"), "resolved"))

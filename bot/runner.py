@@ -1,0 +1,128 @@
+"""The composition root: builds the Telegram application, the delivery loop and the
+scheduler, and runs them in one event loop with the database (Tortoise 1.x keeps its
+connections in a ContextVar, so everything starts inside the task that opened them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot import handlers, texts
+from bot.channels.telegram import TelegramSender
+from bot.db import database
+from bot.delivery import Delivery
+from bot.runtime import Runtime
+from bot.scheduler.jobs import build_scheduler
+
+log = logging.getLogger("gridbot.runner")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def build_application(rt: Runtime) -> Application:
+    settings = rt.settings
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_base_file_url)
+        .concurrent_updates(True)
+    )
+    if rt.rate_limit:
+        # Telegram's own limits (30 msg/s, 20 msg/min per group); a 429 still comes back to
+        # the delivery loop (max_retries=0), which reschedules the row instead of blocking.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    app = builder.build()
+    app.bot_data["rt"] = rt
+    handlers.register(app)
+    return app
+
+
+class GridBot:
+    """One running bot instance: polling or webhook, plus delivery (and, later, the sweep)."""
+
+    def __init__(self, rt: Runtime, *, webhook_url: str | None = None, webhook_port: int = 8443,
+                 webhook_host: str = "127.0.0.1") -> None:
+        self.rt = rt
+        self.webhook_url = webhook_url
+        self.webhook_port = webhook_port
+        self.webhook_host = webhook_host
+        self.app = build_application(rt)
+        self.delivery = Delivery(TelegramSender(self.app.bot), rt.clock)
+        self.scheduler = build_scheduler(rt)
+        self._stack = contextlib.AsyncExitStack()
+        self._web_runner: web.AppRunner | None = None
+
+    async def start(self, *, open_database: bool = True) -> None:
+        if open_database:
+            await self._stack.enter_async_context(database(self.rt.settings.database_url))
+        await self.app.initialize()
+        self._stack.push_async_callback(self.app.shutdown)
+        await self._set_commands()
+        await self.app.start()
+        self._stack.push_async_callback(self.app.stop)
+        if self.webhook_url:
+            await self._start_webhook()
+        else:
+            await self.app.updater.start_polling(
+                poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES
+            )
+            self._stack.push_async_callback(self.app.updater.stop)
+        self.delivery.start()
+        self._stack.push_async_callback(self.delivery.stop)
+        self.scheduler.start()
+        self._stack.callback(self.scheduler.shutdown, wait=False)
+        log.info("GridBot started (%s)", "webhook" if self.webhook_url else "polling")
+
+    async def stop(self) -> None:
+        await self._stack.aclose()
+        log.info("GridBot stopped")
+
+    async def _set_commands(self) -> None:
+        try:
+            await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS.items()])
+        except Exception as exc:  # a menu is a nicety; never a reason not to start
+            log.warning("setMyCommands failed: %s", type(exc).__name__)
+
+    async def _start_webhook(self) -> None:
+        secret = self.rt.settings.webhook_secret
+        if not secret:
+            raise RuntimeError("webhook mode needs GRIDBOT_WEBHOOK_SECRET")
+        web_app = web.Application()
+        web_app.router.add_post("/telegram", self._on_webhook)
+        self._web_runner = web.AppRunner(web_app)
+        await self._web_runner.setup()
+        site = web.TCPSite(self._web_runner, self.webhook_host, self.webhook_port)
+        await site.start()
+        self._stack.push_async_callback(self._web_runner.cleanup)
+        await self.app.bot.set_webhook(self.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.rt.settings.webhook_secret.encode()):
+            log.warning("webhook request refused: bad secret")
+            return web.Response(status=403)
+        try:
+            data = json.loads(await request.text())
+            update = Update.de_json(data, self.app.bot)
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400)
+        await self.app.update_queue.put(update)
+        return web.Response(text="ok")
+
+
+async def serve(rt: Runtime, stop: asyncio.Event, **kw) -> None:
+    bot = GridBot(rt, **kw)
+    await bot.start()
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()

@@ -1,0 +1,48 @@
+"""What every part of the running bot shares: settings, the clock, the calendar and policies.
+
+Built once in the composition root (bot/runner.py) and handed to handlers through
+`application.bot_data["rt"]`, to services as an argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.sla import SlaPolicy
+from bot.services.workdays import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_text_chars: int = 20_000  # a resident's description is stored whole up to this
+    card_text_chars: int = 300  # what a card shows of it
+    max_photos: int = 9
+    flood_messages: int = 8  # messages per resident …
+    flood_seconds: float = 10.0  # … within this window before we ask them to slow down
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    calendar: WorkCalendar
+    sla: SlaPolicy
+    limits: Limits = field(default_factory=Limits)
+    rate_limit: bool = True  # Telegram's 30/s and 20/min per group; off in fast tests
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None, **kw) -> Runtime:
+        return cls(
+            settings=settings,
+            clock=clock or Clock(),
+            calendar=WorkCalendar.from_file(),
+            sla=SlaPolicy.load(),
+            **kw,
+        )

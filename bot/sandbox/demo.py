@@ -1,0 +1,188 @@
+"""`gridbot demo`: the whole system on one machine, no Telegram account needed.
+
+Migrates a SQLite file, loads the sample district, starts the loopback Bot API and the real
+bot polling it (exactly as it would poll Telegram), and opens a chat in the terminal where you
+can be a resident, a grid worker or the command centre.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import database, migrate
+from bot.models import ChatBinding, Staff
+from bot.runner import GridBot
+from bot.runtime import Runtime
+from bot.sandbox.botapi import LoopbackBotAPI, keyboard_texts
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLE = ROOT / "examples" / "yingze.yaml"
+DEMO_DB = ROOT / "data" / "demo.sqlite3"
+RESIDENT_ID, RESIDENT_NAME = 5550001, "王秀兰"
+
+HELP = """\
+在终端里和机器人对话（你现在是居民“王秀兰”，在与机器人的私聊中）：
+  直接输入文字         以当前身份发消息，例如：楼下早餐店油烟太大，天天熏到家里
+  :press N            按下最近一条带按钮消息的第 N 个按钮
+  :photo              发一张照片        :loc 37.8600 112.5640   发位置（南海街一社区第一网格）
+  :as 居民 | :as 张丽 | :as 冯晓燕      切换身份（居民 / 网格员 / 指挥中心），并进入其私聊或工作群
+  :chat 群名关键字      切换到某个工作群（如 :chat 第一网格）   :chats  列出所有群
+  :help  帮助          :quit  退出（数据保留，下次接着用；--fresh 从头开始）
+"""
+
+
+async def run_demo(*, fresh: bool = False, port: int = 8080, chat: bool = True) -> int:
+    if fresh and DEMO_DB.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
+    db_url = f"sqlite://{DEMO_DB}"
+    await migrate(db_url)
+    async with database(db_url):
+        from bot.services.jurisdiction import load_jurisdiction_file
+
+        report = await load_jurisdiction_file(EXAMPLE)
+        print(f"辖区已加载：{report.summary()}")
+        api = LoopbackBotAPI(port=port)
+        try:
+            await api.start()
+        except OSError:
+            api = LoopbackBotAPI(port=0)  # the port is taken: any free one will do
+            await api.start()
+        for binding in await ChatBinding.all().prefetch_related("unit"):
+            api.add_chat(binding.chat_id, "supergroup", f"{binding.unit.name}工作群")
+        settings = Settings(token=api.token, api_base_url=api.base_url, database_url=db_url)
+        bot = GridBot(Runtime.from_settings(settings, clock=Clock()))
+        await bot.start(open_database=False)
+        print(f"网格通演示已启动。沙箱 Bot API：{api.url}（机器人正在轮询它，和连 Telegram 一样）")
+        try:
+            if chat and sys.stdin.isatty():
+                await TerminalChat(api).run()
+            else:
+                print("按 Ctrl-C 停止。")
+                await _wait_for_signal()
+        finally:
+            await bot.stop()
+            await api.stop()
+    print("已停止，数据保存在", DEMO_DB)
+    return 0
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+class TerminalChat:
+    """A tiny messenger in the terminal: who you are, which chat, and what the bot says."""
+
+    def __init__(self, api: LoopbackBotAPI) -> None:
+        self.api = api
+        self.user = api.user(RESIDENT_ID, RESIDENT_NAME)
+        self.chat_id = RESIDENT_ID
+        self.names: dict[int, str] = {}
+
+    async def run(self) -> None:
+        for chat_id, info in self.api.chats.items():
+            self.names[chat_id] = info.get("title") or str(chat_id)
+        events = self.api.subscribe()
+        printer = asyncio.create_task(self._print_events(events))
+        print(HELP)
+        try:
+            while True:
+                line = await asyncio.to_thread(_read_line, self._prompt())
+                if line is None or line.strip() == ":quit":
+                    return
+                await self._handle(line.strip())
+        finally:
+            printer.cancel()
+            self.api.unsubscribe(events)
+
+    def _prompt(self) -> str:
+        return f"[{self.user.first_name} @ {self.names.get(self.chat_id, '私聊')}]> "
+
+    async def _handle(self, line: str) -> None:
+        if not line:
+            return
+        if line == ":help":
+            print(HELP)
+        elif line == ":chats":
+            for chat_id, name in self.names.items():
+                print(f"  {name}  ({chat_id})")
+        elif line.startswith(":as "):
+            await self._switch_user(line[4:].strip())
+        elif line.startswith(":chat "):
+            self._switch_chat(line[6:].strip())
+        elif line.startswith(":press "):
+            await self._press(line[7:].strip())
+        elif line == ":photo":
+            await self.api.send_photo(self.user, chat_id=self.chat_id)
+        elif line.startswith(":loc "):
+            lat, lon = (float(x) for x in line[5:].split()[:2])
+            await self.api.send_location(self.user, lat, lon, chat_id=self.chat_id)
+        else:
+            await self.api.send_text(self.user, line, chat_id=self.chat_id)
+
+    async def _switch_user(self, name: str) -> None:
+        if name in ("居民", RESIDENT_NAME):
+            self.user, self.chat_id = self.api.user(RESIDENT_ID, RESIDENT_NAME), RESIDENT_ID
+            return
+        staff = await Staff.filter(name=name).prefetch_related("unit").first()
+        if staff is None:
+            print("没有这个人。")
+            return
+        self.user = self.api.user(staff.user_id, staff.name)
+        binding = await ChatBinding.filter(unit_id=staff.unit_id, purpose="unit").first()
+        self.chat_id = binding.chat_id if binding else staff.user_id
+        print(f"你现在是 {staff.name}（{staff.unit.name}），在 {self.names.get(self.chat_id, '私聊')}。")
+
+    def _switch_chat(self, keyword: str) -> None:
+        for chat_id, name in self.names.items():
+            if keyword in name:
+                self.chat_id = chat_id
+                print(f"已切换到 {name}")
+                return
+        print("没有找到这个群。")
+
+    async def _press(self, which: str) -> None:
+        for message in reversed(self.api.transcript(self.chat_id)):
+            buttons = [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+            if buttons:
+                index = int(which) - 1 if which.isdigit() else -1
+                if not 0 <= index < len(buttons):
+                    print("没有这个按钮。")
+                    return
+                await self.api.press(self.user, message, buttons[index]["callback_data"], chat_id=self.chat_id)
+                return
+        print("这个聊天里没有按钮。")
+
+    async def _print_events(self, events: asyncio.Queue) -> None:
+        while True:
+            event = await events.get()
+            kind, message = event.get("type"), event.get("message")
+            if kind == "callback_answer" and event.get("params", {}).get("text"):
+                print(f"\n  （提示）{event['params']['text']}")
+            if kind not in ("message", "edit") or not message or not message.get("from_bot"):
+                continue
+            where = self.names.get(message["chat"]["id"], "私聊")
+            label = "更新" if kind == "edit" else "网格通"
+            body = message.get("text") or message.get("caption") or ("[照片]" if message.get("photo") else "")
+            print(f"\n[{where}] {label}：{body}")
+            for i, text in enumerate(keyboard_texts(message), start=1):
+                print(f"    ({i}) {text}")
+
+
+def _read_line(prompt: str) -> str | None:
+    try:
+        return input(prompt)
+    except EOFError:
+        return None

@@ -1,0 +1,105 @@
+"""The ticket's card: what a unit's chat shows of a ticket, edited in place as it moves.
+
+Channel-neutral: text plus (label, data) buttons. The card never shows a resident's phone
+number or full name: a masked name, or 匿名居民.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.models import Status, Ticket
+from bot.nlp.classify import label_of
+from bot.services.outbox import Buttons, Outgoing, card_ref
+from bot.services.people import masked_name
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + texts.TEXT_SHORTENED.format(count=len(text))
+
+
+def local_time(moment, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime(texts.TIME_FORMAT) if moment else "—"
+
+
+def place_of(ticket: Ticket, grid_name: str | None) -> str:
+    parts = [p for p in (ticket.location_text, grid_name) if p]
+    return "，".join(parts) if parts else texts.PLACE_UNKNOWN
+
+
+async def reporter_of(ticket: Ticket) -> str:
+    if ticket.source == "patrol":
+        return texts.CARD_PATROL
+    if ticket.anonymous:
+        return texts.CARD_ANONYMOUS
+    resident = await ticket.resident
+    return texts.CARD_RESIDENT.format(masked=masked_name(resident.display_name if resident else ""))
+
+
+async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_count: int,
+                    due_words: str) -> str:
+    grid = await ticket.grid
+    extras = "".join(
+        texts.CARD_FOLLOWUP.format(q=f["q"], a=f["a"]) for f in ticket.followups if f.get("a")
+    )
+    if photo_count:
+        extras += texts.CARD_PHOTOS.format(count=photo_count)
+    status_line = await _status_line(ticket)
+    return texts.CARD.format(
+        light=texts.LIGHTS[str(ticket.light)],
+        number=ticket.number,
+        urgent=texts.CARD_URGENT if ticket.urgent else "",
+        category=label_of(ticket.category),
+        reasons="、".join(ticket.reasons[:4]) or "—",
+        place=place_of(ticket, grid.name if grid else None),
+        who=await reporter_of(ticket),
+        text=shorten(ticket.text, text_limit),
+        extras=extras,
+        due=f"{local_time(ticket.due_at, tz)}（{due_words}）",
+        status=status_line,
+    )
+
+
+async def _status_line(ticket: Ticket) -> str:
+    if ticket.status == Status.ACCEPTED:
+        staff = await ticket.accepted_by
+        return texts.CARD_ACCEPTED_BY.format(name=staff.name if staff else "")
+    if ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.resolution_note:
+        return texts.CARD_RESOLVED.format(note=shorten(ticket.resolution_note, 60))
+    return texts.STATUS_WORDS[str(ticket.status)]
+
+
+def card_buttons(ticket: Ticket) -> Buttons | None:
+    t = ticket.id
+    if ticket.status == Status.TRIAGE:
+        return [[(texts.BTN_TRIAGE_CATEGORY, f"tr:cat:{t}"), (texts.BTN_TRIAGE_GRID, f"tr:grid:{t}")]]
+    if ticket.status == Status.ASSIGNED:
+        return [
+            [(texts.BTN_ACCEPT, f"w:acc:{t}"), (texts.BTN_RESOLVE, f"w:res:{t}")],
+            [(texts.BTN_ESCALATE, f"w:esc:{t}"), (texts.BTN_TRANSFER, f"w:tra:{t}"),
+             (texts.BTN_RETURN, f"w:ret:{t}")],
+        ]
+    if ticket.status == Status.ACCEPTED:
+        return [
+            [(texts.BTN_RESOLVE, f"w:res:{t}")],
+            [(texts.BTN_ESCALATE, f"w:esc:{t}"), (texts.BTN_TRANSFER, f"w:tra:{t}"),
+             (texts.BTN_RETURN, f"w:ret:{t}")],
+        ]
+    return None
+
+
+def card_message(chat_id: int, ticket: Ticket, text: str, *, triage_note: str | None = None) -> Outgoing:
+    if triage_note:
+        text = texts.CARD_TRIAGE.format(why=triage_note) + "\n" + text
+    return Outgoing(chat_id, text=text, buttons=card_buttons(ticket), ref=card_ref(ticket.id))
+
+
+def photo_messages(chat_id: int, ticket: Ticket, file_ids: list[str]) -> list[Outgoing]:
+    """Photos go under the card as replies to it, so they stay tied to the ticket."""
+    return [
+        Outgoing(chat_id, photo=file_id, text=ticket.number, reply_to_ref=card_ref(ticket.id))
+        for file_id in file_ids
+    ]

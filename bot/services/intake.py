@@ -1,0 +1,359 @@
+"""A resident's report, from the first message to the filed ticket.
+
+The draft lives in the database (Draft, kind "report"): text, photos and a location may come
+in any order over several messages, and a restart in the middle loses nothing. Each reply to
+the resident is queued in the outbox in the same transaction as the draft change.
+
+Buttons carry the draft's id and version; a press on an older message (the draft has moved
+on, or was submitted) is refused as stale instead of acting on what the resident no longer sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from bot import texts
+from bot.models import Draft, Level, Resident, Unit
+from bot.nlp import classify as nlp
+from bot.runtime import Runtime
+from bot.services import feedback, outbox, routing, tickets
+from bot.services.outbox import Outgoing
+from bot.services.people import Actor, resident_for
+
+KIND = "report"
+
+
+@dataclass(frozen=True)
+class Who:
+    """The person writing, as the channel tells us."""
+
+    user_id: int
+    chat_id: int
+    display_name: str
+    username: str | None = None
+
+
+class Stale(Exception):
+    """A button of a draft that has moved on or no longer exists."""
+
+
+# --- incoming content ----------------------------------------------------------------------
+
+async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False) -> None:
+    """Take the resident's words. `quiet`: keep them but answer nothing (a flood)."""
+    text = text.strip()
+    async with in_transaction():
+        if not text:
+            await _say(rt, who, texts.EMPTY_TEXT)
+            return
+        waiting = await Draft.get_or_none(channel="telegram", chat_id=who.chat_id, user_id=who.user_id)
+        if waiting is not None and waiting.kind == "comment":
+            await feedback.take_comment(rt, waiting, text)
+            return
+        draft = await _draft(rt, who)
+        data = draft.data
+        if data.get("awaiting") == "followup":
+            data["followup"]["a"] = text[:500]
+        else:
+            data["texts"].append(text[: rt.limits.max_text_chars])
+            _classify(data)
+        if quiet:
+            await _save(rt, draft)
+            return
+        await _advance(rt, who, draft)
+
+
+async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | None, caption: str | None) -> None:
+    async with in_transaction():
+        draft = await _draft(rt, who)
+        data = draft.data
+        if len(data["photos"]) >= rt.limits.max_photos:
+            await _say(rt, who, texts.TOO_MANY_PHOTOS.format(max=rt.limits.max_photos))
+            return
+        data["photos"].append({"file_id": file_id, "file_unique_id": file_unique_id})
+        if caption and caption.strip():
+            data["texts"].append(caption.strip()[: rt.limits.max_text_chars])
+            _classify(data)
+            await _advance(rt, who, draft)
+            return
+        await _save(rt, draft)
+        if not data["texts"]:
+            await _say(rt, who, texts.GOT_PHOTO_NEED_TEXT)
+        else:
+            await _say(rt, who, texts.GOT_PHOTO.format(count=len(data["photos"])))
+
+
+async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
+    async with in_transaction():
+        draft = await _draft(rt, who)
+        data = draft.data
+        data["location"] = {"lat": lat, "lon": lon}
+        grid = await routing.grid_for_location(lat, lon)
+        if grid is not None:
+            data["grid_id"], data["grid_source"] = grid.id, "location"
+        if not data["texts"]:
+            await _save(rt, draft)
+            await _say(rt, who, texts.GOT_LOCATION_NEED_TEXT)
+            return
+        await _advance(rt, who, draft)
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: int, arg: str | None) -> str | None:
+    """Handle a press on a draft's button; returns a short toast for the resident, if any."""
+    async with in_transaction():
+        draft = await Draft.get_or_none(id=draft_id, chat_id=who.chat_id, user_id=who.user_id, kind=KIND)
+        if draft is None:
+            return texts.ALREADY_SUBMITTED if action == "ok" else texts.STALE_BUTTON
+        if draft.data.get("v") != version:
+            return texts.STALE_BUTTON
+        data = draft.data
+        if action == "ok":
+            await _submit(rt, who, draft)
+            return None
+        if action == "no":
+            await draft.delete()
+            await _say(rt, who, texts.CANCELLED)
+            return None
+        if action == "skip":
+            data["followup"]["a"] = None
+            data["awaiting"] = None
+        elif action == "more":
+            data["awaiting"] = "more"
+            await _save(rt, draft, bump=True)
+            await _say(rt, who, texts.ASK_MORE)
+            return None
+        elif action == "anon":
+            data["anonymous"] = not data.get("anonymous", False)
+        elif action == "cat":
+            await _save(rt, draft, bump=True)
+            await _say(rt, who, texts.PICK_CATEGORY, buttons=_category_buttons(draft))
+            return None
+        elif action == "setcat" and arg in dict(nlp.categories()):
+            data.update(category=arg, category_manual=True, confidence=1.0, low_confidence=False)
+        elif action == "comm" and arg and arg.isdigit():
+            community = await Unit.get_or_none(id=int(arg), level=Level.COMMUNITY, active=True)
+            if community is None:
+                return texts.STALE_BUTTON
+            await _save(rt, draft, bump=True)
+            await _say(rt, who, texts.ASK_GRID.format(community=community.name),
+                       buttons=await _grid_buttons(draft, community))
+            return None
+        elif action == "grid" and arg and arg.isdigit():
+            grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
+            if grid is None:
+                return texts.STALE_BUTTON
+            data["grid_id"], data["grid_source"] = grid.id, "picked"
+        elif action == "noplace":
+            data["grid_id"], data["grid_source"] = None, "unknown"
+        else:
+            return texts.STALE_BUTTON
+        await _advance(rt, who, draft)
+        return None
+
+
+# --- the steps -----------------------------------------------------------------------------
+
+async def _advance(rt: Runtime, who: Who, draft: Draft) -> None:
+    """Ask the next thing the report still needs, or show the summary to confirm."""
+    data = draft.data
+    data["awaiting"] = None if data.get("awaiting") in ("followup", "more") else data.get("awaiting")
+    if not data["texts"]:
+        await _save(rt, draft)
+        await _say(rt, who, texts.NEED_TEXT)
+        return
+    if data.get("urgent"):
+        # Danger first: file at once, no questions, and tell them whom to call.
+        await _say(rt, who, texts.EMERGENCY_FIRST)
+        await _submit(rt, who, draft)
+        return
+    followup = data.get("followup")
+    if followup is None:
+        question = nlp.followup_question(data["category"])
+        if question:
+            data["followup"] = {"q": question, "a": None}
+            data["awaiting"] = "followup"
+            await _save(rt, draft, bump=True)
+            await _say(rt, who, texts.FOLLOWUP_PROMPT.format(question=question),
+                       buttons=[[(texts.BTN_SKIP, _data(draft, "skip"))]])
+            return
+        data["followup"] = {}
+    if data.get("grid_id") is None and data.get("grid_source") != "unknown":
+        await _find_grid_in_text(data)
+    if data.get("grid_id") is None and data.get("grid_source") != "unknown":
+        data["awaiting"] = "place"
+        await _save(rt, draft, bump=True)
+        await _say(rt, who, texts.ASK_PLACE, buttons=await _community_buttons(draft))
+        return
+    data["awaiting"] = "confirm"
+    await _save(rt, draft, bump=True)
+    await _say(rt, who, await _summary(rt, draft), buttons=_summary_buttons(draft))
+
+
+async def _submit(rt: Runtime, who: Who, draft: Draft) -> None:
+    # Deleting the draft is the claim: a second press (or a second instance) finds nothing.
+    if not await Draft.filter(id=draft.id).delete():
+        await _say(rt, who, texts.ALREADY_SUBMITTED)
+        return
+    data = draft.data
+    resident = await _resident(rt, who)
+    grid = await Unit.get_or_none(id=data["grid_id"]) if data.get("grid_id") else None
+    triage_reason = None
+    if data["category"] == "other" or data.get("low_confidence"):
+        triage_reason = texts.TRIAGE_LOW_CONFIDENCE
+    elif grid is None:
+        triage_reason = texts.TRIAGE_NO_GRID
+    if data.get("urgent") and grid is not None:
+        triage_reason = None  # danger goes straight to the grid; the command centre is alerted too
+    followup = data.get("followup") or {}
+    await tickets.file_ticket(
+        rt,
+        tickets.NewTicket(
+            text="\n".join(data["texts"]),
+            category=data["category"],
+            confidence=data.get("confidence", 0.0),
+            reasons=data.get("reasons", []),
+            urgent=bool(data.get("urgent")),
+            resident=resident,
+            anonymous=bool(data.get("anonymous")),
+            grid=grid,
+            location_text=data.get("location_text"),
+            lat=(data.get("location") or {}).get("lat"),
+            lon=(data.get("location") or {}).get("lon"),
+            followups=[followup] if followup.get("q") else [],
+            photos=data["photos"],
+            triage_reason=triage_reason,
+        ),
+        actor=Actor.of_resident(resident),
+        resident_chat=who.chat_id,
+    )
+
+
+def _classify(data: dict) -> None:
+    """Classify everything the resident has written so far; a category they chose stays."""
+    result = nlp.classify("\n".join(data["texts"]))
+    data["urgent"] = data.get("urgent", False) or result.urgent
+    if data.get("category_manual"):
+        return
+    data.update(
+        category=result.category,
+        confidence=round(result.confidence, 3),
+        reasons=list(result.matched)[:6],
+        low_confidence=result.low_confidence,
+    )
+
+
+async def _find_grid_in_text(data: dict) -> None:
+    match = await routing.grid_for_text("\n".join(data["texts"]))
+    if match is None:
+        return
+    unit, name = match
+    data["location_text"] = data.get("location_text") or name
+    if unit.level == Level.GRID:
+        data["grid_id"], data["grid_source"] = unit.id, "text"
+
+
+async def _summary(rt: Runtime, draft: Draft) -> str:
+    data = draft.data
+    grid = await Unit.get_or_none(id=data["grid_id"]) if data.get("grid_id") else None
+    place = "，".join(p for p in (data.get("location_text"), grid.name if grid else None) if p)
+    if data.get("location") and not place:
+        place = f"{data['location']['lat']:.5f}, {data['location']['lon']:.5f}"
+    extras = ""
+    if data["photos"]:
+        extras += texts.SUMMARY_PHOTOS.format(count=len(data["photos"]))
+    if data.get("anonymous"):
+        extras += texts.SUMMARY_ANON_ON
+    to_triage = data["category"] == "other" or data.get("low_confidence") or grid is None
+    deadlines = rt.sla.deadlines(data["category"], False, rt.clock.now(), calendar=rt.calendar, tz=rt.tz)
+    return texts.SUMMARY.format(
+        category=nlp.label_of(data["category"]),
+        place=place or texts.PLACE_UNKNOWN,
+        text=_shorten("\n".join(data["texts"]), 200),
+        extras=extras,
+        unit=texts.SUMMARY_TRIAGE_UNIT if to_triage else grid.name,
+        due=rt.sla.describe_due(deadlines),
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+def _data(draft: Draft, action: str, arg: object | None = None) -> str:
+    base = f"r:{action}:{draft.id}:{draft.data['v']}"
+    return base if arg is None else f"{base}:{arg}"
+
+
+def _summary_buttons(draft: Draft):
+    anon = texts.BTN_ANON_OFF if draft.data.get("anonymous") else texts.BTN_ANON_ON
+    return [
+        [(texts.BTN_CONFIRM, _data(draft, "ok"))],
+        [(texts.BTN_CHANGE_CATEGORY, _data(draft, "cat")), (texts.BTN_MORE, _data(draft, "more"))],
+        [(anon, _data(draft, "anon")), (texts.BTN_CANCEL, _data(draft, "no"))],
+    ]
+
+
+def _category_buttons(draft: Draft):
+    codes = [(code, label) for code, label in nlp.categories()]
+    rows = [codes[i:i + 2] for i in range(0, len(codes), 2)]
+    return [[(label, _data(draft, "setcat", code)) for code, label in row] for row in rows]
+
+
+async def _community_buttons(draft: Draft):
+    communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
+    rows = [communities[i:i + 2] for i in range(0, len(communities), 2)]
+    buttons = [[(c.name, _data(draft, "comm", c.id)) for c in row] for row in rows]
+    buttons.append([(texts.BTN_PLACE_UNKNOWN, _data(draft, "noplace"))])
+    return buttons
+
+
+async def _grid_buttons(draft: Draft, community: Unit):
+    grids = await Unit.filter(parent_id=community.id, level=Level.GRID, active=True).order_by("id")
+    return [[(g.name.removeprefix(community.name) or g.name, _data(draft, "grid", g.id))] for g in grids]
+
+
+# --- storage -------------------------------------------------------------------------------
+
+async def _draft(rt: Runtime, who: Who) -> Draft:
+    now = rt.clock.now()
+    draft = await Draft.get_or_none(channel="telegram", chat_id=who.chat_id, user_id=who.user_id)
+    if draft is not None and draft.kind != KIND:
+        await draft.delete()  # a comment left unwritten: this is a new report
+        draft = None
+    if draft is None:
+        draft = await Draft.create(
+            chat_id=who.chat_id, user_id=who.user_id, kind=KIND, step="new",
+            data={"v": 1, "texts": [], "photos": [], "location": None, "followup": None},
+            created_at=now, updated_at=now,
+        )
+    return draft
+
+
+async def _save(rt: Runtime, draft: Draft, *, bump: bool = False) -> None:
+    if bump:
+        draft.data["v"] = draft.data.get("v", 0) + 1
+    draft.step = draft.data.get("awaiting") or "collecting"
+    draft.updated_at = rt.clock.now()
+    await draft.save()
+
+
+async def _resident(rt: Runtime, who: Who) -> Resident:
+    return await resident_for(who.user_id, display_name=who.display_name, username=who.username,
+                              now=rt.clock.now())
+
+
+async def _say(rt: Runtime, who: Who, text: str, buttons=None) -> None:
+    await outbox.enqueue([Outgoing(who.chat_id, text, buttons=buttons)], now=rt.clock.now())
+
+
+async def cancel(rt: Runtime, who: Who) -> None:
+    async with in_transaction():
+        deleted = await Draft.filter(channel="telegram", chat_id=who.chat_id, user_id=who.user_id).delete()
+        await _say(rt, who, texts.CANCELLED if deleted else texts.NOTHING_TO_CANCEL)
+

@@ -1,0 +1,50 @@
+"""Who is acting: a resident, a staff member, or the system itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.models import Resident, Staff
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # resident | staff | system
+    user_id: int | None = None
+    name: str | None = None
+    role: str | None = None
+    staff: Staff | None = None
+
+    @classmethod
+    def of_staff(cls, staff: Staff) -> Actor:
+        return cls("staff", staff.user_id, staff.name, str(staff.role), staff)
+
+    @classmethod
+    def of_resident(cls, resident: Resident) -> Actor:
+        # Residents' names stay out of the audit trail shown to staff: the id is enough.
+        return cls("resident", resident.user_id, None, "resident")
+
+
+SYSTEM = Actor("system")
+
+
+async def resident_for(user_id: int, *, display_name: str, username: str | None, now: dt.datetime) -> Resident:
+    resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
+    if resident is None:
+        return await Resident.create(
+            user_id=user_id, display_name=display_name[:128], username=username, created_at=now
+        )
+    if resident.display_name != display_name[:128] or resident.username != username:
+        resident.display_name = display_name[:128]
+        resident.username = username
+        await resident.save(update_fields=["display_name", "username"])
+    return resident
+
+
+def masked_name(display_name: str) -> str:
+    """What a group chat may see of a resident: the first character and stars (王**)."""
+    name = (display_name or "").strip()
+    if not name:
+        return "*"
+    return name[0] + "*" * min(max(len(name) - 1, 1), 2)

@@ -1,0 +1,46 @@
+"""Which grid a report belongs to: from a location, or from place names in the text."""
+
+from __future__ import annotations
+
+import time
+
+from bot.models import Unit
+from bot.nlp.places import Gazetteer, PlaceEntry
+from bot.services import jurisdiction
+
+# A location farther than this from every grid is not guessed: the resident picks instead.
+MAX_DISTANCE_M = 2_000
+_GAZETTEER_TTL_S = 60.0
+_cache: tuple[float, Gazetteer] | None = None
+
+
+async def grid_for_location(lat: float, lon: float) -> Unit | None:
+    near = await jurisdiction.grids_near(lat, lon)
+    if not near:
+        return None
+    grid, distance = near[0]
+    return grid if distance <= MAX_DISTANCE_M else None
+
+
+async def grid_for_text(text: str) -> tuple[Unit, str] | None:
+    """The most specific unit named in the text (a grid's 小区 beats a community's name)."""
+    matches = (await _gazetteer()).match(text)
+    for match in matches:
+        unit = await Unit.get_or_none(code=match.unit_code, active=True)
+        if unit is not None:
+            return unit, match.name
+    return None
+
+
+async def _gazetteer() -> Gazetteer:
+    global _cache
+    if _cache is None or time.monotonic() - _cache[0] > _GAZETTEER_TTL_S:
+        entries = [PlaceEntry(name=name, unit_code=code) for name, code in await jurisdiction.gazetteer_entries()]
+        _cache = (time.monotonic(), Gazetteer(entries))
+    return _cache[1]
+
+
+def forget_gazetteer() -> None:
+    """After the jurisdiction file is loaded again."""
+    global _cache
+    _cache = None

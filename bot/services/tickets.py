@@ -1,0 +1,406 @@
+"""Tickets: filing, the moves a ticket makes, and the messages each move causes.
+
+Every move is a conditional update on the ticket's status (so two workers pressing 接单 at
+once cannot both win), an event row (the audit trail), and outbox rows, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from bot import texts
+from bot.models import (
+    Attachment, Level, Light, Resident, Staff, Status, Ticket, TicketCounter, TicketEvent, Unit,
+)
+from bot.runtime import Runtime
+from bot.services import cards, jurisdiction, outbox
+from bot.services.outbox import Outgoing
+from bot.services.people import SYSTEM, Actor
+
+# Each move: the statuses it may start from and the status it leads to. Written once.
+MOVES: dict[str, tuple[frozenset[Status], Status]] = {
+    "assign": (frozenset({Status.TRIAGE}), Status.ASSIGNED),
+    "accept": (frozenset({Status.ASSIGNED}), Status.ACCEPTED),
+    "resolve": (frozenset({Status.ASSIGNED, Status.ACCEPTED}), Status.RESOLVED),
+    "rate": (frozenset({Status.RESOLVED}), Status.CLOSED),
+    "auto_close": (frozenset({Status.RESOLVED}), Status.CLOSED),
+    "reopen": (frozenset({Status.RESOLVED}), Status.ASSIGNED),
+}
+ACTION_WORDS = {"assign": "派单", "accept": "接单", "resolve": "办结", "rate": "评价",
+                "auto_close": "关闭", "reopen": "重新处理"}
+
+
+class IllegalMove(Exception):
+    """A move the ticket's status does not allow; the message is for the person who tried."""
+
+
+class NotAllowed(Exception):
+    """The actor may not act on this ticket."""
+
+
+@dataclass
+class NewTicket:
+    text: str
+    category: str
+    confidence: float
+    reasons: list[str]
+    urgent: bool
+    resident: Resident | None
+    anonymous: bool
+    grid: Unit | None
+    location_text: str | None
+    lat: float | None
+    lon: float | None
+    followups: list[dict]
+    photos: list[dict]  # [{"file_id": ..., "file_unique_id": ...}]
+    triage_reason: str | None  # why it waits at the command centre, or None
+    source: str = "resident"
+
+
+# --- filing ---------------------------------------------------------------------------------
+
+async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
+                      resident_chat: int | None) -> Ticket:
+    """Create the ticket, its first events, its card and the resident's receipt, together.
+    Call inside a transaction."""
+    now = rt.clock.now()
+    deadlines = rt.sla.deadlines(new.category, new.urgent, now, calendar=rt.calendar, tz=rt.tz)
+    holder = new.grid if new.triage_reason is None else None
+    ticket = await Ticket.create(
+        number=await _next_number(rt, now),
+        source=new.source,
+        resident=new.resident,
+        anonymous=new.anonymous,
+        text=new.text[: rt.limits.max_text_chars],
+        category=new.category,
+        confidence=new.confidence,
+        reasons=new.reasons,
+        urgent=new.urgent,
+        location_text=new.location_text,
+        lat=new.lat,
+        lon=new.lon,
+        followups=new.followups,
+        grid=new.grid,
+        unit=holder,
+        level=Level.GRID if holder else None,
+        status=Status.ASSIGNED if holder else Status.TRIAGE,
+        created_at=now,
+        updated_at=now,
+        assigned_at=now if holder else None,
+        yellow_at=deadlines.yellow_at,
+        red_at=deadlines.red_at,
+        due_at=deadlines.due_at,
+        due_workdays=deadlines.due_workdays,
+        due_hours=deadlines.due_hours,
+    )
+    for photo in new.photos:
+        await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
+                                file_unique_id=photo.get("file_unique_id"), created_at=now)
+    await _event(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
+                 now, note=new.triage_reason)
+    messages: list[Outgoing] = []
+    due_words = rt.sla.describe_due(deadlines)
+    if holder:
+        await _event(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder)
+        messages += await _post_card(rt, ticket, holder, with_photos=True)
+        if resident_chat is not None:
+            messages.append(Outgoing(resident_chat, texts.SUBMITTED.format(
+                number=ticket.number, unit=holder.name, due=due_words)))
+    else:
+        messages += await _post_triage_card(rt, ticket, new.triage_reason)
+        if resident_chat is not None:
+            messages.append(Outgoing(resident_chat, texts.SUBMITTED_TRIAGE.format(
+                number=ticket.number, due=due_words)))
+    if new.urgent:
+        messages += await _urgent_alerts(rt, ticket, holder)
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+    return ticket
+
+
+async def _next_number(rt: Runtime, now: dt.datetime) -> str:
+    prefix = await jurisdiction.ticket_prefix() or "GB"
+    key = f"{prefix}-{now.astimezone(rt.tz):%Y%m%d}"
+    for _ in range(3):
+        if await TicketCounter.filter(key=key).update(value=F("value") + 1):
+            break
+        try:
+            async with in_transaction():  # a savepoint: a lost race must not spoil the caller
+                await TicketCounter.create(key=key, value=1)
+            break
+        except IntegrityError:
+            continue
+    counter = await TicketCounter.get(key=key)
+    return f"{key}-{counter.value:04d}"
+
+
+# --- moves ----------------------------------------------------------------------------------
+
+async def _move(ticket: Ticket, action: str, now: dt.datetime, **changes) -> Status:
+    """Change the status if, and only if, the ticket is still where the move may start."""
+    allowed_from, to = MOVES[action]
+    before = ticket.status
+    if before not in allowed_from:
+        raise IllegalMove(texts.ILLEGAL_MOVE.format(
+            number=ticket.number, status=texts.STATUS_WORDS[str(before)], action=ACTION_WORDS[action]))
+    updated = await Ticket.filter(id=ticket.id, status=before).update(status=to, updated_at=now, **changes)
+    if not updated:  # someone else moved it a moment ago
+        await ticket.refresh_from_db()
+        raise IllegalMove(texts.ILLEGAL_MOVE.format(
+            number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)], action=ACTION_WORDS[action]))
+    await ticket.refresh_from_db()
+    return before
+
+
+async def accept(rt: Runtime, ticket: Ticket, staff: Staff) -> None:
+    await _require_holder(ticket, staff)
+    now = rt.clock.now()
+    before = await _move(ticket, "accept", now, accepted_at=now, accepted_by_id=staff.id)
+    await _event(ticket, Actor.of_staff(staff), "accepted", before, ticket.status, now, unit=await ticket.unit)
+    messages = await _refresh_card(rt, ticket)
+    messages += await _tell_resident(ticket, texts.NOTIFY_ACCEPTED.format(number=ticket.number))
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+async def check_can_resolve(ticket: Ticket, staff: Staff) -> None:
+    await _require_holder(ticket, staff)
+    allowed_from, _ = MOVES["resolve"]
+    if ticket.status not in allowed_from:
+        raise IllegalMove(texts.ILLEGAL_MOVE.format(
+            number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)], action="办结"))
+
+
+async def resolve(rt: Runtime, ticket: Ticket, staff: Staff, note: str, photos: list[dict]) -> None:
+    await _require_holder(ticket, staff)
+    now = rt.clock.now()
+    before = await _move(ticket, "resolve", now, resolved_at=now, resolution_note=note[:2000],
+                         accepted_by_id=ticket.accepted_by_id or staff.id)
+    for photo in photos:
+        await Attachment.create(ticket=ticket, kind="resolution", file_id=photo["file_id"],
+                                file_unique_id=photo.get("file_unique_id"), created_at=now)
+    await _event(ticket, Actor.of_staff(staff), "resolved", before, ticket.status, now,
+                 unit=await ticket.unit, note=note)
+    messages = await _refresh_card(rt, ticket)
+    resident = await ticket.resident
+    if resident is not None:
+        messages.append(Outgoing(
+            resident.user_id,
+            texts.NOTIFY_RESOLVED.format(number=ticket.number, note=cards.shorten(note, 200),
+                                         days=rt.sla.rating_timeout_days),
+            buttons=[[(texts.RATINGS[code], f"rate:{ticket.id}:{code}")
+                      for code in ("satisfied", "basic", "unsatisfied")]],
+        ))
+        messages += [Outgoing(resident.user_id, photo=p["file_id"], text=ticket.number) for p in photos]
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+async def rate(rt: Runtime, ticket: Ticket, resident: Resident, rating: str) -> None:
+    """满意 / 基本满意 close the ticket; 不满意 sends it back to the unit that resolved it."""
+    if ticket.resident_id != resident.id:
+        raise NotAllowed(texts.NOT_ALLOWED)
+    if ticket.status != Status.RESOLVED:
+        raise IllegalMove(texts.RATED_ALREADY)
+    now = rt.clock.now()
+    actor = Actor.of_resident(resident)
+    if rating == "unsatisfied":
+        await reopen(rt, ticket, actor, reason=texts.RATINGS[rating], rating=rating)
+        return
+    before = await _move(ticket, "rate", now, rating=rating, rated_at=now, closed_at=now)
+    await _event(ticket, actor, "rated", before, ticket.status, now, note=texts.RATINGS[rating],
+                 data={"rating": rating})
+    await outbox.enqueue(await _refresh_card(rt, ticket), now=now, ticket=ticket)
+
+
+async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rating: str | None = None) -> None:
+    """Back to the same unit with fresh clocks; the reopening counts against the unit."""
+    now = rt.clock.now()
+    deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, now, calendar=rt.calendar, tz=rt.tz)
+    before = await _move(
+        ticket, "reopen", now, rating=rating, rated_at=now if rating else None, resolved_at=None,
+        accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1,
+        light=Light.GREEN, yellow_at=deadlines.yellow_at, red_at=deadlines.red_at,
+        due_at=deadlines.due_at, due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours,
+        yellow_notified_at=None, red_notified_at=None, due_notified_at=None, assigned_at=now,
+    )
+    unit = await ticket.unit
+    await _event(ticket, actor, "reopened", before, ticket.status, now, unit=unit, note=reason,
+                 data={"rating": rating} if rating else {})
+    messages = await _refresh_card(rt, ticket)
+    messages += await _tell_resident(ticket, texts.NOTIFY_REOPENED_BY_YOU.format(
+        number=ticket.number, unit=unit.name if unit else texts.SUMMARY_TRIAGE_UNIT))
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+async def auto_close_unrated(rt: Runtime) -> int:
+    """Tickets resolved longer ago than the rating window close as 默认满意."""
+    now = rt.clock.now()
+    cutoff = now - rt.sla.rating_timeout
+    closed = 0
+    for ticket_id in await Ticket.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).values_list("id", flat=True):
+        async with in_transaction():
+            ticket = await Ticket.get(id=ticket_id)
+            try:
+                before = await _move(ticket, "auto_close", now, rating="default", rated_at=now, closed_at=now)
+            except IllegalMove:
+                continue  # rated or reopened meanwhile, or another instance got there first
+            await _event(ticket, SYSTEM, "auto_closed", before, ticket.status, now, note=texts.RATINGS["default"])
+            messages = await _refresh_card(rt, ticket)
+            messages += await _tell_resident(ticket, texts.AUTO_CLOSED.format(
+                number=ticket.number, days=rt.sla.rating_timeout_days))
+            await outbox.enqueue(messages, now=now, ticket=ticket)
+            closed += 1
+    if closed:
+        outbox.wake_delivery()
+    return closed
+
+
+async def assign_from_triage(rt: Runtime, ticket: Ticket, grid: Unit, staff: Staff) -> None:
+    """The command centre picks the grid for a ticket that had none (or an unsure category)."""
+    if staff.role != "command":
+        raise NotAllowed(texts.NOT_ALLOWED)
+    now = rt.clock.now()
+    before = await _move(ticket, "assign", now, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
+                         assigned_at=now)
+    await _event(ticket, Actor.of_staff(staff), "triaged", before, ticket.status, now, unit=grid)
+    messages = await _refresh_card(rt, ticket, holder_override=None, command_note=texts.TRIAGE_DONE.format(unit=grid.name))
+    messages += await _post_card(rt, ticket, grid, with_photos=True)
+    messages += await _tell_resident(ticket, texts.NOTIFY_ASSIGNED.format(number=ticket.number, unit=grid.name))
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Staff) -> None:
+    await _require_holder(ticket, staff)
+    now = rt.clock.now()
+    old = ticket.category
+    await Ticket.filter(id=ticket.id).update(category=category, updated_at=now)
+    await ticket.refresh_from_db()
+    await _event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now,
+                 data={"from": old, "to": category})
+    await outbox.enqueue(await _refresh_card(rt, ticket), now=now, ticket=ticket)
+
+
+# --- who may act ----------------------------------------------------------------------------
+
+async def may_act(ticket: Ticket, staff: Staff) -> bool:
+    """The holding unit's staff, the staff of any unit above it, and the command centre."""
+    if not staff.active:
+        return False
+    if staff.role == "command":
+        return True
+    if ticket.unit_id is None:
+        return False
+    if staff.unit_id == ticket.unit_id:
+        return True
+    holder = await ticket.unit
+    return any(u.id == staff.unit_id for u in await jurisdiction.ancestors(holder))
+
+
+async def _require_holder(ticket: Ticket, staff: Staff) -> None:
+    if not await may_act(ticket, staff):
+        raise NotAllowed(texts.NOT_ALLOWED)
+
+
+# --- messages -------------------------------------------------------------------------------
+
+async def _card_body(rt: Runtime, ticket: Ticket) -> str:
+    photo_count = await Attachment.filter(ticket_id=ticket.id, kind="report").count()
+    due_words = _due_words(rt, ticket)
+    return await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
+                                 photo_count=photo_count, due_words=due_words)
+
+
+def _due_words(rt: Runtime, ticket: Ticket) -> str:
+    if ticket.due_workdays is not None:
+        return texts.DUE_WORKDAYS.format(days=ticket.due_workdays)
+    if ticket.due_hours is not None:
+        return texts.DUE_HOURS.format(hours=f"{ticket.due_hours:g}")
+    return ""
+
+
+async def _post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool) -> list[Outgoing]:
+    chat_id = await jurisdiction.chat_for_unit(unit)
+    if chat_id is None:
+        return []
+    messages = [cards.card_message(chat_id, ticket, await _card_body(rt, ticket))]
+    if with_photos:
+        file_ids = await Attachment.filter(ticket_id=ticket.id, kind="report").order_by("id").values_list("file_id", flat=True)
+        messages += cards.photo_messages(chat_id, ticket, list(file_ids))
+    return messages
+
+
+async def _post_triage_card(rt: Runtime, ticket: Ticket, why: str | None) -> list[Outgoing]:
+    chat_id = await jurisdiction.command_chat()
+    if chat_id is None:
+        return []
+    messages = [cards.card_message(chat_id, ticket, await _card_body(rt, ticket), triage_note=why)]
+    file_ids = await Attachment.filter(ticket_id=ticket.id, kind="report").order_by("id").values_list("file_id", flat=True)
+    messages += cards.photo_messages(chat_id, ticket, list(file_ids))
+    return messages
+
+
+async def _refresh_card(rt: Runtime, ticket: Ticket, *, holder_override=None, command_note: str | None = None) -> list[Outgoing]:
+    """Edit the card everywhere it was posted, so each chat shows the ticket as it is now."""
+    from bot.models import MessageRef
+
+    body = await _card_body(rt, ticket)
+    ref = outbox.card_ref(ticket.id)
+    chats = await MessageRef.filter(ref=ref).values_list("chat_id", flat=True)
+    if ticket.status == Status.TRIAGE:
+        holder_chat = await jurisdiction.command_chat()
+    else:
+        holder_chat = await jurisdiction.chat_for_unit(await ticket.unit) if ticket.unit_id else None
+    queued = await _queued_card_chats(ticket)
+    messages = []
+    for chat_id in sorted(set(chats) | queued | ({holder_chat} if holder_chat else set())):
+        if chat_id == holder_chat:
+            triage_note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
+            messages.append(cards.card_message(chat_id, ticket, body, triage_note=triage_note))
+        else:  # a chat that held it before: the card says where it went, without buttons
+            note = command_note or ""
+            messages.append(Outgoing(chat_id, text=(note + "\n" if note else "") + body, ref=ref))
+    return messages
+
+
+async def _queued_card_chats(ticket: Ticket) -> set[int]:
+    """Chats whose card is still waiting in the outbox (not yet in MessageRef)."""
+    from bot.models import Outbox
+
+    rows = await Outbox.filter(ticket_id=ticket.id, ref=outbox.card_ref(ticket.id)).values_list("chat_id", flat=True)
+    return set(rows)
+
+
+async def _tell_resident(ticket: Ticket, text: str) -> list[Outgoing]:
+    resident = await ticket.resident
+    if resident is None:
+        return []
+    return [Outgoing(resident.user_id, text)]
+
+
+async def _urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> list[Outgoing]:
+    """An urgent ticket is also shown to the command centre at once (the holder has the card)."""
+    command = await jurisdiction.command_chat()
+    if command is None or holder is None:
+        return []  # without a holder the triage card already sits in the command chat
+    return [cards.card_message(command, ticket, await _card_body(rt, ticket))]
+
+
+async def _event(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
+                 unit: Unit | None = None, note: str | None = None, data: dict | None = None) -> None:
+    await TicketEvent.create(
+        ticket=ticket, created_at=now, actor_kind=actor.kind, actor_id=actor.user_id,
+        actor_name=actor.name, actor_role=actor.role, action=action,
+        from_status=str(before) if before else None, to_status=str(after) if after else None,
+        unit=unit, note=note, data=data or {},
+    )
+
+
+async def record_note(rt: Runtime, ticket: Ticket, action: str, note: str, actor: Actor | None = None) -> None:
+    """A remark that changes no status (a resident's comment) still belongs in the history."""
+    if actor is None:
+        resident = await ticket.resident
+        actor = Actor.of_resident(resident) if resident else SYSTEM
+    await _event(ticket, actor, action, ticket.status, ticket.status, rt.clock.now(), note=note)

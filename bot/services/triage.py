@@ -1,0 +1,62 @@
+"""The command centre's triage queue: tickets with an unsure category or no grid."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from bot import texts
+from bot.models import Level, Status, Ticket, Unit
+from bot.nlp import classify as nlp
+from bot.runtime import Runtime
+from bot.services import jurisdiction, outbox, tickets
+from bot.services.outbox import Outgoing
+from bot.services.staffwork import Refused
+
+
+async def press(rt: Runtime, user_id: int, chat_id: int, action: str, ticket_id: int, arg: str | None) -> str | None:
+    async with in_transaction():
+        staff = await jurisdiction.staff_for_user(user_id)
+        if staff is None:
+            raise Refused(texts.NOT_STAFF)
+        ticket = await Ticket.get_or_none(id=ticket_id)
+        if ticket is None:
+            raise Refused(texts.STALE_BUTTON)
+        if staff.role != "command":
+            raise Refused(texts.NOT_ALLOWED)
+        now = rt.clock.now()
+        try:
+            if action == "cat":
+                await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
+                           [[(label, f"tr:setcat:{ticket.id}:{code}")] for code, label in nlp.categories()], now)
+            elif action == "setcat" and arg in dict(nlp.categories()):
+                await tickets.change_category(rt, ticket, arg, staff)
+                grid = await ticket.grid
+                if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
+                    await tickets.assign_from_triage(rt, ticket, grid, staff)
+                    return texts.TRIAGE_DONE.format(unit=grid.name)
+                return texts.CATEGORY_CHANGED.format(category=nlp.label_of(arg))
+            elif action == "grid":
+                communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
+                await _ask(chat_id, texts.TRIAGE_PICK_COMMUNITY.format(number=ticket.number),
+                           [[(c.name, f"tr:comm:{ticket.id}:{c.id}")] for c in communities], now)
+            elif action == "comm" and arg and arg.isdigit():
+                grids = await Unit.filter(parent_id=int(arg), level=Level.GRID, active=True).order_by("id")
+                if not grids:
+                    raise Refused(texts.STALE_BUTTON)
+                await _ask(chat_id, texts.TRIAGE_PICK_GRID.format(number=ticket.number),
+                           [[(g.name, f"tr:setgrid:{ticket.id}:{g.id}")] for g in grids], now)
+            elif action == "setgrid" and arg and arg.isdigit():
+                grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
+                if grid is None:
+                    raise Refused(texts.STALE_BUTTON)
+                await tickets.assign_from_triage(rt, ticket, grid, staff)
+                return texts.TRIAGE_DONE.format(unit=grid.name)
+            else:
+                raise Refused(texts.STALE_BUTTON)
+        except (tickets.IllegalMove, tickets.NotAllowed) as exc:
+            raise Refused(str(exc)) from exc
+    return None
+
+
+async def _ask(chat_id: int, text: str, buttons, now) -> None:
+    await outbox.enqueue([Outgoing(chat_id, text, buttons=buttons)], now=now)

@@ -1,0 +1,193 @@
+"""Complaint categories from the rule file: typical sentences, negation, exclusions, confidence."""
+
+import pytest
+
+from bot.nlp.classify import Classification, Classifier, categories, classify, followup_question, label_of
+from bot.nlp.rulefiles import RuleFileError
+
+# Invented messages, one typical way a resident writes about each kind of problem.
+TYPICAL = [
+    ("楼下早餐店油烟太大天天熏到家里", "fumes"),
+    ("楼上邻居半夜跺脚噪音", "noise"),
+    ("隔壁工地晚上十二点还在打桩，吵得孩子睡不着", "noise"),
+    ("楼道里有人养鸽子", "dispute"),
+    ("楼上卫生间漏水渗到我家天花板", "dispute"),
+    ("公共厕所坏了没人修", "facility"),
+    ("路边井盖堵了污水冒出来", "facility"),
+    ("路牌松动快掉下来了", "facility"),
+    ("小区垃圾桶满了好几天没人清运", "sanitation"),
+    ("楼顶有人私搭乱建盖了个铁皮房", "construction"),
+    ("学校门口有很多流动摊贩占道经营", "street_order"),
+    ("楼道里有人给电动车飞线充电", "safety"),
+    ("燃气公司乱收费", "utility"),
+    ("电梯又坏了，老人上不了楼", "utility"),
+    ("请问养老保险怎么补缴", "other"),
+]
+
+
+@pytest.mark.parametrize("text, expected", TYPICAL)
+def test_typical_sentence_of_each_category(text, expected):
+    assert classify(text).category == expected
+
+
+def test_traditional_characters_are_classified_like_simplified():
+    result = classify("樓下餐廳油煙直排到我家窗戶")
+    assert result.category == "fumes"
+    assert "油烟" in result.matched
+
+
+def test_full_width_latin_is_matched():
+    assert classify("對面ＫＴＶ每晚唱到凌晨").category == "noise"
+
+
+def test_result_explains_itself_to_staff():
+    result = classify("楼下烧烤店油烟太大")
+    assert isinstance(result, Classification)
+    assert result.label == "油烟异味"
+    assert result.matched[0] == "油烟"  # strongest first
+    assert result.scores[0][0] == "fumes"
+    assert [s for _, s in result.scores] == sorted((s for _, s in result.scores), reverse=True)
+    assert 0.0 < result.confidence <= 1.0
+    assert not result.low_confidence
+
+
+def test_result_is_frozen():
+    result = classify("楼下烧烤店油烟太大")
+    with pytest.raises(AttributeError):
+        result.category = "noise"  # type: ignore[misc]
+
+
+# -- negation ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["现在没有噪音了", "楼下已经不再有油烟", "再也闻不到楼下的油烟了", "晚上的噪音没了"])
+def test_a_denied_nuisance_does_not_count(text):
+    result = classify(text)
+    assert result.category not in ("noise", "fumes")
+    assert result.low_confidence
+
+
+def test_nobody_acting_is_not_a_denial():
+    # 没人管 says nobody deals with the noise: still a noise complaint.
+    assert classify("半夜噪音没人管").category == "noise"
+    assert classify("噪音问题一直没有解决").category == "noise"
+
+
+def test_missing_facility_is_the_complaint_not_a_denial():
+    assert classify("这条路上没有路灯，晚上太黑").category == "facility"
+
+
+# -- exclusions --------------------------------------------------------------------------------
+
+def test_range_hood_cleaning_is_not_fumes():
+    result = classify("上门清洗油烟机，油烟味一次去除干净")
+    assert result.category != "fumes"
+    assert "fumes" in result.excluded
+    assert classify("楼下饭店油烟机直排，油烟熏人").category == "fumes"
+
+
+def test_toilet_fees_and_light_timetables_are_not_facility_damage():
+    assert classify("公厕收费太贵了").category == "other"
+    assert classify("路灯关得太早了，能不能晚点关").category == "other"
+
+
+def test_garbage_station_smell_is_sanitation_but_burning_rubbish_is_fumes():
+    assert classify("垃圾站离窗户太近，臭味熏人").category == "sanitation"
+    assert classify("垃圾站旁边有人焚烧垃圾，黑烟很大").category == "fumes"
+
+
+def test_vendors_on_the_pavement_are_street_order_even_when_noisy():
+    assert classify("夜宵摊摆到人行道上，吵到半夜").category == "street_order"
+
+
+def test_subsidy_for_dangerous_housing_is_other_not_safety():
+    assert classify("危房改造补贴什么时候发放").category == "other"
+
+
+def test_thanks_for_a_fixed_problem_is_not_a_new_case():
+    assert classify("谢谢社区，门口的路灯已经修好了").category == "other"
+    assert classify("门口的路灯修好了又坏了").category == "facility"
+
+
+# -- ties, low confidence, fallback --------------------------------------------------------------
+
+def test_two_equal_nuisances_go_to_the_one_named_first():
+    assert classify("油烟和噪音都受不了").category == "fumes"
+    assert classify("噪音和油烟都受不了").category == "noise"
+
+
+def test_nothing_recognisable_goes_to_triage():
+    result = classify("你好，在吗")
+    assert result.category == "other"
+    assert result.low_confidence
+    assert result.matched == ()
+
+
+def test_urgent_message_no_rule_claims_is_not_left_in_other():
+    result = classify("有人掉进河里了")
+    assert result.urgent
+    assert result.category == "safety"
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def test_categories_in_rule_file_order_with_chinese_labels():
+    cats = categories()
+    assert cats[0] == ("noise", "噪音扰民")
+    assert cats[-1] == ("other", "其他/非网格事项")
+    assert [c for c, _ in cats] == ["noise", "fumes", "sanitation", "facility", "construction",
+                                   "street_order", "dispute", "safety", "utility", "other"]
+
+
+def test_label_of():
+    assert label_of("construction") == "违章搭建"
+    with pytest.raises(KeyError):
+        label_of("nonsense")
+
+
+def test_followup_question_per_category():
+    assert "时间段" in followup_question("noise")
+    assert "门牌号" in followup_question("fumes")
+    assert "门牌号" in followup_question("facility")
+    assert followup_question("other") is None
+
+
+def test_default_classifier_is_loaded_once():
+    assert Classifier.default() is Classifier.default()
+
+
+# -- the rule file is data ---------------------------------------------------------------------
+
+RULES = """
+thresholds: {fallback: other, min_score: 2}
+negation: {before: [没有]}
+categories:
+  noise:
+    label: 噪音
+    negatable: true
+    keywords: {3: [噪音], 2: [吵]}
+  pests:
+    label: 虫害
+    followup: 在哪一栋？
+    keywords: {4: [白蚁]}
+  other:
+    label: 其他
+"""
+
+
+def test_a_district_can_add_a_category_without_code(tmp_path):
+    (tmp_path / "c.yaml").write_text(RULES, encoding="utf-8")
+    (tmp_path / "u.yaml").write_text("rules: [{any: [着火]}]", encoding="utf-8")
+    clf = Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+    assert clf.classify("楼道木头里有白蟻").category == "pests"  # rule words are normalised too
+    assert clf.followup_question("pests") == "在哪一栋？"
+    assert clf.classify("没有噪音").category == "other"
+
+
+def test_rule_file_mistakes_are_reported_with_where(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("categories:\n  noise:\n    keywords: {3: [噪音]}\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="noise.*label"):
+        Classifier.from_files(path)
+    path.write_text("categories:\n  noise:\n    label: 噪音\n    keywords: {heavy: [噪音]}\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="heavy"):
+        Classifier.from_files(path)

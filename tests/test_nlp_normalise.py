@@ -1,0 +1,44 @@
+"""normalise(): the one form every rule is matched against."""
+
+from bot.nlp.normalise import normalise, to_simplified
+
+
+def test_traditional_becomes_simplified():
+    assert normalise("樓下餐廳油煙") == "楼下餐厅油烟"
+
+
+def test_phrase_aware_conversion_not_a_character_map():
+    # 乾 is 干 in 乾淨 but stays 乾 in the name 乾隆: a character map gets one of them wrong.
+    assert to_simplified("乾隆年間的老房子很乾淨") == "乾隆年间的老房子很干净"
+
+
+def test_full_width_letters_and_digits_become_half_width_lower_case():
+    assert normalise("ＫＴＶ在３号楼") == "ktv在3号楼"
+
+
+def test_full_width_ascii_punctuation_is_half_width_but_chinese_marks_stay():
+    assert normalise("吵！怎么办？好，。") == "吵!怎么办?好,。"
+
+
+def test_emoji_and_invisible_characters_are_removed():
+    assert normalise("\u200b油烟太大😡😡👍🏻") == "油烟太大"
+
+
+def test_spaces_between_chinese_characters_are_dropped_but_latin_words_keep_one():
+    assert normalise("油 烟   太大") == "油烟太大"
+    assert normalise("Hello   World") == "hello world"
+
+
+def test_line_breaks_survive_as_one_clause_break():
+    assert normalise("楼下烧烤  \n\n  油烟大") == "楼下烧烤\n油烟大"
+
+
+def test_empty_text():
+    assert normalise("") == ""
+    assert normalise("   ") == ""
+
+
+def test_stored_text_is_not_changed():
+    original = "樓下餐廳油煙"
+    normalise(original)
+    assert original == "樓下餐廳油煙"

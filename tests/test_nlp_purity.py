@@ -1,0 +1,16 @@
+"""bot.nlp is pure: importing and using it pulls in no database, Telegram or network code."""
+
+import subprocess
+import sys
+
+FORBIDDEN = ["telegram", "tortoise", "aiohttp", "asyncpg", "httpx", "bot.db", "bot.models", "bot.services"]
+
+
+def test_nlp_imports_nothing_impure():
+    code = (
+        "import sys, bot.nlp as n\n"
+        "n.classify('楼下油烟'); n.extract_places('幸福小区3栋'); n.similar('a', 'b')\n"
+        f"print([m for m in {FORBIDDEN!r} if any(k == m or k.startswith(m + '.') for k in sys.modules)])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -1,0 +1,80 @@
+"""Urgency: a present danger described, from rules/urgency.yaml."""
+
+import pytest
+
+from bot.nlp.classify import classify
+from bot.nlp.urgency import load_urgency
+
+URGENT = [
+    "闻到很浓的煤气味",
+    "厨房燃气管好像漏气了",
+    "楼下电动车着火了，楼道里全是烟",
+    "配电箱在冒烟",
+    "路边电线裸露，下雨天很危险",
+    "井盖丢了，晚上小孩差点掉进去",
+    "老房子墙体开裂倾斜",
+    "围墙倒塌了，压住了路边的车",
+    "高层窗户玻璃掉下来，差点砸到人",
+    "电梯突然往下坠，里面困了两个人",
+    "河边的护栏断了，小孩在旁边玩",
+    "大风把树刮倒了，横在马路上",
+    "路牌松动快掉下来了",  # a sign about to fall on passers-by
+]
+
+NOT_URGENT = [
+    "小区存在安全隐患",            # a general hazard, no present danger
+    "楼道里堆放杂物，存在消防安全隐患",
+    "井盖丢了",                    # missing cover, nobody described at risk
+    "河边的护栏旧了",
+    "工厂烟囱冒黑烟",              # smoke from a chimney is fumes, not fire
+    "楼下烧烤店冒烟太大",
+    "没有燃气泄漏，就是想问燃气费",
+    "小区要加强防火宣传，以免发生火灾",
+    "危房改造补贴什么时候发",
+    "楼上邻居半夜跺脚噪音",
+]
+
+
+@pytest.mark.parametrize("text", URGENT)
+def test_present_danger_is_urgent(text):
+    result = classify(text)
+    assert result.urgent, result
+    assert result.urgent_words and result.urgent_reasons
+
+
+@pytest.mark.parametrize("text", NOT_URGENT)
+def test_no_present_danger_is_not_urgent(text):
+    result = classify(text)
+    assert not result.urgent, result.urgent_words
+
+
+def test_a_danger_already_over_is_not_urgent():
+    assert classify("楼下的电线裸露").urgent
+    assert not classify("楼下的电线裸露已经修好了").urgent
+
+
+def test_traditional_characters():
+    assert classify("聞到很濃的煤氣味").urgent
+
+
+def test_urgency_is_independent_of_category():
+    lift = classify("电梯困人了，快来")
+    assert lift.category == "utility" and lift.urgent
+    gas = classify("闻到很浓的煤气味")
+    assert gas.category == "safety" and gas.urgent
+
+
+def test_rules_with_support_words_and_unless(tmp_path):
+    path = tmp_path / "u.yaml"
+    path.write_text(
+        "rules:\n"
+        "  - name: 井盖\n    any: [井盖*丢]\n    with: [小孩]\n"
+        "  - name: 冒烟\n    any: [冒烟]\n    unless: [烟囱]\n",
+        encoding="utf-8",
+    )
+    rules = load_urgency(path)
+    assert not rules.assess("井盖丢了").urgent
+    found = rules.assess("井盖被人偷丢了,小孩差点掉下去")
+    assert found.urgent and found.reasons == ("井盖",) and "小孩" in found.words
+    assert rules.assess("电箱冒烟").urgent
+    assert not rules.assess("烟囱冒烟").urgent
