@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import Draft, Level, Resident, Unit
-from bot.nlp import classify as nlp
+import bot.nlp as nlp
 from bot.runtime import Runtime
 from bot.services import feedback, outbox, routing, tickets
 from bot.services.outbox import Outgoing

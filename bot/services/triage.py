@@ -6,7 +6,7 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import Level, Status, Ticket, Unit
-from bot.nlp import classify as nlp
+import bot.nlp as nlp
 from bot.runtime import Runtime
 from bot.services import jurisdiction, outbox, tickets
 from bot.services.outbox import Outgoing
