@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import Draft, Level, Resident, Unit
-import bot.nlp as nlp
+from bot.nlp.classify import categories, classify, followup_question, label_of
 from bot.runtime import Runtime
 from bot.services import feedback, outbox, routing, tickets
 from bot.services.outbox import Outgoing
@@ -132,7 +132,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             await _save(rt, draft, bump=True)
             await _say(rt, who, texts.PICK_CATEGORY, buttons=_category_buttons(draft))
             return None
-        elif action == "setcat" and arg in dict(nlp.categories()):
+        elif action == "setcat" and arg in dict(categories()):
             data.update(category=arg, category_manual=True, confidence=1.0, low_confidence=False)
         elif action == "comm" and arg and arg.isdigit():
             community = await Unit.get_or_none(id=int(arg), level=Level.COMMUNITY, active=True)
@@ -172,7 +172,7 @@ async def _advance(rt: Runtime, who: Who, draft: Draft) -> None:
         return
     followup = data.get("followup")
     if followup is None:
-        question = nlp.followup_question(data["category"])
+        question = followup_question(data["category"])
         if question:
             data["followup"] = {"q": question, "a": None}
             data["awaiting"] = "followup"
@@ -234,7 +234,7 @@ async def _submit(rt: Runtime, who: Who, draft: Draft) -> None:
 
 def _classify(data: dict) -> None:
     """Classify everything the resident has written so far; a category they chose stays."""
-    result = nlp.classify("\n".join(data["texts"]))
+    result = classify("\n".join(data["texts"]))
     data["urgent"] = data.get("urgent", False) or result.urgent
     if data.get("category_manual"):
         return
@@ -270,7 +270,7 @@ async def _summary(rt: Runtime, draft: Draft) -> str:
     to_triage = data["category"] == "other" or data.get("low_confidence") or grid is None
     deadlines = rt.sla.deadlines(data["category"], False, rt.clock.now(), calendar=rt.calendar, tz=rt.tz)
     return texts.SUMMARY.format(
-        category=nlp.label_of(data["category"]),
+        category=label_of(data["category"]),
         place=place or texts.PLACE_UNKNOWN,
         text=_shorten("\n".join(data["texts"]), 200),
         extras=extras,
@@ -300,7 +300,7 @@ def _summary_buttons(draft: Draft):
 
 
 def _category_buttons(draft: Draft):
-    codes = [(code, label) for code, label in nlp.categories()]
+    codes = [(code, label) for code, label in categories()]
     rows = [codes[i:i + 2] for i in range(0, len(codes), 2)]
     return [[(label, _data(draft, "setcat", code)) for code, label in row] for row in rows]
 

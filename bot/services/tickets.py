@@ -85,8 +85,8 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
         lat=new.lat,
         lon=new.lon,
         followups=new.followups,
-        grid=new.grid,
-        unit=holder,
+        grid_id=new.grid.id if new.grid else None,
+        unit_id=holder.id if holder else None,
         level=Level.GRID if holder else None,
         status=Status.ASSIGNED if holder else Status.TRIAGE,
         created_at=now,
@@ -149,11 +149,19 @@ async def _move(ticket: Ticket, action: str, now: dt.datetime, **changes) -> Sta
             number=ticket.number, status=texts.STATUS_WORDS[str(before)], action=ACTION_WORDS[action]))
     updated = await Ticket.filter(id=ticket.id, status=before).update(status=to, updated_at=now, **changes)
     if not updated:  # someone else moved it a moment ago
-        await ticket.refresh_from_db()
+        await reload(ticket)
         raise IllegalMove(texts.ILLEGAL_MOVE.format(
             number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)], action=ACTION_WORDS[action]))
-    await ticket.refresh_from_db()
+    await reload(ticket)
     return before
+
+
+async def reload(ticket: Ticket) -> None:
+    """Refresh the row and forget related objects Tortoise cached on the instance: after a
+    move, `await ticket.unit` must be the new holder, not the one loaded before."""
+    await ticket.refresh_from_db()
+    for name in ticket._meta.fk_fields:
+        ticket.__dict__.pop(f"_{name}", None)
 
 
 async def accept(rt: Runtime, ticket: Ticket, staff: Staff) -> None:
@@ -277,7 +285,7 @@ async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Sta
     now = rt.clock.now()
     old = ticket.category
     await Ticket.filter(id=ticket.id).update(category=category, updated_at=now)
-    await ticket.refresh_from_db()
+    await reload(ticket)
     await _event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now,
                  data={"from": old, "to": category})
     await outbox.enqueue(await _refresh_card(rt, ticket), now=now, ticket=ticket)

@@ -6,7 +6,7 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import Level, Status, Ticket, Unit
-import bot.nlp as nlp
+from bot.nlp.classify import categories, label_of
 from bot.runtime import Runtime
 from bot.services import jurisdiction, outbox, tickets
 from bot.services.outbox import Outgoing
@@ -27,14 +27,14 @@ async def press(rt: Runtime, user_id: int, chat_id: int, action: str, ticket_id:
         try:
             if action == "cat":
                 await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
-                           [[(label, f"tr:setcat:{ticket.id}:{code}")] for code, label in nlp.categories()], now)
-            elif action == "setcat" and arg in dict(nlp.categories()):
+                           [[(label, f"tr:setcat:{ticket.id}:{code}")] for code, label in categories()], now)
+            elif action == "setcat" and arg in dict(categories()):
                 await tickets.change_category(rt, ticket, arg, staff)
                 grid = await ticket.grid
                 if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
                     await tickets.assign_from_triage(rt, ticket, grid, staff)
                     return texts.TRIAGE_DONE.format(unit=grid.name)
-                return texts.CATEGORY_CHANGED.format(category=nlp.label_of(arg))
+                return texts.CATEGORY_CHANGED.format(category=label_of(arg))
             elif action == "grid":
                 communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
                 await _ask(chat_id, texts.TRIAGE_PICK_COMMUNITY.format(number=ticket.number),
