@@ -14,10 +14,25 @@ from bot.config import Settings, redact_url
 log = logging.getLogger("gridbot")
 
 
-def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+class RedactingFormatter(logging.Formatter):
+    """Replaces secrets (the bot token, the webhook secret) wherever they appear in a line,
+    tracebacks included: PTB puts the token in some exception messages."""
+
+    def __init__(self, fmt: str, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(fmt)
+        self.secrets = tuple(s for s in secrets if s)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def setup_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+    logging.basicConfig(level=level.upper(), handlers=[handler])  # no-op if already set up
     # httpx logs every request URL, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -44,9 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--no-chat", action="store_true", help="no terminal chat (keep running)")
 
     args = parser.parse_args(argv)
-    setup_logging(args.log_level)
     settings = Settings.from_env()
-    return asyncio.run(_dispatch(args, settings)) or 0
+    setup_logging(args.log_level, (settings.token, settings.webhook_secret))
+    try:
+        return asyncio.run(_dispatch(args, settings)) or 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # through the redacting log handler, never a raw traceback with the token
+        log.exception("gridbot %s failed", args.command)
+        return 1
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -84,21 +105,28 @@ async def _makemigrations(settings: Settings) -> int:
     return 0
 
 
-async def _load_jurisdiction(settings: Settings, path: Path) -> int:
-    from bot.db import database
-    from bot.services.jurisdiction import JurisdictionError, load_jurisdiction_file
+async def _load_jurisdiction(settings: Settings, path: Path, *, migrated: bool = False) -> int:
+    from bot.db import database, migrate
+    from bot.services.jurisdiction import JurisdictionError, apply_jurisdiction, read_jurisdiction_file
 
+    try:  # checked before the database is touched: a bad file changes nothing
+        jurisdiction = read_jurisdiction_file(path)
+    except JurisdictionError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if not migrated:
+        await migrate(settings.database_url)  # a fresh database has no tables yet
     async with database(settings.database_url):
-        try:
-            report = await load_jurisdiction_file(path)
-        except JurisdictionError as exc:
-            print(str(exc), file=sys.stderr)
-            return 1
+        report = await apply_jurisdiction(jurisdiction)
     print(report.summary())
+    if not report.changed:
+        print("辖区文件与数据库一致，没有变化。")
     return 0
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from telegram.error import InvalidToken
+
     from bot.db import migrate
     from bot.runner import serve
     from bot.runtime import Runtime
@@ -106,18 +134,29 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
         print("TELEGRAM_BOT_TOKEN is not set (try `gridbot demo` for the sandbox)", file=sys.stderr)
         return 2
-    await migrate(settings.database_url)
-    if settings.jurisdiction:
-        rc = await _load_jurisdiction(settings, settings.jurisdiction)
-        if rc:
-            return rc
+    if args.webhook and not settings.webhook_secret:
+        print("--webhook needs GRIDBOT_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -): Telegram sends it "
+              "with every update so the bot can refuse forged ones", file=sys.stderr)
+        return 2
     host, _, port = args.listen.rpartition(":")
+    if not port.isdigit():
+        print(f"--listen wants HOST:PORT, not {args.listen!r}", file=sys.stderr)
+        return 2
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    await serve(
-        Runtime.from_settings(settings), stop,
-        webhook_url=args.webhook, webhook_host=host or "127.0.0.1", webhook_port=int(port),
-    )
+    await migrate(settings.database_url)
+    if settings.jurisdiction:
+        rc = await _load_jurisdiction(settings, settings.jurisdiction, migrated=True)
+        if rc:
+            return rc
+    try:
+        await serve(
+            Runtime.from_settings(settings), stop,
+            webhook_url=args.webhook, webhook_host=host or "127.0.0.1", webhook_port=int(port),
+        )
+    except InvalidToken:  # PTB's message quotes the token: say it without
+        print("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,22 +29,35 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        jurisdiction = env.get("GRIDBOT_JURISDICTION")
+
+        def get(name: str, default: str = "") -> str:
+            # Set but empty (`FOO=` in a compose file) means "not set"; a pasted token's
+            # trailing newline is not part of it.
+            return env.get(name, "").strip() or default
+
+        jurisdiction = get("GRIDBOT_JURISDICTION")
         return cls(
-            token=env.get("TELEGRAM_BOT_TOKEN", ""),
-            api_base_url=env.get("TELEGRAM_API_BASE_URL", TELEGRAM_API),
-            database_url=env.get("DATABASE_URL", DEFAULT_DB),
+            token=get("TELEGRAM_BOT_TOKEN"),
+            api_base_url=get("TELEGRAM_API_BASE_URL", TELEGRAM_API),
+            database_url=get("DATABASE_URL", DEFAULT_DB),
             jurisdiction=Path(jurisdiction) if jurisdiction else None,
-            timezone=env.get("GRIDBOT_TIMEZONE", "Asia/Shanghai"),
-            webhook_secret=env.get("GRIDBOT_WEBHOOK_SECRET", ""),
+            timezone=get("GRIDBOT_TIMEZONE", "Asia/Shanghai"),
+            webhook_secret=get("GRIDBOT_WEBHOOK_SECRET"),
         )
 
 
+_BOT_TOKEN = re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+")
+_PASSWORD_PARAM = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
 def redact_url(url: str) -> str:
-    """A database URL fit for a log line: the password is replaced."""
+    """A URL fit for a log line: a database password (in the userinfo or as ``?password=``)
+    and a Bot API token (``…/bot<token>/…``) are replaced with ``***``."""
+    url = _BOT_TOKEN.sub(r"\1***", url)
+    url = _PASSWORD_PARAM.sub(r"\1***", url)
     scheme, sep, rest = url.partition("://")
     if "@" not in rest:
         return url
     creds, _, host = rest.rpartition("@")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{host}"
+    user, colon, _ = creds.partition(":")
+    return f"{scheme}{sep}{user}{':***' if colon else ''}@{host}"

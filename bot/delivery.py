@@ -44,6 +44,7 @@ class Delivery:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
         self._unlisten = None
 
     # --- running ----------------------------------------------------------------------------
@@ -53,20 +54,21 @@ class Delivery:
         self._task = asyncio.create_task(self._run(), name="outbox-delivery")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._unlisten:
             self._unlisten()
         if self._task:
             self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            done, _ = await asyncio.wait({self._task}, timeout=5)
+            if not done:
+                log.error("delivery loop did not stop in 5 s")
+                self._task.print_stack()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 busy = await self.deliver_due()
@@ -78,8 +80,11 @@ class Delivery:
             if busy:
                 continue
             self._idle.set()
+            # asyncio.timeout, not wait_for: wait_for in 3.11 can swallow a cancellation that
+            # arrives as the wake-up does, and the loop would never stop.
             try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._idle.clear()

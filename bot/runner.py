@@ -62,6 +62,17 @@ class GridBot:
         self._web_runner: web.AppRunner | None = None
 
     async def start(self, *, open_database: bool = True) -> None:
+        if self.webhook_url and not self.rt.settings.webhook_secret:
+            # Checked before anything opens: without the secret anyone could post updates.
+            raise RuntimeError("webhook mode needs GRIDBOT_WEBHOOK_SECRET (the secret token "
+                               "Telegram sends in X-Telegram-Bot-Api-Secret-Token)")
+        try:
+            await self._start(open_database)
+        except BaseException:
+            await self._stack.aclose()  # a half-started bot must not keep running
+            raise
+
+    async def _start(self, open_database: bool) -> None:
         if open_database:
             await self._stack.enter_async_context(database(self.rt.settings.database_url))
         await self.app.initialize()
@@ -94,15 +105,13 @@ class GridBot:
 
     async def _start_webhook(self) -> None:
         secret = self.rt.settings.webhook_secret
-        if not secret:
-            raise RuntimeError("webhook mode needs GRIDBOT_WEBHOOK_SECRET")
         web_app = web.Application()
         web_app.router.add_post("/telegram", self._on_webhook)
         self._web_runner = web.AppRunner(web_app)
         await self._web_runner.setup()
+        self._stack.push_async_callback(self._web_runner.cleanup)  # also when the port is taken
         site = web.TCPSite(self._web_runner, self.webhook_host, self.webhook_port)
         await site.start()
-        self._stack.push_async_callback(self._web_runner.cleanup)
         await self.app.bot.set_webhook(self.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
@@ -112,8 +121,10 @@ class GridBot:
             return web.Response(status=403)
         try:
             data = json.loads(await request.text())
+            if not isinstance(data, dict):
+                raise TypeError("an update is a JSON object")
             update = Update.de_json(data, self.app.bot)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):  # not an update: 400, not 500
             return web.Response(status=400)
         await self.app.update_queue.put(update)
         return web.Response(text="ok")

@@ -5,21 +5,13 @@ district can edit: `rules/categories.yaml` (categories, keywords, follow-up ques
 `rules/urgency.yaml` (what counts as a present danger), `rules/places.yaml` (address pieces) and
 `dict/domain.txt` (words the segmenter keeps whole).
 
-    normalise(text)            matching form: simplified, half-width, lower-case, no emoji
-    tokens(text)               jieba words, with the domain dictionary and add_place_words(names)
-    classify(text)             Classification: category, label, confidence, matched, urgent …
-    categories(), label_of(code), followup_question(code)
-    extract_places(text)       address fragments; Gazetteer(entries).match(text) → unit codes
-    similar(a, b)              0..1, for "already reported" checks
+    normalise.normalise(text)  matching form: simplified, half-width, lower-case, no emoji
+    segment.tokens(text)       jieba words, with the domain dictionary and add_place_words(names)
+    classify.classify(text)    Classification: category, label, confidence, matched, urgent …
+    classify.categories(), .label_of(code), .followup_question(code)
+    places.extract_places(text)  address fragments; places.Gazetteer(entries).match(text) → units
+    similarity.similar(a, b)   0..1, for "already reported" checks
+
+Import from the modules (`from bot.nlp import classify as nlp; nlp.classify(text)`): this package
+re-exports nothing, so `bot.nlp.classify` is always the module, never the function of that name.
 """
-
-from bot.nlp.classify import Classification, Classifier, categories, classify, followup_question, label_of
-from bot.nlp.normalise import normalise
-from bot.nlp.places import Gazetteer, PlaceEntry, PlaceMatch, extract_places
-from bot.nlp.segment import add_place_words, tokens
-from bot.nlp.similarity import similar
-
-__all__ = [
-    "Classification", "Classifier", "Gazetteer", "PlaceEntry", "PlaceMatch", "add_place_words", "categories",
-    "classify", "extract_places", "followup_question", "label_of", "normalise", "similar", "tokens",
-]

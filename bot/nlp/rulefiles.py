@@ -1,9 +1,9 @@
-"""The category rule file (`rules/categories.yaml`) read into plain objects.
+"""Reading the rule files (`rules/*.yaml`) into plain objects.
 
-The file is written by district staff, so loading it checks what a person could get wrong (a
-missing label, a weight that is not a number, a followup on the wrong category) and says where.
-Every word is normalised on loading, so a rule typed in traditional characters or full-width
-letters still matches.
+The files are written by district staff, so loading checks what a person could get wrong (a
+missing label, a weight that is not a number, a word listed twice, a fallback that is not a
+category) and says where. Every word is normalised on loading, so a rule typed in traditional
+characters or full-width letters still matches.
 """
 
 from __future__ import annotations

@@ -165,6 +165,8 @@ async def _advance(rt: Runtime, who: Who, draft: Draft) -> None:
         await _save(rt, draft)
         await _say(rt, who, texts.NEED_TEXT)
         return
+    if data.get("grid_id") is None and data.get("grid_source") != "unknown":
+        await _find_grid_in_text(data)
     if data.get("urgent"):
         # Danger first: file at once, no questions, and tell them whom to call.
         await _say(rt, who, texts.EMERGENCY_FIRST)
@@ -181,8 +183,6 @@ async def _advance(rt: Runtime, who: Who, draft: Draft) -> None:
                        buttons=[[(texts.BTN_SKIP, _data(draft, "skip"))]])
             return
         data["followup"] = {}
-    if data.get("grid_id") is None and data.get("grid_source") != "unknown":
-        await _find_grid_in_text(data)
     if data.get("grid_id") is None and data.get("grid_source") != "unknown":
         data["awaiting"] = "place"
         await _save(rt, draft, bump=True)
