@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram import error as tg
 
@@ -60,7 +62,9 @@ class _translated:
         if exc is None:
             return False
         if isinstance(exc, tg.RetryAfter):
-            seconds = exc.retry_after
+            with warnings.catch_warnings():  # PTB 22 warns that this becomes a timedelta in 23
+                warnings.simplefilter("ignore")
+                seconds = exc.retry_after
             seconds = seconds.total_seconds() if hasattr(seconds, "total_seconds") else float(seconds)
             raise RetryLater(seconds) from exc
         if isinstance(exc, tg.Forbidden):
