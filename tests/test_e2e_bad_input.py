@@ -1,5 +1,7 @@
 """Bad input gets a short polite answer and loses nothing."""
 
+import datetime as dt
+
 from bot import texts
 from bot.models import Draft, Outbox, OutboxStatus, Ticket
 from tests.e2e import GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
@@ -72,13 +74,14 @@ async def test_delivery_survives_500_then_429_and_sends_each_message_once(harnes
     h.api.fail("sendMessage", status=500, times=1)
     h.api.fail("sendMessage", status=429, times=1, retry_after=1)
     await h.api.send_text(resident, "南海街1号院楼下早餐店油烟太大")
-    # the row waits for its retry: move the clock instead of sleeping
-    import datetime as dt
-
-    for _ in range(4):
-        h.rt.clock.advance(dt.timedelta(seconds=3))
-        h.bot.delivery.wake()
+    # each retry waits for its moment: move the clock instead of sleeping
+    for status in (500, 429):
+        await h.api.wait_for(lambda: any(c.status == status for c in h.api.calls_to("sendMessage")))
         await h.drain()
+        h.rt.clock.advance(dt.timedelta(seconds=5))
+        h.bot.delivery.wake()
+    await h.api.wait_for_bot_message(resident.id)
+    await h.drain()
     failed = [c for c in h.api.calls_to("sendMessage") if c.status != 200]
     assert [c.status for c in failed] == [500, 429]
     sent = [m for m in h.api.bot_messages(resident.id)]

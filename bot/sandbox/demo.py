@@ -19,7 +19,7 @@ from bot.db import database, migrate
 from bot.models import ChatBinding, Staff
 from bot.runner import GridBot
 from bot.runtime import Runtime
-from bot.sandbox.botapi import LoopbackBotAPI, keyboard_texts
+from bot.sandbox.botapi import LoopbackBotAPI, button_texts, keyboard_texts
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = ROOT / "examples" / "yingze.yaml"
@@ -102,7 +102,10 @@ class TerminalChat:
                 line = await asyncio.to_thread(_read_line, self._prompt())
                 if line is None or line.strip() == ":quit":
                     return
-                await self._handle(line.strip())
+                try:
+                    await self._handle(line.strip())
+                except (ValueError, LookupError) as exc:  # a typo must not end the demo
+                    print(f"没看懂这条命令（{exc}）。输入 :help 查看用法。")
         finally:
             printer.cancel()
             self.api.unsubscribe(events)
@@ -161,24 +164,33 @@ class TerminalChat:
                 if not 0 <= index < len(buttons):
                     print("没有这个按钮。")
                     return
-                await self.api.press(self.user, message, buttons[index]["callback_data"], chat_id=self.chat_id)
+                data = buttons[index].get("callback_data")
+                if data is None:
+                    print(f"这个按钮是链接：{buttons[index].get('url', '')}")
+                    return
+                await self.api.press(self.user, message, data=data, chat_id=self.chat_id)
                 return
         print("这个聊天里没有按钮。")
 
     async def _print_events(self, events: asyncio.Queue) -> None:
         while True:
-            event = await events.get()
-            kind, message = event.get("type"), event.get("message")
-            if kind == "callback_answer" and event.get("params", {}).get("text"):
-                print(f"\n  （提示）{event['params']['text']}")
-            if kind not in ("message", "edit") or not message or not message.get("from_bot"):
-                continue
-            where = self.names.get(message["chat"]["id"], "私聊")
-            label = "更新" if kind == "edit" else "网格通"
-            body = message.get("text") or message.get("caption") or ("[照片]" if message.get("photo") else "")
-            print(f"\n[{where}] {label}：{body}")
-            for i, text in enumerate(keyboard_texts(message), start=1):
-                print(f"    ({i}) {text}")
+            self.show(await events.get())
+
+    def show(self, event: dict) -> None:
+        """Print one sandbox event: the bot's messages and edits, and its button answers."""
+        kind, message = event.get("type"), event.get("message")
+        if kind == "callback_answer" and event.get("answer", {}).get("text"):
+            print(f"\n  （提示）{event['answer']['text']}")
+        if kind not in ("message", "edit") or not message or not message.get("from_bot"):
+            return
+        where = self.names.get(message["chat"]["id"], "私聊")
+        label = "更新" if kind == "edit" else "网格通"
+        body = message.get("text") or message.get("caption") or ("[照片]" if message.get("photo") else "")
+        print(f"\n[{where}] {label}：{body}")
+        for i, text in enumerate(button_texts(message), start=1):  # what `:press N` presses
+            print(f"    ({i}) {text}")
+        if keyboard_texts(message):  # a reply keyboard: its buttons are typed, not pressed
+            print(f"    键盘：{' | '.join(keyboard_texts(message))}")
 
 
 def _read_line(prompt: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot import texts
@@ -48,7 +49,7 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False) -> N
         if not text:
             await _say(rt, who, texts.EMPTY_TEXT)
             return
-        waiting = await Draft.get_or_none(channel="telegram", chat_id=who.chat_id, user_id=who.user_id)
+        waiting = await locked_draft(who)
         if waiting is not None and waiting.kind == "comment":
             await feedback.take_comment(rt, waiting, text)
             return
@@ -105,7 +106,7 @@ async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
 async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: int, arg: str | None) -> str | None:
     """Handle a press on a draft's button; returns a short toast for the resident, if any."""
     async with in_transaction():
-        draft = await Draft.get_or_none(id=draft_id, chat_id=who.chat_id, user_id=who.user_id, kind=KIND)
+        draft = await Draft.filter(id=draft_id, chat_id=who.chat_id, user_id=who.user_id, kind=KIND).select_for_update().first()
         if draft is None:
             return texts.ALREADY_SUBMITTED if action == "ok" else texts.STALE_BUTTON
         if draft.data.get("v") != version:
@@ -321,18 +322,34 @@ async def _grid_buttons(draft: Draft, community: Unit):
 # --- storage -------------------------------------------------------------------------------
 
 async def _draft(rt: Runtime, who: Who) -> Draft:
-    now = rt.clock.now()
-    draft = await Draft.get_or_none(channel="telegram", chat_id=who.chat_id, user_id=who.user_id)
+    """The resident's draft, locked for this transaction (created if there is none).
+
+    Messages of one resident arrive close together and are handled concurrently; the row lock
+    (PostgreSQL; SQLite has one writer) makes each one see the previous one's changes."""
+    draft = await locked_draft(who)
     if draft is not None and draft.kind != KIND:
         await draft.delete()  # a comment left unwritten: this is a new report
         draft = None
     if draft is None:
-        draft = await Draft.create(
-            chat_id=who.chat_id, user_id=who.user_id, kind=KIND, step="new",
-            data={"v": 1, "texts": [], "photos": [], "location": None, "followup": None},
-            created_at=now, updated_at=now,
-        )
+        now = rt.clock.now()
+        try:
+            async with in_transaction():  # a savepoint: losing the race must not end ours
+                return await Draft.create(
+                    chat_id=who.chat_id, user_id=who.user_id, kind=KIND, step="new",
+                    data={"v": 1, "texts": [], "photos": [], "location": None, "followup": None},
+                    created_at=now, updated_at=now,
+                )
+        except IntegrityError:
+            draft = await locked_draft(who)
     return draft
+
+
+async def locked_draft(who: Who) -> Draft | None:
+    return await (
+        Draft.filter(channel="telegram", chat_id=who.chat_id, user_id=who.user_id)
+        .select_for_update()
+        .first()
+    )
 
 
 async def _save(rt: Runtime, draft: Draft, *, bump: bool = False) -> None:

@@ -62,7 +62,8 @@ async def _ask_reason(rt: Runtime, staff: Staff, chat_id: int, ticket: Ticket, s
 
 
 async def pending_reason(chat_id: int, user_id: int) -> Draft | None:
-    return await Draft.get_or_none(channel="telegram", chat_id=chat_id, user_id=user_id, kind=REASON)
+    return await (Draft.filter(channel="telegram", chat_id=chat_id, user_id=user_id, kind=REASON)
+                  .select_for_update().first())
 
 
 async def on_text(rt: Runtime, user_id: int, chat_id: int, text: str) -> bool:
