@@ -15,7 +15,7 @@ def test_road_and_house_number_with_relative_word():
 
 def test_landmark_with_relative_word():
     assert extract_places("学校门口有很多流动摊贩") == ["学校门口"]
-    assert extract_places("人民医院对面的超市占道经营") == ["人民医院对面", "超市"]
+    assert extract_places("中心医院对面的水果店把摊子摆到路上") == ["中心医院对面", "水果店"]
 
 
 def test_bare_compound_word_only_with_a_relative_word():

@@ -32,5 +32,4 @@ def test_symmetric_and_empty():
 
 def test_places_and_problem_words_weigh_more_than_other_words():
     f = features("幸福小区门口井盖丢了，大家走路小心")
-    assert f["小区门口"] > f["走路"] if "小区门口" in f else f["幸福小区"] > f["走路"]
-    assert f["井盖"] > f["走路"]
+    assert f == {"幸福小区门口": 2.0, "井盖": 2.0, "走路": 1.0, "小心": 1.0}  # 了 and 大家 carry nothing

@@ -49,7 +49,8 @@ def test_no_present_danger_is_not_urgent(text):
 
 
 def test_a_danger_already_over_is_not_urgent():
-    assert classify("楼下的电线裸露").urgent
+    assert classify("楼下着火了").urgent
+    assert not classify("上周楼下着火，火已经扑灭了").urgent
     assert not classify("楼下的电线裸露已经修好了").urgent
 
 

@@ -1,0 +1,47 @@
+"""PhraseMatcher and Negation: how rule words are found in text."""
+
+from bot.nlp.phrases import Hit, Negation, PhraseMatcher
+
+
+def test_longest_phrase_wins_at_a_position():
+    m = PhraseMatcher(["油烟", "油烟机", "垃圾", "焚烧垃圾"])
+    assert [h.phrase for h in m.find("油烟机坏了")] == ["油烟机"]
+    assert [h.phrase for h in m.find("有人焚烧垃圾")] == ["焚烧垃圾"]
+    assert [h.phrase for h in m.find("油烟味和垃圾")] == ["油烟", "垃圾"]
+
+
+def test_hits_carry_positions():
+    assert PhraseMatcher(["井盖"]).find("路边井盖丢了") == [Hit("井盖", 2, 4)]
+
+
+def test_gap_phrase_stays_inside_one_clause():
+    m = PhraseMatcher(["电梯*困"])
+    assert [h.phrase for h in m.find("电梯里困了两个人")] == ["电梯*困"]
+    assert m.find("电梯坏了,困扰我们很久") == []
+
+
+def test_found_in():
+    m = PhraseMatcher(["着火", "电箱*冒"])
+    assert m.found_in("楼下着火了") and m.found_in("电箱在冒烟")
+    assert not m.found_in("一切正常")
+
+
+NEG = Negation(before=("没有", "不再"), fillers=("任何",), perceive=("闻不到",), after=("没了",))
+
+
+def deny(text, phrase):
+    start = text.index(phrase)
+    return NEG.denies(text, Hit(phrase, start, start + len(phrase)))
+
+
+def test_negation_cues_before_after_and_perceiving():
+    assert deny("现在没有噪音了", "噪音")
+    assert deny("没有任何噪音", "噪音")
+    assert deny("再也闻不到楼下的油烟", "油烟")
+    assert deny("噪音没了", "噪音")
+
+
+def test_not_a_denial():
+    assert not deny("没有人管噪音", "噪音")       # nobody acts: still a complaint
+    assert not deny("噪音太大", "噪音")
+    assert not deny("没有办法,噪音太大", "噪音")  # the cue is in another clause
