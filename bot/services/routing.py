@@ -6,6 +6,7 @@ import time
 
 from bot.models import Unit
 from bot.nlp.places import Gazetteer, PlaceEntry
+from bot.nlp.segment import add_place_words
 from bot.services import jurisdiction
 
 # A location farther than this from every grid is not guessed: the resident picks instead.
@@ -36,7 +37,9 @@ async def _gazetteer() -> Gazetteer:
     global _cache
     if _cache is None or time.monotonic() - _cache[0] > _GAZETTEER_TTL_S:
         entries = [PlaceEntry(name=name, unit_code=code) for name, code in await jurisdiction.gazetteer_entries()]
-        _cache = (time.monotonic(), Gazetteer(entries))
+        gazetteer = Gazetteer(entries)
+        add_place_words(gazetteer.words())  # so 南海街一社区 stays one token for jieba
+        _cache = (time.monotonic(), gazetteer)
     return _cache[1]
 
 
