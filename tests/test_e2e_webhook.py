@@ -1,0 +1,167 @@
+"""Webhook mode end to end: the sandbox posts updates to the bot's aiohttp endpoint exactly as
+Telegram does (with X-Telegram-Bot-Api-Secret-Token), and the bot refuses anything else."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot import texts
+from bot.clock import Clock
+from bot.config import Settings
+from bot.models import ChatBinding
+from bot.runner import SECRET_HEADER, GridBot
+from bot.runtime import Runtime
+from bot.services import routing
+from bot.services.jurisdiction import load_jurisdiction_file
+from tests.e2e import EXAMPLE
+
+SECRET = "webhook-Secret_42"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_bot(api, db_url: str, *, secret: str = SECRET) -> GridBot:
+    port = free_port()
+    settings = Settings(token=api.token, api_base_url=api.base_url, database_url=db_url,
+                        webhook_secret=secret)
+    rt = Runtime.from_settings(settings, clock=Clock(), rate_limit=False)
+    return GridBot(rt, webhook_url=f"http://127.0.0.1:{port}/telegram", webhook_port=port)
+
+
+@pytest_asyncio.fixture
+async def hooked(db, db_url, sandbox):
+    """The bot in webhook mode on the sample district; `seen` records every update it processes."""
+    await load_jurisdiction_file(EXAMPLE)
+    routing.forget_gazetteer()
+    for binding in await ChatBinding.all():
+        sandbox.add_chat(binding.chat_id, "supergroup", binding.title)
+    bot = build_bot(sandbox, db_url)
+    seen: list[int] = []
+
+    async def record(update: Update, context) -> None:
+        seen.append(update.update_id)
+
+    bot.app.add_handler(TypeHandler(Update, record), group=-100)
+    await bot.start(open_database=False)
+    bot.seen = seen
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+async def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=body, headers={"Content-Type": "application/json", **headers}) as r:
+            return r.status
+
+
+async def test_start_registers_the_webhook_with_the_secret(hooked, sandbox):
+    calls = sandbox.calls_to("setWebhook")
+    assert len(calls) == 1 and calls[0].ok
+    assert calls[0].params["url"] == hooked.webhook_url
+    assert calls[0].params["secret_token"] == SECRET
+    assert not sandbox.calls_to("getUpdates")  # no polling next to the webhook
+    assert not sandbox.polling
+
+
+async def test_a_residents_start_arrives_by_webhook_and_is_answered(hooked, sandbox):
+    resident = sandbox.user(5550001, "王秀兰")
+    sent = await sandbox.send_text(resident, "/start")
+    reply = await sandbox.wait_for_bot_message(resident.id)
+    assert reply["text"] == texts.WELCOME
+    delivered = [d for d in sandbox.webhook_deliveries if d["status"] == 200]
+    assert delivered and delivered[0]["attempt"] == 1
+    (update_id,) = [u["update_id"] for u in sandbox.updates if u.get("message", {}).get("message_id")
+                    == sent["message_id"] and u["message"]["chat"]["id"] == resident.id]
+    assert delivered[0]["update_id"] == update_id
+    assert update_id in hooked.seen
+    assert not sandbox.pending_updates  # confirmed by the 200, as Telegram would
+
+
+FORGED_ID = 990001
+BAD_SECRETS = [{}, {SECRET_HEADER: ""}, {SECRET_HEADER: "wrong-secret"}, {SECRET_HEADER: SECRET + "x"},
+               {SECRET_HEADER: SECRET[:-1]}, {SECRET_HEADER.lower(): SECRET.upper()}]
+
+
+async def test_a_post_without_the_right_secret_is_refused_and_not_processed(hooked, sandbox):
+    forger = sandbox.user(5550666, "冒充者")
+    forged = {
+        "update_id": FORGED_ID,
+        "message": {
+            "message_id": 1, "date": 1_700_000_000, "text": "/start",
+            "chat": {"id": forger.id, "type": "private", "first_name": forger.first_name},
+            "from": forger.to_dict(),
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    for headers in BAD_SECRETS:
+        assert await post(hooked.webhook_url, json.dumps(forged).encode(), headers) == 403, headers
+
+    # A genuine update sent after the forged ones is processed and answered; by then the forged
+    # ones would have been too, had they been let in.
+    resident = sandbox.user(5550001, "王秀兰")
+    await sandbox.send_text(resident, "/start")
+    await sandbox.wait_for_bot_message(resident.id)
+    assert hooked.seen and FORGED_ID not in hooked.seen
+    assert not sandbox.bot_messages(forger.id)
+    assert not [c for c in sandbox.calls_to("sendMessage") if str(c.params.get("chat_id")) == str(forger.id)]
+
+
+MALFORMED = [
+    b"{not json", b"", b"null", b"[]", b'"update"', b"42", b"{}",
+    b'{"update_id": 5, "message": "text"}',
+    b'{"update_id": 5, "message": {"message_id": 1}}',
+    '{"update_id": 5, "message": 一}'.encode(),
+    b"\xff\xfe not utf-8",
+]
+
+
+async def test_malformed_json_with_the_right_secret_is_a_400(hooked, sandbox):
+    for body in MALFORMED:
+        assert await post(hooked.webhook_url, body, {SECRET_HEADER: SECRET}) == 400, body
+    # and the bot is none the worse for it
+    resident = sandbox.user(5550001, "王秀兰")
+    await sandbox.send_text(resident, "/start")
+    assert (await sandbox.wait_for_bot_message(resident.id))["text"] == texts.WELCOME
+    assert len(hooked.seen) == 1
+
+
+async def test_only_post_is_served(hooked):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(hooked.webhook_url, headers={SECRET_HEADER: SECRET}) as response:
+            assert response.status == 405
+
+
+async def test_webhook_mode_without_a_secret_refuses_to_start(db, db_url, sandbox):
+    bot = build_bot(sandbox, db_url, secret="")
+    with pytest.raises(RuntimeError, match="GRIDBOT_WEBHOOK_SECRET"):
+        await bot.start(open_database=False)
+    # Refused before anything started: no Bot API call, no listening socket, nothing running.
+    assert sandbox.calls == []
+    assert not bot.app.running
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", bot.webhook_port))
+    await bot.stop()  # harmless after a refused start
+
+
+async def test_a_failed_start_leaves_nothing_running(db, db_url, sandbox):
+    """setWebhook fails (Telegram refuses the URL, say): start raises and cleans up after itself."""
+    bot = build_bot(sandbox, db_url)
+    sandbox.fail("setWebhook", 400, description="Bad Request: bad webhook: Failed to resolve host")
+    with pytest.raises(Exception, match="resolve host"):
+        await bot.start(open_database=False)
+    assert not bot.app.running
+    with socket.socket() as sock:  # the webhook listener was closed again
+        sock.bind(("127.0.0.1", bot.webhook_port))
