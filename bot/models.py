@@ -313,3 +313,21 @@ class Draft(Model):
     class Meta:
         table = "draft"
         unique_together = (("channel", "chat_id", "user_id"),)
+
+
+class Consultation(Model):
+    """部门会商: a department the command centre called on for a ticket, and whether it leads."""
+
+    id = fields.IntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="consultations", on_delete=fields.CASCADE
+    )
+    department: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
+        "models.Unit", related_name="consultations", on_delete=fields.RESTRICT
+    )
+    lead = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "consultation"
+        unique_together = (("ticket", "department"),)

@@ -128,6 +128,11 @@ EVENT_WORDS = {
     "escalated": "已上报上级",
     "transferred": "已转交职能部门",
     "returned": "已退回重新分派",
+    "rejected": "经复核继续处理",
+    "consulted": "多部门会商处理",
+    "merged": "已与同一问题合并处理",
+    "asked": "工作人员向您了解情况",
+    "answered": "您已回复",
 }
 
 # --- the card in the group chat ---------------------------------------------------------------
@@ -160,10 +165,73 @@ BTN_RESOLVE = "办结"
 BTN_ESCALATE = "上报"
 BTN_TRANSFER = "转派"
 BTN_RETURN = "退回"
+BTN_ASK = "追问"
+BTN_REJECT = "驳回"
+BTN_CONSULT = "会商"
+BTN_CONSULT_GO = "发起会商"
 BTN_TRIAGE_CATEGORY = "改类别"
 BTN_TRIAGE_GRID = "派网格"
 
 ACCEPTED_TOAST = "已接单"
+ASK_REASON = {
+    "resolve": "{name}，请回复本消息，简要写明工单 {number} 的处理结果（可附照片）。",
+    "escalate": "{name}，请回复本消息，简要说明工单 {number} 为什么需要上报。",
+    "return": "{name}，请回复本消息，简要说明退回工单 {number} 的原因。",
+    "reject": "{name}，请回复本消息，说明驳回工单 {number} 办结的理由。",
+    "ask": "{name}，请回复本消息，写下想问居民的问题（工单 {number}），我会转给居民。",
+}
+REASON_TOAST = "请在群里回复说明"
+ESCALATED_TOAST = "已上报至【{unit}】"
+TRANSFERRED_TOAST = "已转派至【{unit}】"
+RETURNED_TOAST = "已退回至【{unit}】"
+REJECTED_TOAST = "已驳回，工单回到【{unit}】继续处理"
+ASKED_TOAST = "问题已转给居民"
+CARD_MOVED = "➡️ 已{action}至【{unit}】"
+CARD_MERGED = "已合并至工单 {number}"
+CARD_CONSULT_LEAD = "部门会商：牵头【{lead}】，配合【{others}】"
+CARD_CONSULT_PARTNER = "【会商】本部门配合办理，牵头单位【{lead}】。有意见请回复本卡片。"
+ALREADY_TOP = "工单 {number} 已在区指挥中心，无法再上报，可发起部门会商。"
+NO_RETURN_TARGET = "工单 {number} 没有可以退回的上级。"
+NOT_A_DEPARTMENT = "只能转派给职能部门。"
+PICK_DEPARTMENT = "工单 {number}：请选择转派的职能部门"
+PICK_CONSULT = "工单 {number}：请选择参加会商的部门（第一个选中的牵头），选好后点“发起会商”。\n已选：{chosen}"
+CONSULT_NEED_TWO = "会商至少要选两个部门。"
+CONSULT_ONLY_COMMAND = "部门会商由区指挥中心发起。"
+CONSULTED_TOAST = "会商已发起"
+NO_RESIDENT_TO_ASK = "这件工单没有可以追问的居民（巡查上报）。"
+REJECT_ONLY_MANAGERS = "驳回需要上级单位或指挥中心的工作人员。"
+NOTIFY_ESCALATED = "您的工单 {number} 已交由【{unit}】协调处理。"
+NOTIFY_TRANSFERRED = "您的工单 {number} 已转交【{unit}】处理。"
+NOTIFY_RETURNED = "您的工单 {number} 正在重新分派，请耐心等待。"
+NOTIFY_REJECTED = "您的工单 {number} 经复核还需继续处理，已退回【{unit}】。"
+NOTIFY_CONSULT = "您的工单 {number} 涉及多个部门，已由区指挥中心组织会商，{due}。"
+NOTIFY_MERGED = "您反映的问题与工单 {number} 是同一件事，已合并处理，进展会继续告诉您。"
+RELAY_QUESTION = "关于您的工单 {number}，工作人员想了解：\n{question}\n请直接回复这条消息，或点下面的“回复”。"
+RELAY_ANSWER = "居民回复（工单 {number}）：{answer}"
+RELAY_ANSWER_PHOTO = "居民补充照片（工单 {number}）"
+BTN_ANSWER = "回复"
+ANSWER_PROMPT = "请直接输入您的回复（工单 {number}），可以发文字或照片。"
+ANSWER_SENT = "已转给工作人员，谢谢。"
+ANSWER_FINISH_DRAFT_FIRST = "您正在填写一件新问题，请先提交或发送 /cancel，再回复；也可以长按那条消息选择“回复”。"
+TODO_EMPTY = "【{unit}】目前没有待办工单。"
+TODO_HEADER = "【{unit}】待办工单 {count} 件（按期限排序）："
+TODO_ROW = "{light} {number}｜{category}｜{status}｜期限 {due}"
+HISTORY_HEADER = "工单 {number} 的处理记录："
+HISTORY_STAFF_ROW = "{time} {who} {what}{move}{unit}{note}"
+TICKET_NOT_FOUND = "没有找到工单 {number}。"
+USAGE_HISTORY = "用法：/history 工单号"
+USAGE_TICKET = "用法：/ticket 工单号"
+USAGE_MERGE = "用法：/merge 重复的工单号 保留的工单号"
+MERGED_TOAST = "工单 {dup} 已合并到 {main}。"
+CANNOT_MERGE_SELF = "不能把工单合并到它自己。"
+PATROL_START = "请发送巡查发现的问题：文字、照片、位置都可以，发完按提示确认。"
+EVENT_STAFF_WORDS = {
+    "submitted": "登记", "assigned": "派单", "triaged": "分派", "accepted": "接单", "resolved": "办结",
+    "rated": "评价", "reopened": "重新处理", "closed": "关闭", "auto_closed": "默认满意关闭",
+    "escalated": "上报", "transferred": "转派", "returned": "退回", "rejected": "驳回",
+    "consulted": "发起会商", "merged": "合并", "asked": "追问", "answered": "居民回复",
+    "commented": "居民意见", "recategorised": "改类别", "explained": "书面说明",
+}
 ASK_RESOLUTION = "{name}，请回复本消息，简要写明工单 {number} 的处理结果（可附照片）。"
 RESOLVED_TOAST = "已办结，已通知居民评价。"
 RESOLVED_NOTE = "工单 {number} 已办结，已请居民评价。"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.models import Status, Ticket
+from bot.models import Level, Status, Ticket
 from bot.nlp.classify import label_of
 from bot.services.outbox import Buttons, Outgoing, card_ref
 from bot.services.people import masked_name
@@ -73,22 +73,23 @@ async def _status_line(ticket: Ticket) -> str:
 
 
 def card_buttons(ticket: Ticket) -> Buttons | None:
+    """The holder's buttons for where the ticket stands. Pressing one is checked on the
+    server again: a button says what may be asked, never who may ask it."""
     t = ticket.id
     if ticket.status == Status.TRIAGE:
-        return [[(texts.BTN_TRIAGE_CATEGORY, f"tr:cat:{t}"), (texts.BTN_TRIAGE_GRID, f"tr:grid:{t}")]]
+        return [[(texts.BTN_TRIAGE_CATEGORY, f"tr:cat:{t}"), (texts.BTN_TRIAGE_GRID, f"tr:grid:{t}")],
+                [(texts.BTN_CONSULT, f"w:con:{t}")]]
+    if ticket.status == Status.RESOLVED:
+        return [[(texts.BTN_REJECT, f"w:rej:{t}")]]
+    if ticket.status not in (Status.ASSIGNED, Status.ACCEPTED):
+        return None
+    first = [(texts.BTN_RESOLVE, f"w:res:{t}")]
     if ticket.status == Status.ASSIGNED:
-        return [
-            [(texts.BTN_ACCEPT, f"w:acc:{t}"), (texts.BTN_RESOLVE, f"w:res:{t}")],
-            [(texts.BTN_ESCALATE, f"w:esc:{t}"), (texts.BTN_TRANSFER, f"w:tra:{t}"),
-             (texts.BTN_RETURN, f"w:ret:{t}")],
-        ]
-    if ticket.status == Status.ACCEPTED:
-        return [
-            [(texts.BTN_RESOLVE, f"w:res:{t}")],
-            [(texts.BTN_ESCALATE, f"w:esc:{t}"), (texts.BTN_TRANSFER, f"w:tra:{t}"),
-             (texts.BTN_RETURN, f"w:ret:{t}")],
-        ]
-    return None
+        first.insert(0, (texts.BTN_ACCEPT, f"w:acc:{t}"))
+    up = (texts.BTN_CONSULT, f"w:con:{t}") if ticket.level == Level.DISTRICT else (texts.BTN_ESCALATE, f"w:esc:{t}")
+    second = [up, (texts.BTN_TRANSFER, f"w:tra:{t}"), (texts.BTN_RETURN, f"w:ret:{t}")]
+    third = [(texts.BTN_ASK, f"w:ask:{t}")] if ticket.resident_id else []
+    return [first, second] + ([third] if third else [])
 
 
 def card_message(chat_id: int, ticket: Ticket, text: str, *, triage_note: str | None = None) -> Outgoing:

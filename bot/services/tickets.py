@@ -15,7 +15,8 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import (
-    Attachment, Level, Light, Resident, Staff, Status, Ticket, TicketCounter, TicketEvent, Unit,
+    Attachment, Consultation, Level, Light, Resident, Role, Staff, Status, Ticket, TicketCounter,
+    TicketEvent, Unit,
 )
 from bot.runtime import Runtime
 from bot.services import cards, jurisdiction, outbox
@@ -23,16 +24,24 @@ from bot.services.outbox import Outgoing
 from bot.services.people import SYSTEM, Actor
 
 # Each move: the statuses it may start from and the status it leads to. Written once.
+_WORKING = frozenset({Status.ASSIGNED, Status.ACCEPTED})
 MOVES: dict[str, tuple[frozenset[Status], Status]] = {
-    "assign": (frozenset({Status.TRIAGE}), Status.ASSIGNED),
-    "accept": (frozenset({Status.ASSIGNED}), Status.ACCEPTED),
-    "resolve": (frozenset({Status.ASSIGNED, Status.ACCEPTED}), Status.RESOLVED),
-    "rate": (frozenset({Status.RESOLVED}), Status.CLOSED),
-    "auto_close": (frozenset({Status.RESOLVED}), Status.CLOSED),
-    "reopen": (frozenset({Status.RESOLVED}), Status.ASSIGNED),
+    "assign": (frozenset({Status.TRIAGE}), Status.ASSIGNED),  # triage picks the grid
+    "accept": (frozenset({Status.ASSIGNED}), Status.ACCEPTED),  # 接单
+    "resolve": (_WORKING, Status.RESOLVED),  # 办结
+    "rate": (frozenset({Status.RESOLVED}), Status.CLOSED),  # 满意 / 基本满意
+    "auto_close": (frozenset({Status.RESOLVED}), Status.CLOSED),  # 默认满意
+    "reopen": (frozenset({Status.RESOLVED, Status.CLOSED}), Status.ASSIGNED),  # 不满意
+    "reject": (frozenset({Status.RESOLVED}), Status.ASSIGNED),  # a manager's 驳回
+    "escalate": (_WORKING, Status.ASSIGNED),  # 上报 to the unit above
+    "transfer": (_WORKING, Status.ASSIGNED),  # 转派 to a department
+    "return": (_WORKING, Status.ASSIGNED),  # 退回 to whoever sent it
+    "consult": (_WORKING | {Status.TRIAGE}, Status.ASSIGNED),  # 部门会商, led by a department
+    "merge": (_WORKING | {Status.TRIAGE}, Status.MERGED),  # a duplicate folds into another
 }
 ACTION_WORDS = {"assign": "派单", "accept": "接单", "resolve": "办结", "rate": "评价",
-                "auto_close": "关闭", "reopen": "重新处理"}
+                "auto_close": "关闭", "reopen": "重新处理", "reject": "驳回", "escalate": "上报",
+                "transfer": "转派", "return": "退回", "consult": "发起会商", "merge": "合并"}
 
 
 class IllegalMove(Exception):
@@ -101,13 +110,13 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
     for photo in new.photos:
         await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
                                 file_unique_id=photo.get("file_unique_id"), created_at=now)
-    await _event(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
+    await event(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
                  now, note=new.triage_reason)
     messages: list[Outgoing] = []
     due_words = rt.sla.describe_due(deadlines)
     if holder:
-        await _event(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder)
-        messages += await _post_card(rt, ticket, holder, with_photos=True)
+        await event(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder)
+        messages += await post_card(rt, ticket, holder, with_photos=True)
         if resident_chat is not None:
             messages.append(Outgoing(resident_chat, texts.SUBMITTED.format(
                 number=ticket.number, unit=holder.name, due=due_words)))
@@ -140,7 +149,7 @@ async def _next_number(rt: Runtime, now: dt.datetime) -> str:
 
 # --- moves ----------------------------------------------------------------------------------
 
-async def _move(ticket: Ticket, action: str, now: dt.datetime, **changes) -> Status:
+async def move(ticket: Ticket, action: str, now: dt.datetime, **changes) -> Status:
     """Change the status if, and only if, the ticket is still where the move may start."""
     allowed_from, to = MOVES[action]
     before = ticket.status
@@ -165,17 +174,17 @@ async def reload(ticket: Ticket) -> None:
 
 
 async def accept(rt: Runtime, ticket: Ticket, staff: Staff) -> None:
-    await _require_holder(ticket, staff)
+    await require_holder(ticket, staff)
     now = rt.clock.now()
-    before = await _move(ticket, "accept", now, accepted_at=now, accepted_by_id=staff.id)
-    await _event(ticket, Actor.of_staff(staff), "accepted", before, ticket.status, now, unit=await ticket.unit)
-    messages = await _refresh_card(rt, ticket)
-    messages += await _tell_resident(ticket, texts.NOTIFY_ACCEPTED.format(number=ticket.number))
+    before = await move(ticket, "accept", now, accepted_at=now, accepted_by_id=staff.id)
+    await event(ticket, Actor.of_staff(staff), "accepted", before, ticket.status, now, unit=await ticket.unit)
+    messages = await refresh_card(rt, ticket)
+    messages += await tell_resident(ticket, texts.NOTIFY_ACCEPTED.format(number=ticket.number))
     await outbox.enqueue(messages, now=now, ticket=ticket)
 
 
 async def check_can_resolve(ticket: Ticket, staff: Staff) -> None:
-    await _require_holder(ticket, staff)
+    await require_holder(ticket, staff)
     allowed_from, _ = MOVES["resolve"]
     if ticket.status not in allowed_from:
         raise IllegalMove(texts.ILLEGAL_MOVE.format(
@@ -183,16 +192,16 @@ async def check_can_resolve(ticket: Ticket, staff: Staff) -> None:
 
 
 async def resolve(rt: Runtime, ticket: Ticket, staff: Staff, note: str, photos: list[dict]) -> None:
-    await _require_holder(ticket, staff)
+    await require_holder(ticket, staff)
     now = rt.clock.now()
-    before = await _move(ticket, "resolve", now, resolved_at=now, resolution_note=note[:2000],
+    before = await move(ticket, "resolve", now, resolved_at=now, resolution_note=note[:2000],
                          accepted_by_id=ticket.accepted_by_id or staff.id)
     for photo in photos:
         await Attachment.create(ticket=ticket, kind="resolution", file_id=photo["file_id"],
                                 file_unique_id=photo.get("file_unique_id"), created_at=now)
-    await _event(ticket, Actor.of_staff(staff), "resolved", before, ticket.status, now,
+    await event(ticket, Actor.of_staff(staff), "resolved", before, ticket.status, now,
                  unit=await ticket.unit, note=note)
-    messages = await _refresh_card(rt, ticket)
+    messages = await refresh_card(rt, ticket)
     resident = await ticket.resident
     if resident is not None:
         messages.append(Outgoing(
@@ -217,28 +226,32 @@ async def rate(rt: Runtime, ticket: Ticket, resident: Resident, rating: str) -> 
     if rating == "unsatisfied":
         await reopen(rt, ticket, actor, reason=texts.RATINGS[rating], rating=rating)
         return
-    before = await _move(ticket, "rate", now, rating=rating, rated_at=now, closed_at=now)
-    await _event(ticket, actor, "rated", before, ticket.status, now, note=texts.RATINGS[rating],
+    before = await move(ticket, "rate", now, rating=rating, rated_at=now, closed_at=now)
+    await event(ticket, actor, "rated", before, ticket.status, now, note=texts.RATINGS[rating],
                  data={"rating": rating})
-    await outbox.enqueue(await _refresh_card(rt, ticket), now=now, ticket=ticket)
+    await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
 
 
 async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rating: str | None = None) -> None:
-    """Back to the same unit with fresh clocks; the reopening counts against the unit."""
+    """Back to the unit that resolved it, with fresh clocks; the reopening counts against the
+    unit. A second reopening goes one level up: the same hands failed twice."""
     now = rt.clock.now()
     deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, now, calendar=rt.calendar, tz=rt.tz)
-    before = await _move(
+    unit = await Unit.get(id=ticket.unit_id)
+    if ticket.reopen_count + 1 >= 2:
+        unit = await upper_unit(unit) or unit
+    before = await move(
         ticket, "reopen", now, rating=rating, rated_at=now if rating else None, resolved_at=None,
         accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1,
         light=Light.GREEN, yellow_at=deadlines.yellow_at, red_at=deadlines.red_at,
         due_at=deadlines.due_at, due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours,
         yellow_notified_at=None, red_notified_at=None, due_notified_at=None, assigned_at=now,
+        unit_id=unit.id, level=unit.level,
     )
-    unit = await ticket.unit
-    await _event(ticket, actor, "reopened", before, ticket.status, now, unit=unit, note=reason,
+    await event(ticket, actor, "reopened", before, ticket.status, now, unit=unit, note=reason,
                  data={"rating": rating} if rating else {})
-    messages = await _refresh_card(rt, ticket)
-    messages += await _tell_resident(ticket, texts.NOTIFY_REOPENED_BY_YOU.format(
+    messages = await refresh_card(rt, ticket)
+    messages += await tell_resident(ticket, texts.NOTIFY_REOPENED_BY_YOU.format(
         number=ticket.number, unit=unit.name if unit else texts.SUMMARY_TRIAGE_UNIT))
     await outbox.enqueue(messages, now=now, ticket=ticket)
 
@@ -252,12 +265,12 @@ async def auto_close_unrated(rt: Runtime) -> int:
         async with in_transaction():
             ticket = await Ticket.get(id=ticket_id)
             try:
-                before = await _move(ticket, "auto_close", now, rating="default", rated_at=now, closed_at=now)
+                before = await move(ticket, "auto_close", now, rating="default", rated_at=now, closed_at=now)
             except IllegalMove:
                 continue  # rated or reopened meanwhile, or another instance got there first
-            await _event(ticket, SYSTEM, "auto_closed", before, ticket.status, now, note=texts.RATINGS["default"])
-            messages = await _refresh_card(rt, ticket)
-            messages += await _tell_resident(ticket, texts.AUTO_CLOSED.format(
+            await event(ticket, SYSTEM, "auto_closed", before, ticket.status, now, note=texts.RATINGS["default"])
+            messages = await refresh_card(rt, ticket)
+            messages += await tell_resident(ticket, texts.AUTO_CLOSED.format(
                 number=ticket.number, days=rt.sla.rating_timeout_days))
             await outbox.enqueue(messages, now=now, ticket=ticket)
             closed += 1
@@ -271,30 +284,30 @@ async def assign_from_triage(rt: Runtime, ticket: Ticket, grid: Unit, staff: Sta
     if staff.role != "command":
         raise NotAllowed(texts.NOT_ALLOWED)
     now = rt.clock.now()
-    before = await _move(ticket, "assign", now, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
+    before = await move(ticket, "assign", now, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
                          assigned_at=now)
-    await _event(ticket, Actor.of_staff(staff), "triaged", before, ticket.status, now, unit=grid)
-    messages = await _refresh_card(rt, ticket, holder_override=None, command_note=texts.TRIAGE_DONE.format(unit=grid.name))
-    messages += await _post_card(rt, ticket, grid, with_photos=True)
-    messages += await _tell_resident(ticket, texts.NOTIFY_ASSIGNED.format(number=ticket.number, unit=grid.name))
+    await event(ticket, Actor.of_staff(staff), "triaged", before, ticket.status, now, unit=grid)
+    messages = await refresh_card(rt, ticket, elsewhere_note=texts.TRIAGE_DONE.format(unit=grid.name))
+    messages += await tell_resident(ticket, texts.NOTIFY_ASSIGNED.format(number=ticket.number, unit=grid.name))
     await outbox.enqueue(messages, now=now, ticket=ticket)
 
 
 async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Staff) -> None:
-    await _require_holder(ticket, staff)
+    await require_holder(ticket, staff)
     now = rt.clock.now()
     old = ticket.category
     await Ticket.filter(id=ticket.id).update(category=category, updated_at=now)
     await reload(ticket)
-    await _event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now,
+    await event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now,
                  data={"from": old, "to": category})
-    await outbox.enqueue(await _refresh_card(rt, ticket), now=now, ticket=ticket)
+    await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
 
 
 # --- who may act ----------------------------------------------------------------------------
 
 async def may_act(ticket: Ticket, staff: Staff) -> bool:
-    """The holding unit's staff, the staff of any unit above it, and the command centre."""
+    """The holding unit's staff, the staff of any unit above it, and the command centre.
+    Department staff act only on what is transferred to their department."""
     if not staff.active:
         return False
     if staff.role == "command":
@@ -307,7 +320,7 @@ async def may_act(ticket: Ticket, staff: Staff) -> bool:
     return any(u.id == staff.unit_id for u in await jurisdiction.ancestors(holder))
 
 
-async def _require_holder(ticket: Ticket, staff: Staff) -> None:
+async def require_holder(ticket: Ticket, staff: Staff) -> None:
     if not await may_act(ticket, staff):
         raise NotAllowed(texts.NOT_ALLOWED)
 
@@ -329,7 +342,7 @@ def _due_words(rt: Runtime, ticket: Ticket) -> str:
     return ""
 
 
-async def _post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool) -> list[Outgoing]:
+async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool) -> list[Outgoing]:
     chat_id = await jurisdiction.chat_for_unit(unit)
     if chat_id is None:
         return []
@@ -350,27 +363,62 @@ async def _post_triage_card(rt: Runtime, ticket: Ticket, why: str | None) -> lis
     return messages
 
 
-async def _refresh_card(rt: Runtime, ticket: Ticket, *, holder_override=None, command_note: str | None = None) -> list[Outgoing]:
-    """Edit the card everywhere it was posted, so each chat shows the ticket as it is now."""
+async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | None = None) -> list[Outgoing]:
+    """The card as the ticket is now, in every chat that shows it.
+
+    The holder's chat gets it with buttons (posted with the photos the first time it holds the
+    ticket); chats that held it before keep it, edited to say where it went, without buttons;
+    departments in a consultation see it with their part."""
     from bot.models import MessageRef
 
     body = await _card_body(rt, ticket)
     ref = outbox.card_ref(ticket.id)
-    chats = await MessageRef.filter(ref=ref).values_list("chat_id", flat=True)
-    if ticket.status == Status.TRIAGE:
-        holder_chat = await jurisdiction.command_chat()
-    else:
-        holder_chat = await jurisdiction.chat_for_unit(await ticket.unit) if ticket.unit_id else None
-    queued = await _queued_card_chats(ticket)
-    messages = []
-    for chat_id in sorted(set(chats) | queued | ({holder_chat} if holder_chat else set())):
+    shown = set(await MessageRef.filter(ref=ref).values_list("chat_id", flat=True)) | await _queued_card_chats(ticket)
+    holder_chat = await _holder_chat(ticket)
+    partners = await _consultation_chats(ticket)
+    messages: list[Outgoing] = []
+    for chat_id in sorted(shown | set(partners) | ({holder_chat} if holder_chat else set())):
         if chat_id == holder_chat:
             triage_note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
             messages.append(cards.card_message(chat_id, ticket, body, triage_note=triage_note))
-        else:  # a chat that held it before: the card says where it went, without buttons
-            note = command_note or ""
+            if chat_id not in shown:
+                messages += cards.photo_messages(chat_id, ticket, await _report_photos(ticket))
+        elif chat_id in partners:
+            messages.append(Outgoing(chat_id, text=partners[chat_id] + "\n" + body, ref=ref))
+            if chat_id not in shown:
+                messages += cards.photo_messages(chat_id, ticket, await _report_photos(ticket))
+        else:
+            note = elsewhere_note or ""
             messages.append(Outgoing(chat_id, text=(note + "\n" if note else "") + body, ref=ref))
     return messages
+
+
+async def _holder_chat(ticket: Ticket) -> int | None:
+    if ticket.status == Status.TRIAGE:
+        return await jurisdiction.command_chat()
+    if ticket.unit_id is None:
+        return None
+    return await jurisdiction.chat_for_unit(await Unit.get(id=ticket.unit_id))
+
+
+async def _report_photos(ticket: Ticket) -> list[str]:
+    return list(await Attachment.filter(ticket_id=ticket.id, kind="report").order_by("id").values_list("file_id", flat=True))
+
+
+async def _consultation_chats(ticket: Ticket) -> dict[int, str]:
+    """The chats of the departments helping in a consultation, with the line each one reads."""
+    rows = await Consultation.filter(ticket_id=ticket.id).prefetch_related("department")
+    if not rows or ticket.status not in (Status.ASSIGNED, Status.ACCEPTED):
+        return {}
+    lead = next((r.department for r in rows if r.lead), None)
+    chats = {}
+    for row in rows:
+        if row.lead:
+            continue
+        chat_id = await jurisdiction.chat_for_unit(row.department)
+        if chat_id is not None:
+            chats[chat_id] = texts.CARD_CONSULT_PARTNER.format(lead=lead.name if lead else "")
+    return chats
 
 
 async def _queued_card_chats(ticket: Ticket) -> set[int]:
@@ -381,11 +429,12 @@ async def _queued_card_chats(ticket: Ticket) -> set[int]:
     return set(rows)
 
 
-async def _tell_resident(ticket: Ticket, text: str) -> list[Outgoing]:
-    resident = await ticket.resident
-    if resident is None:
-        return []
-    return [Outgoing(resident.user_id, text)]
+async def tell_resident(ticket: Ticket, text: str) -> list[Outgoing]:
+    """The resident who reported it, and those whose duplicate reports were merged into it."""
+    ids = [ticket.resident_id] if ticket.resident_id else []
+    ids += await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).values_list("resident_id", flat=True)
+    user_ids = await Resident.filter(id__in=set(ids)).values_list("user_id", flat=True)
+    return [Outgoing(user_id, text) for user_id in sorted(set(user_ids))]
 
 
 async def _urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> list[Outgoing]:
@@ -396,7 +445,7 @@ async def _urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> li
     return [cards.card_message(command, ticket, await _card_body(rt, ticket))]
 
 
-async def _event(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
+async def event(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
                  unit: Unit | None = None, note: str | None = None, data: dict | None = None) -> None:
     await TicketEvent.create(
         ticket=ticket, created_at=now, actor_kind=actor.kind, actor_id=actor.user_id,
@@ -411,4 +460,138 @@ async def record_note(rt: Runtime, ticket: Ticket, action: str, note: str, actor
     if actor is None:
         resident = await ticket.resident
         actor = Actor.of_resident(resident) if resident else SYSTEM
-    await _event(ticket, actor, action, ticket.status, ticket.status, rt.clock.now(), note=note)
+    await event(ticket, actor, action, ticket.status, ticket.status, rt.clock.now(), note=note)
+
+
+
+# --- the ladder: 上报, 转派, 退回, 驳回, 会商, 合并 -------------------------------------------------
+
+async def upper_unit(unit: Unit) -> Unit | None:
+    """Next rung up: grid → community → street → district; a department answers to the
+    district command centre."""
+    if unit.level == Level.DEPARTMENT:
+        return await jurisdiction.command_unit()
+    if unit.parent_id is None:
+        return None
+    return await Unit.get(id=unit.parent_id)
+
+
+async def return_target(ticket: Ticket) -> Unit | None:
+    """Who gets a 退回: the unit that handed the ticket to its holder (a department returns to
+    whoever transferred it), else the unit above."""
+    holder = await Unit.get(id=ticket.unit_id)
+    handed = (
+        await TicketEvent.filter(ticket_id=ticket.id, unit_id=holder.id,
+                                 action__in=["escalated", "transferred", "returned", "consulted"])
+        .order_by("-id").first()
+    )
+    if handed is not None and handed.data.get("from_unit"):
+        sender = await Unit.get_or_none(id=handed.data["from_unit"], active=True)
+        if sender is not None and sender.id != holder.id:
+            return sender
+    return await upper_unit(holder)
+
+
+async def escalate(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit:
+    await require_holder(ticket, staff)
+    target = await upper_unit(await Unit.get(id=ticket.unit_id)) if ticket.unit_id else None
+    if target is None or target.id == ticket.unit_id:
+        raise IllegalMove(texts.ALREADY_TOP.format(number=ticket.number))
+    await _hand_over(rt, ticket, Actor.of_staff(staff), "escalate", "escalated", target, reason,
+                     texts.NOTIFY_ESCALATED)
+    return target
+
+
+async def transfer(rt: Runtime, ticket: Ticket, staff: Staff, department: Unit, reason: str | None = None) -> None:
+    await require_holder(ticket, staff)
+    if department.level != Level.DEPARTMENT or not department.active:
+        raise IllegalMove(texts.NOT_A_DEPARTMENT)
+    await _hand_over(rt, ticket, Actor.of_staff(staff), "transfer", "transferred", department, reason,
+                     texts.NOTIFY_TRANSFERRED)
+
+
+async def return_up(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit:
+    await require_holder(ticket, staff)
+    target = await return_target(ticket) if ticket.unit_id else None
+    if target is None:
+        raise IllegalMove(texts.NO_RETURN_TARGET.format(number=ticket.number))
+    await _hand_over(rt, ticket, Actor.of_staff(staff), "return", "returned", target, reason,
+                     texts.NOTIFY_RETURNED)
+    return target
+
+
+async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit:
+    """A manager's 驳回: the resolution is not accepted, the holder works on."""
+    holder = await Unit.get(id=ticket.unit_id)
+    managers = {u.id for u in await jurisdiction.ancestors(holder)}
+    if not (staff.role == Role.COMMAND or staff.unit_id in managers):
+        raise NotAllowed(texts.REJECT_ONLY_MANAGERS)
+    now = rt.clock.now()
+    before = await move(ticket, "reject", now, resolved_at=None, resolution_note=None, assigned_at=now,
+                        accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1)
+    await event(ticket, Actor.of_staff(staff), "rejected", before, ticket.status, now, unit=holder, note=reason)
+    messages = await refresh_card(rt, ticket)
+    messages += await tell_resident(ticket, texts.NOTIFY_REJECTED.format(number=ticket.number, unit=holder.name))
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+    return holder
+
+
+async def consult(rt: Runtime, ticket: Ticket, staff: Staff, departments: list[Unit]) -> None:
+    """部门会商: the first department leads and holds the ticket; the others help. The deadline
+    becomes the cross-department one, counted from filing."""
+    if staff.role != Role.COMMAND:
+        raise NotAllowed(texts.CONSULT_ONLY_COMMAND)
+    if len({d.id for d in departments}) < 2 or any(d.level != Level.DEPARTMENT for d in departments):
+        raise IllegalMove(texts.CONSULT_NEED_TWO)
+    now = rt.clock.now()
+    lead = departments[0]
+    deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, ticket.created_at, cross_department=True,
+                                 calendar=rt.calendar, tz=rt.tz)
+    old_holder = ticket.unit_id or (await jurisdiction.command_unit()).id
+    before = await move(ticket, "consult", now, unit_id=lead.id, level=Level.DEPARTMENT, assigned_at=now,
+                        accepted_at=None, accepted_by_id=None, due_at=deadlines.due_at,
+                        due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours, due_notified_at=None)
+    await Consultation.filter(ticket_id=ticket.id).delete()
+    for i, department in enumerate(departments):
+        await Consultation.create(ticket=ticket, department=department, lead=i == 0, created_at=now)
+    note = texts.CARD_CONSULT_LEAD.format(lead=lead.name, others="、".join(d.name for d in departments[1:]))
+    await event(ticket, Actor.of_staff(staff), "consulted", before, ticket.status, now, unit=lead, note=note,
+                data={"from_unit": old_holder, "departments": [d.id for d in departments]})
+    messages = await refresh_card(rt, ticket, elsewhere_note=note)
+    messages += await tell_resident(ticket, texts.NOTIFY_CONSULT.format(
+        number=ticket.number, due=rt.sla.describe_due(deadlines)))
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+async def merge(rt: Runtime, duplicate: Ticket, main: Ticket, staff: Staff) -> None:
+    """The same problem reported twice: the duplicate closes into the main ticket, and its
+    resident hears of the main ticket's progress from now on."""
+    if duplicate.id == main.id:
+        raise IllegalMove(texts.CANNOT_MERGE_SELF)
+    await require_holder(duplicate, staff)
+    if main.status in (Status.MERGED, Status.CANCELLED):
+        raise IllegalMove(texts.ILLEGAL_MOVE.format(number=main.number, status=texts.STATUS_WORDS[str(main.status)], action="合并"))
+    now = rt.clock.now()
+    before = await move(duplicate, "merge", now, merged_into_id=main.id, closed_at=now)
+    actor = Actor.of_staff(staff)
+    await event(duplicate, actor, "merged", before, duplicate.status, now, note=main.number, data={"into": main.id})
+    await event(main, actor, "merged", main.status, main.status, now, note=duplicate.number, data={"from": duplicate.id})
+    messages = await refresh_card(rt, duplicate, elsewhere_note=texts.CARD_MERGED.format(number=main.number))
+    messages += await tell_resident(duplicate, texts.NOTIFY_MERGED.format(number=main.number))
+    await outbox.enqueue(messages, now=now, ticket=duplicate)
+
+
+async def _hand_over(rt: Runtime, ticket: Ticket, actor: Actor, move_name: str, action: str, target: Unit,
+                     reason: str | None, resident_text: str) -> None:
+    """Give the ticket to another unit: its card appears in their chat with their buttons; the
+    old card says where it went. Clocks keep running: moving a case does not buy time."""
+    now = rt.clock.now()
+    old_holder = ticket.unit_id
+    before = await move(ticket, move_name, now, unit_id=target.id, level=target.level, assigned_at=now,
+                        accepted_at=None, accepted_by_id=None)
+    await event(ticket, actor, action, before, ticket.status, now, unit=target, note=reason,
+                data={"from_unit": old_holder})
+    messages = await refresh_card(rt, ticket, elsewhere_note=texts.CARD_MOVED.format(
+        action=ACTION_WORDS[move_name], unit=target.name))
+    messages += await tell_resident(ticket, resident_text.format(number=ticket.number, unit=target.name))
+    await outbox.enqueue(messages, now=now, ticket=ticket)
