@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import common, group, resident
+from bot.handlers import common, group, resident, staff
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -18,6 +18,11 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler(["start", "help"], common.start))
     app.add_handler(CommandHandler("my", resident.my, filters=PRIVATE))
     app.add_handler(CommandHandler("cancel", resident.cancel, filters=PRIVATE))
+    app.add_handler(CommandHandler("todo", staff.todo, filters=GROUPS))
+    app.add_handler(CommandHandler("ticket", staff.ticket))
+    app.add_handler(CommandHandler("history", staff.history))
+    app.add_handler(CommandHandler("merge", staff.merge))
+    app.add_handler(CommandHandler("report", staff.report))
     app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
 
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, resident.on_text))
@@ -29,7 +34,8 @@ def register(app: Application) -> None:
 
     app.add_handler(MessageHandler(GROUPS & filters.TEXT, group.on_text))
     app.add_handler(MessageHandler(GROUPS & filters.PHOTO, group.on_photo))
+    app.add_handler(MessageHandler(GROUPS & filters.LOCATION, group.on_location))
 
-    app.add_handler(CallbackQueryHandler(resident.on_button, pattern=r"^(r|rate|my|c):"))
+    app.add_handler(CallbackQueryHandler(resident.on_button, pattern=r"^(r|rate|my|c|ans):"))
     app.add_handler(CallbackQueryHandler(group.on_button))
     app.add_error_handler(common.on_error)

@@ -9,13 +9,14 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.runtime import Runtime
-from bot.services import feedback, intake, outbox, residents
+from bot.services import feedback, intake, outbox, relay, residents
 from bot.services.ratelimit import FloodGuard
 
 DRAFT_BUTTON = re.compile(r"^r:(ok|no|skip|more|anon|cat|setcat|comm|grid|noplace):(\d{1,12}):(\d{1,6})(?::([a-z_0-9]{1,20}))?$")
 RATE_BUTTON = re.compile(r"^rate:(\d{1,12}):([a-z]{1,16})$")
 MY_BUTTON = re.compile(r"^my:(\d{1,12})$")
 SKIP_COMMENT = re.compile(r"^c:skip:(\d{1,12})$")
+ANSWER_BUTTON = re.compile(r"^ans:(\d{1,12})$")
 
 
 def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -25,6 +26,11 @@ def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
 def _who(update: Update) -> intake.Who:
     user = update.effective_user
     return intake.Who(user.id, update.effective_chat.id, user.full_name, user.username)
+
+
+def _reply_to(update: Update) -> int | None:
+    replied = update.effective_message.reply_to_message
+    return replied.message_id if replied else None
 
 
 def _guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
@@ -46,7 +52,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     verdict = _guard(context).check(who.user_id)
     if verdict == "warn":
         await _reply(context, who.chat_id, texts.TOO_FAST)
-    await intake.on_text(_rt(context), who, update.effective_message.text or "", quiet=verdict != "ok")
+    await intake.on_text(_rt(context), who, update.effective_message.text or "", quiet=verdict != "ok",
+                         reply_to=_reply_to(update))
     outbox.wake_delivery()
 
 
@@ -54,7 +61,8 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A photo of the problem (the largest size Telegram offers)."""
     message = update.effective_message
     photo = message.photo[-1]
-    await intake.on_photo(_rt(context), _who(update), photo.file_id, photo.file_unique_id, message.caption)
+    await intake.on_photo(_rt(context), _who(update), photo.file_id, photo.file_unique_id, message.caption,
+                          reply_to=_reply_to(update))
     outbox.wake_delivery()
 
 
@@ -101,6 +109,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif m := SKIP_COMMENT.match(data):
         await feedback.skip_comment(rt, update.effective_user.id, update.effective_chat.id)
         toast = texts.COMMENT_THANKS
+    elif m := ANSWER_BUTTON.match(data):
+        toast = await relay.start_answer(rt, update.effective_user.id, int(m[1]))
     elif m := MY_BUTTON.match(data):
         text = await residents.ticket_for_resident(update.effective_user.id, int(m[1]), rt.tz)
         if text is None:

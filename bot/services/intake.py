@@ -19,7 +19,7 @@ from bot import texts
 from bot.models import Draft, Level, Resident, Unit
 from bot.nlp.classify import categories, classify, followup_question, label_of
 from bot.runtime import Runtime
-from bot.services import feedback, outbox, routing, tickets
+from bot.services import feedback, outbox, relay, routing, tickets
 from bot.services.outbox import Outgoing
 from bot.services.people import Actor, resident_for
 
@@ -42,12 +42,17 @@ class Stale(Exception):
 
 # --- incoming content ----------------------------------------------------------------------
 
-async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False) -> None:
-    """Take the resident's words. `quiet`: keep them but answer nothing (a flood)."""
+async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, reply_to: int | None = None) -> None:
+    """Take the resident's words. `quiet`: keep them but answer nothing (a flood).
+
+    Words that answer something come first: a reply to a worker's question, an answer after
+    the 回复 button, a comment after a rating. Anything else is part of a report."""
     text = text.strip()
     async with in_transaction():
         if not text:
             await _say(rt, who, texts.EMPTY_TEXT)
+            return
+        if await _answered_question(rt, who, reply_to, text=text):
             return
         waiting = await locked_draft(who)
         if waiting is not None and waiting.kind == "comment":
@@ -66,8 +71,11 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False) -> N
         await _advance(rt, who, draft)
 
 
-async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | None, caption: str | None) -> None:
+async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | None, caption: str | None,
+                   *, reply_to: int | None = None) -> None:
     async with in_transaction():
+        if await _answered_question(rt, who, reply_to, photo=file_id):
+            return
         draft = await _draft(rt, who)
         data = draft.data
         if len(data["photos"]) >= rt.limits.max_photos:
@@ -99,6 +107,41 @@ async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
             await _say(rt, who, texts.GOT_LOCATION_NEED_TEXT)
             return
         await _advance(rt, who, draft)
+
+
+async def _answered_question(rt: Runtime, who: Who, reply_to: int | None, *, text: str | None = None,
+                            photo: str | None = None) -> bool:
+    if who.chat_id != who.user_id:
+        return False  # answers come from the resident's private chat
+    ticket = await relay.question_replied_to(who.user_id, reply_to)
+    if ticket is None:
+        pending = await relay.pending_answer(who.user_id)
+        if pending is None:
+            return False
+        draft, ticket = pending
+        await draft.delete()
+    await relay.answer(rt, ticket, who.user_id, text=text, photo=photo)
+    return True
+
+
+async def start_patrol(rt: Runtime, who: Who, staff) -> None:
+    """巡查上报: a worker files what they found on patrol; it enters the same flow, marked as
+    found by patrol, in their own grid unless they say otherwise."""
+    async with in_transaction():
+        await Draft.filter(channel="telegram", chat_id=who.chat_id, user_id=who.user_id).delete()
+        now = rt.clock.now()
+        unit = await Unit.get(id=staff.unit_id)
+        data = {"v": 1, "texts": [], "photos": [], "location": None, "followup": {}, "source": "patrol",
+                "staff_id": staff.id}
+        if unit.level == Level.GRID:
+            data.update(grid_id=unit.id, grid_source="patrol")
+        await Draft.create(chat_id=who.chat_id, user_id=who.user_id, kind=KIND, step="new", data=data,
+                           created_at=now, updated_at=now)
+        await _say(rt, who, texts.PATROL_START)
+
+
+async def has_report(who: Who) -> bool:
+    return await Draft.exists(channel="telegram", chat_id=who.chat_id, user_id=who.user_id, kind=KIND)
 
 
 # --- buttons -------------------------------------------------------------------------------
@@ -200,7 +243,8 @@ async def _submit(rt: Runtime, who: Who, draft: Draft) -> None:
         await _say(rt, who, texts.ALREADY_SUBMITTED)
         return
     data = draft.data
-    resident = await _resident(rt, who)
+    patrol = data.get("source") == "patrol"
+    resident = None if patrol else await _resident(rt, who)
     grid = await Unit.get_or_none(id=data["grid_id"]) if data.get("grid_id") else None
     triage_reason = None
     if data["category"] == "other" or data.get("low_confidence"):
@@ -219,7 +263,7 @@ async def _submit(rt: Runtime, who: Who, draft: Draft) -> None:
             reasons=data.get("reasons", []),
             urgent=bool(data.get("urgent")),
             resident=resident,
-            anonymous=bool(data.get("anonymous")),
+            anonymous=bool(data.get("anonymous")) or patrol,
             grid=grid,
             location_text=data.get("location_text"),
             lat=(data.get("location") or {}).get("lat"),
@@ -227,10 +271,18 @@ async def _submit(rt: Runtime, who: Who, draft: Draft) -> None:
             followups=[followup] if followup.get("q") else [],
             photos=data["photos"],
             triage_reason=triage_reason,
+            source="patrol" if patrol else "resident",
         ),
-        actor=Actor.of_resident(resident),
+        actor=await _patrol_actor(data) if patrol else Actor.of_resident(resident),
         resident_chat=who.chat_id,
     )
+
+
+async def _patrol_actor(data: dict) -> Actor:
+    from bot.models import Staff
+
+    staff = await Staff.get_or_none(id=data.get("staff_id"))
+    return Actor.of_staff(staff) if staff else Actor("staff")
 
 
 def _classify(data: dict) -> None:

@@ -151,11 +151,9 @@ async def _next_number(rt: Runtime, now: dt.datetime) -> str:
 
 async def move(ticket: Ticket, action: str, now: dt.datetime, **changes) -> Status:
     """Change the status if, and only if, the ticket is still where the move may start."""
-    allowed_from, to = MOVES[action]
+    _, to = MOVES[action]
     before = ticket.status
-    if before not in allowed_from:
-        raise IllegalMove(texts.ILLEGAL_MOVE.format(
-            number=ticket.number, status=texts.STATUS_WORDS[str(before)], action=ACTION_WORDS[action]))
+    check_move(ticket, action)
     updated = await Ticket.filter(id=ticket.id, status=before).update(status=to, updated_at=now, **changes)
     if not updated:  # someone else moved it a moment ago
         await reload(ticket)
@@ -183,12 +181,12 @@ async def accept(rt: Runtime, ticket: Ticket, staff: Staff) -> None:
     await outbox.enqueue(messages, now=now, ticket=ticket)
 
 
-async def check_can_resolve(ticket: Ticket, staff: Staff) -> None:
-    await require_holder(ticket, staff)
-    allowed_from, _ = MOVES["resolve"]
+def check_move(ticket: Ticket, action: str) -> None:
+    """Raise IllegalMove now if the ticket's status does not allow the move."""
+    allowed_from, _ = MOVES[action]
     if ticket.status not in allowed_from:
         raise IllegalMove(texts.ILLEGAL_MOVE.format(
-            number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)], action="办结"))
+            number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)], action=ACTION_WORDS[action]))
 
 
 async def resolve(rt: Runtime, ticket: Ticket, staff: Staff, note: str, photos: list[dict]) -> None:

@@ -1,0 +1,112 @@
+"""Two-way relay: staff ask the resident through the bot, the resident answers through it.
+
+Neither side sees the other's account. A question is a message in the resident's chat whose
+place is remembered (MessageRef "ask:<ticket>:<event>"); a reply to it, or a text after the
+回复 button, goes back to the chat holding the ticket, as a reply to its card. Both ends are
+kept in the ticket's history.
+"""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.models import Draft, MessageRef, Resident, Staff, Ticket, TicketEvent
+from bot.runtime import Runtime
+from bot.services import jurisdiction, outbox, tickets
+from bot.services.outbox import Outgoing
+from bot.services.people import Actor
+
+ANSWER = "answer"
+
+
+async def ask_resident(rt: Runtime, ticket: Ticket, staff: Staff, question: str, photos: list[dict]) -> None:
+    resident = await Resident.get_or_none(id=ticket.resident_id) if ticket.resident_id else None
+    if resident is None:
+        raise tickets.IllegalMove(texts.NO_RESIDENT_TO_ASK)
+    now = rt.clock.now()
+    await tickets.event(ticket, Actor.of_staff(staff), "asked", ticket.status, ticket.status, now, note=question[:2000])
+    asked = await TicketEvent.filter(ticket_id=ticket.id, action="asked").order_by("-id").first()
+    messages = [Outgoing(resident.user_id, texts.RELAY_QUESTION.format(number=ticket.number, question=question),
+                         buttons=[[(texts.BTN_ANSWER, f"ans:{ticket.id}")]], ref=f"ask:{ticket.id}:{asked.id}")]
+    messages += [Outgoing(resident.user_id, photo=p["file_id"], text=ticket.number) for p in photos]
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+async def staff_reply_to_card(rt: Runtime, user_id: int, chat_id: int, reply_to: int | None, text: str) -> bool:
+    """A worker replying to a ticket's card asks the resident (the same as 追问)."""
+    if reply_to is None:
+        return False
+    ref = await MessageRef.get_or_none(channel="telegram", chat_id=chat_id, message_id=reply_to)
+    if ref is None or not ref.ref.startswith("card:"):
+        return False
+    staff = await jurisdiction.staff_for_user(user_id)
+    ticket = await Ticket.get_or_none(id=int(ref.ref.split(":")[1]))
+    if staff is None or ticket is None or not ticket.resident_id or not await tickets.may_act(ticket, staff):
+        return False
+    await ask_resident(rt, ticket, staff, text, [])
+    await outbox.enqueue([Outgoing(chat_id, texts.ASKED_TOAST)], now=rt.clock.now(), ticket=ticket)
+    return True
+
+
+async def question_replied_to(user_id: int, reply_to: int | None) -> Ticket | None:
+    """The ticket whose question the resident is replying to, if it is theirs."""
+    if reply_to is None:
+        return None
+    ref = await MessageRef.get_or_none(channel="telegram", chat_id=user_id, message_id=reply_to)
+    if ref is None or not ref.ref.startswith("ask:"):
+        return None
+    return await _own_ticket(user_id, int(ref.ref.split(":")[1]))
+
+
+async def pending_answer(user_id: int) -> tuple[Draft, Ticket] | None:
+    draft = await Draft.get_or_none(channel="telegram", chat_id=user_id, user_id=user_id, kind=ANSWER)
+    if draft is None:
+        return None
+    ticket = await _own_ticket(user_id, draft.data.get("ticket_id", 0))
+    return (draft, ticket) if ticket else None
+
+
+async def start_answer(rt: Runtime, user_id: int, ticket_id: int) -> str | None:
+    """The 回复 button. A report in progress is never overwritten: the resident replies to the
+    question message instead."""
+    ticket = await _own_ticket(user_id, ticket_id)
+    if ticket is None:
+        return texts.NOT_ALLOWED
+    existing = await Draft.get_or_none(channel="telegram", chat_id=user_id, user_id=user_id)
+    if existing is not None and existing.kind != ANSWER:
+        return texts.ANSWER_FINISH_DRAFT_FIRST
+    now = rt.clock.now()
+    if existing is not None:
+        await existing.delete()
+    await Draft.create(chat_id=user_id, user_id=user_id, kind=ANSWER, step="answer",
+                       data={"ticket_id": ticket.id}, created_at=now, updated_at=now)
+    await outbox.enqueue([Outgoing(user_id, texts.ANSWER_PROMPT.format(number=ticket.number))], now=now)
+    return None
+
+
+async def answer(rt: Runtime, ticket: Ticket, user_id: int, *, text: str | None = None,
+                 photo: str | None = None) -> None:
+    """The resident's answer goes to the chat holding the ticket, under its card."""
+    now = rt.clock.now()
+    resident = await Resident.get(id=ticket.resident_id)
+    await tickets.event(ticket, Actor.of_resident(resident), "answered", ticket.status, ticket.status, now,
+                        note=(text or texts.RELAY_ANSWER_PHOTO.format(number=ticket.number))[:2000],
+                        data={"photo": photo} if photo else {})
+    holder_chat = await tickets._holder_chat(ticket)
+    messages = [Outgoing(user_id, texts.ANSWER_SENT)]
+    if holder_chat is not None:
+        ref = outbox.card_ref(ticket.id)
+        if photo:
+            messages.append(Outgoing(holder_chat, photo=photo, text=texts.RELAY_ANSWER_PHOTO.format(number=ticket.number),
+                                     reply_to_ref=ref))
+        else:
+            messages.append(Outgoing(holder_chat, texts.RELAY_ANSWER.format(number=ticket.number, answer=text),
+                                     reply_to_ref=ref))
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+async def _own_ticket(user_id: int, ticket_id: int) -> Ticket | None:
+    resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
+    ticket = await Ticket.get_or_none(id=ticket_id)
+    if resident is None or ticket is None or ticket.resident_id != resident.id:
+        return None
+    return ticket
