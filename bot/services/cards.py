@@ -72,7 +72,7 @@ async def _status_line(ticket: Ticket) -> str:
     return texts.STATUS_WORDS[str(ticket.status)]
 
 
-def card_buttons(ticket: Ticket) -> Buttons | None:
+def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | None:
     """The holder's buttons for where the ticket stands. Pressing one is checked on the
     server again: a button says what may be asked, never who may ask it."""
     t = ticket.id
@@ -89,13 +89,17 @@ def card_buttons(ticket: Ticket) -> Buttons | None:
     up = (texts.BTN_CONSULT, f"w:con:{t}") if ticket.level == Level.DISTRICT else (texts.BTN_ESCALATE, f"w:esc:{t}")
     second = [up, (texts.BTN_TRANSFER, f"w:tra:{t}"), (texts.BTN_RETURN, f"w:ret:{t}")]
     third = [(texts.BTN_ASK, f"w:ask:{t}")] if ticket.resident_id else []
+    if command_view and ticket.level != Level.DISTRICT:
+        third.append((texts.BTN_CONSULT, f"w:con:{t}"))
     return [first, second] + ([third] if third else [])
 
 
-def card_message(chat_id: int, ticket: Ticket, text: str, *, triage_note: str | None = None) -> Outgoing:
+def card_message(chat_id: int, ticket: Ticket, text: str, *, triage_note: str | None = None,
+                 command_view: bool = False) -> Outgoing:
     if triage_note:
         text = texts.CARD_TRIAGE.format(why=triage_note) + "\n" + text
-    return Outgoing(chat_id, text=text, buttons=card_buttons(ticket), ref=card_ref(ticket.id))
+    return Outgoing(chat_id, text=text, buttons=card_buttons(ticket, command_view=command_view),
+                    ref=card_ref(ticket.id))
 
 
 def photo_messages(chat_id: int, ticket: Ticket, file_ids: list[str]) -> list[Outgoing]:

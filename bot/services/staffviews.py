@@ -10,7 +10,7 @@ from bot import texts
 from bot.models import MessageRef, OPEN_STATUSES, Staff, Ticket, TicketEvent, Unit
 from bot.nlp.classify import label_of
 from bot.runtime import Runtime
-from bot.services import jurisdiction, outbox, tickets
+from bot.services import cards, jurisdiction, outbox, tickets
 from bot.services.cards import local_time
 
 TODO_LIMIT = 30
@@ -65,9 +65,12 @@ async def show_card(rt: Runtime, ticket: Ticket, chat_id: int) -> None:
     async with in_transaction():
         await MessageRef.filter(channel="telegram", chat_id=chat_id, ref=outbox.card_ref(ticket.id)).delete()
         messages = [m for m in await tickets.refresh_card(rt, ticket) if m.chat_id == chat_id]
-        if not messages:  # this chat does not hold it: a plain copy, without buttons
+        if not messages:  # this chat does not hold it: the command centre may act, others read
             body = await tickets._card_body(rt, ticket)
-            messages = [outbox.Outgoing(chat_id, body, ref=outbox.card_ref(ticket.id))]
+            if chat_id == await jurisdiction.command_chat():
+                messages = [cards.card_message(chat_id, ticket, body, command_view=True)]
+            else:
+                messages = [outbox.Outgoing(chat_id, body, ref=outbox.card_ref(ticket.id))]
         await outbox.enqueue(messages[:1], now=rt.clock.now(), ticket=ticket)
     outbox.wake_delivery()
 
