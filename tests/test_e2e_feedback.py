@@ -11,10 +11,12 @@ from tests.test_e2e_intake import NUMBER, _buttons, _card, submit_report
 
 
 async def resolve(h, number, note="已处理完毕"):
+    from tests.test_e2e_workflow import card_in
+
     worker = h.staff(WORKER_NHJ1_01, "张丽")
-    card = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: number in (m.get("text") or "") and texts.BTN_RESOLVE in _buttons(m))
+    card = await h.api.wait_for(card_in(h, GRID_NHJ1_01_CHAT, number, with_button=texts.BTN_RESOLVE))
     await h.api.press(worker, card, texts.BTN_RESOLVE, chat_id=GRID_NHJ1_01_CHAT)
-    prompt = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "处理结果" in (m.get("text") or ""))
+    prompt = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "处理结果" in (m.get("text") or "") and "回复本消息" in m["text"])
     await h.api.send_text(worker, note, chat_id=GRID_NHJ1_01_CHAT, reply_to=prompt)
 
 
@@ -98,3 +100,31 @@ async def test_my_lists_tickets_and_shows_plain_history(harness):
     await h.api.wait_for_bot_message(other.id)
     cb = await h.api.press(other, h.api.last_bot_message(other.id), data=f"my:{(await Ticket.get(number=number)).id}")
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.NOT_ALLOWED
+
+
+async def test_resident_reopens_a_closed_ticket_within_a_week_but_not_after(harness):
+    h = harness
+    resident = h.resident()
+    number = await submit_report(h, resident, "南海街1号院门口的井盖松了，踩上去晃")
+    await resolve(h, number)
+    ask = await h.api.wait_for_bot_message(resident.id, lambda m: "满意" in _buttons(m))
+    await h.api.press(resident, ask, "满意")
+    await h.api.wait_for_bot_message(resident.id, lambda m: m["text"] == texts.RATE_THANKS)
+    ticket = await Ticket.get(number=number)
+    assert ticket.status == Status.CLOSED
+    h.rt.clock.advance(dt.timedelta(days=2))
+    listing = await h.reply_to(resident, "/my")
+    await h.api.press(resident, listing, number)
+    detail = await h.api.wait_for_bot_message(resident.id, lambda m: "进展" in m["text"])
+    cb = await h.api.press(resident, detail, texts.BTN_NOT_FIXED)
+    assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.REOPENED_TOAST
+    await ticket.refresh_from_db()
+    assert ticket.status == Status.ASSIGNED and ticket.reopen_count == 1
+    # once more, much later: too late to reopen
+    await resolve(h, number, note="再次处理")
+    ask = await h.api.wait_for_bot_message(resident.id, lambda m: "再次处理" in m["text"])
+    await h.api.press(resident, ask, "基本满意")
+    await h.api.wait_for_bot_message(resident.id, lambda m: m["text"] == texts.RATE_THANKS)
+    h.rt.clock.advance(dt.timedelta(days=8))
+    cb = await h.api.press(resident, detail, data=f"nf:{ticket.id}")
+    assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.REOPEN_TOO_LATE

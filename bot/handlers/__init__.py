@@ -36,6 +36,6 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(GROUPS & filters.PHOTO, group.on_photo))
     app.add_handler(MessageHandler(GROUPS & filters.LOCATION, group.on_location))
 
-    app.add_handler(CallbackQueryHandler(resident.on_button, pattern=r"^(r|rate|my|c|ans):"))
+    app.add_handler(CallbackQueryHandler(resident.on_button, pattern=r"^(r|rate|my|c|ans|nf):"))
     app.add_handler(CallbackQueryHandler(group.on_button))
     app.add_error_handler(common.on_error)

@@ -16,6 +16,7 @@ DRAFT_BUTTON = re.compile(r"^r:(ok|no|skip|more|anon|cat|setcat|comm|grid|noplac
 RATE_BUTTON = re.compile(r"^rate:(\d{1,12}):([a-z]{1,16})$")
 MY_BUTTON = re.compile(r"^my:(\d{1,12})$")
 SKIP_COMMENT = re.compile(r"^c:skip:(\d{1,12})$")
+NOT_FIXED_BUTTON = re.compile(r"^nf:(\d{1,12})$")
 ANSWER_BUTTON = re.compile(r"^ans:(\d{1,12})$")
 
 
@@ -28,9 +29,12 @@ def _who(update: Update) -> intake.Who:
     return intake.Who(user.id, update.effective_chat.id, user.full_name, user.username)
 
 
-def _reply_to(update: Update) -> int | None:
+def _reply_to(update: Update) -> dict:
+    """Which message this one replies to, and its words (a question from staff, perhaps)."""
     replied = update.effective_message.reply_to_message
-    return replied.message_id if replied else None
+    if replied is None:
+        return {}
+    return {"reply_to": replied.message_id, "replied_text": replied.text or replied.caption}
 
 
 def _guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
@@ -53,7 +57,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if verdict == "warn":
         await _reply(context, who.chat_id, texts.TOO_FAST)
     await intake.on_text(_rt(context), who, update.effective_message.text or "", quiet=verdict != "ok",
-                         reply_to=_reply_to(update))
+                         **_reply_to(update))
     outbox.wake_delivery()
 
 
@@ -62,7 +66,7 @@ async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     photo = message.photo[-1]
     await intake.on_photo(_rt(context), _who(update), photo.file_id, photo.file_unique_id, message.caption,
-                          reply_to=_reply_to(update))
+                          **_reply_to(update))
     outbox.wake_delivery()
 
 
@@ -112,11 +116,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif m := ANSWER_BUTTON.match(data):
         toast = await relay.start_answer(rt, update.effective_user.id, int(m[1]))
     elif m := MY_BUTTON.match(data):
-        text = await residents.ticket_for_resident(update.effective_user.id, int(m[1]), rt.tz)
-        if text is None:
+        found = await residents.ticket_for_resident(update.effective_user.id, int(m[1]), rt.tz, rt.clock.now())
+        if found is None:
             toast = texts.NOT_ALLOWED
         else:
-            await _reply(context, update.effective_chat.id, text)
+            await _reply(context, update.effective_chat.id, found[0], found[1] or None)
             toast = None
+    elif m := NOT_FIXED_BUTTON.match(data):
+        toast = await feedback.not_fixed(rt, update.effective_user.id, int(m[1]))
     await query.answer(toast)
     outbox.wake_delivery()

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tortoise.transactions import in_transaction
 
 from bot import texts
-from bot.models import Draft, Resident, Ticket
+from bot.models import Draft, Resident, Status, Ticket
 from bot.runtime import Runtime
 from bot.services import outbox, tickets
 from bot.services.outbox import Outgoing
+from bot.services.people import Actor
 
 RATINGS = ("satisfied", "basic", "unsatisfied")
+# A closed ticket can be reopened by its resident for this long: "it broke again" a week on is
+# still the same case; later it is a new one.
+REOPEN_WINDOW = dt.timedelta(days=7)
+
+
+def may_reopen(ticket: Ticket, now: dt.datetime) -> bool:
+    return (ticket.status == Status.CLOSED and ticket.closed_at is not None
+            and now - ticket.closed_at <= REOPEN_WINDOW)
+
+
+async def not_fixed(rt: Runtime, user_id: int, ticket_id: int) -> str:
+    """The resident says a closed ticket is not fixed after all: it reopens to its unit."""
+    async with in_transaction():
+        resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
+        ticket = await Ticket.get_or_none(id=ticket_id)
+        if resident is None or ticket is None or ticket.resident_id != resident.id:
+            return texts.NOT_ALLOWED
+        if not may_reopen(ticket, rt.clock.now()):
+            return texts.REOPEN_TOO_LATE
+        await tickets.reopen(rt, ticket, Actor.of_resident(resident), reason=texts.NOT_FIXED_REASON)
+        return texts.REOPENED_TOAST
 
 
 async def rate(rt: Runtime, user_id: int, chat_id: int, ticket_id: int, rating: str) -> str | None:

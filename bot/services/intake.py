@@ -42,7 +42,8 @@ class Stale(Exception):
 
 # --- incoming content ----------------------------------------------------------------------
 
-async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, reply_to: int | None = None) -> None:
+async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, reply_to: int | None = None,
+                  replied_text: str | None = None) -> None:
     """Take the resident's words. `quiet`: keep them but answer nothing (a flood).
 
     Words that answer something come first: a reply to a worker's question, an answer after
@@ -52,7 +53,7 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, repl
         if not text:
             await _say(rt, who, texts.EMPTY_TEXT)
             return
-        if await _answered_question(rt, who, reply_to, text=text):
+        if await _answered_question(rt, who, reply_to, replied_text, text=text):
             return
         waiting = await locked_draft(who)
         if waiting is not None and waiting.kind == "comment":
@@ -72,9 +73,9 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, repl
 
 
 async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | None, caption: str | None,
-                   *, reply_to: int | None = None) -> None:
+                   *, reply_to: int | None = None, replied_text: str | None = None) -> None:
     async with in_transaction():
-        if await _answered_question(rt, who, reply_to, photo=file_id):
+        if await _answered_question(rt, who, reply_to, replied_text, photo=file_id):
             return
         draft = await _draft(rt, who)
         data = draft.data
@@ -109,11 +110,11 @@ async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
         await _advance(rt, who, draft)
 
 
-async def _answered_question(rt: Runtime, who: Who, reply_to: int | None, *, text: str | None = None,
-                            photo: str | None = None) -> bool:
+async def _answered_question(rt: Runtime, who: Who, reply_to: int | None, replied_text: str | None, *,
+                            text: str | None = None, photo: str | None = None) -> bool:
     if who.chat_id != who.user_id:
         return False  # answers come from the resident's private chat
-    ticket = await relay.question_replied_to(who.user_id, reply_to)
+    ticket = await relay.question_replied_to(who.user_id, reply_to, replied_text)
     if ticket is None:
         pending = await relay.pending_answer(who.user_id)
         if pending is None:

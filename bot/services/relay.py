@@ -47,14 +47,22 @@ async def staff_reply_to_card(rt: Runtime, user_id: int, chat_id: int, reply_to:
     return True
 
 
-async def question_replied_to(user_id: int, reply_to: int | None) -> Ticket | None:
-    """The ticket whose question the resident is replying to, if it is theirs."""
+async def question_replied_to(user_id: int, reply_to: int | None, replied_text: str | None = None) -> Ticket | None:
+    """The ticket whose question the resident is replying to, if it is theirs.
+
+    The question's place is recorded just after it is sent; a reply that beats the record
+    (or a question sent before a restart lost it) is recognised by the question's own words."""
     if reply_to is None:
         return None
     ref = await MessageRef.get_or_none(channel="telegram", chat_id=user_id, message_id=reply_to)
-    if ref is None or not ref.ref.startswith("ask:"):
-        return None
-    return await _own_ticket(user_id, int(ref.ref.split(":")[1]))
+    if ref is not None and ref.ref.startswith("ask:"):
+        return await _own_ticket(user_id, int(ref.ref.split(":")[1]))
+    prefix = texts.RELAY_QUESTION.split("{number}")[0]
+    if replied_text and replied_text.startswith(prefix):
+        number = replied_text[len(prefix):].split("，", 1)[0].strip()
+        ticket = await Ticket.get_or_none(number=number)
+        return await _own_ticket(user_id, ticket.id) if ticket else None
+    return None
 
 
 async def pending_answer(user_id: int) -> tuple[Draft, Ticket] | None:

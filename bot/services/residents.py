@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.models import Resident, Ticket, TicketEvent
 from bot.nlp.classify import label_of
+from bot.services import feedback
 from bot.services.cards import local_time, place_of, shorten
 
 MY_LIMIT = 10
@@ -28,8 +29,9 @@ async def my_tickets(user_id: int) -> tuple[str, list]:
     return "\n".join(lines), buttons
 
 
-async def ticket_for_resident(user_id: int, ticket_id: int, tz: ZoneInfo) -> str | None:
-    """None when the ticket is not theirs: residents only see their own."""
+async def ticket_for_resident(user_id: int, ticket_id: int, tz: ZoneInfo, now=None) -> tuple[str, list] | None:
+    """The ticket in plain words, and a 还没解决 button while a closed ticket may still be
+    reopened. None when the ticket is not theirs: residents only see their own."""
     resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
     ticket = await Ticket.get_or_none(id=ticket_id)
     if resident is None or ticket is None or ticket.resident_id != resident.id:
@@ -40,8 +42,12 @@ async def ticket_for_resident(user_id: int, ticket_id: int, tz: ZoneInfo) -> str
         for e in events if e.action in texts.EVENT_WORDS
     )
     grid = await ticket.grid
-    return texts.TICKET_FOR_RESIDENT.format(
+    text = texts.TICKET_FOR_RESIDENT.format(
         number=ticket.number, category=label_of(ticket.category),
         place=place_of(ticket, grid.name if grid else None),
         status=texts.STATUS_WORDS[str(ticket.status)], text=shorten(ticket.text, 300), history=history,
     )
+    buttons = []
+    if now is not None and feedback.may_reopen(ticket, now):
+        buttons = [[(texts.BTN_NOT_FIXED, f"nf:{ticket.id}")]]
+    return text, buttons
