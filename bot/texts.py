@@ -74,6 +74,15 @@ BTN_ANON_ON = "匿名提交"
 BTN_ANON_OFF = "取消匿名"
 BTN_BACK = "返回"
 BTN_PLACE_UNKNOWN = "说不清，请工作人员判断"
+DUP_OFFER = (
+    "这个问题附近已经有居民反映过：\n工单 {number}｜{category}｜{place}｜{status}\n"
+    "“{text}”\n是同一件事吗？是的话，您会一起收到它的进展。"
+)
+BTN_DUP_YES = "是同一件事，关注进展"
+DUP_GONE = "工单 {number} 刚刚已办结。如果问题还在，请再发一次，我们会登记新工单。"
+BTN_DUP_NO = "不是，继续提交"
+DUP_JOINED = "已为您关注工单 {number}，进展会第一时间告诉您。目前共有 {count} 位居民反映。"
+CARD_REPORTERS = "反映人数：{count}位居民反映\n"
 
 # --- after submission (to the resident) -------------------------------------------------------
 SUBMITTED = (
@@ -260,3 +269,50 @@ ROLE_WORDS = {
 DUE_WORKDAYS = "{days}个工作日内办结"
 DUE_HOURS = "{hours}小时内处置"
 TIME_FORMAT = "%m-%d %H:%M"
+
+
+# --- lights and deadlines (SLA) ---
+# Used by bot/services/sla_sweep.py and bot/handlers/sla.py. One sweep sends one digest per chat.
+SLA_DIGEST_HEAD = "⏰ 时限提醒（{time}）"
+SLA_SECTION_OWN_RED = (
+    "🔴 红灯：以下 {count} 件工单超过时限仍未接单。请立即处理，"
+    "并在 {deadline} 前提交书面说明（点下方按钮，或发送 /explain 工单号）："
+)
+SLA_SECTION_OTHER_RED = "🔴 红灯：以下 {count} 件工单超过时限仍未接单（括号内为责任单位）："
+SLA_SECTION_OVERDUE = "⌛ 超期：以下 {count} 件工单已超过办结时限仍未办结："
+SLA_SECTION_MISSING = "📋 书面说明逾期：以下 {count} 件红灯工单的责任单位未按时提交书面说明："
+SLA_SECTION_YELLOW = "🟡 黄灯：以下 {count} 件工单派单后仍未接单，请尽快接单处理："
+SLA_ROW = "{light} {number}｜{category}｜{place}"
+SLA_ROW_UNIT = "{light} {number}｜{category}｜{place}｜【{unit}】"
+SLA_ROW_OVERDUE = "{light} {number}｜{category}｜{place}｜【{unit}】｜期限 {due}"
+SLA_ROW_MISSING = "{light} {number}｜【{unit}】｜{since} 亮红灯"
+SLA_OVERDUE_MARK = "⌛"
+SLA_MORE = "……另有 {count} 件未列出"
+SLA_MORE_BUTTONS = "其余红灯工单请发送 /explain 工单号 提交书面说明。"
+BTN_EXPLAIN_ROW = "书面说明 {number}"
+SLA_ASK_EXPLANATION = (
+    "{name}，请回复本消息，写明工单 {number} 超过时限未接单的原因（书面说明）。"
+    "说明将记入工单处理记录，并抄送区指挥中心。"
+)
+SLA_ASK_EXPLANATION_TOAST = "请在群里回复书面说明"
+SLA_EXPLAINED = "工单 {number} 的书面说明已记录。"
+SLA_EXPLAINED_COPY = "📝 书面说明｜工单 {number}｜【{unit}】{name}：{text}"
+SLA_ALREADY_EXPLAINED = "工单 {number} 的书面说明已经提交过了。"
+SLA_NOTHING_TO_EXPLAIN = "工单 {number} 没有亮红灯，不需要书面说明。"
+SLA_EXPLAIN_NOT_YOURS = "这件工单的书面说明由【{unit}】提交。"
+SLA_TICKET_NOT_FOUND = "没有找到工单 {number}。"
+SLA_USAGE_EXPLAIN = "用法：/explain 工单号"
+DAILY_DATE = "{month}月{day}日"
+DAILY_UNIT = (
+    "📊 【{unit}】{date}工单日报\n"
+    "受理 {received} 件，办结 {resolved} 件\n"
+    "目前未办结 {open} 件：黄灯 {yellow}，红灯 {red}，超期 {overdue}"
+)
+DAILY_COMMAND_HEAD = "📊 {district}{date}工单日报\n单位：受理｜办结｜未办结｜黄灯｜红灯｜超期"
+DAILY_ROW = "{unit}：{received}｜{resolved}｜{open}｜{yellow}｜{red}｜{overdue}"
+DAILY_COMMAND_OWN = "区指挥中心（含待分派）"
+DAILY_TOTAL = "合计"
+EVENT_STAFF_WORDS.update({
+    "lit_yellow": "亮黄灯", "lit_red": "亮红灯", "overdue": "超期未办结",
+    "explained": "书面说明", "explanation_overdue": "书面说明逾期",
+})

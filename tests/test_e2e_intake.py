@@ -87,6 +87,9 @@ async def submit_report(h, resident, text, *, anonymous=False):
     """Write, skip the follow-up, confirm; returns the ticket number."""
     reply = await h.reply_to(resident, text)
     reply = await answer_followup_and_place(h, resident, reply)
+    if texts.BTN_DUP_NO in _buttons(reply):  # "already reported?" — these tests want a new ticket
+        await h.api.press(resident, reply, texts.BTN_DUP_NO)
+        reply = await h.api.wait_for_bot_message(resident.id, has_button(texts.BTN_CONFIRM))
     assert texts.BTN_CONFIRM in _buttons(reply), reply["text"]
     if anonymous:
         await h.api.press(resident, reply, texts.BTN_ANON_ON)
@@ -248,3 +251,24 @@ async def test_other_grids_worker_and_forged_buttons_are_refused(harness):
     await ticket.refresh_from_db()
     assert ticket.status == Status.ASSIGNED
     assert await TicketEvent.filter(ticket=ticket).count() == 2
+
+
+async def test_same_problem_twice_is_offered_and_the_second_resident_joins(harness):
+    h = harness
+    first, second = h.resident(5550001, "王秀兰"), h.resident(5550002, "陈美玲")
+    number = await submit_report(h, first, "南海街1号院楼下早餐店油烟太大，天天熏到家里")
+    reply = await h.reply_to(second, "南海街1号院早餐店的油烟熏得开不了窗")
+    reply = await answer_followup_and_place(h, second, reply)
+    assert number in reply["text"] and texts.BTN_DUP_YES in _buttons(reply)
+    await h.api.press(second, reply, texts.BTN_DUP_YES)
+    joined = await h.api.wait_for_bot_message(second.id, lambda m: "已为您关注" in m["text"])
+    assert number in joined["text"] and "2 位居民" in joined["text"]
+    card = await h.api.wait_for(lambda: next((m for m in h.api.bot_messages(GRID_NHJ1_01_CHAT)
+                                              if number in (m.get("text") or "") and "2位居民反映" in m["text"]), None))
+    main = await Ticket.get(number=number)
+    assert await Ticket.filter(merged_into=main).count() == 1
+    assert await Ticket.exclude(status=Status.MERGED).count() == 1
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    await h.api.press(worker, card, texts.BTN_ACCEPT, chat_id=GRID_NHJ1_01_CHAT)
+    for resident in (first, second):
+        await h.api.wait_for_bot_message(resident.id, lambda m: "已有网格员接单" in m["text"])

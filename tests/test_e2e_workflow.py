@@ -221,7 +221,7 @@ async def test_merge_a_duplicate_and_both_residents_hear_progress(harness):
     h = harness
     first, second = h.resident(5550001, "王秀兰"), h.resident(5550002, "陈美玲")
     main = await submit_report(h, first, "南海街1号院楼下早餐店油烟太大")
-    dup = await submit_report(h, second, "南海街1号院早餐店油烟熏人")
+    dup = await submit_report(h, second, "南海街1号院早餐店油烟熏人")  # says 不是 to the offer
     worker = h.staff(WORKER_NHJ1_01, "张丽")
     await h.api.send_text(worker, f"/merge {dup} {main}", chat_id=GRID_NHJ1_01_CHAT)
     await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "已合并到" in (m.get("text") or ""))

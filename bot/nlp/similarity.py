@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from bot.nlp.classify import Classifier
+from bot.nlp.normalise import normalise
 from bot.nlp.places import extract_places
 from bot.nlp.segment import domain_words, tokens
 
@@ -52,10 +53,32 @@ def features(text: str) -> dict[str, float]:
 
 
 def similar(a_text: str, b_text: str) -> float:
-    """0 (nothing in common) … 1 (the same place and problem words)."""
+    """0 (nothing in common) … 1 (the same place and problem words).
+
+    Word features can miss when the segmenter glues a place to the next word
+    (南海街1号院早餐店 as one token once 南海街1号院 is a known place), so the character-pair
+    overlap of the content counts too: the higher of the two wins."""
+    return max(_word_overlap(a_text, b_text), _bigram_overlap(a_text, b_text))
+
+
+def _word_overlap(a_text: str, b_text: str) -> float:
     a, b = features(a_text), features(b_text)
     if not a or not b:
         return 0.0
     shared = sum(min(a[w], b[w]) for w in a.keys() & b.keys())
     total = sum(max(a.get(w, 0.0), b.get(w, 0.0)) for w in a.keys() | b.keys())
     return round(shared / total, 3) if total else 0.0
+
+
+def _bigram_overlap(a_text: str, b_text: str) -> float:
+    a, b = _bigrams(a_text), _bigrams(b_text)
+    if not a or not b:
+        return 0.0
+    return round(len(a & b) / len(a | b), 3)
+
+
+def _bigrams(text: str) -> set[str]:
+    pairs = set()
+    for run in _CONTENT.findall(normalise(text)):
+        pairs.update(run[i:i + 2] for i in range(len(run) - 1))
+    return pairs

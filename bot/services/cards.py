@@ -40,13 +40,15 @@ async def reporter_of(ticket: Ticket) -> str:
 
 
 async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_count: int,
-                    due_words: str) -> str:
+                    due_words: str, reporters: int = 1) -> str:
     grid = await ticket.grid
     extras = "".join(
         texts.CARD_FOLLOWUP.format(q=f["q"], a=f["a"]) for f in ticket.followups if f.get("a")
     )
     if photo_count:
         extras += texts.CARD_PHOTOS.format(count=photo_count)
+    if reporters > 1:
+        extras += texts.CARD_REPORTERS.format(count=reporters)
     status_line = await _status_line(ticket)
     return texts.CARD.format(
         light=texts.LIGHTS[str(ticket.light)],

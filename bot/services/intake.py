@@ -19,7 +19,7 @@ from bot import texts
 from bot.models import Draft, Level, Resident, Unit
 from bot.nlp.classify import categories, classify, followup_question, label_of
 from bot.runtime import Runtime
-from bot.services import feedback, outbox, relay, routing, tickets
+from bot.services import duplicates, feedback, outbox, relay, routing, tickets
 from bot.services.outbox import Outgoing
 from bot.services.people import Actor, resident_for
 
@@ -192,6 +192,12 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             if grid is None:
                 return texts.STALE_BUTTON
             data["grid_id"], data["grid_source"] = grid.id, "picked"
+        elif action == "dupyes" and data.get("duplicate_of"):
+            await draft.delete()
+            await duplicates.join(rt, data["duplicate_of"], await _resident(rt, who), data)
+            return None
+        elif action == "dupno":
+            data["awaiting"] = None
         elif action == "noplace":
             data["grid_id"], data["grid_source"] = None, "unknown"
         else:
@@ -233,6 +239,15 @@ async def _advance(rt: Runtime, who: Who, draft: Draft) -> None:
         await _save(rt, draft, bump=True)
         await _say(rt, who, texts.ASK_PLACE, buttons=await _community_buttons(draft))
         return
+    if "duplicate_of" not in data and data.get("source") != "patrol":
+        same = await duplicates.find_open_duplicate(rt, data)
+        data["duplicate_of"] = same.id if same else None
+        if same is not None:
+            data["awaiting"] = "duplicate"
+            await _save(rt, draft, bump=True)
+            await _say(rt, who, await duplicates.offer_text(rt, same), buttons=[
+                [(texts.BTN_DUP_YES, _data(draft, "dupyes"))], [(texts.BTN_DUP_NO, _data(draft, "dupno"))]])
+            return
     data["awaiting"] = "confirm"
     await _save(rt, draft, bump=True)
     await _say(rt, who, await _summary(rt, draft), buttons=_summary_buttons(draft))

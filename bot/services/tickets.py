@@ -328,8 +328,9 @@ async def require_holder(ticket: Ticket, staff: Staff) -> None:
 async def _card_body(rt: Runtime, ticket: Ticket) -> str:
     photo_count = await Attachment.filter(ticket_id=ticket.id, kind="report").count()
     due_words = _due_words(rt, ticket)
+    reporters = 1 + await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).count()
     return await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
-                                 photo_count=photo_count, due_words=due_words)
+                                 photo_count=photo_count, due_words=due_words, reporters=reporters)
 
 
 def _due_words(rt: Runtime, ticket: Ticket) -> str:
