@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("makemigrations", help="write a migration for changed models (developers)")
+    cls = sub.add_parser("classify", help="classify a text (or --jsonl FILE) and print JSON")
+    cls.add_argument("text", nargs="?")
+    cls.add_argument("--jsonl", type=argparse.FileType("r", encoding="utf-8"),
+                     help="a file of lines like {\"text\": ...}; '-' reads standard input")
     load = sub.add_parser("load-jurisdiction", help="load or update the jurisdiction file")
     load.add_argument("file", type=Path)
     run = sub.add_parser("run", help="run the bot (polling, or a webhook with --webhook)")
@@ -57,8 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--fresh", action="store_true", help="start over with an empty database")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--no-chat", action="store_true", help="no terminal chat (keep running)")
+    demo.add_argument("--time-scale", type=_positive_scale, default=1.0, metavar="N",
+                      help="run the bot's clock N times faster (e.g. 3600: an hour a second) so "
+                           "lights and deadlines change while you watch")
 
     args = parser.parse_args(argv)
+    if args.command == "classify":  # pure text work: no database, no event loop
+        from bot import classify_cli
+
+        if args.jsonl is not None:
+            return classify_cli.classify_jsonl(args.jsonl)
+        if not args.text:
+            parser.error("classify needs a text or --jsonl FILE")
+        return classify_cli.classify_one(args.text)
     settings = Settings.from_env()
     setup_logging(args.log_level, (settings.token, settings.webhook_secret))
     try:
@@ -86,8 +101,19 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         from bot.sandbox.demo import run_demo
 
-        return await run_demo(fresh=args.fresh, port=args.port, chat=not args.no_chat)
+        return await run_demo(fresh=args.fresh, port=args.port, chat=not args.no_chat,
+                              time_scale=args.time_scale)
     return 2
+
+
+def _positive_scale(value: str) -> float:
+    try:
+        scale = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 1 <= scale <= 1_000_000:
+        raise argparse.ArgumentTypeError("the time scale must be between 1 and 1000000")
+    return scale
 
 
 async def _makemigrations(settings: Settings) -> int:
