@@ -25,14 +25,16 @@ def result(text: str) -> dict:
     }
 
 
-def classify_one(text: str, out: IO[str] = sys.stdout) -> int:
+def classify_one(text: str, out: IO[str] | None = None) -> int:
+    out = out or sys.stdout
     print(json.dumps(result(text), ensure_ascii=False), file=out)
     return 0
 
 
-def classify_jsonl(source: IO[str], out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+def classify_jsonl(source: IO[str], out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     """One JSON object per input line, in the same order; a bad line gets an error object
     rather than stopping the run. Progress goes to stderr for long files."""
+    out, err = out or sys.stdout, err or sys.stderr
     lines = source.readlines()
     total = len(lines)
     show_progress = total >= 200 and err.isatty() if hasattr(err, "isatty") else False
