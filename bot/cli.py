@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("makemigrations", help="write a migration for changed models (developers)")
+    exp = sub.add_parser("export", help="write the assessment workbook (.xlsx) of a month, as /export does")
+    exp.add_argument("out", type=Path, help="the .xlsx file to write")
+    exp.add_argument("--month", default="month", help="YYYY-MM (default: this month), or today / week")
+    exp.add_argument("--unit", default=None, help="a unit code (default: the whole district)")
     cls = sub.add_parser("classify", help="classify a text (or --jsonl FILE) and print JSON")
     cls.add_argument("text", nargs="?")
     cls.add_argument("--jsonl", type=argparse.FileType("r", encoding="utf-8"),
@@ -57,10 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the bot (polling, or a webhook with --webhook)")
     run.add_argument("--webhook", metavar="URL", help="public URL Telegram posts updates to")
     run.add_argument("--listen", default="127.0.0.1:8443", help="host:port of the webhook server")
+    run.add_argument("--no-web", action="store_true",
+                     help="no web server (dashboard, Open311, /metrics on GRIDBOT_WEB_HOST:GRIDBOT_WEB_PORT)")
+    key = sub.add_parser("open311-key", help="make (or replace) an Open311 client's API key and print it once")
+    key.add_argument("name", help="the client, e.g. 12345热线")
     demo = sub.add_parser("demo", help="the whole system on this machine, no Telegram token needed")
     demo.add_argument("--fresh", action="store_true", help="start over with an empty database")
-    demo.add_argument("--port", type=int, default=8080)
-    demo.add_argument("--no-chat", action="store_true", help="no terminal chat (keep running)")
+    demo.add_argument("--port", type=int, default=8080, help="the web chat page's port (taken: any free one)")
+    demo.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on; 0.0.0.0 lets a phone on your network open the page")
+    demo.add_argument("--terminal", action="store_true",
+                      help="also chat in this terminal (:as 张丽, :press 1 …), e.g. over SSH without a browser")
+    demo.add_argument("--no-chat", action="store_true", help=argparse.SUPPRESS)  # the old default: now always so
     demo.add_argument("--time-scale", type=_positive_scale, default=1.0, metavar="N",
                       help="run the bot's clock N times faster (e.g. 3600: an hour a second) so "
                            "lights and deadlines change while you watch")
@@ -75,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("classify needs a text or --jsonl FILE")
         return classify_cli.classify_one(args.text)
     settings = Settings.from_env()
-    setup_logging(args.log_level, (settings.token, settings.webhook_secret))
+    setup_logging(args.log_level, (settings.token, settings.webhook_secret, settings.web_secret))
     try:
         return asyncio.run(_dispatch(args, settings)) or 0
     except KeyboardInterrupt:
@@ -98,10 +110,14 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _load_jurisdiction(settings, args.file)
     if args.command == "run":
         return await _run(settings, args)
+    if args.command == "open311-key":
+        return await _open311_key(settings, args.name)
+    if args.command == "export":
+        return await _export(settings, args)
     if args.command == "demo":
         from bot.sandbox.demo import run_demo
 
-        return await run_demo(fresh=args.fresh, port=args.port, chat=not args.no_chat,
+        return await run_demo(fresh=args.fresh, port=args.port, host=args.host, terminal=args.terminal,
                               time_scale=args.time_scale)
     return 2
 
@@ -179,10 +195,30 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         await serve(
             Runtime.from_settings(settings), stop,
             webhook_url=args.webhook, webhook_host=host or "127.0.0.1", webhook_port=int(port),
+            web_server=not args.no_web,
         )
     except InvalidToken:  # PTB's message quotes the token: say it without
         print("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token", file=sys.stderr)
         return 2
+    return 0
+
+
+async def _open311_key(settings: Settings, name: str) -> int:
+    """Print a new API key for an Open311 client; only its hash is kept, so this is the one
+    time anyone sees it. Running it again for the same name replaces the old key."""
+    from bot.clock import Clock
+    from bot.db import database, migrate
+    from bot.services.open311 import new_key
+
+    if not name.strip() or len(name.strip()) > 64:
+        print("the client's name is 1 to 64 characters", file=sys.stderr)
+        return 2
+    await migrate(settings.database_url)
+    async with database(settings.database_url):
+        key = await new_key(name, now=Clock().now())
+    print(key)
+    print(f"Open311 API key for {name.strip()}: shown once, keep it safe "
+          "(send it as api_key with POST /open311/v2/requests.json).", file=sys.stderr)
     return 0
 
 
@@ -193,6 +229,38 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
         except NotImplementedError:  # pragma: no cover - Windows
             pass
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    """`gridbot export --month 2026-11 out.xlsx`: the same workbook /export sends."""
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import Clock
+    from bot.db import database, migrate
+    from bot.models import Unit
+    from bot.services import export, jurisdiction, stats
+
+    tz = ZoneInfo(settings.timezone)
+    try:
+        period = stats.period(args.month, Clock().now(), tz)
+    except stats.PeriodError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    await migrate(settings.database_url)
+    async with database(settings.database_url):
+        if args.unit:
+            unit = await Unit.get_or_none(code=args.unit)
+        else:
+            unit = await jurisdiction.command_unit()
+        if unit is None:
+            print(f"no unit {args.unit!r}" if args.unit else "no district loaded: run load-jurisdiction first",
+                  file=sys.stderr)
+            return 2
+        data = await export.workbook(unit, period, tz=tz)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(f"{args.out}: {unit.name} {period.label} ({len(data)} bytes)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -19,12 +19,25 @@ class Settings:
     jurisdiction: Path | None = None
     timezone: str = "Asia/Shanghai"
     webhook_secret: str = field(default="", repr=False)
+    # The web dashboard, Open311 and /metrics (bot/web/): where it listens, and the address
+    # people's browsers use for it (links in /web messages). Empty base URL: http://host:port.
+    web_host: str = "127.0.0.1"
+    web_port: int = 8081
+    web_base_url: str = ""
+    # Signs the dashboard's session cookie; empty: a random key per process (sessions end
+    # with a restart, and several instances would not share them).
+    web_secret: str = field(default="", repr=False)
 
     @property
     def api_base_file_url(self) -> str:
         # https://api.telegram.org/bot → https://api.telegram.org/file/bot
         head, _, _ = self.api_base_url.rstrip("/").rpartition("/")
         return f"{head}/file/bot"
+
+    @property
+    def web_url(self) -> str:
+        """The dashboard's public base URL, without a trailing slash."""
+        return (self.web_base_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -43,7 +56,17 @@ class Settings:
             jurisdiction=Path(jurisdiction) if jurisdiction else None,
             timezone=get("GRIDBOT_TIMEZONE", "Asia/Shanghai"),
             webhook_secret=get("GRIDBOT_WEBHOOK_SECRET"),
+            web_host=get("GRIDBOT_WEB_HOST", "127.0.0.1"),
+            web_port=_port(get("GRIDBOT_WEB_PORT", "8081"), "GRIDBOT_WEB_PORT"),
+            web_base_url=get("GRIDBOT_WEB_BASE_URL"),
+            web_secret=get("GRIDBOT_WEB_SECRET"),
         )
+
+
+def _port(value: str, name: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise ValueError(f"{name} must be a port number (0-65535), not {value!r}")
+    return int(value)
 
 
 _BOT_TOKEN = re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+")

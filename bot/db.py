@@ -10,7 +10,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 
-MODELS = "bot.models"
+MODELS = ["bot.models", "bot.models_care"]
 MIGRATIONS = "migrations"
 
 
@@ -19,7 +19,7 @@ def tortoise_config(db_url: str) -> dict:
         "connections": {"default": _prepare_url(db_url)},
         "apps": {
             "models": {
-                "models": [MODELS],
+                "models": MODELS,
                 "default_connection": "default",
                 "migrations": MIGRATIONS,
             }

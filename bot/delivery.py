@@ -158,7 +158,7 @@ class Delivery:
         existing = None
         if row.ref:
             existing = await MessageRef.get_or_none(channel=row.channel, chat_id=row.chat_id, ref=row.ref)
-        if existing and not row.photo:
+        if existing and not row.photo and row.file_data is None:
             try:
                 sent = await self.sender.edit(
                     row.chat_id, existing.message_id, text=row.text or "", buttons=row.buttons
@@ -172,9 +172,15 @@ class Delivery:
                 channel=row.channel, chat_id=row.chat_id, ref=row.reply_to_ref
             )
             reply_to = target.message_id if target else None
-        sent = await self.sender.send(
-            row.chat_id, text=row.text, buttons=row.buttons, photo=row.photo, reply_to=reply_to
-        )
+        if row.file_data is not None:
+            sent = await self.sender.send_file(
+                row.chat_id, kind=row.file_kind or "document", data=bytes(row.file_data),
+                file_name=row.file_name or "file", caption=row.text, reply_to=reply_to,
+            )
+        else:
+            sent = await self.sender.send(
+                row.chat_id, text=row.text, buttons=row.buttons, photo=row.photo, reply_to=reply_to
+            )
         if row.ref and sent.message_id is not None:
             await self._remember(row, sent.message_id)
         return sent.message_id
@@ -191,7 +197,9 @@ class Delivery:
             )
 
     async def _finish(self, row: Outbox, status: OutboxStatus, *, attempts=None, error=None, message_id=None):
+        done_with_file = {"file_data": None} if row.file_data is not None else {}  # sent or dead: the bytes go
         await Outbox.filter(id=row.id).update(
+            **done_with_file,
             status=status,
             attempts=row.attempts if attempts is None else attempts,
             error=error,

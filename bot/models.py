@@ -184,9 +184,11 @@ class Ticket(Model):
     class Meta:
         table = "ticket"
         indexes = (
-            Index(fields=("status", "yellow_at"), name="ticket_status_yellow_idx"),
-            Index(fields=("status", "red_at"), name="ticket_status_red_idx"),
-            Index(fields=("status", "due_at"), name="ticket_status_due_idx"),
+            # The SLA sweep's: status = ? AND <level>_notified_at IS NULL AND <moment> <= now is one
+            # range of each index, holding only what is due and not yet told (bot/services/sla_sweep.py).
+            Index(fields=("status", "yellow_notified_at", "yellow_at"), name="ticket_yellow_sweep_idx"),
+            Index(fields=("status", "red_notified_at", "red_at"), name="ticket_red_sweep_idx"),
+            Index(fields=("status", "due_notified_at", "due_at"), name="ticket_due_sweep_idx"),
             Index(fields=("unit_id", "status"), name="ticket_unit_status_idx"),
             Index(fields=("resident_id", "created_at"), name="ticket_resident_idx"),
         )
@@ -263,6 +265,12 @@ class Outbox(Model):
     text = fields.TextField(null=True)
     buttons = fields.JSONField(null=True)  # [[{"text": ..., "data": ...}], ...]
     photo = fields.CharField(max_length=255, null=True)  # a file id to send as a photo
+    # A file made by the bot (a /chart PNG, an /export workbook), uploaded as `file_kind`
+    # ("photo" | "document") under `file_name`. Kept in the row, not on disk, so it commits with
+    # whatever caused it and any instance can send it. Delivery clears it once the row is done.
+    file_data = fields.BinaryField(null=True)
+    file_name = fields.CharField(max_length=128, null=True)
+    file_kind = fields.CharField(max_length=16, null=True)
     ref = fields.CharField(max_length=64, null=True)
     reply_to_ref = fields.CharField(max_length=64, null=True)
     ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
@@ -331,3 +339,82 @@ class Consultation(Model):
     class Meta:
         table = "consultation"
         unique_together = (("ticket", "department"),)
+
+
+class Explanation(Model):
+    """书面说明: owed by the unit that held a ticket when it turned red (bot/services/sla_sweep.py).
+
+    One row per red light: `round` is the ticket's reopen_count then, so a reopened ticket that
+    turns red again owes a new one. The text also goes into the history as an "explained" event.
+    `pending` is true until it is explained or listed to the command centre as overdue; the
+    sweep finds the overdue ones through (pending, due_at) and claims each with a conditional
+    update of `pending`, so the listing goes out once whatever the number of instances.
+    """
+
+    id = fields.IntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="explanations", on_delete=fields.CASCADE
+    )
+    round = fields.IntField(default=0)
+    unit: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
+        "models.Unit", related_name="explanations", on_delete=fields.RESTRICT
+    )
+    red_at = fields.DatetimeField()  # when the red alert was claimed
+    due_at = fields.DatetimeField()  # red_at + explanation_deadline_hours
+    pending = fields.BooleanField(default=True)
+    text = fields.TextField(null=True)
+    explained_at = fields.DatetimeField(null=True)
+    explained_by = fields.BigIntField(null=True)  # the staff member's user id
+    explained_by_name = fields.CharField(max_length=64, null=True)
+    listed_at = fields.DatetimeField(null=True)  # listed to the command centre as overdue
+
+    class Meta:
+        table = "explanation"
+        unique_together = (("ticket", "round"),)
+        indexes = (Index(fields=("pending", "due_at"), name="explanation_pending_idx"),)
+
+
+class ScheduledRun(Model):
+    """A periodic job's run claimed once across instances, e.g. key "daily_report:2026-03-09"."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "scheduled_run"
+
+
+class WebLogin(Model):
+    """A one-time login link to the web dashboard, sent by the bot in a private chat on /web.
+
+    Only the SHA-256 of the link's token is kept. A link works once (used_at) and expires
+    after a few minutes (expires_at).
+    """
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="web_logins", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "web_login"
+
+
+class Open311Client(Model):
+    """A system allowed to file requests through the Open311 API, e.g. the 12345 hotline.
+
+    Only the SHA-256 of its API key is kept (`gridbot open311-key NAME` prints a new key once).
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "open311_client"

@@ -21,6 +21,7 @@ from bot.db import database
 from bot.delivery import Delivery
 from bot.runtime import Runtime
 from bot.scheduler.jobs import build_scheduler
+from bot.web.server import WebServer
 
 log = logging.getLogger("gridbot.runner")
 
@@ -47,10 +48,11 @@ def build_application(rt: Runtime) -> Application:
 
 
 class GridBot:
-    """One running bot instance: polling or webhook, plus delivery (and, later, the sweep)."""
+    """One running bot instance: polling or webhook, plus delivery, the scheduler and, with
+    `web_server=True`, the web server (dashboard, Open311, /metrics; bot/web/server.py)."""
 
     def __init__(self, rt: Runtime, *, webhook_url: str | None = None, webhook_port: int = 8443,
-                 webhook_host: str = "127.0.0.1") -> None:
+                 webhook_host: str = "127.0.0.1", web_server: bool = False) -> None:
         self.rt = rt
         self.webhook_url = webhook_url
         self.webhook_port = webhook_port
@@ -60,6 +62,7 @@ class GridBot:
         self.scheduler = build_scheduler(rt)
         self._stack = contextlib.AsyncExitStack()
         self._web_runner: web.AppRunner | None = None
+        self.web = WebServer(rt, self.app.bot) if web_server else None
 
     async def start(self, *, open_database: bool = True) -> None:
         if self.webhook_url and not self.rt.settings.webhook_secret:
@@ -91,6 +94,8 @@ class GridBot:
         self._stack.push_async_callback(self.delivery.stop)
         self.scheduler.start()
         self._stack.callback(self.scheduler.shutdown, wait=False)
+        if self.web is not None:
+            await self._start_web_server()
         log.info("GridBot started (%s)", "webhook" if self.webhook_url else "polling")
 
     async def stop(self) -> None:
@@ -102,6 +107,18 @@ class GridBot:
             await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS.items()])
         except Exception as exc:  # a menu is a nicety; never a reason not to start
             log.warning("setMyCommands failed: %s", type(exc).__name__)
+
+    async def _start_web_server(self) -> None:
+        """The dashboard's port taken is logged, not fatal: residents' reports must still flow."""
+        try:
+            await self.web.start()
+        except OSError as exc:
+            log.error("web dashboard not started: cannot listen on %s:%s (%s); set GRIDBOT_WEB_PORT",
+                      self.web.host, self.web.port, exc.strerror or type(exc).__name__)
+            self.web = None
+            return
+        self._stack.push_async_callback(self.web.stop)
+        self.app.bot_data["web_base_url"] = self.web.base_url  # read by /web (bot/handlers/web.py)
 
     async def _start_webhook(self) -> None:
         secret = self.rt.settings.webhook_secret

@@ -144,6 +144,67 @@ EVENT_WORDS = {
     "answered": "您已回复",
 }
 
+# --- care work: 微心愿, 一键求助, visits, the workers' assessment ---------------------------------
+WISH_USAGE = "用法：/wish 心愿内容 | 受益人情况（竖线后的内容只留在社区，不会公开）"
+WISH_ONLY_COMMUNITY = "微心愿由社区工作人员发布。"
+WISH_NO_VOLUNTEERS = "还没有绑定志愿者群，请在辖区文件中配置 volunteers_chat。"
+WISH_POSTED = "微心愿 #{id} 已发布到志愿者群。"
+WISH_CARD = "🎁 微心愿 #{id}（{community}）\n{description}\n状态：{status}{who_line}"
+WISH_CLAIMED_BY = "（志愿者：{name}）"
+WISH_STATUS = {"open": "待认领", "claimed": "已认领", "delivered": "已送达", "thanked": "已致谢"}
+BTN_WISH_CLAIM = "认领"
+BTN_WISH_DELIVERED = "已送达"
+BTN_WISH_THANK = "致谢"
+WISH_TAKEN = "这个心愿已经被其他志愿者认领了，谢谢您！"
+WISH_YOURS = "您已经认领了这个心愿。"
+WISH_NOT_YOURS = "只有认领的志愿者可以确认送达。"
+WISH_CLAIMED_TOAST = "认领成功，社区会和您联系。"
+WISH_CLAIMED_NOTE = "微心愿 #{id} 已由志愿者 {name} 认领，请与其对接。"
+WISH_CLAIMED_PRIVATE = "您认领了微心愿 #{id}：{description}\n【{community}】会联系您安排送达。送达后请在志愿者群点“已送达”并发一张照片。"
+WISH_ASK_PHOTO = "{name}，请在本群发一张微心愿 #{id} 的送达照片。"
+WISH_ASK_PHOTO_TOAST = "请发送送达照片"
+WISH_DELIVERED_NOTE = "微心愿 #{id} 已送达，谢谢！"
+WISH_DELIVERED_COMMUNITY = "微心愿 #{id} 已由 {name} 送达：{description}"
+WISH_THANKS_TEXT = "感谢您的爱心"
+WISH_THANKS_PRIVATE = "【{community}】感谢您帮助实现微心愿：{description}"
+WISH_THANKED_TOAST = "已致谢"
+WISH_ALREADY_THANKED = "已经致谢过了。"
+WISH_UNCLAIMED = "微心愿 #{id} 发布{days}天还没有人认领：{description}。可以再在志愿者群里说一说。"
+WISHES_EMPTY = "还没有微心愿。"
+WISHES_HEADER = "微心愿："
+WISHES_ROW = "#{id}｜{community}｜{description}｜{status} {who}"
+BTN_NEED_HELP = "需要帮助"
+CARE_USAGE = "用法：/care 居民的用户ID 类别（如 独居老人） [网格编号]"
+CARE_NEED_GRID = "请写明网格编号，或由网格员本人登记。"
+CARE_MARKED = "已登记为关爱对象，归【{grid}】。对方会看到“需要帮助”按钮。"
+CARE_ENROLLED = "您已登记为【{grid}】的关爱对象。遇到困难，点下面的“需要帮助”，网格员会马上联系您。"
+HELP_TICKET_TEXT = "关爱对象（{kind}）一键求助"
+HELP_PRIVATE_ALERT = "🆘 一键求助：{name}（{kind}）需要帮助，工单 {number}。请立即联系并尽快到场。"
+HELP_ON_THE_WAY = "已通知【{grid}】的网格员，马上联系您。如需补充情况，可以直接发文字。如有危险请先打 110 / 120。"
+HOUSEHOLD_USAGE = "用法：/household 户的称呼 重点|一般|放心 [备注]"
+HOUSEHOLD_ADDED = "已登记：{label}（{level}户），每 {days} 天走访一次。"
+HOUSEHOLDS_EMPTY = "本网格还没有登记走访户。发送 /household 登记。"
+VISIT_PICK = "走访哪一户？（括号里是应访日期）"
+VISIT_ASK_NOTE = "请写下对 {label} 的走访情况（可以先发照片、位置）。"
+VISIT_GOT_ATTACHMENT = "已收到，写下走访情况即可完成记录。"
+VISIT_RECORDED = "已记录对 {label} 的走访，下次应访：{next}。"
+VISIT_DIGEST_HEADER = "本周待走访 {count} 户："
+VISIT_DIGEST_ROW = "· {label}（{due}）{overdue}"
+VISIT_OVERDUE = "【已逾期】"
+VISIT_OVERDUE_HEADER = "走访逾期情况："
+VISIT_OVERDUE_ROW = "【{grid}】逾期 {count} 户"
+SCORE_USAGE = "用法：/score [YYYY-MM]"
+SCORE_HEADER = "{month} 网格员考核得分："
+SCORE_GRID_ROW = "【{grid}】{total} 分"
+SCORE_WORKER_ROW = "  {name}：{total} 分（{detail}）"
+SCORE_WORDS = {
+    "patrol_found": "巡查发现", "accepted_on_time": "按时接单", "resolved_on_time": "按期办结",
+    "resolved_late": "超期办结", "reopened": "被退回", "red_lights": "红灯", "visits_done": "走访",
+    "visits_missed": "漏访", "satisfied": "满意", "unsatisfied": "不满意",
+}
+SCORE_NONE = "没有可以统计的网格。"
+
+
 # --- the card in the group chat ---------------------------------------------------------------
 CARD = (
     "{light} 工单 {number}{urgent}\n"
@@ -316,3 +377,82 @@ EVENT_STAFF_WORDS.update({
     "lit_yellow": "亮黄灯", "lit_red": "亮红灯", "overdue": "超期未办结",
     "explained": "书面说明", "explanation_overdue": "书面说明逾期",
 })
+
+# --- web dashboard and Open311 ---------------------------------------------------------------
+WEB_LOGIN_LINK = (
+    "网页工作台登录链接（{minutes} 分钟内有效，只能使用一次，请勿转发）：\n{url}\n\n"
+    "在手机或电脑浏览器中打开即可查看本单位及下级单位的工单、处理记录和统计。"
+)
+WEB_PRIVATE_ONLY = "为了安全，登录链接只在私聊中发送：请在与我的私聊中发送 /web。"
+OPEN311_GROUP = "网格事项"
+OPEN311_SERVICE_NOTICE = "已受理，工单号 {number}，将按期办理。"
+OPEN311_MEDIA_LINE = "图片链接：{url}"
+OPEN311_MERGED = "与同一问题合并处理，见工单 {number}。"
+
+# --- figures (stats, chart, export) ---
+STATS_PERIOD_TODAY = "今日（{month}月{day}日）"
+STATS_PERIOD_WEEK = "本周（{start}至{end}）"
+STATS_PERIOD_MONTH = "{year}年{month}月"
+STATS_PERIOD_DAYS = "近{days}天（{start}至{end}）"
+STATS_MONTH_DAY = "{month}月{day}日"
+STATS_BAD_PERIOD = "看不懂“{spec}”：统计期间请写 today（今日）、week（本周）、month（本月）或年月如 2026-11，不写即本月。"
+STATS_NONE = "—"
+STATS_LIST_SEP = "、"
+STATS_CATEGORY = "{category} {count}"
+STATS_UNIT = (
+    "📊【{unit}】{period} 工作统计\n"
+    "受理 {received} 件｜办结 {resolved} 件｜关闭 {closed} 件\n"
+    "办结率 {closure}（本期受理已办结 {done} 件）\n"
+    "按期办结率 {on_time}（超期办结 {late} 件）\n"
+    "满意率 {satisfaction}（评价 {rated} 次）\n"
+    "平均接单 {accept} 小时｜平均办结 {resolve} 小时\n"
+    "黄灯 {yellow}｜红灯 {red}｜超期 {overdue}｜重新处理 {reopened}\n"
+    "当前在办 {open} 件（🟡{yellow_now} 🔴{red_now}）\n"
+    "类别前三：{categories}"
+)
+STATS_CHILDREN_HEADER = "—— 下级单位：受理｜办结｜办结率｜按期办结率｜满意率｜黄灯/红灯｜超期 ——"
+STATS_CHILD_ROW = "{unit}：{received}｜{resolved}｜{closure}｜{on_time}｜{satisfaction}｜{yellow}/{red}｜{overdue}"
+STATS_MORE = "……另有 {count} 个单位未列出，完整数据请用 /export 导出。"
+STATS_FOOTNOTE = "注：满意率＝（满意＋基本满意＋默认满意）÷全部评价，默认满意（逾期未评价）按满意计。"
+CHART_TITLE = "【{unit}】{period}"
+CHART_DAILY_TITLE = "每日受理与办结"
+CHART_RECEIVED = "受理（共 {total} 件）"
+CHART_RESOLVED = "办结（共 {total} 件）"
+CHART_Y_TICKETS = "件数"
+CHART_LIGHTS_TITLE = "当前在办工单灯色"
+CHART_X_OPEN = "在办工单（件）"
+CHART_LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+CHART_CAPTION = "📈【{unit}】{period}：受理 {received} 件，办结 {resolved} 件"
+EXPORT_ONLY_MANAGERS = "考核表只有社区、街道和区指挥中心的工作人员可以导出。"
+EXPORT_NOT_YOUR_UNIT = "只能导出本单位及下级单位的考核表。"
+EXPORT_CAPTION = "📑【{unit}】{period} 考核表（排名：按期办结率→满意率→办结率）"
+EXPORT_SHEET_NOTES = "说明"
+EXPORT_SHEET_RED = "红灯工单"
+EXPORT_LEVEL_SHEETS = {"street": "街道", "community": "社区", "grid": "网格", "department": "部门"}
+EXPORT_TITLE = "{unit} {period} 考核表"
+EXPORT_SCOPE = "统计范围"
+EXPORT_PERIOD = "统计期间"
+EXPORT_PERIOD_RANGE = "{label}：{start} 至 {end}（不含）"
+EXPORT_GENERATED = "导出时间"
+EXPORT_RANKING = "排名依据"
+EXPORT_RANKING_RULE = ("各层级分别排名：按期办结率高者在前，相同再比满意率，再比办结率；并列同名次；"
+                       "本期无受理、无办结、无评价的单位列在最后，不排名。")
+EXPORT_FORMULAS = (
+    ("受理量", "本期登记的工单；合并到其他工单的重复件不计。"),
+    ("办结率", "本期受理的工单中已办结（含待评价）或已关闭的件数 ÷ 受理量；被“不满意”退回重办的，重新办结前不算办结。"),
+    ("按期办结率", "本期办结的工单中办结时间不晚于办结期限的件数 ÷ 办结量。"),
+    ("满意率", "（满意＋基本满意＋默认满意）÷ 本期全部评价次数；默认满意（逾期未评价）按满意计。"),
+    ("超期", "办结期限落在本期且已过、到期时仍未办结的工单。"),
+)
+EXPORT_OWN_TOTALS = "【{unit}】合计"
+EXPORT_COLUMNS = (
+    "排名", "单位", "上级单位", "受理量", "本期受理已办结", "办结率", "办结量", "按期办结", "按期办结率", "关闭",
+    "满意", "基本满意", "默认满意", "不满意", "满意率", "平均接单时长（小时）", "平均办结时长（小时）",
+    "黄灯", "红灯", "超期", "重新处理", "当前在办", "类别前三",
+)
+EXPORT_RED_COLUMNS = ("工单号", "类别", "亮红灯时间", "责任单位", "说明期限", "说明情况", "书面说明", "说明人",
+                      "说明时间", "工单状态")
+EXPORT_EXPLAINED = "已说明"
+EXPORT_EXPLAIN_PENDING = "待说明"
+EXPORT_EXPLAIN_MISSING = "逾期未说明"
+EXPORT_EXPLAIN_NONE_OWED = "无责任单位"

@@ -45,3 +45,16 @@ class Sender(Protocol):
     ) -> Sent: ...
 
     async def edit(self, chat_id: int, message_id: int, *, text: str, buttons: list | None) -> Sent: ...
+
+    async def send_file(
+        self,
+        chat_id: int,
+        *,
+        kind: str,
+        data: bytes,
+        file_name: str,
+        caption: str | None,
+        reply_to: int | None,
+    ) -> Sent:
+        """Upload bytes the bot made: `kind` "photo" (shown as a picture) or "document"."""
+        ...

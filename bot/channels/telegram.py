@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import warnings
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram import error as tg
 
 from bot.channels.base import RetryLater, Sent, TargetMissing, Transient, Undeliverable
 
 
-def keyboard(buttons: list | None) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: list | dict | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """Inline buttons (a list of rows), or a persistent reply keyboard ({"reply_keyboard": …})."""
     if not buttons:
         return None
+    if isinstance(buttons, dict):
+        return ReplyKeyboardMarkup(buttons["reply_keyboard"], resize_keyboard=True,
+                                   is_persistent=bool(buttons.get("persistent")))
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in buttons]
     )
@@ -33,6 +37,21 @@ class TelegramSender:
             else:
                 msg = await self.bot.send_message(
                     chat_id, text, reply_markup=markup,
+                    reply_to_message_id=reply_to, allow_sending_without_reply=True,
+                )
+        return Sent(msg.message_id)
+
+    async def send_file(self, chat_id, *, kind, data, file_name, caption, reply_to) -> Sent:
+        """A photo or a document uploaded from bytes (multipart), with an optional caption."""
+        async with _translated():
+            if kind == "photo":
+                msg = await self.bot.send_photo(
+                    chat_id, bytes(data), filename=file_name, caption=caption,
+                    reply_to_message_id=reply_to, allow_sending_without_reply=True,
+                )
+            else:
+                msg = await self.bot.send_document(
+                    chat_id, bytes(data), filename=file_name, caption=caption,
                     reply_to_message_id=reply_to, allow_sending_without_reply=True,
                 )
         return Sent(msg.message_id)

@@ -1342,6 +1342,79 @@ class LoopbackBotAPI:
     def calls_to(self, method: str) -> list[RecordedCall]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
 
+    def file_data(self, file_id: str) -> tuple[bytes, str] | None:
+        """A stored file's bytes and content type (the web chat page shows photos with it)."""
+        stored = self._files.get(file_id)
+        if stored is None:
+            return None
+        path = stored.file_path
+        return stored.data, _CONTENT_TYPES.get(path[path.rfind(".") :], "application/octet-stream")
+
+    # -- driver: keeping the chats across restarts (the demo) ------------------------------
+
+    def export_state(self) -> JSONDict:
+        """Chats, users, messages (with their edits) and files as JSON-ready data.
+
+        Why: the demo keeps its database between runs, and the bot remembers message ids
+        (a ticket's card is edited in place). A sandbox that forgot its chats would hand out
+        those ids again, and the bot would edit the wrong message.
+        """
+        import base64
+
+        return {
+            "version": 1,
+            "chats": list(self._chats.values()),
+            "users": [user.__dict__ for user in self._users.values()],
+            "messages": [
+                {
+                    "message": stored.message, "from_bot": stored.from_bot, "history": stored.history,
+                    "reply_keyboard": stored.reply_keyboard, "deleted": stored.deleted,
+                }
+                for chat in self._messages.values() for stored in chat.values()
+            ],
+            "last_message_id": [[chat_id, last] for chat_id, last in self._last_message_id.items()],
+            "last_user_message": [[chat_id, last] for chat_id, last in self._last_user_message.items()],
+            "files": [
+                {
+                    "file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_path": f.file_path,
+                    "kind": f.kind, "data": base64.b64encode(f.data).decode("ascii"),
+                }
+                for f in self._files.values()
+            ],
+            "photos": [[file_id, sizes] for file_id, sizes in self._photos.items()],
+            "counter": self._counter,
+        }
+
+    def import_state(self, state: JSONDict) -> None:
+        """Restore what export_state() wrote (before the bot starts; replaces these chats)."""
+        import base64
+
+        if state.get("version") != 1:
+            raise ValueError("unknown sandbox state version")
+        for user in state.get("users", []):
+            self._users[int(user["id"])] = SandboxUser(**user)
+        for chat in state.get("chats", []):
+            self._chats[int(chat["id"])] = chat
+            self._messages.setdefault(int(chat["id"]), {})
+        for row in state.get("messages", []):
+            stored = _StoredMessage(row["message"], bool(row["from_bot"]), list(row.get("history") or []),
+                                    row.get("reply_keyboard"), bool(row.get("deleted")))
+            chat_id = int(stored.message["chat"]["id"])
+            self._messages.setdefault(chat_id, {})[int(stored.message["message_id"])] = stored
+        for chat_id, last in state.get("last_message_id", []):
+            self._last_message_id[int(chat_id)] = int(last)
+        for chat_id, last in state.get("last_user_message", []):
+            self._last_user_message[int(chat_id)] = int(last)
+        for row in state.get("files", []):
+            stored_file = _StoredFile(row["file_id"], row["file_unique_id"], row["file_path"],
+                                      base64.b64decode(row["data"]), row["kind"])
+            self._files[stored_file.file_id] = stored_file
+            self._files_by_path[stored_file.file_path] = stored_file
+        for file_id, sizes in state.get("photos", []):
+            self._photos[file_id] = sizes
+        self._counter = max(self._counter, int(state.get("counter", 0)))
+        self._notify()
+
     @property
     def polling(self) -> bool:
         """True while a getUpdates call is parked on the server (a bot is listening)."""

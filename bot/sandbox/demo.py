@@ -1,29 +1,36 @@
 """`gridbot demo`: the whole system on one machine, no Telegram account needed.
 
 Migrates a SQLite file, loads the sample district, starts the loopback Bot API and the real
-bot polling it (exactly as it would poll Telegram), and opens a chat in the terminal where you
-can be a resident, a grid worker or the command centre.
+bot polling it (exactly as it would poll Telegram), the scheduler, and the web chat page
+(bot/sandbox/webchat.py) where you can be a resident, a grid worker, community or street staff,
+the command centre or a department. The chats and the clock are saved beside the database, so
+a restart goes on where it stopped; `--fresh` starts over. `--terminal` adds the older chat in
+the terminal (handy over SSH without a browser).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
 
-from bot.clock import Clock
 from bot.config import Settings
 from bot.db import database, migrate
 from bot.models import ChatBinding, Staff
 from bot.runner import GridBot
 from bot.runtime import Runtime
 from bot.sandbox.botapi import LoopbackBotAPI, button_texts, keyboard_texts
+from bot.sandbox.webchat import WebChat, clock_after, read_state, wake_scheduler
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = ROOT / "examples" / "yingze.yaml"
-DEMO_DB = ROOT / "data" / "demo.sqlite3"
+# GRIDBOT_DEMO_DIR puts the demo's data elsewhere (a read-only checkout; the tests' temp dirs).
+DEMO_DIR = Path(os.environ.get("GRIDBOT_DEMO_DIR") or ROOT / "data")
+DEMO_DB = DEMO_DIR / "demo.sqlite3"
+DEMO_CHATS = DEMO_DIR / "demo-chats.json"  # the sandbox's chats and the clock, kept with the DB
 RESIDENT_ID, RESIDENT_NAME = 5550001, "王秀兰"
 
 HELP = """\
@@ -33,14 +40,16 @@ HELP = """\
   :photo              发一张照片        :loc 37.8600 112.5640   发位置（南海街一社区第一网格）
   :as 居民 | :as 张丽 | :as 冯晓燕      切换身份（居民 / 网格员 / 指挥中心），并进入其私聊或工作群
   :chat 群名关键字      切换到某个工作群（如 :chat 第一网格）   :chats  列出所有群
+  :chat 私聊           回到与机器人的私聊（工作人员在私聊中发 /web 得到网页工作台的登录链接）
   :help  帮助          :quit  退出（数据保留，下次接着用；--fresh 从头开始）
 """
 
 
-async def run_demo(*, fresh: bool = False, port: int = 8080, chat: bool = True) -> int:
-    if fresh and DEMO_DB.exists():
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
+async def run_demo(*, fresh: bool = False, port: int = 8080, terminal: bool = False, time_scale: float = 1.0,
+                   host: str = "127.0.0.1") -> int:
+    if fresh:
+        for path in (DEMO_DB, Path(f"{DEMO_DB}-wal"), Path(f"{DEMO_DB}-shm"), DEMO_CHATS):
+            path.unlink(missing_ok=True)
     db_url = f"sqlite://{DEMO_DB}"
     await migrate(db_url)
     async with database(db_url):
@@ -48,29 +57,49 @@ async def run_demo(*, fresh: bool = False, port: int = 8080, chat: bool = True) 
 
         report = await load_jurisdiction_file(EXAMPLE)
         print(f"辖区已加载：{report.summary()}")
-        api = LoopbackBotAPI(port=port)
-        try:
-            await api.start()
-        except OSError:
-            api = LoopbackBotAPI(port=0)  # the port is taken: any free one will do
-            await api.start()
-        for binding in await ChatBinding.all().prefetch_related("unit"):
-            api.add_chat(binding.chat_id, "supergroup", f"{binding.unit.name}工作群")
-        settings = Settings(token=api.token, api_base_url=api.base_url, database_url=db_url)
-        bot = GridBot(Runtime.from_settings(settings, clock=Clock()))
+        saved_chats, saved_now = read_state(DEMO_CHATS)
+        clock = clock_after(saved_now, scale=time_scale)  # never earlier than where the last run stopped
+        # The port is taken: any free one will do (the address printed below is the one to open).
+        api = LoopbackBotAPI(host=host, port=port if _port_free(port) else 0,
+                             now=lambda: clock.now().timestamp())
+        if saved_chats:
+            api.import_state(saved_chats)
+        page = WebChat(api, clock, state_file=DEMO_CHATS)
+        page.mount(api.app)
+        await page.load()
+        await api.start()
+        settings = Settings(token=api.token, api_base_url=api.base_url, database_url=db_url,
+                            web_port=8081 if _port_free(8081) else 0)
+        bot = GridBot(Runtime.from_settings(settings, clock=clock), web_server=True)
         await bot.start(open_database=False)
-        print(f"网格通演示已启动。沙箱 Bot API：{api.url}（机器人正在轮询它，和连 Telegram 一样）")
+        page.wake = lambda: wake_scheduler(bot.scheduler)
+        page.start()
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        print(f"网格通演示已启动，在浏览器中打开：http://{shown_host}:{api.port}/")
+        if bot.web is not None:
+            print(f"网页工作台：{bot.web.base_url}（:as 张丽，:chat 私聊，发送 /web 得到登录链接）")
+        if time_scale != 1:
+            print(f"时间加速 {time_scale:g} 倍：机器人的 1 小时 = 现实 {3600 / time_scale:g} 秒，"
+                  "黄灯、红灯、超期提醒会在演示中出现。")
         try:
-            if chat and sys.stdin.isatty():
+            if terminal and sys.stdin.isatty():
                 await TerminalChat(api).run()
             else:
-                print("按 Ctrl-C 停止。")
+                print("按 Ctrl-C 停止（数据保留，下次接着用；--fresh 从头开始）。")
                 await _wait_for_signal()
         finally:
             await bot.stop()
+            await page.stop()  # saves the chats and the clock
             await api.stop()
-    print("已停止，数据保存在", DEMO_DB)
+    print("已停止，数据保存在", DEMO_DB.parent)
     return 0
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 async def _wait_for_signal() -> None:
@@ -149,6 +178,9 @@ class TerminalChat:
         print(f"你现在是 {staff.name}（{staff.unit.name}），在 {self.names.get(self.chat_id, '私聊')}。")
 
     def _switch_chat(self, keyword: str) -> None:
+        if keyword == "私聊":
+            self.chat_id = self.user.id
+            return
         for chat_id, name in self.names.items():
             if keyword in name:
                 self.chat_id = chat_id

@@ -3,7 +3,10 @@
 A state change and the messages it causes commit together or not at all; the delivery loop
 (bot/delivery.py) sends them afterwards. A crash between commit and send loses nothing.
 Rows are channel-neutral: a chat id, text, buttons as (label, data) pairs, a photo file id, and
-`ref`, the name of a message that is edited in place on later rows (a ticket's card).
+`ref`, the name of a message that is edited in place on later rows (a ticket's card). A file
+the bot made itself (a chart, a workbook) travels as bytes in the row (`file_data`, see
+`upload()`): it commits with the rest and any instance can send it; delivery drops the bytes
+once the row is done.
 """
 
 from __future__ import annotations
@@ -41,15 +44,33 @@ class Outgoing:
     photo: str | None = None
     ref: str | None = None
     reply_to_ref: str | None = None
+    file_data: bytes | None = None  # bytes to upload; `text` becomes the caption
+    file_name: str | None = None
+    file_kind: str | None = None  # FILE_PHOTO | FILE_DOCUMENT
+
+
+FILE_PHOTO = "photo"
+FILE_DOCUMENT = "document"
+CAPTION_LIMIT = 1024  # Telegram's, for the text that goes with a file
+
+
+def upload(chat_id: int, data: bytes, file_name: str, *, kind: str = FILE_DOCUMENT,
+           caption: str | None = None) -> Outgoing:
+    """A file to send from bytes: a photo (PNG, JPEG) or a document (anything, e.g. .xlsx)."""
+    if kind not in (FILE_PHOTO, FILE_DOCUMENT):
+        raise ValueError(f"file kind must be {FILE_PHOTO!r} or {FILE_DOCUMENT!r}, not {kind!r}")
+    if caption is not None and len(caption) > CAPTION_LIMIT:
+        caption = caption[: CAPTION_LIMIT - 1] + "…"
+    return Outgoing(chat_id, caption, file_data=bytes(data), file_name=file_name, file_kind=kind)
 
 
 def card_ref(ticket_id: int) -> str:
     return f"card:{ticket_id}"
 
 
-def encode_buttons(buttons: Buttons | None) -> list | None:
-    if buttons is None:
-        return None
+def encode_buttons(buttons: Buttons | dict | None) -> list | dict | None:
+    if buttons is None or isinstance(buttons, dict):  # a dict is a reply keyboard, kept as is
+        return buttons
     return [[{"text": label, "data": data} for label, data in row] for row in buttons]
 
 
@@ -70,6 +91,9 @@ async def enqueue(
                 photo=msg.photo,
                 ref=msg.ref,
                 reply_to_ref=msg.reply_to_ref,
+                file_data=msg.file_data,
+                file_name=msg.file_name,
+                file_kind=msg.file_kind,
                 ticket=ticket,
                 available_at=now,
                 created_at=now,

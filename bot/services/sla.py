@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,11 @@ DUE_HOURS_TEXT = "{span}内到场处置"
 _CLOCK_KEYS = ("yellow_after_hours", "red_after_hours", "due_workdays", "due_hours")
 _DUE_KEYS = ("due_workdays", "due_hours")
 _TOP_KEYS = {"defaults", "cross_department", "urgent", "categories", "rating_timeout_days",
-             "explanation_deadline_hours"}
+             "explanation_deadline_hours", "quiet_hours", "daily_report_at"}
+_QUIET_KEYS = {"start", "end", "units"}
+_WINDOW_KEYS = {"start", "end"}
+_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+DEFAULT_DAILY_REPORT_AT = dt.time(8, 30)
 
 
 class PolicyError(ValueError):
@@ -72,12 +77,50 @@ class Deadlines:
             raise ValueError("Deadlines needs exactly one of due_workdays and due_hours")
 
 
+@dataclass(frozen=True)
+class QuietWindow:
+    """Local times between which non-red reminders wait; `end` may be after midnight."""
+
+    start: dt.time
+    end: dt.time
+
+    def contains(self, local: dt.time) -> bool:
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end  # crosses midnight
+
+    def ends_after(self, moment: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
+        """When the window holding `moment` ends (aware UTC), or None if it is not quiet then."""
+        local = moment.astimezone(tz)
+        if not self.contains(local.time().replace(tzinfo=None)):
+            return None
+        end = dt.datetime.combine(local.date(), self.end, tzinfo=tz)
+        if end <= local:
+            end = dt.datetime.combine(local.date() + dt.timedelta(days=1), self.end, tzinfo=tz)
+        return end.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """The default window (or None) and per-unit-code overrides (a window, or None for none)."""
+
+    default: QuietWindow | None
+    units: Mapping[str, QuietWindow | None]
+
+    def window_for(self, unit_code: str | None) -> QuietWindow | None:
+        if unit_code is not None and unit_code in self.units:
+            return self.units[unit_code]
+        return self.default
+
+
 class SlaPolicy:
     """The loaded, checked SLA file. Build it with `SlaPolicy.load()`."""
 
     def __init__(self, *, defaults: dict, cross_department: dict, urgent: dict,
                  categories: dict[str, tuple[dict, dict]], rating_timeout_days: int,
-                 explanation_deadline_hours: float, source: str) -> None:
+                 explanation_deadline_hours: float, source: str,
+                 quiet_hours: QuietHours | None = None,
+                 daily_report_at: dt.time | None = DEFAULT_DAILY_REPORT_AT) -> None:
         self._defaults = defaults
         self._cross_department = cross_department
         self._urgent = urgent
@@ -85,6 +128,8 @@ class SlaPolicy:
         self.rating_timeout_days = rating_timeout_days
         self.explanation_deadline_hours = explanation_deadline_hours
         self.source = source
+        self.quiet_hours = quiet_hours  # None: reminders go out at any hour
+        self.daily_report_at = daily_report_at  # local time; None: no daily report
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -116,6 +161,13 @@ class SlaPolicy:
     def explanation_deadline(self) -> dt.timedelta:
         """How long after turning red the responsible unit has for its written explanation."""
         return dt.timedelta(hours=self.explanation_deadline_hours)
+
+    def quiet_until(self, unit_code: str | None, moment: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
+        """If non-red reminders for this unit's chat must wait at `moment`, until when (UTC)."""
+        if self.quiet_hours is None:
+            return None
+        window = self.quiet_hours.window_for(unit_code)
+        return window.ends_after(moment, tz) if window else None
 
     def rule_for(self, category: str, urgent: bool, *, cross_department: bool = False) -> SlaRule:
         """Merge the layers (see sla.yaml) for one kind of ticket."""
@@ -201,7 +253,61 @@ def _parse_policy(data: Any, source: str) -> SlaPolicy:
         rating_timeout_days=_whole(data["rating_timeout_days"], "rating_timeout_days", source),
         explanation_deadline_hours=_hours(data["explanation_deadline_hours"], "explanation_deadline_hours", source),
         source=source,
+        quiet_hours=_parse_quiet_hours(data.get("quiet_hours"), source),
+        daily_report_at=(_clock_time(data["daily_report_at"], "daily_report_at", source)
+                         if data.get("daily_report_at") is not None
+                         else (None if "daily_report_at" in data else DEFAULT_DAILY_REPORT_AT)),
     )
+
+
+def _parse_quiet_hours(raw: Any, source: str) -> QuietHours | None:
+    """`quiet_hours: {start, end, units: {code: {start, end} | none}}`; every part optional."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{source}: quiet_hours: expected a mapping with start and end")
+    _refuse_unknown(raw, _QUIET_KEYS, "quiet_hours.", source)
+    default = _parse_window({k: v for k, v in raw.items() if k != "units"}, "quiet_hours", source,
+                            optional=True)
+    units_raw = raw.get("units") or {}
+    if not isinstance(units_raw, Mapping):
+        raise PolicyError(f"{source}: quiet_hours.units: expected a mapping of unit code to a window or none")
+    units: dict[str, QuietWindow | None] = {}
+    for code, window in units_raw.items():
+        where = f"quiet_hours.units.{code}"
+        if not isinstance(code, str) or not code:
+            raise PolicyError(f"{source}: {where}: a unit code (as in the jurisdiction file) is expected")
+        if window is None or (isinstance(window, str) and window.strip().lower() == "none"):
+            units[code] = None
+        else:
+            units[code] = _parse_window(window, where, source)
+    if default is None and not units:
+        return None
+    return QuietHours(default=default, units=units)
+
+
+def _parse_window(raw: Any, where: str, source: str, *, optional: bool = False) -> QuietWindow | None:
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{source}: {where}: expected {{start: \"22:00\", end: \"07:00\"}} or none")
+    _refuse_unknown(raw, _WINDOW_KEYS, where + ".", source)
+    if optional and not raw:
+        return None
+    for key in ("start", "end"):
+        if key not in raw:
+            raise PolicyError(f"{source}: {where}.{key}: missing")
+    start = _clock_time(raw["start"], f"{where}.start", source)
+    end = _clock_time(raw["end"], f"{where}.end", source)
+    if start == end:
+        raise PolicyError(f"{source}: {where}: start and end are both {start:%H:%M}; give a real window or none")
+    return QuietWindow(start, end)
+
+
+def _clock_time(value: Any, key: str, source: str) -> dt.time:
+    # Unquoted 22:00 is the number 1320 in YAML 1.1 (base 60): insist on a quoted "HH:MM".
+    if not isinstance(value, str) or not _HHMM.fullmatch(value.strip()):
+        raise PolicyError(f'{source}: {key}: must be a quoted local time "HH:MM" (e.g. "22:00"), got {value!r}')
+    hours, minutes = value.strip().split(":")
+    return dt.time(int(hours), int(minutes))
 
 
 def _parse_categories(data: Any, source: str) -> dict[str, tuple[dict, dict]]:

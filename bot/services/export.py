@@ -1,0 +1,217 @@
+"""The assessment workbook (考核表): /export in a manager's chat and `gridbot export`.
+
+One .xlsx (openpyxl): a sheet 说明 (scope, period, how to read it, the unit's own totals), a sheet
+per level under the unit — 街道, 社区, 网格, 部门 — with one row per unit, its figures
+(bot/services/stats.py) and its rank, and a sheet 红灯工单 listing every red light of the period
+with the written explanation (书面说明) the responsible unit gave, or that it gave none.
+
+Ranking, within each sheet: 按期办结率, then 满意率, then 办结率, each higher first (a rate with
+no denominator ranks below any rate); equal keys share a rank (1, 2, 2, 4). A unit with nothing
+to assess in the period (nothing received, resolved or rated) is listed last without a rank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.models import Explanation, Level, Ticket, TicketEvent, Unit
+from bot.services import stats
+from bot.services.stats import Figures, Period, UnitTree
+
+LEVEL_SHEETS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.DEPARTMENT)
+PERCENT = "0.0%"
+HOURS = "0.0"
+
+
+def rank_key(f: Figures) -> tuple[float, float, float]:
+    """Higher is better: 按期办结率, 满意率, 办结率 (None ranks below 0%)."""
+    return tuple(-1.0 if r is None else r for r in (f.on_time_rate, f.satisfaction_rate, f.closure_rate))
+
+
+def assessable(f: Figures) -> bool:
+    return bool(f.received or f.resolved or f.rated)
+
+
+def ranked(rows: Sequence[tuple[Unit, Figures]]) -> list[tuple[int | None, Unit, Figures]]:
+    """Best first with competition ranks; units with nothing to assess last, rank None."""
+    scored = sorted((r for r in rows if assessable(r[1])), key=lambda r: (rank_key(r[1]), -r[0].id), reverse=True)
+    out: list[tuple[int | None, Unit, Figures]] = []
+    for i, (unit, f) in enumerate(scored):
+        rank = out[-1][0] if out and rank_key(out[-1][2]) == rank_key(f) else i + 1
+        out.append((rank, unit, f))
+    out += [(None, u, f) for u, f in rows if not assessable(f)]
+    return out
+
+
+@dataclass(frozen=True)
+class RedRow:
+    number: str
+    category: str
+    red_at: dt.datetime
+    unit: str
+    explain_by: dt.datetime | None
+    text: str | None
+    explained_by: str | None
+    explained_at: dt.datetime | None
+    state: str
+    status: str
+
+
+async def red_rows(unit: Unit, period: Period, tree: UnitTree | None = None) -> list[RedRow]:
+    """Every red light of the period on the unit's tickets, with its 书面说明 (Explanation row;
+    a red light with none owed — a ticket nobody held — is listed too)."""
+    start, end = period.start, period.end
+    owed = await Explanation.filter(red_at__gte=start, red_at__lt=end).order_by("red_at", "id")
+    lit = await (TicketEvent.filter(action=stats.LIT_RED, created_at__gte=start, created_at__lt=end)
+                 .order_by("created_at", "id").values_list("ticket_id", "created_at"))
+    ticket_ids = {e.ticket_id for e in owed} | {tid for tid, _ in lit}
+    mine = await stats.tickets_counting_for(unit, ticket_ids, tree=tree)
+    tickets = {t.id: t for t in await Ticket.filter(id__in=sorted(mine))} if mine else {}
+    names = {u.id: u.name for u in await Unit.all()}
+    rows: list[RedRow] = []
+    explained_tickets = set()
+    for e in owed:
+        if e.ticket_id not in mine:
+            continue
+        explained_tickets.add(e.ticket_id)
+        state = (texts.EXPORT_EXPLAINED if e.explained_at else
+                 texts.EXPORT_EXPLAIN_MISSING if (e.listed_at or (period.now and e.due_at <= period.now))
+                 else texts.EXPORT_EXPLAIN_PENDING)
+        t = tickets[e.ticket_id]
+        rows.append(RedRow(t.number, _label(t.category), e.red_at, names.get(e.unit_id, ""), e.due_at, e.text,
+                           e.explained_by_name, e.explained_at, state, texts.STATUS_WORDS.get(str(t.status), "")))
+    for tid, at in lit:
+        if tid in mine and tid not in explained_tickets:
+            t = tickets[tid]
+            rows.append(RedRow(t.number, _label(t.category), stats._aware(at), texts.STATS_NONE, None, None, None,
+                               None, texts.EXPORT_EXPLAIN_NONE_OWED, texts.STATUS_WORDS.get(str(t.status), "")))
+    rows.sort(key=lambda r: (r.red_at, r.number))
+    return rows
+
+
+def _label(code: str) -> str:
+    from bot.nlp.classify import label_of
+
+    try:
+        return label_of(code)
+    except KeyError:
+        return code
+
+
+def filename(unit: Unit, period: Period, tz: ZoneInfo) -> str:
+    """gridbot-yingze-2026-11.xlsx (a whole month), else the first and last day."""
+    first = period.start.astimezone(tz).date()
+    last = (period.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    if first.day == 1 and (last + dt.timedelta(days=1)).day == 1 and first.month == last.month:
+        span = f"{first:%Y-%m}"
+    elif first == last:
+        span = f"{first:%Y-%m-%d}"
+    else:
+        span = f"{first:%Y%m%d}-{last:%Y%m%d}"
+    return f"gridbot-{unit.code}-{span}.xlsx"
+
+
+async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
+    """The .xlsx for the unit and every unit under it, as bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    tree = await UnitTree.load()
+    scope = [unit, *tree.descendants(unit.id)]
+    found = await stats.figures_for_units(scope, period, tree=tree)
+    reds = await red_rows(unit, period, tree)
+
+    book = Workbook()
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDE7F3")
+
+    notes = book.active
+    notes.title = texts.EXPORT_SHEET_NOTES
+    generated = (period.now or dt.datetime.now(dt.timezone.utc)).astimezone(tz)
+    own = found[unit.id]
+    lines = [
+        (texts.EXPORT_TITLE.format(unit=unit.name, period=period.label), None),
+        (texts.EXPORT_SCOPE, unit.name),
+        (texts.EXPORT_PERIOD, texts.EXPORT_PERIOD_RANGE.format(
+            label=period.label, start=period.start.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            end=period.end.astimezone(tz).strftime("%Y-%m-%d %H:%M"))),
+        (texts.EXPORT_GENERATED, generated.strftime("%Y-%m-%d %H:%M")),
+        (texts.EXPORT_RANKING, texts.EXPORT_RANKING_RULE),
+        *[(name, rule) for name, rule in texts.EXPORT_FORMULAS],
+        (None, None),
+        (texts.EXPORT_OWN_TOTALS.format(unit=unit.name), None),
+        *zip(texts.EXPORT_COLUMNS[3:], _figure_cells(own)),
+    ]
+    for r, (label, value) in enumerate(lines, start=1):
+        notes.cell(r, 1, label)
+        cell = notes.cell(r, 2, value)
+        if isinstance(value, float) and label in (texts.EXPORT_COLUMNS[i] for i in _PERCENT_COLUMNS):
+            cell.number_format = PERCENT
+    notes["A1"].font = Font(bold=True, size=14)
+    notes.column_dimensions["A"].width = 22
+    notes.column_dimensions["B"].width = 90
+
+    for level in LEVEL_SHEETS:
+        sheet = book.create_sheet(texts.EXPORT_LEVEL_SHEETS[str(level)])
+        sheet.append(list(texts.EXPORT_COLUMNS))
+        for c in range(1, len(texts.EXPORT_COLUMNS) + 1):
+            sheet.cell(1, c).font, sheet.cell(1, c).fill = bold, head_fill
+            sheet.cell(1, c).alignment = Alignment(wrap_text=True, vertical="center")
+        units = [u for u in scope if u.level == level]
+        for rank, u, f in ranked([(u, found[u.id]) for u in units]):
+            parent = tree.units.get(u.parent_id) if u.parent_id else None
+            sheet.append([rank if rank is not None else texts.STATS_NONE, u.name, parent.name if parent else "",
+                          *_figure_cells(f)])
+            row = sheet.max_row
+            for index in _PERCENT_COLUMNS:
+                sheet.cell(row, index + 1).number_format = PERCENT
+            for index in _HOURS_COLUMNS:
+                sheet.cell(row, index + 1).number_format = HOURS
+        sheet.freeze_panes = "C2"
+        for c in range(1, len(texts.EXPORT_COLUMNS) + 1):
+            sheet.column_dimensions[get_column_letter(c)].width = 24 if c in (2, 3, len(texts.EXPORT_COLUMNS)) else 11
+
+    red = book.create_sheet(texts.EXPORT_SHEET_RED)
+    red.append(list(texts.EXPORT_RED_COLUMNS))
+    for c in range(1, len(texts.EXPORT_RED_COLUMNS) + 1):
+        red.cell(1, c).font, red.cell(1, c).fill = bold, head_fill
+
+    def local(moment: dt.datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    for r in reds:
+        red.append([r.number, r.category, local(r.red_at), r.unit, local(r.explain_by), r.state,
+                    r.text or "", r.explained_by or "", local(r.explained_at), r.status])
+        red.cell(red.max_row, 7).alignment = Alignment(wrap_text=True, vertical="top")
+    red.freeze_panes = "B2"
+    for c, width in enumerate((24, 12, 17, 20, 17, 12, 60, 10, 17, 14), start=1):
+        red.column_dimensions[get_column_letter(c)].width = width
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# Indexes into EXPORT_COLUMNS (0-based) of the cells written by `_figure_cells`.
+_PERCENT_COLUMNS = (5, 8, 14)
+_HOURS_COLUMNS = (15, 16)
+
+
+def _figure_cells(f: Figures) -> list:
+    """The figures in the order of texts.EXPORT_COLUMNS[3:]."""
+    return [
+        f.received, f.done, f.closure_rate, f.resolved, f.on_time, f.on_time_rate, f.closed,
+        f.satisfied, f.basic, f.default, f.unsatisfied, f.satisfaction_rate,
+        _round(f.avg_accept_hours), _round(f.avg_resolve_hours), f.yellow, f.red, f.overdue, f.reopened,
+        f.open_now, stats.category_words(f) if f.received else "",
+    ]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

@@ -1,0 +1,598 @@
+"""Figures for managers (受理量, 办结率, 按期办结率, 满意率 …) by unit and period.
+
+The one place the figures are defined: /stats, /chart, /export, `gridbot export` and the web
+dashboard all read them from here. README.md ("Figures: how each rate is computed") says the
+same for people.
+
+Which tickets a unit answers for ("its tickets")
+  * a street, community or grid: tickets whose holder (`Ticket.unit`) or grid (`Ticket.grid`)
+    is that unit or any unit under it — a case escalated from a grid still counts for the grid
+    and everything above it;
+  * a department: tickets it holds or held at any time (any event naming the department:
+    转派, 会商 lead, 接单, 办结 …), including those it returned;
+  * the district (指挥中心): every ticket, triage included.
+  A ticket transferred to a department therefore counts for the department *and* for its grid's
+  chain: children's figures need not add up to their parent's.
+  A duplicate merged into another ticket (合并) is not counted anywhere, so one problem is never
+  received twice; cancelled tickets are not counted either.
+
+Figures over a period P = [start, end)
+  received   受理量: tickets filed in P (`created_at` in P).
+  done       of the tickets received in P, those now 已办结 (resolved, awaiting rating) or
+             已关闭 (closed). A ticket reopened by 不满意 / 还没解决 / 驳回 is back in work and is
+             not done until it is resolved again.
+  resolved   办结量: tickets whose standing resolution (`resolved_at`, which a reopening or a
+             驳回 clears) is in P and that are still resolved or closed: each ticket once, in the
+             period of its last resolution.
+  on_time    of `resolved`, those resolved no later than their deadline (`resolved_at <= due_at`;
+             resolved late means `resolved_at > due_at`). The deadline is the one standing when
+             it was resolved: a reopening sets a fresh one. No deadline counts as on time.
+  closed     tickets closed in P (status closed, `closed_at` in P): rated, or closed by default.
+  ratings    every rating given in P: 满意 and 基本满意 ("rated" events), 不满意 ("reopened"
+             events carrying the rating) and 默认满意 ("auto_closed": no rating within the
+             rating window). A ticket rated 不满意 and later 满意 gives two ratings.
+  yellow/red tickets lit yellow / red in P (the sweep's "lit_yellow" / "lit_red" events), each
+             ticket once per light.
+  overdue    超期: tickets whose deadline fell in P, before now, and that were not resolved by it
+             (`resolved_at` empty or later than `due_at`).
+  reopened   重新处理: reopenings in P ("reopened" events: 不满意 and 还没解决; a manager's 驳回
+             is not a resident's reopening and is not counted here).
+  open_now, yellow_now, red_now: tickets in work (triage, assigned, accepted) at the moment of
+             asking, and their current light — whatever the period.
+  accept hours: mean of (first 接单 − filing) over the tickets received in P that were accepted.
+  resolve hours: mean of (`resolved_at` − filing) over `resolved`.
+  top categories: the most frequent categories among the tickets received in P.
+
+Rates (None when the denominator is 0, shown as "—")
+  办结率      closure_rate      = done / received
+  按期办结率  on_time_rate      = on_time / resolved
+  满意率      satisfaction_rate = (满意 + 基本满意 + 默认满意) / (满意 + 基本满意 + 不满意 + 默认满意)
+              默认满意 counts as 满意: the resident was asked and did not object within the window.
+
+How it is computed: a handful of queries per call whatever the number of tickets or of units —
+the unit tree, the tickets touched in P (filed, resolved, closed, due in P, still open, or with a
+counted event in P), the counted events of P, the first acceptances, and the departments that
+held those tickets — then one pass in Python attributes each ticket to every unit it counts
+for. `figures_by_child` and `figures_for_units` cost the same as `figures`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Min
+
+from bot import texts
+from bot.models import OPEN_STATUSES, Level, Light, Status, Ticket, TicketEvent, Unit
+
+UTC = dt.timezone.utc
+NOT_COUNTED = (Status.MERGED, Status.CANCELLED)
+DONE = (Status.RESOLVED, Status.CLOSED)
+# The events the figures read, and what each means.
+LIT_YELLOW, LIT_RED = "lit_yellow", "lit_red"
+COUNTED_EVENTS = ("rated", "reopened", "auto_closed", LIT_YELLOW, LIT_RED)
+GOOD_RATINGS = ("satisfied", "basic", "default")
+TOP_CATEGORIES = 3
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_TODAY = {"today", "day", "今天", "今日"}
+_WEEK = {"week", "本周"}
+_MONTH_WORDS = {"month", "本月"}
+_LAST_MONTH = {"lastmonth", "last-month", "上月"}
+
+
+class PeriodError(ValueError):
+    """A period the user typed that we do not understand; the message is for them."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end): aware datetimes in UTC. `now` is when it was asked (deadlines after it are
+    not overdue yet); `label` is how people read it (2026年11月, 今日（11月23日）…)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    label: str
+    now: dt.datetime | None = None
+
+    @property
+    def cutoff(self) -> dt.datetime:
+        """The end, or now if that is earlier: what can have fallen due by the time of asking."""
+        return min(self.end, self.now) if self.now else self.end
+
+    def __contains__(self, moment: dt.datetime | None) -> bool:
+        return moment is not None and self.start <= moment < self.end
+
+
+def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _month(year: int, month: int, now: dt.datetime, tz: ZoneInfo) -> Period:
+    first = dt.date(year, month, 1)
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return Period(_local_midnight(first, tz), _local_midnight(following, tz),
+                  texts.STATS_PERIOD_MONTH.format(year=year, month=month), now)
+
+
+def period(spec: str | None, now: dt.datetime, tz: ZoneInfo) -> Period:
+    """`today` | `week` (Monday to Sunday) | `month` (the default) | `YYYY-MM`, in local time
+    (also 今天, 本周, 本月, and `lastmonth` / 上月). Raises PeriodError for anything else."""
+    word = (spec or "month").strip().lower()
+    local = now.astimezone(tz)
+    today = local.date()
+    if word in _TODAY:
+        return Period(_local_midnight(today, tz), _local_midnight(today + dt.timedelta(days=1), tz),
+                      texts.STATS_PERIOD_TODAY.format(month=today.month, day=today.day), now)
+    if word in _WEEK:
+        monday = today - dt.timedelta(days=today.weekday())
+        sunday = monday + dt.timedelta(days=6)
+        return Period(_local_midnight(monday, tz), _local_midnight(monday + dt.timedelta(days=7), tz),
+                      texts.STATS_PERIOD_WEEK.format(start=_md(monday), end=_md(sunday)), now)
+    if word in _MONTH_WORDS:
+        return _month(today.year, today.month, now, tz)
+    if word in _LAST_MONTH:
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        return _month(last.year, last.month, now, tz)
+    match = _MONTH.fullmatch(word)
+    if match and 1 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 2999:
+        return _month(int(match[1]), int(match[2]), now, tz)
+    raise PeriodError(texts.STATS_BAD_PERIOD.format(spec=(spec or "")[:20]))
+
+
+def last_days(days: int, now: dt.datetime, tz: ZoneInfo) -> Period:
+    """The last `days` local days, today included (the chart's 近30天)."""
+    today = now.astimezone(tz).date()
+    first = today - dt.timedelta(days=days - 1)
+    return Period(_local_midnight(first, tz), _local_midnight(today + dt.timedelta(days=1), tz),
+                  texts.STATS_PERIOD_DAYS.format(days=days, start=_md(first), end=_md(today)), now)
+
+
+def _md(day: dt.date) -> str:
+    return texts.STATS_MONTH_DAY.format(month=day.month, day=day.day)
+
+
+# ─── the figures ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class Figures:
+    """One unit's figures over one period; the module docstring defines every field."""
+
+    received: int = 0
+    done: int = 0
+    resolved: int = 0
+    on_time: int = 0
+    closed: int = 0
+    satisfied: int = 0  # 满意
+    basic: int = 0  # 基本满意
+    unsatisfied: int = 0  # 不满意
+    default: int = 0  # 默认满意
+    yellow: int = 0
+    red: int = 0
+    overdue: int = 0
+    reopened: int = 0
+    open_now: int = 0
+    yellow_now: int = 0
+    red_now: int = 0
+    accepted: int = 0  # tickets received in P that were accepted: the mean's denominator
+    accept_hours_sum: float = 0.0
+    resolve_hours_sum: float = 0.0
+    categories: Counter = field(default_factory=Counter)
+
+    @property
+    def late(self) -> int:
+        return self.resolved - self.on_time
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.basic + self.unsatisfied + self.default
+
+    @property
+    def closure_rate(self) -> float | None:
+        """办结率 = done / received."""
+        return _ratio(self.done, self.received)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按期办结率 = on_time / resolved."""
+        return _ratio(self.on_time, self.resolved)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率 = (满意 + 基本满意 + 默认满意) / all ratings given."""
+        return _ratio(self.satisfied + self.basic + self.default, self.rated)
+
+    @property
+    def avg_accept_hours(self) -> float | None:
+        return self.accept_hours_sum / self.accepted if self.accepted else None
+
+    @property
+    def avg_resolve_hours(self) -> float | None:
+        return self.resolve_hours_sum / self.resolved if self.resolved else None
+
+    def top_categories(self, n: int = TOP_CATEGORIES) -> list[tuple[str, int]]:
+        """(category code, tickets received) most frequent first, ties by code."""
+        return sorted(self.categories.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing happened in the period and nothing is open."""
+        return not (self.received or self.resolved or self.closed or self.rated or self.yellow
+                    or self.red or self.overdue or self.reopened or self.open_now)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+async def figures(unit: Unit, period: Period) -> Figures:
+    """The unit's figures over the period (see the module docstring for what counts)."""
+    return (await figures_for_units([unit], period))[unit.id]
+
+
+async def figures_by_child(unit: Unit, period: Period) -> list[tuple[Unit, Figures]]:
+    """The figures of each active unit directly under this one (for the district: its streets,
+    then its departments), in the jurisdiction file's order."""
+    _, rows = await figures_with_children(unit, period)
+    return rows
+
+
+async def figures_with_children(unit: Unit, period: Period) -> tuple[Figures, list[tuple[Unit, Figures]]]:
+    """The unit's own figures and its children's, from one pass over the data."""
+    tree = await UnitTree.load()
+    children = tree.children(unit.id)
+    found = await figures_for_units([unit, *children], period, tree=tree)
+    return found[unit.id], [(child, found[child.id]) for child in children]
+
+
+async def figures_for_units(units: Sequence[Unit], period: Period, *,
+                            tree: UnitTree | None = None) -> dict[int, Figures]:
+    """Figures for any set of units (by unit id) at the cost of one: e.g. every unit of the
+    district for the monthly export."""
+    tree = tree or await UnitTree.load()
+    snap = await _Snapshot.load(period)
+    result = {u.id: Figures() for u in units}
+    wanted = set(result)
+    for row in snap.tickets.values():
+        members = tree.members(row, snap.held.get(row.id, ())) & wanted
+        if members:
+            _count_ticket(row, period, snap, [result[m] for m in members])
+    seen: set[tuple[int, int, str]] = set()
+    for ticket_id, action, data in snap.events:
+        row = snap.tickets.get(ticket_id)
+        if row is None:
+            continue  # a merged or cancelled ticket
+        members = tree.members(row, snap.held.get(row.id, ())) & wanted
+        for unit_id in members:
+            _count_event(result[unit_id], action, data, seen_key=(unit_id, ticket_id, action), seen=seen)
+    return result
+
+
+def _count_ticket(row: _Row, period: Period, snap: _Snapshot, into: Iterable[Figures]) -> None:
+    received = row.created_at in period
+    resolved = row.resolved_at in period and row.status in DONE
+    on_time = resolved and (row.due_at is None or row.resolved_at <= row.due_at)
+    closed = row.status == Status.CLOSED and row.closed_at in period
+    overdue = (row.due_at is not None and period.start <= row.due_at < period.cutoff
+               and (row.resolved_at is None or row.resolved_at > row.due_at))
+    is_open = row.status in OPEN_STATUSES
+    first_accept = snap.first_accept.get(row.id) if received else None
+    for f in into:
+        if received:
+            f.received += 1
+            f.categories[row.category] += 1
+            if row.status in DONE:
+                f.done += 1
+            if first_accept is not None:
+                f.accepted += 1
+                f.accept_hours_sum += _hours(first_accept - row.created_at)
+        if resolved:
+            f.resolved += 1
+            f.resolve_hours_sum += _hours(row.resolved_at - row.created_at)
+            if on_time:
+                f.on_time += 1
+        if closed:
+            f.closed += 1
+        if overdue:
+            f.overdue += 1
+        if is_open:
+            f.open_now += 1
+            if row.light == Light.YELLOW:
+                f.yellow_now += 1
+            elif row.light == Light.RED:
+                f.red_now += 1
+
+
+def _count_event(f: Figures, action: str, data: dict, *, seen_key, seen: set) -> None:
+    if action == "rated":
+        rating = (data or {}).get("rating")
+        if rating == "satisfied":
+            f.satisfied += 1
+        elif rating == "basic":
+            f.basic += 1
+    elif action == "auto_closed":
+        f.default += 1
+    elif action == "reopened":
+        f.reopened += 1
+        if (data or {}).get("rating") == "unsatisfied":
+            f.unsatisfied += 1
+    elif action in (LIT_YELLOW, LIT_RED):
+        if seen_key in seen:
+            return  # each ticket once per light per period
+        seen.add(seen_key)
+        if action == LIT_YELLOW:
+            f.yellow += 1
+        else:
+            f.red += 1
+
+
+def _hours(delta: dt.timedelta) -> float:
+    return max(delta.total_seconds(), 0.0) / 3600
+
+
+async def tickets_counting_for(unit: Unit, ticket_ids: Iterable[int], *,
+                               tree: UnitTree | None = None) -> set[int]:
+    """Those of these tickets that count for the unit (same rule as the figures), merged and
+    cancelled ones left out."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return set()
+    tree = tree or await UnitTree.load()
+    mine: set[int] = set()
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        held: dict[int, set[int]] = defaultdict(set)
+        for tid, unit_id in await (TicketEvent.filter(unit__level=Level.DEPARTMENT, ticket_id__in=chunk)
+                                   .distinct().values_list("ticket_id", "unit_id")):
+            held[tid].add(unit_id)
+        for tid, unit_id, grid_id in await (
+                Ticket.filter(id__in=chunk, merged_into_id__isnull=True, status__not_in=list(NOT_COUNTED))
+                .values_list("id", "unit_id", "grid_id")):
+            if unit.id in tree.members(_Ref(unit_id, grid_id), held.get(tid, ())):
+                mine.add(tid)
+    return mine
+
+
+@dataclass
+class _Ref:
+    unit_id: int | None
+    grid_id: int | None
+
+
+# ─── per day (the chart) ─────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: dt.date
+    received: int
+    resolved: int
+
+
+async def daily_counts(unit: Unit, period: Period, tz: ZoneInfo) -> list[DayCount]:
+    """Received and resolved per local day of the period (same rules as `received` and
+    `resolved` above), every day listed, zeros included."""
+    tree = await UnitTree.load()
+    snap = await _Snapshot.load(period)
+    received: Counter = Counter()
+    resolved: Counter = Counter()
+    for row in snap.tickets.values():
+        if unit.id not in tree.members(row, snap.held.get(row.id, ())):
+            continue
+        if row.created_at in period:
+            received[row.created_at.astimezone(tz).date()] += 1
+        if row.resolved_at in period and row.status in DONE:
+            resolved[row.resolved_at.astimezone(tz).date()] += 1
+    first = period.start.astimezone(tz).date()
+    last = (period.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return [DayCount(d, received[d], resolved[d]) for d in days]
+
+
+# ─── the data behind it ──────────────────────────────────────────────────────────────────────
+
+
+class UnitTree:
+    """Every unit, loaded once (hundreds of rows), and who answers for what."""
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        self.units = {u.id: u for u in units}
+        self._up: dict[int | None, frozenset[int]] = {None: frozenset()}
+        self.roots = frozenset(u.id for u in units if u.level == Level.DISTRICT)
+
+    @classmethod
+    async def load(cls) -> UnitTree:
+        return cls(await Unit.all().order_by("id"))
+
+    def children(self, unit_id: int, *, active: bool = True) -> list[Unit]:
+        """Direct children, streets (and communities, grids) before departments, by id."""
+        found = [u for u in self.units.values() if u.parent_id == unit_id and (u.active or not active)]
+        return sorted(found, key=lambda u: (u.level == Level.DEPARTMENT, u.id))
+
+    def descendants(self, unit_id: int, *, active: bool = True) -> list[Unit]:
+        """Every unit under this one (not itself), parents before children."""
+        out: list[Unit] = []
+        queue = self.children(unit_id, active=active)
+        while queue:
+            unit = queue.pop(0)
+            out.append(unit)
+            queue.extend(self.children(unit.id, active=active))
+        return out
+
+    def up(self, unit_id: int | None) -> frozenset[int]:
+        """The unit and every unit above it."""
+        if unit_id not in self._up:
+            chain, seen = [], set()
+            current = self.units.get(unit_id)
+            while current is not None and current.id not in seen:
+                seen.add(current.id)
+                chain.append(current.id)
+                current = self.units.get(current.parent_id) if current.parent_id else None
+            self._up[unit_id] = frozenset(chain)
+        return self._up[unit_id]
+
+    def members(self, row: _Row, held_departments: Iterable[int]) -> set[int]:
+        """Every unit this ticket counts for: the district always; the holder, the grid and
+        everything above them; the departments that held it."""
+        return set(self.roots) | self.up(row.unit_id) | self.up(row.grid_id) | set(held_departments)
+
+    def ancestors(self, unit_id: int) -> list[Unit]:
+        """Nearest first, without the unit itself."""
+        out, current = [], self.units.get(unit_id)
+        while current is not None and current.parent_id is not None:
+            current = self.units.get(current.parent_id)
+            if current is None or current in out:
+                break
+            out.append(current)
+        return out
+
+
+@dataclass
+class _Row:
+    id: int
+    unit_id: int | None
+    grid_id: int | None
+    category: str
+    status: str
+    light: str
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    due_at: dt.datetime | None
+
+
+_ROW_FIELDS = ("id", "unit_id", "grid_id", "category", "status", "light", "created_at",
+               "resolved_at", "closed_at", "due_at")
+
+
+@dataclass
+class _Snapshot:
+    tickets: dict[int, _Row]
+    events: list[tuple[int, str, dict]]
+    first_accept: dict[int, dt.datetime]
+    held: dict[int, set[int]]
+
+    @classmethod
+    async def load(cls, period: Period) -> _Snapshot:
+        start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
+        cutoff = period.cutoff.astimezone(UTC)
+
+        def within(name: str) -> Q:
+            return Q(**{f"{name}__gte": start, f"{name}__lt": end})
+
+        events_in_period = TicketEvent.filter(within("created_at"), action__in=COUNTED_EVENTS)
+        touched = Ticket.filter(merged_into_id__isnull=True, status__not_in=list(NOT_COUNTED)).filter(
+            within("created_at") | within("resolved_at") | within("closed_at")
+            | Q(due_at__gte=start, due_at__lt=cutoff) | Q(status__in=list(OPEN_STATUSES))
+            | Q(id__in=Subquery(events_in_period.values("ticket_id")))
+        )
+        tickets = {}
+        for values in await touched.values_list(*_ROW_FIELDS):
+            row = _Row(*values)
+            row.created_at = _aware(row.created_at)
+            row.resolved_at = _aware(row.resolved_at)
+            row.closed_at = _aware(row.closed_at)
+            row.due_at = _aware(row.due_at)
+            row.status, row.light = str(row.status), str(row.light)
+            tickets[row.id] = row
+        events = [(tid, action, data if isinstance(data, dict) else {})
+                  for tid, action, data in await events_in_period.order_by("id")
+                  .values_list("ticket_id", "action", "data")]
+        first_accept = {
+            tid: _aware(first) for tid, first in await (
+                TicketEvent.filter(action="accepted", ticket__created_at__gte=start, ticket__created_at__lt=end)
+                .annotate(first=Min("created_at")).group_by("ticket_id").values_list("ticket_id", "first"))
+        }
+        held: dict[int, set[int]] = defaultdict(set)
+        for tid, unit_id in await (
+                TicketEvent.filter(unit__level=Level.DEPARTMENT, ticket_id__in=Subquery(touched.values("id")))
+                .distinct().values_list("ticket_id", "unit_id")):
+            held[tid].add(unit_id)
+        return cls(tickets, events, first_accept, held)
+
+
+def _aware(value) -> dt.datetime | None:
+    """Datetimes from the database, aware in UTC (an aggregate comes back as text on SQLite)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace(" ", "T").replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+# ─── words ───────────────────────────────────────────────────────────────────────────────────
+
+
+def percent(rate: float | None) -> str:
+    """0.857 → "85.7%", 0.7 → "70%", None → "—"."""
+    if rate is None:
+        return texts.STATS_NONE
+    return f"{rate * 100:.1f}".removesuffix(".0") + "%"
+
+
+def hours(value: float | None) -> str:
+    return texts.STATS_NONE if value is None else f"{value:.1f}".removesuffix(".0")
+
+
+def category_words(f: Figures) -> str:
+    from bot.nlp.classify import label_of
+
+    parts = []
+    for code, n in f.top_categories():
+        try:
+            label = label_of(code)
+        except KeyError:
+            label = code
+        parts.append(texts.STATS_CATEGORY.format(category=label, count=n))
+    return texts.STATS_LIST_SEP.join(parts) or texts.STATS_NONE
+
+
+def unit_block(unit: Unit, f: Figures, p: Period) -> str:
+    """The full figures of one unit, several lines."""
+    return texts.STATS_UNIT.format(
+        unit=unit.name, period=p.label, received=f.received, resolved=f.resolved, closed=f.closed,
+        closure=percent(f.closure_rate), done=f.done, on_time=percent(f.on_time_rate), late=f.late,
+        satisfaction=percent(f.satisfaction_rate), rated=f.rated,
+        accept=hours(f.avg_accept_hours), resolve=hours(f.avg_resolve_hours),
+        yellow=f.yellow, red=f.red, overdue=f.overdue, reopened=f.reopened,
+        open=f.open_now, yellow_now=f.yellow_now, red_now=f.red_now, categories=category_words(f),
+    )
+
+
+def child_line(unit: Unit, f: Figures) -> str:
+    """One compact line for a unit under the one asked about."""
+    return texts.STATS_CHILD_ROW.format(
+        unit=unit.name, received=f.received, resolved=f.resolved, closure=percent(f.closure_rate),
+        on_time=percent(f.on_time_rate), satisfaction=percent(f.satisfaction_rate),
+        yellow=f.yellow, red=f.red, overdue=f.overdue,
+    )
+
+
+MESSAGE_LIMIT = 4000  # under Telegram's 4096, with room for the "另有" line
+
+
+def stats_text(unit: Unit, own: Figures, children: Sequence[tuple[Unit, Figures]], p: Period) -> str:
+    """/stats: the unit's block, a line per unit under it (departments with nothing are left
+    out), the note on 默认满意; cut to one Telegram message."""
+    parts = [unit_block(unit, own, p)]
+    rows = [(u, f) for u, f in children if u.level != Level.DEPARTMENT or not f.empty]
+    if rows:
+        parts.append(texts.STATS_CHILDREN_HEADER)
+        body = "\n".join(parts)
+        for i, (child, f) in enumerate(rows):
+            line = child_line(child, f)
+            if len(body) + len(line) + 200 > MESSAGE_LIMIT:
+                parts.append(texts.STATS_MORE.format(count=len(rows) - i))
+                break
+            parts.append(line)
+            body += "\n" + line
+    parts.append(texts.STATS_FOOTNOTE)
+    return "\n".join(parts)

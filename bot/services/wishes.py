@@ -1,0 +1,199 @@
+"""微心愿: small wishes of residents in need, posted by the community, claimed by volunteers.
+
+The wish is published to the volunteers' chat without the beneficiary: who it is for stays
+with the community, which puts the volunteer in touch. The first press of 认领 wins (a
+conditional update); a second is told it is taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.transactions import in_transaction
+
+from bot import texts
+from bot.models import Draft, Level, Role, Staff, Unit
+from bot.models_care import Wish, WishStatus
+from bot.runtime import Runtime
+from bot.services import jurisdiction, outbox
+from bot.services.care_policy import CarePolicy
+from bot.services.outbox import Outgoing
+
+DRAFT_KIND = "wish"
+_policy: CarePolicy | None = None
+
+
+def policy() -> CarePolicy:
+    global _policy
+    if _policy is None:
+        _policy = CarePolicy.load()
+    return _policy
+
+
+class WishRefused(Exception):
+    pass
+
+
+def _ref(wish: Wish) -> str:
+    return f"wish:{wish.id}"
+
+
+async def post(rt: Runtime, staff: Staff, chat_id: int, text: str) -> Wish:
+    """`/wish 描述 | 受益人备注`: the part after | stays private with the community."""
+    if staff.role not in (Role.COMMUNITY, Role.COMMAND, Role.STREET):
+        raise WishRefused(texts.WISH_ONLY_COMMUNITY)
+    description, _, private = text.partition("|")
+    description = description.strip()
+    if not description:
+        raise WishRefused(texts.WISH_USAGE)
+    community = await Unit.get(id=staff.unit_id)
+    if community.level != Level.COMMUNITY:
+        raise WishRefused(texts.WISH_ONLY_COMMUNITY)
+    volunteers = await jurisdiction.volunteers_chat()
+    if volunteers is None:
+        raise WishRefused(texts.WISH_NO_VOLUNTEERS)
+    now = rt.clock.now()
+    async with in_transaction():
+        wish = await Wish.create(community=community, description=description[:500],
+                                 beneficiary_note=private.strip() or None, posted_by=staff.user_id,
+                                 posted_by_name=staff.name, created_at=now)
+        await outbox.enqueue([_volunteer_card(wish, volunteers, community),
+                              Outgoing(chat_id, texts.WISH_POSTED.format(id=wish.id))], now=now)
+    outbox.wake_delivery()
+    return wish
+
+
+async def _community_chat(community: Unit) -> int | None:
+    return await jurisdiction.chat_for_unit(community)
+
+
+def _volunteer_card(wish: Wish, chat_id: int, community: Unit) -> Outgoing:
+    status = texts.WISH_STATUS[str(wish.status)]
+    who_line = texts.WISH_CLAIMED_BY.format(name=wish.claimed_by_name) if wish.claimed_by_name else ""
+    text = texts.WISH_CARD.format(id=wish.id, community=community.name, description=wish.description,
+                                  status=status, who_line=who_line)
+    buttons = None
+    if wish.status == WishStatus.OPEN:
+        buttons = [[(texts.BTN_WISH_CLAIM, f"wish:claim:{wish.id}")]]
+    elif wish.status == WishStatus.CLAIMED:
+        buttons = [[(texts.BTN_WISH_DELIVERED, f"wish:done:{wish.id}")]]
+    return Outgoing(chat_id, text, buttons=buttons, ref=_ref(wish))
+
+
+async def claim(rt: Runtime, wish_id: int, user_id: int, name: str) -> str:
+    """The first volunteer to press wins; the claim is one conditional update."""
+    now = rt.clock.now()
+    async with in_transaction():
+        won = await Wish.filter(id=wish_id, status=WishStatus.OPEN).update(
+            status=WishStatus.CLAIMED, claimed_by=user_id, claimed_by_name=name[:64], claimed_at=now)
+        wish = await Wish.get_or_none(id=wish_id)
+        if wish is None:
+            return texts.STALE_BUTTON
+        if not won:
+            return texts.WISH_TAKEN if wish.claimed_by != user_id else texts.WISH_YOURS
+        community = await Unit.get(id=wish.community_id)
+        messages = [_volunteer_card(wish, await jurisdiction.volunteers_chat(), community)]
+        chat = await _community_chat(community)
+        if chat is not None:
+            messages.append(Outgoing(chat, texts.WISH_CLAIMED_NOTE.format(id=wish.id, name=wish.claimed_by_name)))
+        messages.append(Outgoing(user_id, texts.WISH_CLAIMED_PRIVATE.format(
+            id=wish.id, description=wish.description, community=community.name)))
+        await outbox.enqueue(messages, now=now)
+    return texts.WISH_CLAIMED_TOAST
+
+
+async def start_delivery(rt: Runtime, wish_id: int, user_id: int, chat_id: int) -> str:
+    """已送达: the claimer is asked for a photo of the delivery, in the chat they pressed in."""
+    async with in_transaction():
+        wish = await Wish.get_or_none(id=wish_id)
+        if wish is None or wish.status != WishStatus.CLAIMED:
+            return texts.STALE_BUTTON
+        if wish.claimed_by != user_id:
+            return texts.WISH_NOT_YOURS
+        now = rt.clock.now()
+        await Draft.filter(channel="telegram", chat_id=chat_id, user_id=user_id).delete()
+        await Draft.create(chat_id=chat_id, user_id=user_id, kind=DRAFT_KIND, step="photo",
+                           data={"wish_id": wish.id}, created_at=now, updated_at=now)
+        await outbox.enqueue([Outgoing(chat_id, texts.WISH_ASK_PHOTO.format(name=wish.claimed_by_name, id=wish.id))],
+                             now=now)
+    return texts.WISH_ASK_PHOTO_TOAST
+
+
+async def pending_delivery(chat_id: int, user_id: int) -> Draft | None:
+    return await Draft.get_or_none(channel="telegram", chat_id=chat_id, user_id=user_id, kind=DRAFT_KIND)
+
+
+async def delivered(rt: Runtime, draft: Draft, photo: str) -> None:
+    now = rt.clock.now()
+    async with in_transaction():
+        await draft.delete()
+        updated = await Wish.filter(id=draft.data["wish_id"], status=WishStatus.CLAIMED).update(
+            status=WishStatus.DELIVERED, delivery_photo=photo, delivered_at=now)
+        if not updated:
+            return
+        wish = await Wish.get(id=draft.data["wish_id"])
+        community = await Unit.get(id=wish.community_id)
+        messages = [_volunteer_card(wish, await jurisdiction.volunteers_chat(), community),
+                    Outgoing(draft.chat_id, texts.WISH_DELIVERED_NOTE.format(id=wish.id))]
+        chat = await _community_chat(community)
+        if chat is not None:
+            messages.append(Outgoing(chat, photo=photo, text=texts.WISH_DELIVERED_COMMUNITY.format(
+                id=wish.id, name=wish.claimed_by_name, description=wish.description),
+                buttons=[[(texts.BTN_WISH_THANK, f"wish:thank:{wish.id}")]]))
+        await outbox.enqueue(messages, now=now)
+
+
+async def thank(rt: Runtime, wish_id: int, staff: Staff | None) -> str:
+    if staff is None:
+        return texts.NOT_STAFF
+    now = rt.clock.now()
+    async with in_transaction():
+        wish = await Wish.get_or_none(id=wish_id)
+        if wish is None:
+            return texts.STALE_BUTTON
+        if staff.unit_id != wish.community_id and staff.role != Role.COMMAND:
+            return texts.NOT_ALLOWED
+        if not await Wish.filter(id=wish_id, status=WishStatus.DELIVERED).update(
+                status=WishStatus.THANKED, thanks=texts.WISH_THANKS_TEXT, thanked_at=now):
+            return texts.WISH_ALREADY_THANKED
+        community = await Unit.get(id=wish.community_id)
+        await outbox.enqueue([Outgoing(wish.claimed_by, texts.WISH_THANKS_PRIVATE.format(
+            community=community.name, description=wish.description))], now=now)
+    return texts.WISH_THANKED_TOAST
+
+
+async def remind_unclaimed(rt: Runtime) -> int:
+    """Wishes nobody claimed for a week are brought back to their community, once each."""
+    now = rt.clock.now()
+    cutoff = now - policy().wish_reminder
+    reminded = 0
+    for wish in await Wish.filter(status=WishStatus.OPEN, created_at__lte=cutoff, reminded_at=None):
+        async with in_transaction():
+            if not await Wish.filter(id=wish.id, reminded_at=None).update(reminded_at=now):
+                continue
+            chat = await _community_chat(await Unit.get(id=wish.community_id))
+            if chat is not None:
+                days = (now - wish.created_at) // dt.timedelta(days=1)
+                await outbox.enqueue([Outgoing(chat, texts.WISH_UNCLAIMED.format(
+                    id=wish.id, description=wish.description, days=days))], now=now)
+            reminded += 1
+    if reminded:
+        outbox.wake_delivery()
+    return reminded
+
+
+async def listing(unit: Unit | None) -> str:
+    """/wishes: open and fulfilled wishes, per community (no beneficiaries)."""
+    query = Wish.all().order_by("community_id", "-created_at")
+    if unit is not None and unit.level == Level.COMMUNITY:
+        query = query.filter(community_id=unit.id)
+    wishes = await query.limit(50)
+    if not wishes:
+        return texts.WISHES_EMPTY
+    names = {u.id: u.name for u in await Unit.filter(id__in={w.community_id for w in wishes})}
+    lines = [texts.WISHES_HEADER]
+    for w in wishes:
+        lines.append(texts.WISHES_ROW.format(id=w.id, community=names[w.community_id], description=w.description,
+                                             status=texts.WISH_STATUS[str(w.status)],
+                                             who=w.claimed_by_name or ""))
+    return "\n".join(lines)

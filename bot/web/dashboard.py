@@ -1,0 +1,364 @@
+"""The staff dashboard: open tickets with filters, one ticket with its history and photos, and
+figures per unit. Read-only: every change of a ticket still happens in the chats.
+
+What a person sees is their unit and the units under it (the command centre sees everything):
+a ticket shows when the unit holding it, or its grid, is in that part of the tree. A single
+ticket also opens when it once passed through their unit, as with /history in the chats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import mimetypes
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+from telegram.error import TelegramError
+from tortoise.expressions import Q
+
+from bot import texts
+from bot.models import OPEN_STATUSES, Attachment, Light, Role, Staff, Status, Ticket, Unit
+from bot.nlp.classify import categories, label_of
+from bot.services import cards, staffviews, weblogin
+from bot.services.cards import local_time
+from bot.web.auth import COOKIE
+
+log = logging.getLogger("gridbot.web")
+
+LIST_LIMIT = 200
+CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+STATUS_CHOICES = ("open", "closed", "all", *(str(s) for s in Status))
+PERIODS = (("today", "今天"), ("week", "本周"), ("month", "本月"), ("year", "今年"))
+# Names for figures the stats service may return; unknown ones are shown as they come.
+FIGURE_LABELS = {
+    "received": "受理量", "resolved": "办结量", "closed": "关闭", "open": "未办结",
+    "resolution_rate": "办结率", "on_time": "按期办结", "on_time_rate": "按期办结率",
+    "satisfied": "满意", "satisfaction_rate": "满意率", "rated": "已评价", "yellow": "黄灯",
+    "red": "红灯", "overdue": "超期", "reopened": "重新处理", "escalated": "上报",
+}
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", index)
+    app.router.add_get("/login/{token}", login_page)
+    app.router.add_post("/login", login_post)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/tickets", _staff_only(ticket_list))
+    app.router.add_get("/tickets/{number}", _staff_only(ticket_page))
+    app.router.add_get("/photos/{id:\\d+}", _staff_only(photo))
+    app.router.add_get("/figures", _staff_only(figures_page))
+
+
+def _server(request: web.Request):
+    from bot.web.server import server_of
+
+    return server_of(request)
+
+
+def _staff_key():
+    from bot.web.server import STAFF
+
+    return STAFF
+
+
+# --- who is asking ---------------------------------------------------------------------------
+
+async def current_staff(request: web.Request) -> Staff | None:
+    server = _server(request)
+    staff_id = server.sessions.read(request.cookies.get(COOKIE), server.rt.clock.now())
+    if staff_id is None:
+        return None
+    return await Staff.filter(id=staff_id, active=True).select_related("unit").first()
+
+
+def _staff_only(handler):
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        staff = await current_staff(request)
+        if staff is None:
+            return _server(request).render(request, "login_needed.html", status=401, logged_out=False)
+        request[_staff_key()] = staff
+        return await handler(request, staff)
+
+    guarded.__name__ = handler.__name__
+    guarded.__doc__ = handler.__doc__
+    return guarded
+
+
+@dataclass
+class Scope:
+    """The part of the tree a staff member sees: units in tree order with their depth."""
+
+    everything: bool
+    units: list[tuple[Unit, int]]
+    ids: set[int]
+    children: dict[int | None, list[Unit]]
+
+    def subtree(self, unit_id: int) -> set[int]:
+        ids, todo = set(), [unit_id]
+        while todo:
+            current = todo.pop()
+            if current in ids:
+                continue
+            ids.add(current)
+            todo.extend(u.id for u in self.children.get(current, []))
+        return ids
+
+    def sees(self, ticket: Ticket) -> bool:
+        return self.everything or ticket.unit_id in self.ids or ticket.grid_id in self.ids
+
+
+async def scope_of(staff: Staff) -> Scope:
+    units = await Unit.all().order_by("id")
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    for unit in units:
+        children[unit.parent_id].append(unit)
+    everything = staff.role == Role.COMMAND
+    roots = children[None] if everything else [u for u in units if u.id == staff.unit_id]
+    ordered: list[tuple[Unit, int]] = []
+    seen: set[int] = set()
+
+    def walk(unit: Unit, depth: int) -> None:
+        if unit.id in seen:  # never loop on bad data
+            return
+        seen.add(unit.id)
+        ordered.append((unit, depth))
+        for child in children.get(unit.id, []):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return Scope(everything, ordered, seen, children)
+
+
+async def _visible_ticket(number: str, staff: Staff, scope: Scope) -> Ticket | None:
+    ticket = await Ticket.get_or_none(number=number.strip().upper()[:32])
+    if ticket is None:
+        return None
+    if scope.sees(ticket):
+        return ticket
+    return await staffviews.visible_ticket(ticket.number, staff)
+
+
+# --- login -----------------------------------------------------------------------------------
+
+async def index(request: web.Request) -> web.StreamResponse:
+    if await current_staff(request) is not None:
+        raise web.HTTPSeeOther("/tickets")
+    return _server(request).render(request, "login_needed.html", logged_out="out" in request.query)
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    """The link from the bot. Opening it uses nothing up (Telegram fetches links to draw
+    previews): the page posts the token back at once, and that post logs in."""
+    server = _server(request)
+    token = request.match_info["token"]
+    if not await weblogin.peek(token, now=server.rt.clock.now()):
+        return server.render(request, "login_invalid.html", status=410)
+    response = server.render(request, "login.html", token=token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def login_post(request: web.Request) -> web.StreamResponse:
+    server = _server(request)
+    form = await request.post()
+    token = form.get("token")
+    now = server.rt.clock.now()
+    staff = await weblogin.consume(token if isinstance(token, str) else "", now=now)
+    if staff is None:
+        return server.render(request, "login_invalid.html", status=410)
+    response = web.HTTPSeeOther("/tickets")
+    server.sessions.set_cookie(response, staff.id, now)
+    log.info("web login: staff %s", staff.id)
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    response = web.HTTPSeeOther("/?out=1")
+    _server(request).sessions.clear_cookie(response)
+    raise response
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+def _choice(value: str | None, allowed) -> str:
+    return value if value in allowed else ""
+
+
+async def ticket_list(request: web.Request, staff: Staff) -> web.Response:
+    """Tickets with filters: unit (and the units under it), category, light and status."""
+    server = _server(request)
+    scope = await scope_of(staff)
+    codes = [code for code, _ in categories()]
+    query = request.query
+    chosen = {
+        "unit": query.get("unit", "") if query.get("unit", "").isdigit() and int(query["unit"]) in scope.ids else "",
+        "category": _choice(query.get("category"), codes),
+        "light": _choice(query.get("light"), [str(x) for x in Light]),
+        "status": _choice(query.get("status"), STATUS_CHOICES) or "open",
+    }
+    rows = Ticket.all()
+    if not scope.everything:
+        rows = rows.filter(Q(unit_id__in=scope.ids) | Q(grid_id__in=scope.ids))
+    if chosen["unit"]:
+        under = scope.subtree(int(chosen["unit"]))
+        rows = rows.filter(Q(unit_id__in=under) | Q(grid_id__in=under))
+    if chosen["status"] == "open":
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    elif chosen["status"] == "closed":
+        rows = rows.filter(status__in=CLOSED_STATUSES)
+    elif chosen["status"] != "all":
+        rows = rows.filter(status=chosen["status"])
+    if chosen["category"]:
+        rows = rows.filter(category=chosen["category"])
+    if chosen["light"]:
+        rows = rows.filter(light=chosen["light"])
+    found = await rows.order_by("due_at", "id").limit(LIST_LIMIT + 1).prefetch_related("unit", "grid")
+    tz = server.rt.tz
+    items = [{
+        "number": t.number,
+        "light": str(t.light),
+        "urgent": t.urgent,
+        "category": label_of(t.category),
+        "status": str(t.status),
+        "holder": t.unit.name if t.unit else "指挥中心（待分派）",
+        "place": cards.place_of(t, t.grid.name if t.grid else None),
+        "created": local_time(t.created_at, tz),
+        "due": local_time(t.due_at, tz),
+        "excerpt": cards.shorten(t.text.replace("\n", " "), 60),
+    } for t in found[:LIST_LIMIT]]
+    return server.render(
+        request, "tickets.html", nav="tickets", tickets=items, more=len(found) > LIST_LIMIT, limit=LIST_LIMIT,
+        chosen=chosen, units=scope.units, categories=categories(),
+        statuses=[("open", "未办结"), ("closed", "已办结/已关闭"), ("all", "全部")]
+                 + [(str(s), texts.STATUS_WORDS.get(str(s), str(s))) for s in Status],
+    )
+
+
+async def ticket_page(request: web.Request, staff: Staff) -> web.Response:
+    """One ticket as staff see it: the whole text, the place, the photos and every change."""
+    server = _server(request)
+    scope = await scope_of(staff)
+    ticket = await _visible_ticket(request.match_info["number"], staff, scope)
+    if ticket is None:
+        return server.render(request, "not_found.html", status=404, number=request.match_info["number"][:32])
+    tz = server.rt.tz
+    history = (await staffviews.history(ticket, tz)).split("\n")[1:]  # the staff view, less its title
+    holder, grid, accepted_by = await ticket.unit, await ticket.grid, await ticket.accepted_by
+    photos = await Attachment.filter(ticket_id=ticket.id).order_by("id")
+    return server.render(
+        request, "ticket.html", nav="tickets",
+        t=ticket, category=label_of(ticket.category), light=str(ticket.light), state=str(ticket.status),
+        holder=holder.name if holder else "指挥中心（待分派）", grid=grid.name if grid else "—",
+        place=cards.place_of(ticket, grid.name if grid else None), who=await cards.reporter_of(ticket),
+        accepted_by=accepted_by.name if accepted_by else None,
+        created=local_time(ticket.created_at, tz), due=local_time(ticket.due_at, tz),
+        resolved=local_time(ticket.resolved_at, tz) if ticket.resolved_at else None,
+        photos=[{"id": p.id, "kind": p.kind} for p in photos], history=history,
+        followups=[f for f in ticket.followups if f.get("q")],
+    )
+
+
+async def photo(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """A ticket's photo, fetched from Telegram by the bot: the page never sees a file URL
+    (it carries the bot's token), only /photos/<id>."""
+    server = _server(request)
+    attachment = await Attachment.get_or_none(id=int(request.match_info["id"]))
+    ticket = await Ticket.get_or_none(id=attachment.ticket_id) if attachment else None
+    if ticket is None or await _visible_ticket(ticket.number, staff, await scope_of(staff)) is None:
+        return web.Response(status=404, text="not found")
+    try:
+        tg_file = await server.bot.get_file(attachment.file_id)
+        data = await tg_file.download_as_bytearray()
+    except TelegramError as exc:  # the message may quote a URL with the token: log the type only
+        log.warning("photo %s could not be fetched: %s", attachment.id, type(exc).__name__)
+        return web.Response(status=502, text="photo unavailable")
+    content_type = mimetypes.guess_type(tg_file.file_path or "")[0] or "image/jpeg"
+    if not content_type.startswith("image/"):
+        content_type = "application/octet-stream"
+    return web.Response(body=bytes(data), content_type=content_type,
+                        headers={"Cache-Control": "private, max-age=3600"})
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+async def figures_page(request: web.Request, staff: Staff) -> web.Response:
+    """受理量, 办结率, 按期办结率, 满意率 … for a unit and each unit under it, from
+    bot/services/stats.py. Until that service exists the page says so instead."""
+    server = _server(request)
+    scope = await scope_of(staff)
+    unit_id = request.query.get("unit", "")
+    unit = next((u for u, _ in scope.units if str(u.id) == unit_id), None) or staff.unit
+    spec = request.query.get("period", "month")[:32] or "month"
+    context = {"unit": unit, "units": [(u, d) for u, d in scope.units if u.level != "grid"],
+               "periods": PERIODS, "spec": spec, "available": False, "error": None,
+               "rows": [], "columns": [], "children": [], "period_label": None}
+    stats = _stats_module()
+    if stats is not None:
+        try:
+            period = stats.period(spec, server.rt.clock.now(), server.rt.tz)
+            context["rows"] = _figure_rows(await stats.figures(unit, period))
+            context["columns"], context["children"] = _child_table(await stats.figures_by_child(unit, period))
+            context["period_label"] = str(getattr(period, "label", "") or "")
+            context["available"] = True
+        except ValueError as exc:
+            context["error"] = str(exc)[:200]
+    return server.render(request, "figures.html", nav="figures", **context)
+
+
+def _stats_module():
+    """bot.services.stats if it is there with what this page needs, else None."""
+    try:
+        stats = importlib.import_module("bot.services.stats")
+    except ImportError:
+        return None
+    if not all(hasattr(stats, name) for name in ("period", "figures", "figures_by_child")):
+        return None
+    return stats
+
+
+def _as_dict(value) -> dict:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if hasattr(value, "_asdict"):
+        return value._asdict()
+    return {k: v for k, v in vars(value).items() if not k.startswith("_")}
+
+
+def _format(key: str, value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if "rate" in key and 0 <= value <= 1:
+            return f"{value:.1%}"
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _figure_rows(figures) -> list[tuple[str, str]]:
+    return [(FIGURE_LABELS.get(k, k), _format(k, v)) for k, v in _as_dict(figures).items()
+            if isinstance(v, (int, float, str, type(None))) and k not in ("unit", "unit_id", "period")]
+
+
+def _child_table(children) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(column labels, [(unit name, values)]) from a list of (unit, figures) pairs, of figures
+    that carry their unit, or a mapping of unit to figures."""
+    pairs = children.items() if isinstance(children, Mapping) else children
+    table, keys = [], None
+    for item in pairs or []:
+        if isinstance(item, tuple) and len(item) == 2:
+            unit, figures = item
+        else:
+            unit, figures = getattr(item, "unit", None), item
+        values = {k: v for k, v in _as_dict(figures).items()
+                  if isinstance(v, (int, float, type(None))) and not isinstance(v, bool) and k != "unit_id"}
+        keys = keys or list(values)
+        name = getattr(unit, "name", None) or str(unit or "")
+        table.append((name, [_format(k, values.get(k)) for k in keys]))
+    return [FIGURE_LABELS.get(k, k) for k in keys or []], table

@@ -1,0 +1,226 @@
+"""Open311 GeoReport v2 under /open311/v2/ (JSON; XML is not offered).
+
+  GET  services.json            our categories as services
+  GET  requests.json            tickets: service_request_id, service_code, status (open/closed),
+                                start_date/end_date (requested_datetime, at most 90 days, the
+                                last 90 days by default), newest first, at most 1000
+  GET  requests/{id}.json       one ticket by its number
+  POST requests.json            file a request (api_key required): service_code, description,
+                                lat/long or address_string, optional media_url
+
+service_request_id is our ticket number. What leaves is the problem, never the person: no
+names, no Telegram ids, no phone numbers (runs of 7 or more digits in the free text are masked).
+Personal fields a client posts (first_name, last_name, phone, email, device_id, account_id) are
+ignored and stored nowhere. Errors follow the spec: a list of {"code", "description"}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from aiohttp import web
+
+from bot import texts
+from bot.models import OPEN_STATUSES, Status, Ticket
+from bot.nlp.classify import categories, label_of
+from bot.services import open311 as service
+
+PREFIX = "/open311/v2"
+MAX_RESULTS = 1000
+MAX_SPAN = dt.timedelta(days=90)
+CLOSED = [s for s in Status if s not in OPEN_STATUSES]
+_DIGITS = re.compile(r"\+?\d(?:[\s-]?\d){6,}")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PREFIX + "/services.{fmt}", services)
+    app.router.add_get(PREFIX + "/requests.{fmt}", list_requests)
+    app.router.add_post(PREFIX + "/requests.{fmt}", post_request)
+    app.router.add_get(PREFIX + "/requests/{id}.{fmt}", one_request)
+
+
+def _json(data, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(data, ensure_ascii=False), status=status,
+                        content_type="application/json", charset="utf-8")
+
+
+def _error(status: int, description: str) -> web.Response:
+    return _json([{"code": status, "description": description}], status)
+
+
+def _rt(request: web.Request):
+    from bot.web.server import server_of
+
+    return server_of(request).rt
+
+
+def _only_json(request: web.Request) -> web.Response | None:
+    if request.match_info["fmt"] != "json":
+        return _error(400, "only the json format is offered")
+    return None
+
+
+# --- services ---------------------------------------------------------------------------------
+
+async def services(request: web.Request) -> web.Response:
+    if (refused := _only_json(request)) is not None:
+        return refused
+    return _json([{
+        "service_code": code, "service_name": label, "description": label, "metadata": False,
+        "type": "realtime", "keywords": "", "group": texts.OPEN311_GROUP,
+    } for code, label in categories()])
+
+
+# --- reading requests -------------------------------------------------------------------------
+
+def mask(text: str | None) -> str | None:
+    """Free text as it may leave: phone, ID and account numbers replaced with ***."""
+    return _DIGITS.sub("***", text) if text else text
+
+
+def _when(moment: dt.datetime | None, tz) -> str | None:
+    return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
+
+
+async def as_request(ticket: Ticket, tz) -> dict:
+    """A ticket in GeoReport v2's words, with nothing about the person who reported it."""
+    holder = await ticket.unit
+    grid = await ticket.grid
+    status = "open" if ticket.status in OPEN_STATUSES else "closed"
+    if ticket.status == Status.MERGED and ticket.merged_into_id:
+        main = await Ticket.get_or_none(id=ticket.merged_into_id)
+        notes = texts.OPEN311_MERGED.format(number=main.number if main else "")
+    elif ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.resolution_note:
+        notes = mask(ticket.resolution_note)
+    else:
+        notes = texts.STATUS_WORDS.get(str(ticket.status), str(ticket.status))
+    if holder is None and ticket.status == Status.TRIAGE:
+        from bot.services import jurisdiction
+
+        command = await jurisdiction.command_unit()
+        agency = command.name if command else ""
+    else:
+        agency = holder.name if holder else ""
+    return {
+        "service_request_id": ticket.number,
+        "status": status,
+        "status_notes": notes,
+        "service_name": label_of(ticket.category),
+        "service_code": ticket.category,
+        "description": mask(ticket.text),
+        "agency_responsible": agency,
+        "service_notice": "",
+        "requested_datetime": _when(ticket.created_at, tz),
+        "updated_datetime": _when(ticket.updated_at, tz),
+        "expected_datetime": _when(ticket.due_at, tz),
+        "address": mask(ticket.location_text) or (grid.name if grid else ""),
+        "address_id": None,
+        "zipcode": None,
+        "lat": ticket.lat,
+        "long": ticket.lon,
+        "media_url": None,
+    }
+
+
+def _parse_time(value: str, name: str, tz) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a W3C datetime, e.g. 2026-11-23T08:00:00+08:00") from None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    if (refused := _only_json(request)) is not None:
+        return refused
+    rt = _rt(request)
+    q = request.query
+    rows = Ticket.all()
+    if q.get("service_request_id"):  # the spec: other filters are then ignored
+        numbers = [n.strip().upper() for n in q["service_request_id"].split(",") if n.strip()][:MAX_RESULTS]
+        rows = rows.filter(number__in=numbers)
+    else:
+        try:
+            end = _parse_time(q["end_date"], "end_date", rt.tz) if q.get("end_date") else rt.clock.now()
+            start = _parse_time(q["start_date"], "start_date", rt.tz) if q.get("start_date") else end - MAX_SPAN
+        except ValueError as exc:
+            return _error(400, str(exc))
+        if start > end or end - start > MAX_SPAN:
+            return _error(400, "start_date must come before end_date, at most 90 days apart")
+        rows = rows.filter(created_at__gte=start, created_at__lte=end)
+        if q.get("service_code"):
+            rows = rows.filter(category__in=[c.strip() for c in q["service_code"].split(",") if c.strip()])
+        if q.get("status"):
+            wanted = {s.strip().lower() for s in q["status"].split(",")}
+            if not wanted <= {"open", "closed"}:
+                return _error(400, "status is open, closed or both")
+            statuses = ([*OPEN_STATUSES] if "open" in wanted else []) + (CLOSED if "closed" in wanted else [])
+            rows = rows.filter(status__in=statuses)
+    found = await rows.order_by("-created_at", "-id").limit(MAX_RESULTS)
+    return _json([await as_request(t, rt.tz) for t in found])
+
+
+async def one_request(request: web.Request) -> web.Response:
+    if (refused := _only_json(request)) is not None:
+        return refused
+    rt = _rt(request)
+    ticket = await Ticket.get_or_none(number=request.match_info["id"].strip().upper()[:32])
+    if ticket is None:
+        return _error(404, "no such service_request_id")
+    return _json([await as_request(ticket, rt.tz)])
+
+
+# --- filing a request -------------------------------------------------------------------------
+
+def _number(form, name: str) -> float | None:
+    value = form.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise service.BadRequest(f"{name} must be a number") from None
+
+
+async def _form(request: web.Request) -> dict:
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise service.BadRequest("the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise service.BadRequest("the body must be a JSON object")
+        return {k: v if isinstance(v, (str, int, float)) or v is None else str(v) for k, v in body.items()}
+    form = await request.post()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def post_request(request: web.Request) -> web.Response:
+    if (refused := _only_json(request)) is not None:
+        return refused
+    rt = _rt(request)
+    try:
+        form = await _form(request)
+    except service.BadRequest as exc:
+        return _error(400, str(exc))
+    key = form.get("api_key") or request.query.get("api_key")
+    client = await service.client_for_key(key if isinstance(key, str) else None)
+    if client is None:
+        return _error(403, "invalid api_key")
+    code = form.get("service_code")
+    media = form.get("media_url")
+    try:
+        ticket = await service.file_request(rt, client, service.Request(
+            description=str(form.get("description") or ""),
+            service_code=str(code) if code not in (None, "") else None,
+            lat=_number(form, "lat"), lon=_number(form, "long"),
+            address=str(form.get("address_string") or "") or None,
+            media_url=str(media) if isinstance(media, str) and media.startswith(("http://", "https://")) else None,
+        ))
+    except service.BadRequest as exc:
+        return _error(400, str(exc))
+    return _json([{"service_request_id": ticket.number,
+                   "service_notice": texts.OPEN311_SERVICE_NOTICE.format(number=ticket.number),
+                   "account_id": None}], 201)

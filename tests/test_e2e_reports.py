@@ -1,0 +1,138 @@
+"""/stats, /chart and /export end to end: the real bot, the loopback Bot API, files uploaded from
+outbox rows and downloaded back through getFile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest_asyncio
+
+from bot import texts
+from bot.clock import Clock
+from bot.models import Light, Outbox, OutboxStatus, Status
+from tests.e2e import (
+    COMMAND_CHAT, COMMANDER, COMMUNITY_NHJ1_CHAT, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, start_harness,
+)
+from tests.test_e2e_intake import submit_report
+from tests.test_e2e_workflow import CHENGGUAN_STAFF, COMMUNITY_STAFF, STREET_MIAOQIAN_CHAT
+from tests.test_stats import local, ticket
+
+UTC = dt.timezone.utc
+# The bot's clock runs from Friday 20 November 2026, 10:00 in Taiyuan, so "this month" is fixed.
+START = dt.datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest_asyncio.fixture
+async def h(db, db_url, sandbox):
+    harness = await start_harness(sandbox, db_url, clock=Clock(offset=START - dt.datetime.now(UTC)))
+    try:
+        yield harness
+    finally:
+        await harness.bot.stop()
+
+
+async def some_tickets(h) -> str:
+    """One report through the bot, one closed 满意 ticket and one red one: all in 南海街一社区第一网格."""
+    number = await submit_report(h, h.resident(), "南海街1号院楼下早餐店油烟太大")
+    await ticket("nanhaijie1-01", filed=local(3), status=Status.CLOSED, accepted=local(3, 10),
+                 resolved=local(4), closed=local(5), rating="satisfied")
+    await ticket("nanhaijie1-01", filed=local(5), light=Light.RED)
+    return number
+
+
+async def download(h, file_id: str) -> bytes:
+    """getFile, then the file URL: what a Telegram client does to open it."""
+    file = await h.bot.app.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
+
+
+def has(*words):
+    return lambda m: all(w in (m.get("text") or m.get("caption") or "") for w in words)
+
+
+async def test_stats_in_a_community_chat(h):
+    await some_tickets(h)
+    staff = h.staff(COMMUNITY_STAFF, "梁淑芬")
+    await h.api.send_text(staff, "/stats", chat_id=COMMUNITY_NHJ1_CHAT)
+    reply = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT, has("📊【南海街一社区】2026年11月"))
+    text = reply["text"]
+    assert "受理 3 件｜办结 1 件｜关闭 1 件" in text and "办结率 33.3%" in text and "满意率 100%" in text
+    assert "当前在办 2 件（🟡0 🔴1）" in text and "油烟异味" in text
+    assert "南海街一社区第一网格：3｜1｜33.3%｜100%｜100%｜0/0｜1" in text
+    assert "南海街一社区第二网格：0｜0｜—" in text and texts.STATS_FOOTNOTE in text
+
+    await h.api.send_text(staff, "/stats week", chat_id=COMMUNITY_NHJ1_CHAT)
+    week = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT, has("本周（11月16日至11月22日）"))
+    assert "受理 1 件" in week["text"]  # only the report filed today; the others are older
+    await h.api.send_text(staff, "/stats 2026-13", chat_id=COMMUNITY_NHJ1_CHAT)
+    bad = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT)
+    assert bad["text"] == texts.STATS_BAD_PERIOD.format(spec="2026-13")
+
+    # in private: the staff member's own unit, and nobody says "unknown command"
+    await h.api.send_text(staff, "/stats")
+    mine = await h.api.wait_for_bot_message(staff.id, has("📊【南海街一社区】"))
+    assert mine is not None
+    await h.drain()
+    assert not [m for m in h.api.bot_messages(staff.id) if m.get("text") == texts.UNKNOWN_COMMAND]
+
+    resident = h.resident()
+    await h.api.send_text(resident, "/stats")
+    assert (await h.api.wait_for_bot_message(resident.id))["text"] == texts.NOT_STAFF
+
+
+async def test_chart_arrives_as_a_photo(h):
+    await some_tickets(h)
+    await h.api.send_text(h.staff(COMMANDER, "冯晓燕"), "/chart", chat_id=COMMAND_CHAT)
+    message = await h.api.wait_for_bot_message(COMMAND_CHAT, lambda m: "photo" in m)
+    assert message["caption"] == texts.CHART_CAPTION.format(
+        unit="迎泽区", period="近30天（10月22日至11月20日）", received=3, resolved=1)
+    biggest = max(message["photo"], key=lambda size: size["width"])
+    assert biggest["width"] >= 900
+    png = await download(h, biggest["file_id"])
+    assert png.startswith(PNG) and len(png) > 10_000
+    await h.drain()
+    row = await Outbox.get(chat_id=COMMAND_CHAT, file_kind="photo")
+    assert row.status == OutboxStatus.SENT and row.file_data is None  # the bytes are dropped once sent
+
+
+async def test_export_arrives_as_a_workbook(h):
+    from openpyxl import load_workbook
+
+    await some_tickets(h)
+    await h.api.send_text(h.staff(COMMANDER, "冯晓燕"), "/export month", chat_id=COMMAND_CHAT)
+    message = await h.api.wait_for_bot_message(COMMAND_CHAT, lambda m: "document" in m)
+    assert message["document"]["file_name"] == "gridbot-yingze-2026-11.xlsx"
+    assert "考核表" in message["caption"]
+    book = load_workbook(io.BytesIO(await download(h, message["document"]["file_id"])))
+    assert book.sheetnames == ["说明", "街道", "社区", "网格", "部门", "红灯工单"]
+    header, first = list(book["网格"].iter_rows(max_row=2, values_only=True))
+    row = dict(zip(header, first))
+    assert (row["排名"], row["单位"], row["受理量"], row["办结量"], row["满意"]) == (1, "南海街一社区第一网格", 3, 1, 1)
+
+    staff = h.staff(COMMUNITY_STAFF, "梁淑芬")
+    await h.api.send_text(staff, "/export 2026-11", chat_id=COMMUNITY_NHJ1_CHAT)
+    message = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT, lambda m: "document" in m)
+    book = load_workbook(io.BytesIO(await download(h, message["document"]["file_id"])))
+    assert [r[1] for r in book["社区"].iter_rows(min_row=2, values_only=True)] == ["南海街一社区"]
+    assert book["街道"].max_row == 1
+
+
+async def test_export_is_for_managers_of_the_unit_only(h):
+    resident = h.resident()
+    await h.api.send_text(resident, "/export")
+    assert (await h.api.wait_for_bot_message(resident.id))["text"] == texts.NOT_STAFF
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    await h.api.send_text(worker, "/export", chat_id=GRID_NHJ1_01_CHAT)
+    assert (await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT))["text"] == texts.EXPORT_ONLY_MANAGERS
+    await h.api.send_text(worker, "/export")  # in private too
+    assert (await h.api.wait_for_bot_message(worker.id))["text"] == texts.EXPORT_ONLY_MANAGERS
+    officer = h.staff(CHENGGUAN_STAFF, "史振华")
+    await h.api.send_text(officer, "/export")
+    assert (await h.api.wait_for_bot_message(officer.id))["text"] == texts.EXPORT_ONLY_MANAGERS
+    community = h.staff(COMMUNITY_STAFF, "梁淑芬")
+    await h.api.send_text(community, "/export", chat_id=STREET_MIAOQIAN_CHAT)  # the street above her
+    assert (await h.api.wait_for_bot_message(STREET_MIAOQIAN_CHAT))["text"] == texts.EXPORT_NOT_YOUR_UNIT
+    await h.drain()
+    assert not await Outbox.filter(file_kind__isnull=False).exists()

@@ -1,0 +1,329 @@
+"""The demo's web chat, through its JSON endpoints and live feeds, against the real bot.
+
+The page (bot/sandbox/web/) only calls these endpoints, so what works here works for a visitor;
+tests/test_e2e_demo_chromium.py checks the page itself in a real browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+from bot.clock import Clock
+from bot.sandbox import LoopbackBotAPI, make_png
+from bot.sandbox.webchat import EXAMPLES, clock_after, read_state, save_state
+from tests.webdemo import GRID_CHAT, MANHOLE, RESIDENT, WORKER, event_stream, web_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _button(message: dict, text: str) -> dict:
+    for row in message["buttons"]:
+        for button in row:
+            if button["text"] == text:
+                return button
+    raise AssertionError(f"no button {text!r} in {message['buttons']}")
+
+
+async def _file_a_ticket(demo, resident: int = RESIDENT) -> dict:
+    """The 井盖 example from the page's first run, pressed through to 确认提交; returns the card."""
+    await demo.post("/sandbox/send", {"as": resident, "chat_id": resident, "text": MANHOLE})
+    question = await demo.api.wait_for_bot_message(resident, lambda m: "跳过" in str(m.get("reply_markup")))
+    pressed = await demo.post("/sandbox/press", {"as": resident, "chat_id": resident, "message_id": question["message_id"],
+                                                 "button": "跳过", "wait": True})
+    assert pressed["answer"] is not None
+    summary = await demo.api.wait_for_bot_message(resident, lambda m: "确认提交" in str(m.get("reply_markup")),
+                                                  after=question["message_id"])
+    await demo.post("/sandbox/press", {"as": resident, "chat_id": resident, "message_id": summary["message_id"],
+                                       "button": "确认提交", "wait": True})
+    await demo.api.wait_for_bot_message(resident, lambda m: "已受理" in (m.get("text") or ""), after=summary["message_id"])
+    return await demo.api.wait_for_bot_message(GRID_CHAT, lambda m: "工单" in (m.get("text") or ""), after=0)
+
+
+async def test_the_page_and_the_state_list_people_chats_places_examples_and_the_clock(db, db_url):
+    async with web_demo(db_url) as demo:
+        async with demo.http.get("/") as response:
+            page = await response.text()
+            assert response.status == 200 and "/static/app.js" in page and "/static/app.css" in page
+            assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page  # no CDN
+        for asset, kind in (("/static/app.js", "javascript"), ("/static/app.css", "css")):
+            async with demo.http.get(asset) as response:
+                assert response.status == 200 and kind in response.content_type
+                assert "https://" not in await response.text()  # nothing from the internet
+
+        state = await demo.get("/sandbox/state")
+        people = {p["name"]: p for p in state["people"]}
+        assert people["王秀兰"]["kind"] == "resident" and people["王秀兰"]["id"] == RESIDENT
+        assert len([p for p in state["people"] if p["kind"] == "resident"]) >= 3
+        assert people["张丽"]["role"] == "worker" and people["张丽"]["kind"] == "staff"
+        assert people["张丽"]["unit"] == "南海街一社区第一网格" and people["张丽"]["chat_id"] == GRID_CHAT
+        roles = {p["role"] for p in state["people"]}
+        assert {"worker", "community", "street", "command", "department"} <= roles
+
+        chats = {c["id"]: c for c in state["chats"]}
+        assert chats[GRID_CHAT]["kind"] == "grid" and chats[GRID_CHAT]["members"] == [WORKER]
+        kinds = {c["kind"] for c in state["chats"]}
+        assert {"district", "street", "community", "grid", "department"} <= kinds
+        command = next(c for c in state["chats"] if c["kind"] == "district")
+        assert people["冯晓燕"]["id"] in command["members"]
+        assert state["chats"][0]["kind"] == "district"  # tree order: the command centre first
+
+        places = {p["name"]: p for p in state["places"]}
+        assert (places["南海街一社区第一网格"]["lat"], places["南海街一社区第一网格"]["lon"]) == (37.8605, 112.5640)
+        assert [e["text"] for e in state["examples"]] == [e["text"] for e in EXAMPLES]
+        assert any(step.get("as") == WORKER and step.get("chat") == GRID_CHAT for step in state["guide"])
+        assert abs(state["clock"]["ts"] - demo.page.clock.now().timestamp()) < 5 and state["clock"]["scale"] == 1
+
+
+async def test_a_resident_writes_and_the_bots_reply_is_in_the_chat_and_on_the_event_stream(db, db_url):
+    async with web_demo(db_url) as demo, event_stream(demo) as events:
+        sent = await demo.post("/sandbox/send", {"as": RESIDENT, "chat_id": RESIDENT, "text": MANHOLE})
+        assert sent["message"]["text"] == MANHOLE and sent["message"]["sender"]["name"] == "王秀兰"
+
+        mine = await events.until(lambda e: e["type"] == "message" and not e["message"]["from_bot"])
+        assert mine["chat_id"] == RESIDENT and mine["message"]["text"] == MANHOLE
+        reply = await events.until(lambda e: e["type"] == "message" and e["message"]["from_bot"])
+        assert reply["chat_id"] == RESIDENT and reply["message"]["sender"]["name"] == "网格通"
+        assert reply["message"]["buttons"], reply  # the follow-up question offers 跳过
+
+        chat = await demo.get(f"/sandbox/chats/{RESIDENT}")
+        assert chat["chat"]["kind"] == "private"
+        assert [m["text"] for m in chat["messages"]] == [MANHOLE, reply["message"]["text"]]
+        assert chat["messages"][1]["buttons"] == reply["message"]["buttons"]
+
+        # A reply to a message is passed on as one (staff questions are answered that way).
+        answered = await demo.post("/sandbox/send", {"as": RESIDENT, "chat_id": RESIDENT, "text": "就在门口",
+                                                     "reply_to": reply["message"]["id"]})
+        assert answered["message"]["reply_to"]["id"] == reply["message"]["id"]
+
+        # What Telegram would refuse is refused: someone else's chat, an empty text, nobody.
+        refused = await demo.post("/sandbox/send", {"as": RESIDENT, "chat_id": GRID_CHAT, "text": "我也来说两句"},
+                                  status=403)
+        assert "不是" in refused["error"]
+        await demo.post("/sandbox/send", {"as": RESIDENT, "chat_id": RESIDENT, "text": "   "}, status=400)
+        await demo.post("/sandbox/send", {"as": 42, "chat_id": 42, "text": "你好"}, status=404)
+        await demo.post("/sandbox/send", {"as": RESIDENT, "chat_id": RESIDENT, "text": "长" * 4097}, status=400)
+
+
+async def test_pressing_buttons_files_a_ticket_and_the_workers_接单_edits_the_card_in_place(db, db_url):
+    async with web_demo(db_url) as demo:
+        card = await _file_a_ticket(demo)
+        grid = await demo.get(f"/sandbox/chats/{GRID_CHAT}")
+        (shown,) = [m for m in grid["messages"] if m["id"] == card["message_id"]]
+        assert "接单" in [b["text"] for row in shown["buttons"] for b in row] and shown["edits"] == 0
+
+        # A resident is no member of the grid's chat: the button is not theirs to press.
+        await demo.post("/sandbox/press", {"as": RESIDENT, "chat_id": GRID_CHAT, "message_id": card["message_id"],
+                                           "data": _button(shown, "接单")["data"]}, status=403)
+
+        async with demo.http.ws_connect("/sandbox/ws") as ws:  # the page's own live feed
+            hello = json.loads((await ws.receive(timeout=10)).data)
+            assert hello["type"] == "hello"
+            pressed = await demo.post("/sandbox/press", {"as": WORKER, "chat_id": GRID_CHAT,
+                                                         "message_id": card["message_id"],
+                                                         "data": _button(shown, "接单")["data"]})
+            seen = []
+            async with asyncio.timeout(10):
+                while not any(e["type"] == "edit" and e["message"]["id"] == card["message_id"] for e in seen):
+                    seen.append(json.loads((await ws.receive()).data))
+            answer = next((e for e in seen if e["type"] == "callback_answer"), None)
+            if answer is None:
+                answer = await demo.api.wait_for_callback_answer(pressed["callback_query_id"])
+            else:
+                answer = answer["answer"]
+            assert answer["callback_query_id"] == pressed["callback_query_id"]
+
+        grid = await demo.get(f"/sandbox/chats/{GRID_CHAT}")
+        (edited,) = [m for m in grid["messages"] if m["id"] == card["message_id"]]
+        assert edited["edits"] >= 1 and "处理中" in edited["text"]
+        assert "接单" not in [b["text"] for row in edited["buttons"] for b in row]
+        number = card["text"].split()[2]  # "🟢 工单 YZ-…": the card is edited, not sent again
+        assert len([m for m in grid["messages"] if number in m["text"] and "工单" in m["text"][:8]]) == 1
+
+        await demo.post("/sandbox/press", {"as": WORKER, "chat_id": GRID_CHAT, "message_id": 9999, "data": "x"},
+                        status=404)
+
+
+async def test_locations_and_photos_as_the_page_sends_them(db, db_url):
+    async with web_demo(db_url) as demo:
+        sent = await demo.post("/sandbox/location", {"as": RESIDENT, "chat_id": RESIDENT, "place": "南海街一社区第一网格"})
+        assert sent["message"]["location"] == {"lat": 37.8605, "lon": 112.5640}
+        await demo.api.wait_for_bot_message(RESIDENT)  # the bot asks what the problem is
+        typed = await demo.post("/sandbox/location", {"as": RESIDENT, "chat_id": RESIDENT, "lat": 37.86, "lon": 112.564})
+        assert typed["message"]["location"] == {"lat": 37.86, "lon": 112.564}
+        await demo.post("/sandbox/location", {"as": RESIDENT, "chat_id": RESIDENT, "lat": 137, "lon": 0}, status=400)
+        await demo.post("/sandbox/location", {"as": RESIDENT, "chat_id": RESIDENT, "place": "火星"}, status=404)
+
+        sample = await demo.post("/sandbox/photo", {"as": RESIDENT, "chat_id": RESIDENT, "sample": True})
+        url = sample["message"]["photo"]["url"]
+        async with demo.http.get(url) as response:
+            assert response.status == 200 and response.content_type == "image/png"
+            assert (await response.read())[:8] == b"\x89PNG\r\n\x1a\n"
+        # The bot downloads the same file through the Bot API (getFile) when it keeps the photo.
+        reply = await demo.api.wait_for_bot_message(RESIDENT, lambda m: "照片" in (m.get("text") or ""),
+                                                    after=sample["message"]["id"])
+        assert reply
+
+        form = aiohttp.FormData()
+        form.add_field("as", str(RESIDENT))
+        form.add_field("chat_id", str(RESIDENT))
+        form.add_field("photo", make_png(64, 48, (200, 30, 30)), filename="crack.png", content_type="image/png")
+        async with demo.http.post("/sandbox/photo", data=form) as response:
+            uploaded = await response.json()
+            assert response.status == 200, uploaded
+        assert uploaded["message"]["photo"]["width"] == 64
+        bad = aiohttp.FormData()
+        bad.add_field("as", str(RESIDENT))
+        bad.add_field("chat_id", str(RESIDENT))
+        bad.add_field("photo", b"not an image", filename="x.png", content_type="image/png")
+        async with demo.http.post("/sandbox/photo", data=bad) as response:
+            assert response.status == 400
+
+
+async def test_the_time_control_jumps_the_bots_clock_and_runs_the_scheduler_now(db, db_url):
+    async with web_demo(db_url) as demo, event_stream(demo) as events:
+        scheduler = demo.harness.bot.scheduler
+        jobs = {job.id for job in scheduler.get_jobs()}
+        assert jobs, "the bot's scheduler has jobs"
+        ran: set[str] = set()
+        all_ran = asyncio.get_running_loop().create_future()
+
+        def on_job(event) -> None:
+            ran.add(event.job_id)
+            if ran >= jobs and not all_ran.done():
+                all_ran.set_result(True)
+
+        scheduler.add_listener(on_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        before = demo.page.clock.now()
+        jumped = await demo.post("/sandbox/clock", {"advance_hours": 24})
+        after = dt.datetime.fromisoformat(jumped["clock"]["now"])
+        assert dt.timedelta(hours=24) <= after - before < dt.timedelta(hours=24, minutes=1)
+        assert demo.harness.rt.clock.now() - before >= dt.timedelta(hours=24)  # the bot's own clock
+        assert jumped["woke"] == len(jobs)
+        await asyncio.wait_for(all_ran, 10)  # every job ran at once, not at its next tick
+        clock_event = await events.until(lambda e: e["type"] == "clock")
+        assert clock_event["clock"]["ts"] == pytest.approx(after.timestamp(), abs=1)
+
+        # Faster: an hour a second. APScheduler counts real time, so the page wakes the jobs itself.
+        ran.clear()
+        all_ran = asyncio.get_running_loop().create_future()
+        fast = await demo.post("/sandbox/clock", {"scale": 3600})
+        assert fast["clock"]["scale"] == 3600 and demo.harness.rt.clock.scale == 3600
+        await asyncio.wait_for(all_ran, 10)
+        await demo.post("/sandbox/clock", {"scale": 1})
+        assert demo.harness.rt.clock.scale == 1
+
+        await demo.post("/sandbox/clock", {"advance_hours": -1}, status=400)  # never back
+        await demo.post("/sandbox/clock", {"scale": 0}, status=400)
+        await demo.post("/sandbox/clock", {"scale": "fast"}, status=400)
+
+
+def test_the_chats_and_the_clock_outlive_a_restart(tmp_path):
+    """What the demo writes on Ctrl-C: the next run shows the same chats, goes on numbering
+    messages (the bot edits cards by message id), serves the same photos, and its clock never
+    runs back (deadlines already claimed must stay in the past)."""
+
+    async def scenario() -> None:
+        path = tmp_path / "demo-chats.json"
+        first = LoopbackBotAPI()
+        first.add_chat(GRID_CHAT, "supergroup", "南海街一社区第一网格")
+        person = first.user(RESIDENT, "王秀兰")
+        await first.send_text(person, MANHOLE)
+        photo = await first.send_photo(person, make_png(10, 10))
+        clock = Clock(offset=dt.timedelta(hours=30))
+        save_state(path, first, clock)
+
+        second = LoopbackBotAPI()
+        saved, saved_now = read_state(path)
+        second.import_state(saved)
+        assert [m["message_id"] for m in second.transcript(RESIDENT)] == [1, 2]
+        assert second.transcript(RESIDENT)[0]["text"] == MANHOLE
+        assert second.chats[GRID_CHAT]["title"] == "南海街一社区第一网格"
+        again = await second.send_text(second.user(RESIDENT, "王秀兰"), "还在吗")
+        assert again["message_id"] == 3
+        data, kind = second.file_data(photo["photo"][-1]["file_id"])
+        assert kind == "image/png" and data == make_png(10, 10)
+        restored = clock_after(saved_now)
+        assert restored.now() >= clock.now() - dt.timedelta(seconds=1)
+
+        assert read_state(tmp_path / "missing.json") == (None, None)
+        (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+        assert read_state(tmp_path / "broken.json") == (None, None)
+
+    asyncio.run(scenario())
+
+
+async def test_gridbot_demo_serves_the_page_stops_on_ctrl_c_and_keeps_its_chats(tmp_path):
+    """`gridbot demo` as a visitor runs it: --fresh forgets an earlier run, one address is
+    printed, the page is served, a complaint is answered; Ctrl-C stops it cleanly; the next run
+    (without --fresh) shows the same chat."""
+    env = {**os.environ, "GRIDBOT_DEMO_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    # An earlier run's leftovers: a chat that --fresh must forget, a database it must not open.
+    earlier = LoopbackBotAPI()
+    await earlier.send_text(earlier.user(RESIDENT, "王秀兰"), "上次说的话")
+    save_state(tmp_path / "demo-chats.json", earlier, Clock())
+    (tmp_path / "demo.sqlite3").write_bytes(b"not a database")
+
+    async def run(*args: str):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "--log-level", "WARNING", "demo", "--port", "0", *args,
+            cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        printed = []
+        async with asyncio.timeout(30):
+            while "打开" not in "".join(printed):
+                line = (await process.stdout.readline()).decode()
+                assert line, f"the demo exited early: {''.join(printed)} {(await process.stderr.read()).decode()}"
+                printed.append(line)
+        url = "".join(printed).split("打开：")[1].split()[0]
+        return process, url, printed
+
+    async def stop(process) -> str:
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+        assert process.returncode == 0, err.decode()
+        return out.decode()
+
+    process, url, printed = await run("--fresh")
+    said = ""
+    try:
+        urls = [line for line in printed if "http://" in line and "工作台" not in line]
+        assert len(urls) == 1 and url.startswith("http://127.0.0.1:") and url.endswith("/"), printed
+        async with aiohttp.ClientSession(base_url=url) as http:
+            async with http.get("/") as response:
+                assert response.status == 200 and "网格通" in await response.text()
+            async with http.get(f"/sandbox/chats/{RESIDENT}") as response:
+                assert (await response.json())["messages"] == []  # --fresh forgot the earlier chat
+            async with http.get("/sandbox/events", timeout=aiohttp.ClientTimeout(total=None)) as events:
+                async with http.post("/sandbox/send", json={"as": RESIDENT, "text": MANHOLE}) as response:
+                    assert response.status == 200
+                async with asyncio.timeout(20):
+                    while True:
+                        line = await events.content.readline()
+                        if line.startswith(b"data: ") and json.loads(line[6:]).get("message", {}).get("from_bot"):
+                            break
+    finally:
+        if process.returncode is None:
+            said = await stop(process)
+    assert "已停止" in said
+    assert (tmp_path / "demo.sqlite3").exists() and (tmp_path / "demo-chats.json").exists()
+
+    process, url, _ = await run()
+    try:
+        async with aiohttp.ClientSession(base_url=url) as http:
+            async with http.get(f"/sandbox/chats/{RESIDENT}") as response:
+                kept = (await response.json())["messages"]
+        assert kept[0]["text"] == MANHOLE and any(m["from_bot"] for m in kept)
+    finally:
+        await stop(process)
