@@ -1,0 +1,44 @@
+"""The database goes away mid-conversation (PostgreSQL): the resident is asked to try again
+later, and once it is back the draft is intact and the report goes through."""
+
+import pytest
+
+from bot import texts
+from bot.models import Draft, Ticket
+from tests.conftest import PG_URL, _pg_admin
+from tests.test_e2e_intake import _buttons, has_button
+
+
+async def _outage(db_name: str, on: bool) -> None:
+    if on:
+        await _pg_admin(f'ALTER DATABASE "{db_name}" ALLOW_CONNECTIONS false')
+        await _pg_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db_name}'")
+    else:
+        await _pg_admin(f'ALTER DATABASE "{db_name}" ALLOW_CONNECTIONS true')
+
+
+async def test_database_outage_mid_conversation_loses_nothing(harness, db_url):
+    if not db_url.startswith("postgres"):
+        pytest.skip("an outage is simulated on PostgreSQL (SQLite is a file in the process)")
+    h = harness
+    db_name = db_url.rsplit("/", 1)[1]
+    resident = h.resident()
+    first = await h.reply_to(resident, "南海街1号院楼下烧烤店油烟太大，半夜还在营业")
+    assert texts.BTN_SKIP in _buttons(first)
+    await _outage(db_name, True)
+    try:
+        await h.api.send_text(resident, "店名叫老李烧烤，南海街8号")
+        busy = await h.api.wait_for_bot_message(resident.id, lambda m: m["text"] == texts.BUSY, timeout=20)
+        assert busy
+    finally:
+        await _outage(db_name, False)
+    # back again: what was saved before the outage is all there; the lost message is resent
+    summary = await h.reply_to(resident, "店名叫老李烧烤，南海街8号", predicate=has_button(texts.BTN_CONFIRM), )
+    assert "烧烤店油烟" in summary["text"]
+    await h.api.press(resident, summary, texts.BTN_CONFIRM)
+    await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
+    ticket = await Ticket.get()
+    assert ticket.followups[0]["a"] == "店名叫老李烧烤，南海街8号"
+    assert await Draft.all().count() == 0
+
+
