@@ -6,6 +6,7 @@ number or full name: a masked name, or 匿名居民.
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -22,7 +23,14 @@ def shorten(text: str, limit: int) -> str:
 
 
 def local_time(moment, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime(texts.TIME_FORMAT) if moment else "—"
+    """Month-day hour:minute where people are. A deadline at local midnight reads as the end of
+    the day before (11-30 24:00), which is how an office states it."""
+    if not moment:
+        return "—"
+    local = moment.astimezone(tz)
+    if (local.hour, local.minute) == (0, 0):
+        return (local - dt.timedelta(days=1)).strftime("%m-%d") + " 24:00"
+    return local.strftime(texts.TIME_FORMAT)
 
 
 def place_of(ticket: Ticket, grid_name: str | None) -> str:
