@@ -21,7 +21,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from bot.clock import Clock
 from bot.sandbox import LoopbackBotAPI, make_png
 from bot.sandbox.webchat import EXAMPLES, clock_after, read_state, save_state
-from tests.webdemo import GRID_CHAT, MANHOLE, RESIDENT, WORKER, event_stream, web_demo
+from tests.webdemo import GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, event_stream, web_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +49,7 @@ async def _file_a_ticket(demo, resident: int = RESIDENT) -> dict:
     return await demo.api.wait_for_bot_message(GRID_CHAT, lambda m: "工单" in (m.get("text") or ""), after=0)
 
 
+@SQLITE_ONLY
 async def test_the_page_and_the_state_list_people_chats_places_examples_and_the_clock(db, db_url):
     async with web_demo(db_url) as demo:
         async with demo.http.get("/") as response:
@@ -84,6 +85,7 @@ async def test_the_page_and_the_state_list_people_chats_places_examples_and_the_
         assert abs(state["clock"]["ts"] - demo.page.clock.now().timestamp()) < 5 and state["clock"]["scale"] == 1
 
 
+@SQLITE_ONLY
 async def test_a_resident_writes_and_the_bots_reply_is_in_the_chat_and_on_the_event_stream(db, db_url):
     async with web_demo(db_url) as demo, event_stream(demo) as events:
         sent = await demo.post("/sandbox/send", {"as": RESIDENT, "chat_id": RESIDENT, "text": MANHOLE})
@@ -114,6 +116,7 @@ async def test_a_resident_writes_and_the_bots_reply_is_in_the_chat_and_on_the_ev
         await demo.post("/sandbox/send", {"as": RESIDENT, "chat_id": RESIDENT, "text": "长" * 4097}, status=400)
 
 
+@SQLITE_ONLY
 async def test_pressing_buttons_files_a_ticket_and_the_workers_接单_edits_the_card_in_place(db, db_url):
     async with web_demo(db_url) as demo:
         card = await _file_a_ticket(demo)
@@ -153,6 +156,7 @@ async def test_pressing_buttons_files_a_ticket_and_the_workers_接单_edits_the_
                         status=404)
 
 
+@SQLITE_ONLY
 async def test_locations_and_photos_as_the_page_sends_them(db, db_url):
     async with web_demo(db_url) as demo:
         sent = await demo.post("/sandbox/location", {"as": RESIDENT, "chat_id": RESIDENT, "place": "南海街一社区第一网格"})
@@ -189,6 +193,7 @@ async def test_locations_and_photos_as_the_page_sends_them(db, db_url):
             assert response.status == 400
 
 
+@SQLITE_ONLY
 async def test_the_time_control_jumps_the_bots_clock_and_runs_the_scheduler_now(db, db_url):
     async with web_demo(db_url) as demo, event_stream(demo) as events:
         scheduler = demo.harness.bot.scheduler
@@ -263,9 +268,9 @@ def test_the_chats_and_the_clock_outlive_a_restart(tmp_path):
 
 
 async def test_gridbot_demo_serves_the_page_stops_on_ctrl_c_and_keeps_its_chats(tmp_path):
-    """`gridbot demo` as a visitor runs it: --fresh forgets an earlier run, one address is
-    printed, the page is served, a complaint is answered; Ctrl-C stops it cleanly; the next run
-    (without --fresh) shows the same chat."""
+    """`gridbot demo` as a visitor runs it: --fresh forgets an earlier run, ONE address is
+    printed, the page is served, the real bot answers; Ctrl-C stops it cleanly and leaves the
+    chats for the next run (which restores them: test_the_chats_and_the_clock_outlive_a_restart)."""
     env = {**os.environ, "GRIDBOT_DEMO_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     # An earlier run's leftovers: a chat that --fresh must forget, a database it must not open.
@@ -274,56 +279,45 @@ async def test_gridbot_demo_serves_the_page_stops_on_ctrl_c_and_keeps_its_chats(
     save_state(tmp_path / "demo-chats.json", earlier, Clock())
     (tmp_path / "demo.sqlite3").write_bytes(b"not a database")
 
-    async def run(*args: str):
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "--log-level", "WARNING", "demo", "--port", "0", *args,
-            cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "--log-level", "WARNING", "demo", "--fresh", "--port", "0",
+        cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
         printed = []
         async with asyncio.timeout(30):
             while "打开" not in "".join(printed):
                 line = (await process.stdout.readline()).decode()
                 assert line, f"the demo exited early: {''.join(printed)} {(await process.stderr.read()).decode()}"
                 printed.append(line)
-        url = "".join(printed).split("打开：")[1].split()[0]
-        return process, url, printed
-
-    async def stop(process) -> str:
-        process.send_signal(signal.SIGINT)
-        out, err = await asyncio.wait_for(process.communicate(), 20)
-        assert process.returncode == 0, err.decode()
-        return out.decode()
-
-    process, url, printed = await run("--fresh")
-    said = ""
-    try:
         urls = [line for line in printed if "http://" in line and "工作台" not in line]
-        assert len(urls) == 1 and url.startswith("http://127.0.0.1:") and url.endswith("/"), printed
+        assert len(urls) == 1, printed  # the one address to open (the staff dashboard has its own line)
+        url = urls[0].split("打开：")[1].split()[0]
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/"), url
+
         async with aiohttp.ClientSession(base_url=url) as http:
             async with http.get("/") as response:
                 assert response.status == 200 and "网格通" in await response.text()
             async with http.get(f"/sandbox/chats/{RESIDENT}") as response:
                 assert (await response.json())["messages"] == []  # --fresh forgot the earlier chat
             async with http.get("/sandbox/events", timeout=aiohttp.ClientTimeout(total=None)) as events:
-                async with http.post("/sandbox/send", json={"as": RESIDENT, "text": MANHOLE}) as response:
+                async with http.post("/sandbox/send", json={"as": RESIDENT, "text": "/start"}) as response:
                     assert response.status == 200
-                async with asyncio.timeout(20):
+                async with asyncio.timeout(20):  # the real bot, polling the sandbox, answers
                     while True:
                         line = await events.content.readline()
+                        assert line, "the event stream ended"
                         if line.startswith(b"data: ") and json.loads(line[6:]).get("message", {}).get("from_bot"):
                             break
     finally:
         if process.returncode is None:
-            said = await stop(process)
-    assert "已停止" in said
-    assert (tmp_path / "demo.sqlite3").exists() and (tmp_path / "demo-chats.json").exists()
-
-    process, url, _ = await run()
-    try:
-        async with aiohttp.ClientSession(base_url=url) as http:
-            async with http.get(f"/sandbox/chats/{RESIDENT}") as response:
-                kept = (await response.json())["messages"]
-        assert kept[0]["text"] == MANHOLE and any(m["from_bot"] for m in kept)
-    finally:
-        await stop(process)
+            process.send_signal(signal.SIGINT)  # Ctrl-C
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, err.decode()
+    assert "已停止" in out.decode()
+    saved, saved_now = read_state(tmp_path / "demo-chats.json")
+    kept = [m for m in saved["messages"] if m["message"]["chat"]["id"] == RESIDENT]
+    assert [m["message"].get("text") for m in kept][0] == "/start" and any(m["from_bot"] for m in kept)
+    assert saved_now is not None
+    assert (tmp_path / "demo.sqlite3").read_bytes()[:16] == b"SQLite format 3\x00"

@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
 import aiohttp
+import pytest
 
 from bot.clock import Clock
 from bot.sandbox import LoopbackBotAPI
 from bot.sandbox.webchat import WebChat, wake_scheduler
 from tests.e2e import Harness, start_harness
+
+# The page reads the database once, at start (the people, the chats, the places); what the bot
+# does on PostgreSQL is the e2e suite's business. So these tests run on SQLite only.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 RESIDENT = 5550001  # 王秀兰, one of the page's invented residents
 WORKER = 100101  # 张丽, 南海街一社区第一网格

@@ -76,6 +76,8 @@ async def run_demo(*, fresh: bool = False, port: int = 8080, terminal: bool = Fa
         page.start()
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         print(f"网格通演示已启动，在浏览器中打开：http://{shown_host}:{api.port}/")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"（在 {host} 上监听：同一网络里的设备用本机的地址和端口 {api.port} 也能打开，演示页不需要登录。）")
         if bot.web is not None:
             print(f"网页工作台：{bot.web.base_url}（:as 张丽，:chat 私聊，发送 /web 得到登录链接）")
         if time_scale != 1:

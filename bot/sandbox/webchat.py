@@ -497,7 +497,8 @@ class WebChat:
         worker = d.person(d.guide_worker) if d.guide_worker else None
         if worker:
             steps.append({
-                "text": f"切换为 {worker.name}（{worker.unit}网格员），在工作群里按“接单”，再按“办结”。",
+                "text": f"切换为负责的网格员（“井盖”那条归{worker.unit}的 {worker.name}），"
+                        "在工作群里按“接单”，再按“办结”。",
                 "as": worker.id, "chat": worker.chat_id,
                 "action": f"切换为{worker.name}",
             })
@@ -649,7 +650,7 @@ class WebChat:
             body = await self._body(request)
             if not body.get("sample"):
                 raise _Refused(400, "请上传照片，或用 {\"sample\": true} 发送示例照片")
-            data = _sample()
+            data = await asyncio.to_thread(_sample)  # drawn once, off the event loop
         person, chat_id = self._actor(body)
         caption = str(body.get("caption") or "").strip() or None
         try:

@@ -60,7 +60,8 @@
     const me = S.people.get(wanted) || S.people.get(state.default_person) || state.people[0];
     fillWho();
     const savedChat = Number(localStorage.getItem("gridbot.chat"));
-    setMe(me.id, me.id === wanted && savedChat ? savedChat : undefined);
+    const reopen = me.id === wanted && (savedChat === me.id || S.groups.has(savedChat)) ? savedChat : undefined;
+    setMe(me.id, reopen); // where the visitor was, after a reload
     connect();
     setInterval(renderClock, 1000);
     bindControls();
@@ -147,7 +148,9 @@
   function setMe(id, chatId) {
     const person = S.people.get(id);
     if (!person) return;
+    if (person.kind !== "resident") $("#hint").hidden = true;
     S.me = person;
+    if (person.kind === "resident") S.lastResident = person.id;
     localStorage.setItem("gridbot.as", String(id));
     $("#who").value = String(id);
     $("#who-desc").textContent = person.kind === "resident"
@@ -307,6 +310,7 @@
     const box = $("#messages");
     const scroll = box.scrollTop;
     box.textContent = "";
+    box.dataset.chat = String(S.chatId); // which chat these bubbles are (the page's tests wait on it)
     const messages = [...(S.msgs.get(S.chatId) || new Map()).values()].filter((m) => !m.deleted);
     if (!messages.length) box.append(emptyState());
     let lastDay = null;
@@ -345,9 +349,11 @@
         el("p", { text: "工单卡片发在本单位的工作群里；超期提醒等只给您本人的消息会出现在这个私聊里。" }),
         unitChat ? el("p", {}, el("button", { type: "button", class: "linkish", onclick: () => openChat(unitChat), text: `打开 ${chatTitle(unitChat)} 工作群` })) : null);
     }
+    const resident = S.people.get(asWho(S.state.default_person));
     return el("div", { class: "empty" },
       el("h3", { text: "还没有消息" }),
-      el("p", { text: "居民反映的问题会以工单卡片的形式发到负责单位的工作群里；卡片上的按钮（接单、办结、上报……）随工单的进展更新。" }));
+      el("p", { text: "居民反映的问题会以工单卡片的形式发到负责单位的工作群里；卡片上的按钮（接单、办结、上报……）随工单的进展更新。" }),
+      resident ? el("p", {}, el("button", { type: "button", class: "linkish", onclick: () => setMe(resident.id), text: `切换为居民 ${resident.name}，先反映一个问题` })) : null);
   }
 
   function bubble(view) {
@@ -565,6 +571,7 @@
       case "message":
       case "edit":
         upsert(event.chat_id, event.message, event.type);
+        if (event.type === "message") offerNextStep(event.chat_id, event.message);
         break;
       case "delete": {
         const messages = S.msgs.get(event.chat_id);
@@ -643,12 +650,31 @@
     node.textContent = text;
   }
 
+  // A guide step for "the resident" means the resident the visitor played last.
+  const asWho = (id) => (S.people.get(id)?.kind === "resident" && S.lastResident ? S.lastResident : id);
+
+  // When the bot posts a ticket's card into a unit's chat while the visitor plays a resident,
+  // offer to become someone of that unit: the next step of the story.
+  function offerNextStep(chatId, view) {
+    const group = S.groups.get(chatId);
+    if (S.me.kind !== "resident" || !group || !view.from_bot || !view.buttons.length || !/工单/.test(view.text)) return;
+    const who = S.people.get(group.members[0]);
+    if (!who) return;
+    const hint = $("#hint");
+    hint.textContent = "";
+    hint.append(
+      el("span", { text: `工单已发到【${group.title}】工作群。` }),
+      el("button", { type: "button", class: "hint-go", onclick: () => { hint.hidden = true; setMe(who.id, group.id); }, text: `切换为 ${who.name}（${who.role_label}）去接单` }),
+      el("button", { type: "button", class: "icon-btn", "aria-label": "关闭", onclick: () => { hint.hidden = true; }, text: "✕" }));
+    hint.hidden = false;
+  }
+
   function showGuide() {
     const list = $("#guide");
     list.textContent = "";
     for (const step of S.state.guide) {
       list.append(el("li", {}, step.text,
-        step.action && step.as ? el("button", { type: "button", onclick: () => { $("#guide-dialog").close(); setMe(step.as, step.chat); }, text: step.action }) : null));
+        step.action && step.as ? el("button", { type: "button", onclick: () => { $("#guide-dialog").close(); setMe(asWho(step.as), step.chat); }, text: step.action }) : null));
     }
     $("#guide-dialog").showModal();
   }
