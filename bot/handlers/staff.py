@@ -38,34 +38,32 @@ async def todo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _say(context, update.effective_chat.id, await staffviews.todo(unit, _rt(context).tz))
 
 
-async def ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/ticket NUMBER: the card shown anew."""
+async def _ticket_from_args(update: Update, context, usage: str):
+    """The staff member and the ticket named in the command, or None after saying why not."""
     staff = await _staff_or_refuse(update, context)
     if staff is None:
-        return
+        return None, None
     if not context.args:
-        await _say(context, update.effective_chat.id, texts.USAGE_TICKET)
-        return
+        await _say(context, update.effective_chat.id, usage)
+        return None, None
     found = await staffviews.visible_ticket(context.args[0], staff)
     if found is None:
         await _say(context, update.effective_chat.id, texts.TICKET_NOT_FOUND.format(number=context.args[0][:32]))
-        return
-    await staffviews.show_card(_rt(context), found, update.effective_chat.id)
+    return staff, found
+
+
+async def ticket(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ticket NUMBER: the card shown anew."""
+    _, found = await _ticket_from_args(update, context, texts.USAGE_TICKET)
+    if found is not None:
+        await staffviews.show_card(_rt(context), found, update.effective_chat.id)
 
 
 async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/history NUMBER: every change with who made it."""
-    staff = await _staff_or_refuse(update, context)
-    if staff is None:
-        return
-    if not context.args:
-        await _say(context, update.effective_chat.id, texts.USAGE_HISTORY)
-        return
-    found = await staffviews.visible_ticket(context.args[0], staff)
-    if found is None:
-        await _say(context, update.effective_chat.id, texts.TICKET_NOT_FOUND.format(number=context.args[0][:32]))
-        return
-    await _say(context, update.effective_chat.id, await staffviews.history(found, _rt(context).tz))
+    _, found = await _ticket_from_args(update, context, texts.USAGE_HISTORY)
+    if found is not None:
+        await _say(context, update.effective_chat.id, await staffviews.history(found, _rt(context).tz))
 
 
 async def merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
