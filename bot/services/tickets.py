@@ -233,6 +233,7 @@ async def rate(rt: Runtime, ticket: Ticket, resident: Resident, rating: str) -> 
 async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rating: str | None = None) -> None:
     """Back to the unit that resolved it, with fresh clocks; the reopening counts against the
     unit. A second reopening goes one level up: the same hands failed twice."""
+    check_move(ticket, "reopen")
     now = rt.clock.now()
     deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, now, calendar=rt.calendar, tz=rt.tz)
     unit = await Unit.get(id=ticket.unit_id)
@@ -244,7 +245,7 @@ async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rati
         light=Light.GREEN, yellow_at=deadlines.yellow_at, red_at=deadlines.red_at,
         due_at=deadlines.due_at, due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours,
         yellow_notified_at=None, red_notified_at=None, due_notified_at=None, assigned_at=now,
-        unit_id=unit.id, level=unit.level,
+        unit_id=unit.id, level=unit.level, closed_at=None,
     )
     await event(ticket, actor, "reopened", before, ticket.status, now, unit=unit, note=reason,
                  data={"rating": rating} if rating else {})
@@ -279,8 +280,10 @@ async def auto_close_unrated(rt: Runtime) -> int:
 
 async def assign_from_triage(rt: Runtime, ticket: Ticket, grid: Unit, staff: Staff) -> None:
     """The command centre picks the grid for a ticket that had none (or an unsure category)."""
-    if staff.role != "command":
+    if staff.role != "command" or not staff.active:
         raise NotAllowed(texts.NOT_ALLOWED)
+    if grid.level != Level.GRID or not grid.active:
+        raise IllegalMove(texts.STALE_BUTTON)
     now = rt.clock.now()
     before = await move(ticket, "assign", now, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
                          assigned_at=now)
@@ -481,7 +484,7 @@ async def return_target(ticket: Ticket) -> Unit | None:
     holder = await Unit.get(id=ticket.unit_id)
     handed = (
         await TicketEvent.filter(ticket_id=ticket.id, unit_id=holder.id,
-                                 action__in=["escalated", "transferred", "returned", "consulted"])
+                                 action__in=["escalated", "transferred", "consulted"])
         .order_by("-id").first()
     )
     if handed is not None and handed.data.get("from_unit"):
@@ -503,7 +506,7 @@ async def escalate(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Un
 
 async def transfer(rt: Runtime, ticket: Ticket, staff: Staff, department: Unit, reason: str | None = None) -> None:
     await require_holder(ticket, staff)
-    if department.level != Level.DEPARTMENT or not department.active:
+    if department.level != Level.DEPARTMENT or not department.active or department.id == ticket.unit_id:
         raise IllegalMove(texts.NOT_A_DEPARTMENT)
     await _hand_over(rt, ticket, Actor.of_staff(staff), "transfer", "transferred", department, reason,
                      texts.NOTIFY_TRANSFERRED)
@@ -521,6 +524,9 @@ async def return_up(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> U
 
 async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit:
     """A manager's 驳回: the resolution is not accepted, the holder works on."""
+    check_move(ticket, "reject")
+    if not staff.active:
+        raise NotAllowed(texts.NOT_ALLOWED)
     holder = await Unit.get(id=ticket.unit_id)
     managers = {u.id for u in await jurisdiction.ancestors(holder)}
     if not (staff.role == Role.COMMAND or staff.unit_id in managers):
@@ -538,9 +544,10 @@ async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit
 async def consult(rt: Runtime, ticket: Ticket, staff: Staff, departments: list[Unit]) -> None:
     """部门会商: the first department leads and holds the ticket; the others help. The deadline
     becomes the cross-department one, counted from filing."""
-    if staff.role != Role.COMMAND:
+    if staff.role != Role.COMMAND or not staff.active:
         raise NotAllowed(texts.CONSULT_ONLY_COMMAND)
-    if len({d.id for d in departments}) < 2 or any(d.level != Level.DEPARTMENT for d in departments):
+    departments = list({d.id: d for d in departments}.values())  # each once, the lead first
+    if len(departments) < 2 or any(d.level != Level.DEPARTMENT or not d.active for d in departments):
         raise IllegalMove(texts.CONSULT_NEED_TWO)
     now = rt.clock.now()
     lead = departments[0]
