@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hmac
 import json
 import logging
@@ -102,6 +103,17 @@ class GridBot:
         await self._stack.aclose()
         log.info("GridBot stopped")
 
+    def run_jobs_now(self) -> None:
+        """Run each periodic job (the SLA sweep, the daily report, auto-close) now rather than
+        one interval after start. An interval restarts with every process: without this, what
+        fell due while the bot was down waits another minute after it is back, and a process
+        restarted more often than a job's interval (10 minutes for auto-close) never runs it.
+        Each job claims its work in the database, so running at once next to other instances
+        is safe."""
+        now = dt.datetime.now(dt.timezone.utc)
+        for job in self.scheduler.get_jobs():
+            job.modify(next_run_time=now)
+
     async def _set_commands(self) -> None:
         try:
             await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS.items()])
@@ -150,6 +162,7 @@ class GridBot:
 async def serve(rt: Runtime, stop: asyncio.Event, **kw) -> None:
     bot = GridBot(rt, **kw)
     await bot.start()
+    bot.run_jobs_now()
     try:
         await stop.wait()
     finally:

@@ -173,14 +173,27 @@ async def test_a_ticket_page_shows_its_history_and_its_photo_through_the_proxy(w
         assert (await page(other, base + f"/photos/{photo.id}"))[0] == 404
 
 
-async def test_the_figures_page_shows_figures_or_says_they_are_not_available(web_harness):
+async def test_the_figures_page_shows_the_units_figures_and_chart_or_says_they_are_not_available(web_harness):
     h = web_harness
-    await make_ticket(h, "南海街1号院楼下油烟", "nanhaijie1-01")
+    base = h.bot.web.base_url
+    await make_ticket(h, "南海街1号院楼下油烟", "nanhaijie1-01", light=Light.RED)
     async with browser() as phone:
         await login(h, phone, COMMANDER, "冯晓燕")
-        status, html = await page(phone, h.bot.web.base_url + "/figures")
-    assert status == 200 and "迎泽区" in html
-    if importlib.util.find_spec("bot.services.stats") is None:
-        assert 'id="figures-unavailable"' in html and "统计数据暂不可用" in html
-    else:
-        assert 'id="figures-unavailable"' not in html, html
+        status, html = await page(phone, base + "/figures")
+        assert status == 200 and "迎泽区" in html
+        if importlib.util.find_spec("bot.services.stats") is None:
+            assert 'id="figures-unavailable"' in html and "统计数据暂不可用" in html
+            return
+        assert 'id="figures-unavailable"' not in html
+        for words in ("受理量", "办结率", "按期办结率", "满意率", "下级单位", "庙前街道", "油烟异味 1"):
+            assert words in html, words
+        status, html = await page(phone, base + "/figures?period=someday")
+        assert status == 200 and 'id="figures-unavailable"' in html and "someday" in html
+        if importlib.util.find_spec("bot.services.charts") is not None:
+            assert 'src="/figures/chart.png?unit=' in html
+            async with phone.get(base + "/figures/chart.png") as chart:
+                assert chart.status == 200 and (await chart.read())[:4] == b"\x89PNG"
+    async with browser() as phone:  # a worker's own grid is theirs to pick
+        await login(h, phone, WORKER_NHJ1_01, "张丽")
+        status, html = await page(phone, base + "/figures")
+        assert status == 200 and "南海街一社区第一网格</option>" in html and "庙前街道" not in html

@@ -22,6 +22,8 @@ async def login_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Reply with a login link (private chat, staff only); in a group, point to the private chat."""
     rt: Runtime = context.application.bot_data["rt"]
     message = update.effective_message
+    if update.effective_user is None or message is None:  # a channel post, an anonymous admin
+        raise ApplicationHandlerStop
     staff = await jurisdiction.staff_for_user(update.effective_user.id)
     if staff is None:
         await message.reply_text(texts.NOT_STAFF)

@@ -8,12 +8,10 @@ ticket also opens when it once passed through their unit, as with /history in th
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import logging
 import mimetypes
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -32,14 +30,8 @@ log = logging.getLogger("gridbot.web")
 LIST_LIMIT = 200
 CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 STATUS_CHOICES = ("open", "closed", "all", *(str(s) for s in Status))
-PERIODS = (("today", "今天"), ("week", "本周"), ("month", "本月"), ("year", "今年"))
-# Names for figures the stats service may return; unknown ones are shown as they come.
-FIGURE_LABELS = {
-    "received": "受理量", "resolved": "办结量", "closed": "关闭", "open": "未办结",
-    "resolution_rate": "办结率", "on_time": "按期办结", "on_time_rate": "按期办结率",
-    "satisfied": "满意", "satisfaction_rate": "满意率", "rated": "已评价", "yellow": "黄灯",
-    "red": "红灯", "overdue": "超期", "reopened": "重新处理", "escalated": "上报",
-}
+PERIODS = (("today", "今天"), ("week", "本周"), ("month", "本月"), ("lastmonth", "上月"))
+CHILD_COLUMNS = ("受理", "办结", "办结率", "按期办结率", "满意率", "黄灯/红灯", "超期", "在办")
 
 
 def add_routes(app: web.Application) -> None:
@@ -51,6 +43,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/tickets/{number}", _staff_only(ticket_page))
     app.router.add_get("/photos/{id:\\d+}", _staff_only(photo))
     app.router.add_get("/figures", _staff_only(figures_page))
+    app.router.add_get("/figures/chart.png", _staff_only(chart))
 
 
 def _server(request: web.Request):
@@ -225,7 +218,7 @@ async def ticket_list(request: web.Request, staff: Staff) -> web.Response:
         "urgent": t.urgent,
         "category": label_of(t.category),
         "status": str(t.status),
-        "holder": t.unit.name if t.unit else "指挥中心（待分派）",
+        "holder": t.unit.name if t.unit else None,
         "place": cards.place_of(t, t.grid.name if t.grid else None),
         "created": local_time(t.created_at, tz),
         "due": local_time(t.due_at, tz),
@@ -253,7 +246,7 @@ async def ticket_page(request: web.Request, staff: Staff) -> web.Response:
     return server.render(
         request, "ticket.html", nav="tickets",
         t=ticket, category=label_of(ticket.category), light=str(ticket.light), state=str(ticket.status),
-        holder=holder.name if holder else "指挥中心（待分派）", grid=grid.name if grid else "—",
+        holder=holder.name if holder else None, grid=grid.name if grid else None,
         place=cards.place_of(ticket, grid.name if grid else None), who=await cards.reporter_of(ticket),
         accepted_by=accepted_by.name if accepted_by else None,
         created=local_time(ticket.created_at, tz), due=local_time(ticket.due_at, tz),
@@ -267,7 +260,8 @@ async def photo(request: web.Request, staff: Staff) -> web.StreamResponse:
     """A ticket's photo, fetched from Telegram by the bot: the page never sees a file URL
     (it carries the bot's token), only /photos/<id>."""
     server = _server(request)
-    attachment = await Attachment.get_or_none(id=int(request.match_info["id"]))
+    wanted = int(request.match_info["id"])
+    attachment = await Attachment.get_or_none(id=wanted) if wanted < 2**31 else None
     ticket = await Ticket.get_or_none(id=attachment.ticket_id) if attachment else None
     if ticket is None or await _visible_ticket(ticket.number, staff, await scope_of(staff)) is None:
         return web.Response(status=404, text="not found")
@@ -287,78 +281,82 @@ async def photo(request: web.Request, staff: Staff) -> web.StreamResponse:
 # --- figures ---------------------------------------------------------------------------------
 
 async def figures_page(request: web.Request, staff: Staff) -> web.Response:
-    """受理量, 办结率, 按期办结率, 满意率 … for a unit and each unit under it, from
-    bot/services/stats.py. Until that service exists the page says so instead."""
+    """受理量, 办结率, 按期办结率, 满意率 … for a unit and each unit under it, read from
+    bot/services/stats.py (the one place the figures are defined), with the 30-day chart of
+    bot/services/charts.py. Both are imported when the page is asked for; without them the
+    page says the figures are not available instead of failing."""
     server = _server(request)
     scope = await scope_of(staff)
-    unit_id = request.query.get("unit", "")
-    unit = next((u for u, _ in scope.units if str(u.id) == unit_id), None) or staff.unit
+    unit = _unit_in_scope(request, scope) or staff.unit
     spec = request.query.get("period", "month")[:32] or "month"
-    context = {"unit": unit, "units": [(u, d) for u, d in scope.units if u.level != "grid"],
-               "periods": PERIODS, "spec": spec, "available": False, "error": None,
-               "rows": [], "columns": [], "children": [], "period_label": None}
-    stats = _stats_module()
+    context = {"unit": unit, "units": scope.units, "periods": PERIODS, "spec": spec, "available": False,
+               "error": None, "rows": [], "children": [], "columns": CHILD_COLUMNS, "categories": [],
+               "period_label": None,
+               "chart": _module("bot.services.charts", "chart_png") is not None}
+    stats = _module("bot.services.stats", "period", "figures_with_children")
     if stats is not None:
         try:
             period = stats.period(spec, server.rt.clock.now(), server.rt.tz)
-            context["rows"] = _figure_rows(await stats.figures(unit, period))
-            context["columns"], context["children"] = _child_table(await stats.figures_by_child(unit, period))
-            context["period_label"] = str(getattr(period, "label", "") or "")
-            context["available"] = True
-        except ValueError as exc:
+            own, children = await stats.figures_with_children(unit, period)
+            context.update(
+                available=True, period_label=period.label, rows=_figure_rows(own),
+                children=[(child.name, _child_row(f)) for child, f in children],
+                categories=[(label_of(code), n) for code, n in own.top_categories()],
+            )
+        except ValueError as exc:  # stats.PeriodError: a period it does not understand
             context["error"] = str(exc)[:200]
     return server.render(request, "figures.html", nav="figures", **context)
 
 
-def _stats_module():
-    """bot.services.stats if it is there with what this page needs, else None."""
+async def chart(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """The unit's last 30 days as a PNG (/chart in the chats draws the same)."""
+    server = _server(request)
+    charts = _module("bot.services.charts", "chart_png")
+    if charts is None:
+        return web.Response(status=404, text="no charts")
+    unit = _unit_in_scope(request, await scope_of(staff)) or staff.unit
+    png = await charts.chart_png(unit, server.rt.clock.now(), server.rt.tz)
+    return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+def _unit_in_scope(request: web.Request, scope: Scope) -> Unit | None:
+    wanted = request.query.get("unit", "")
+    return next((u for u, _ in scope.units if str(u.id) == wanted), None)
+
+
+def _module(name: str, *needs: str):
+    """The module if it is there with what the page needs, else None."""
     try:
-        stats = importlib.import_module("bot.services.stats")
+        module = importlib.import_module(name)
     except ImportError:
         return None
-    if not all(hasattr(stats, name) for name in ("period", "figures", "figures_by_child")):
-        return None
-    return stats
+    return module if all(hasattr(module, n) for n in needs) else None
 
 
-def _as_dict(value) -> dict:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return dict(value)
-    if hasattr(value, "_asdict"):
-        return value._asdict()
-    return {k: v for k, v in vars(value).items() if not k.startswith("_")}
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
 
 
-def _format(key: str, value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        if "rate" in key and 0 <= value <= 1:
-            return f"{value:.1%}"
-        return f"{value:.2f}"
-    return str(value)
+def _hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} 小时"
 
 
-def _figure_rows(figures) -> list[tuple[str, str]]:
-    return [(FIGURE_LABELS.get(k, k), _format(k, v)) for k, v in _as_dict(figures).items()
-            if isinstance(v, (int, float, str, type(None))) and k not in ("unit", "unit_id", "period")]
+def _figure_rows(f) -> list[tuple[str, str]]:
+    return [
+        ("受理量", str(f.received)),
+        ("办结（本期受理中）", f"{f.done}（办结率 {_rate(f.closure_rate)}）"),
+        ("办结量", str(f.resolved)),
+        ("按期办结", f"{f.on_time}（按期办结率 {_rate(f.on_time_rate)}）"),
+        ("满意率", f"{_rate(f.satisfaction_rate)}（评价 {f.rated} 件）"),
+        ("黄灯 / 红灯", f"{f.yellow} / {f.red}"),
+        ("超期", str(f.overdue)),
+        ("重新处理", str(f.reopened)),
+        ("在办（其中黄灯 / 红灯）", f"{f.open_now}（{f.yellow_now} / {f.red_now}）"),
+        ("平均接单用时", _hours(f.avg_accept_hours)),
+        ("平均办结用时", _hours(f.avg_resolve_hours)),
+    ]
 
 
-def _child_table(children) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """(column labels, [(unit name, values)]) from a list of (unit, figures) pairs, of figures
-    that carry their unit, or a mapping of unit to figures."""
-    pairs = children.items() if isinstance(children, Mapping) else children
-    table, keys = [], None
-    for item in pairs or []:
-        if isinstance(item, tuple) and len(item) == 2:
-            unit, figures = item
-        else:
-            unit, figures = getattr(item, "unit", None), item
-        values = {k: v for k, v in _as_dict(figures).items()
-                  if isinstance(v, (int, float, type(None))) and not isinstance(v, bool) and k != "unit_id"}
-        keys = keys or list(values)
-        name = getattr(unit, "name", None) or str(unit or "")
-        table.append((name, [_format(k, values.get(k)) for k in keys]))
-    return [FIGURE_LABELS.get(k, k) for k in keys or []], table
+def _child_row(f) -> list[str]:
+    return [str(f.received), str(f.resolved), _rate(f.closure_rate), _rate(f.on_time_rate),
+            _rate(f.satisfaction_rate), f"{f.yellow}/{f.red}", str(f.overdue), str(f.open_now)]

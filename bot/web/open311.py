@@ -17,6 +17,7 @@ ignored and stored nowhere. Errors follow the spec: a list of {"code", "descript
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import re
 
@@ -25,6 +26,7 @@ from aiohttp import web
 from bot import texts
 from bot.models import OPEN_STATUSES, Status, Ticket
 from bot.nlp.classify import categories, label_of
+from bot.services import jurisdiction
 from bot.services import open311 as service
 
 PREFIX = "/open311/v2"
@@ -84,10 +86,11 @@ def _when(moment: dt.datetime | None, tz) -> str | None:
     return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
 
 
-async def as_request(ticket: Ticket, tz) -> dict:
-    """A ticket in GeoReport v2's words, with nothing about the person who reported it."""
-    holder = await ticket.unit
-    grid = await ticket.grid
+async def as_request(ticket: Ticket, tz, command: str) -> dict:
+    """A ticket in GeoReport v2's words, with nothing about the person who reported it.
+    `command`: the command centre's name, the agency of what waits in triage."""
+    holder = await _related(ticket.unit)
+    grid = await _related(ticket.grid)
     status = "open" if ticket.status in OPEN_STATUSES else "closed"
     if ticket.status == Status.MERGED and ticket.merged_into_id:
         main = await Ticket.get_or_none(id=ticket.merged_into_id)
@@ -96,13 +99,7 @@ async def as_request(ticket: Ticket, tz) -> dict:
         notes = mask(ticket.resolution_note)
     else:
         notes = texts.STATUS_WORDS.get(str(ticket.status), str(ticket.status))
-    if holder is None and ticket.status == Status.TRIAGE:
-        from bot.services import jurisdiction
-
-        command = await jurisdiction.command_unit()
-        agency = command.name if command else ""
-    else:
-        agency = holder.name if holder else ""
+    agency = holder.name if holder else (command if ticket.status == Status.TRIAGE else "")
     return {
         "service_request_id": ticket.number,
         "status": status,
@@ -122,6 +119,11 @@ async def as_request(ticket: Ticket, tz) -> dict:
         "long": ticket.lon,
         "media_url": None,
     }
+
+
+async def _related(value):
+    """A relation prefetched (the object, or None) or not (an awaitable query)."""
+    return await value if inspect.isawaitable(value) else value
 
 
 def _parse_time(value: str, name: str, tz) -> dt.datetime:
@@ -158,8 +160,9 @@ async def list_requests(request: web.Request) -> web.Response:
                 return _error(400, "status is open, closed or both")
             statuses = ([*OPEN_STATUSES] if "open" in wanted else []) + (CLOSED if "closed" in wanted else [])
             rows = rows.filter(status__in=statuses)
-    found = await rows.order_by("-created_at", "-id").limit(MAX_RESULTS)
-    return _json([await as_request(t, rt.tz) for t in found])
+    found = await rows.order_by("-created_at", "-id").limit(MAX_RESULTS).prefetch_related("unit", "grid")
+    command = await _command_name()
+    return _json([await as_request(t, rt.tz, command) for t in found])
 
 
 async def one_request(request: web.Request) -> web.Response:
@@ -169,7 +172,12 @@ async def one_request(request: web.Request) -> web.Response:
     ticket = await Ticket.get_or_none(number=request.match_info["id"].strip().upper()[:32])
     if ticket is None:
         return _error(404, "no such service_request_id")
-    return _json([await as_request(ticket, rt.tz)])
+    return _json([await as_request(ticket, rt.tz, await _command_name())])
+
+
+async def _command_name() -> str:
+    unit = await jurisdiction.command_unit()
+    return unit.name if unit else ""
 
 
 # --- filing a request -------------------------------------------------------------------------
