@@ -1,10 +1,14 @@
 """The delivery loop: sends outbox rows through a channel, once each, in order per chat.
 
 Rows are claimed in the database (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer)
-so several bot instances never send the same row. A claim expires: a process killed mid-send
-leaves rows that another pass takes up again (at-least-once for that one in-flight message:
-Telegram has no idempotency key). Failures are sorted by what they mean: wait as told (429),
-back off (5xx, timeouts), or record as undeliverable (403 blocked, bad request) and move on.
+so several bot instances never send the same row. A claim is a short lease (`claim_seconds`)
+that the loop renews every third of it while it holds rows, however long a send waits (a rate
+limiter, a slow upload): a process killed mid-send leaves rows whose claims lapse within
+seconds, and another pass takes them up again (at-least-once for the one message that was in
+flight: Telegram has no idempotency key). A loop that could not renew in time lets its rows go
+unsent rather than send what another instance may have claimed since. Failures are sorted by
+what they mean: wait as told (429), back off (5xx, timeouts), or record as undeliverable (403
+blocked, bad request) and move on.
 """
 
 from __future__ import annotations
@@ -32,37 +36,53 @@ class Delivery:
         *,
         batch: int = 50,
         poll_seconds: float = 1.0,
-        claim_seconds: float = 120.0,
+        claim_seconds: float = 10.0,
         max_attempts: int = 8,
     ) -> None:
         self.sender = sender
         self.clock = clock
         self.batch = batch
         self.poll_seconds = poll_seconds
-        self.claim = dt.timedelta(seconds=claim_seconds)
+        self.claim_seconds = claim_seconds
         self.max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
         self._unlisten = None
+        self._held: set[int] = set()  # rows claimed by this loop and not yet done with
+        self._lease_end: dt.datetime | None = None  # when those claims lapse unless renewed
+        self._renewer: asyncio.Task | None = None
+
+    @property
+    def claim(self) -> dt.timedelta:
+        """A claim's length on the bot's clock: `claim_seconds` of real time, also under the
+        demo's fast clock."""
+        return dt.timedelta(seconds=self.claim_seconds * max(getattr(self.clock, "scale", 1.0), 1.0))
 
     # --- running ----------------------------------------------------------------------------
 
     def start(self) -> None:
         self._unlisten = outbox.on_new_messages(self.wake)
         self._task = asyncio.create_task(self._run(), name="outbox-delivery")
+        self._renewer = asyncio.create_task(self._renew_forever(), name="outbox-claims")
 
     async def stop(self) -> None:
         self._stopping = True
         if self._unlisten:
             self._unlisten()
+        if self._renewer:
+            self._renewer.cancel()
         if self._task:
             self._task.cancel()
             done, _ = await asyncio.wait({self._task}, timeout=5)
             if not done:
                 log.error("delivery loop did not stop in 5 s")
                 self._task.print_stack()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     def wake(self) -> None:
         self._wake.set()
@@ -96,17 +116,55 @@ class Delivery:
         rows = await self._claim()
         failed_chats: dict[int, dt.datetime] = {}
         superseded = _superseded_edits(rows)
-        for row in rows:
-            if row.id in superseded:
-                await self._finish(row, OutboxStatus.SENT, error="superseded by a later edit")
-            elif row.chat_id in failed_chats:
-                # keep the chat's order: what came after a failed row waits with it
-                await self._release(row, failed_chats[row.chat_id])
-            else:
-                retry_at = await self._send_one(row)
-                if retry_at is not None:
-                    failed_chats[row.chat_id] = retry_at
+        try:
+            for row in rows:
+                if not self._still_ours(row):
+                    # The claim lapsed (the database was out of reach): whoever claims it next sends it.
+                    log.warning("outbox %s: claim lapsed before sending, left to the next pass", row.id)
+                    continue
+                if row.id in superseded:
+                    await self._finish(row, OutboxStatus.SENT, error="superseded by a later edit")
+                elif row.chat_id in failed_chats:
+                    # keep the chat's order: what came after a failed row waits with it
+                    await self._release(row, failed_chats[row.chat_id])
+                else:
+                    retry_at = await self._send_one(row)
+                    if retry_at is not None:
+                        failed_chats[row.chat_id] = retry_at
+                self._held.discard(row.id)
+        finally:
+            self._held.clear()  # rows not done with (an error, a stop) lapse and are taken up again
         return len(rows)
+
+    def _still_ours(self, row: Outbox) -> bool:
+        return row.id in self._held and self._lease_end is not None and self.clock.now() < self._lease_end
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.claim_seconds / 3)
+            try:
+                await self.renew_claims()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database hiccups: the next renewal may still be in time
+                log.exception("renewing outbox claims failed")
+
+    async def renew_claims(self) -> int:
+        """Extend the claims on the rows this loop still holds (the one being sent, those behind
+        it in the batch). Once they have lapsed they may be another instance's: let them go
+        instead of extending someone else's claim. Returns the rows renewed."""
+        held = sorted(self._held)
+        if not held:
+            return 0
+        now = self.clock.now()
+        if self._lease_end is None or now >= self._lease_end:
+            log.warning("outbox claims on %d rows lapsed before they could be renewed", len(held))
+            self._held.clear()
+            return 0
+        until = now + self.claim
+        renewed = await Outbox.filter(id__in=held, status=OutboxStatus.SENDING).update(claimed_until=until)
+        self._lease_end = until
+        return renewed
 
     async def _claim(self) -> list[Outbox]:
         now = self.clock.now()
@@ -126,6 +184,8 @@ class Delivery:
                 await Outbox.filter(id__in=[r.id for r in rows]).using_db(conn).update(
                     status=OutboxStatus.SENDING, claimed_until=now + self.claim
                 )
+        self._held = {r.id for r in rows}
+        self._lease_end = now + self.claim
         return rows
 
     async def _send_one(self, row: Outbox) -> dt.datetime | None:

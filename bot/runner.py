@@ -81,6 +81,9 @@ class GridBot:
             await self._stack.enter_async_context(database(self.rt.settings.database_url))
         await self.app.initialize()
         self._stack.push_async_callback(self.app.shutdown)
+        # Closed after app.stop (the stack unwinds backwards): updates stop coming first, the
+        # handlers in flight finish, then what they queued is sent before delivery stops.
+        self._stack.push_async_callback(self._flush_and_stop_delivery)
         await self._set_commands()
         await self.app.start()
         self._stack.push_async_callback(self.app.stop)
@@ -92,7 +95,6 @@ class GridBot:
             )
             self._stack.push_async_callback(self.app.updater.stop)
         self.delivery.start()
-        self._stack.push_async_callback(self.delivery.stop)
         self.scheduler.start()
         self._stack.callback(self.scheduler.shutdown, wait=False)
         if self.web is not None:
@@ -102,6 +104,16 @@ class GridBot:
     async def stop(self) -> None:
         await self._stack.aclose()
         log.info("GridBot stopped")
+
+    async def _flush_and_stop_delivery(self, flush_seconds: float = 10.0) -> None:
+        """SIGTERM: send what can be sent in a few seconds; the rest waits in the outbox for
+        the next start (nothing is lost either way)."""
+        if self.delivery.running:
+            try:
+                await self.delivery.drain(timeout=flush_seconds)
+            except TimeoutError:
+                log.warning("stopping with messages still queued; they go out at the next start")
+        await self.delivery.stop()
 
     def run_jobs_now(self) -> None:
         """Run each periodic job (the SLA sweep, the daily report, auto-close) now rather than
