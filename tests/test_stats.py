@@ -163,11 +163,11 @@ async def test_periods_are_local_and_checked():
 
 
 async def test_a_late_night_ticket_belongs_to_the_local_day(district):
-    # 23:30 on 30 Nov in Taiyuan is 15:30 UTC: November, not December
-    await ticket("nanhaijie1-01", filed=local(30, 23) + 30 * dt.timedelta(minutes=1))
+    # 07:00 on 1 November in Taiyuan is still 31 October in UTC: it is November's
+    await ticket("nanhaijie1-01", filed=local(1, 7))
     later = dt.datetime(2026, 12, 2, tzinfo=UTC)
     assert (await stats.figures(await unit("nanhaijie1-01"), stats.period("2026-11", later, TZ))).received == 1
-    assert (await stats.figures(await unit("nanhaijie1-01"), stats.period("2026-12", later, TZ))).received == 0
+    assert (await stats.figures(await unit("nanhaijie1-01"), stats.period("2026-10", later, TZ))).received == 0
 
 
 async def test_children_and_departments(district):
@@ -304,3 +304,21 @@ async def test_chart_renders_chinese_with_a_cjk_font(district):
     missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
     assert not missing, missing  # a glyph missing from the font would show as a box
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+
+
+async def test_cli_export_writes_the_same_workbook(district, db_url, monkeypatch, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.test_cli import gridbot
+
+    await grid_of_ten()
+    out = tmp_path / "exports" / "2026-11.xlsx"
+    assert await gridbot(monkeypatch, db_url, "export", "--month", "2026-11", str(out)) == 0
+    book = load_workbook(out)
+    assert book.sheetnames == ["说明", "街道", "社区", "网格", "部门", "红灯工单"]
+    assert book["说明"]["A1"].value == "迎泽区 2026年11月 考核表"
+    assert [r[1] for r in book["网格"].iter_rows(min_row=2, max_row=2, values_only=True)] == ["南海街一社区第一网格"]
+    assert await gridbot(monkeypatch, db_url, "export", "--month", "2026-11", "--unit", "liuxiang", str(out)) == 0
+    assert load_workbook(out)["街道"]["B2"].value == "柳巷街道"
+    assert await gridbot(monkeypatch, db_url, "export", "--month", "2026-13", str(out)) == 2
+    assert await gridbot(monkeypatch, db_url, "export", "--unit", "nowhere", str(out)) == 2

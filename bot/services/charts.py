@@ -73,8 +73,9 @@ def render_png(data: ChartData) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    family = cjk_font()
     n = max(len(data.lights), 1)
+    with _render_lock:
+        family = cjk_font()
     with _render_lock, matplotlib.rc_context({
         "font.family": "sans-serif",
         "font.sans-serif": ([family] if family else []) + ["DejaVu Sans"],
@@ -144,7 +145,8 @@ def cjk_font() -> str | None:
     for family in PREFERRED_FAMILIES:
         for path, families in system:
             if family in families and _register(font_manager, path):
-                return family
+                known = {f.name for f in font_manager.fontManager.ttflist}
+                return family if family in known else _register(font_manager, path)
     shipped = _pypi_font(font_manager)
     if shipped:
         return shipped
@@ -187,7 +189,8 @@ def _fontconfig_zh_fonts() -> list[tuple[str, set[str]]]:
     except (OSError, subprocess.SubprocessError):
         return []
     fonts = []
-    for line in sorted(out.splitlines()):
+    # regular weights first: a family first met in its bold file would be drawn bold
+    for line in sorted(out.splitlines(), key=lambda l: ("regular" not in l.lower(), "bold" in l.lower(), l)):
         path, _, families = line.partition(":")
         if path.strip():
             fonts.append((path.strip(), {f.strip() for f in families.split(",") if f.strip()}))

@@ -442,16 +442,6 @@ class UnitTree:
         everything above them; the departments that held it."""
         return set(self.roots) | self.up(row.unit_id) | self.up(row.grid_id) | set(held_departments)
 
-    def ancestors(self, unit_id: int) -> list[Unit]:
-        """Nearest first, without the unit itself."""
-        out, current = [], self.units.get(unit_id)
-        while current is not None and current.parent_id is not None:
-            current = self.units.get(current.parent_id)
-            if current is None or current in out:
-                break
-            out.append(current)
-        return out
-
 
 @dataclass
 class _Row:
