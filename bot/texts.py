@@ -203,6 +203,10 @@ SCORE_WORDS = {
     "visits_missed": "漏访", "satisfied": "满意", "unsatisfied": "不满意",
 }
 SCORE_NONE = "没有可以统计的网格。"
+EXPORT_SHEET_SCORES = "网格员考核"
+EXPORT_SCORE_GRID = "网格"
+EXPORT_SCORE_WORKER = "网格员"
+EXPORT_SCORE_TOTAL = "得分"
 
 
 # --- the card in the group chat ---------------------------------------------------------------

@@ -106,7 +106,7 @@ async def test_export_arrives_as_a_workbook(h):
     assert message["document"]["file_name"] == "gridbot-yingze-2026-11.xlsx"
     assert "考核表" in message["caption"]
     book = load_workbook(io.BytesIO(await download(h, message["document"]["file_id"])))
-    assert book.sheetnames == ["说明", "街道", "社区", "网格", "部门", "红灯工单"]
+    assert book.sheetnames == ["说明", "街道", "社区", "网格", "部门", "红灯工单", "网格员考核"]
     header, first = list(book["网格"].iter_rows(max_row=2, values_only=True))
     row = dict(zip(header, first))
     assert (row["排名"], row["单位"], row["受理量"], row["办结量"], row["满意"]) == (1, "南海街一社区第一网格", 3, 1, 1)

@@ -256,7 +256,7 @@ async def test_workbook_has_a_sheet_per_level_and_the_red_tickets(district):
                              explained_by=100101, explained_by_name="张丽")
     data = await export.workbook(district, NOV, tz=TZ)
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["说明", "街道", "社区", "网格", "部门", "红灯工单"]
+    assert book.sheetnames == ["说明", "街道", "社区", "网格", "部门", "红灯工单", "网格员考核"]
     grids = list(book["网格"].iter_rows(values_only=True))
     assert grids[0] == texts.EXPORT_COLUMNS
     first = dict(zip(grids[0], grids[1]))
@@ -273,6 +273,9 @@ async def test_workbook_has_a_sheet_per_level_and_the_red_tickets(district):
     row = dict(zip(reds[0], reds[1]))
     assert row["工单号"] == red.number and row["书面说明"] == "居民不在家，两次上门未遇"
     assert row["说明人"] == "张丽" and row["说明情况"] == "已说明" and row["责任单位"] == "南海街一社区第一网格"
+    scores = list(book["网格员考核"].iter_rows(values_only=True))
+    assert scores[0][:3] == ("网格", "网格员", "得分") and len(scores) == 1 + 20 + 20  # a row per grid and worker
+    assert {row[1] for row in scores[1:]} >= {"张丽", "刘红霞"}
     notes = [r for r in book["说明"].iter_rows(values_only=True)]
     assert notes[0][0] == "迎泽区 2026年11月 考核表" and any(r[0] == "排名依据" for r in notes)
     assert export.filename(district, NOV, TZ) == "gridbot-yingze-2026-11.xlsx"
@@ -315,7 +318,7 @@ async def test_cli_export_writes_the_same_workbook(district, db_url, monkeypatch
     out = tmp_path / "exports" / "2026-11.xlsx"
     assert await gridbot(monkeypatch, db_url, "export", "--month", "2026-11", str(out)) == 0
     book = load_workbook(out)
-    assert book.sheetnames == ["说明", "街道", "社区", "网格", "部门", "红灯工单"]
+    assert book.sheetnames == ["说明", "街道", "社区", "网格", "部门", "红灯工单", "网格员考核"]
     assert book["说明"]["A1"].value == "迎泽区 2026年11月 考核表"
     assert [r[1] for r in book["网格"].iter_rows(min_row=2, max_row=2, values_only=True)] == ["南海街一社区第一网格"]
     assert await gridbot(monkeypatch, db_url, "export", "--month", "2026-11", "--unit", "liuxiang", str(out)) == 0

@@ -193,9 +193,29 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
     for c, width in enumerate((24, 12, 17, 20, 17, 12, 60, 10, 17, 14), start=1):
         red.column_dimensions[get_column_letter(c)].width = width
 
+    await _assessment_sheet(book, unit, period, bold, head_fill)
+
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+async def _assessment_sheet(book, unit: Unit, period: Period, bold, head_fill) -> None:
+    """网格员考核: one row per grid and per worker, the counts and the weighted score."""
+    from bot.services import assessment
+
+    now = period.now or dt.datetime.now(dt.timezone.utc)
+    sheet = book.create_sheet(texts.EXPORT_SHEET_SCORES)
+    keys = list(texts.SCORE_WORDS)
+    sheet.append([texts.EXPORT_SCORE_GRID, texts.EXPORT_SCORE_WORKER, texts.EXPORT_SCORE_TOTAL,
+                  *(texts.SCORE_WORDS[k] for k in keys)])
+    for c in range(1, len(keys) + 4):
+        sheet.cell(1, c).font, sheet.cell(1, c).fill = bold, head_fill
+    for grid_score, workers in await assessment.unit_scores(unit, period.start, period.end, now):
+        sheet.append([grid_score.name, "", grid_score.total, *(grid_score.counts.get(k, 0) for k in keys)])
+        sheet.cell(sheet.max_row, 1).font = bold
+        for w in workers:
+            sheet.append([grid_score.name, w.name, w.total, *(w.counts.get(k, 0) for k in keys)])
 
 
 # Indexes into EXPORT_COLUMNS (0-based) of the cells written by `_figure_cells`.
