@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/bench_sweep.py [--url postgres://postgres@127.0.0.1:5432/test]
                                           [--sizes 100000 1000000] [--due 1000] [--storm 10000]
+                                          [--rounds 3] [--keep]
 
-For each size it builds a scratch database `gridbot_bench` (dropped and made anew; the URL only
-says where the server is), migrates it, loads the sample district plus grids up to 50 grid
+For each size it builds a scratch database `gridbot_bench_<size>` (dropped and made anew; the URL
+only says where the server is; dropped again at the end unless --keep), migrates it, loads the sample district plus grids up to 50 grid
 chats, and bulk-loads the table with COPY through asyncpg:
 
 * history: closed tickets filed over the last two years (their clocks long past) — what makes
@@ -22,9 +23,9 @@ Then, with the clock frozen at Wednesday 2026-04-01 10:00 (Shanghai), it times:
 * a storm of `--storm` tickets turning red at once (digests to grids, communities and the
   command centre, 书面说明 owed for each, card edits capped at 10 per chat).
 
-and prints, per size, the times, the messages queued, the plan of the yellow query, and finally
-the ratio between the largest and the smallest table: about 1 means the cost follows what is due,
-not the table.
+in rounds that alternate between the sizes (a busy machine slows both alike), and prints the
+plan of the yellow query, the median times and messages queued per size, and the ratio between
+the largest and the smallest table: about 1 means the cost follows what is due, not the table.
 """
 
 from __future__ import annotations
@@ -176,79 +177,102 @@ async def timed_sweep(rt: Runtime) -> tuple[float, sla_sweep.SweepResult]:
     return time.perf_counter() - start, result
 
 
-async def run_size(server_url: str, size: int, due: int, storm: int) -> dict:
-    url = with_db(server_url, DB)
+async def prepare(server_url: str, size: int) -> tuple[str, list[int], dict]:
+    """A fresh database with `size` tickets (and the district), settled; returns its URL."""
+    name = f"{DB}_{size}"
+    url = with_db(server_url, name)
     admin = await asyncpg.connect(pg(server_url))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DB}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
     await migrate(url)
-    out: dict = {"size": size}
+    info: dict = {"size": size}
     async with database(url):
         await load_jurisdiction_file(EXAMPLE)
-        grids = await add_grids(50)
-        grid_ids = [g for g, _ in grids]
+        grid_ids = [g for g, _ in await add_grids(50)]
         rt = Runtime.from_settings(Settings(database_url=url), clock=FrozenClock(NOW), rate_limit=False)
-        await copy_rows(url, due_rows("W", 60, grid_ids, red=False))  # warm-up: prepared statements
+        await copy_rows(url, due_rows("W", 60, grid_ids, red=False))
         await copy_rows(url, due_rows("X", 60, grid_ids, red=True))
-        await sla_sweep.sweep(rt)
-        out["load_s"] = await copy_rows(url, base_rows(size, grid_ids), settle=True)
-        out["plan"] = await explain(url)
+        await sla_sweep.sweep(rt)  # warm-up
+        info["load_s"] = await copy_rows(url, base_rows(size, grid_ids), settle=True)
+        info["plan"] = await explain(url)
+    return url, grid_ids, info
+
+
+async def measure(url: str, grid_ids: list[int], round_no: int, due: int, storm: int) -> dict:
+    """One round on one database: idle sweeps, `due` turning yellow, a yellow and a red storm."""
+    out: dict = {}
+    async with database(url):
+        rt = Runtime.from_settings(Settings(database_url=url), clock=FrozenClock(NOW), rate_limit=False)
         idle = []
-        for _ in range(7):
+        for _ in range(5):
             seconds, result = await timed_sweep(rt)
             assert result.claimed == 0, result
             idle.append(seconds)
         out["idle_s"] = statistics.median(idle)
 
-        timings = []
-        for attempt in range(3):
-            await copy_rows(url, due_rows(f"D{attempt}", due, grid_ids, red=False))
-            seconds, result = await timed_sweep(rt)
-            assert result.yellow == due, result
-            timings.append(seconds)
-        out["due_s"], out["due_msgs"] = statistics.median(timings), result.digests
+        await copy_rows(url, due_rows(f"D{round_no}-", due, grid_ids, red=False))
+        out["due_s"], result = await timed_sweep(rt)
+        assert result.yellow == due, result
+        out["due_msgs"] = result.digests
 
-        await copy_rows(url, due_rows("Y", storm, grid_ids, red=False))
-        before = await Outbox.all().count()
+        await copy_rows(url, due_rows(f"Y{round_no}-", storm, grid_ids, red=False))
+        before = await Outbox.all().order_by("-id").first()
         out["storm_s"], result = await timed_sweep(rt)
         assert result.yellow == storm, result
-        chats = await Outbox.filter(id__gt=before).values_list("chat_id", flat=True) if before else []
+        chats = list(await Outbox.filter(id__gt=before.id if before else 0).values_list("chat_id", flat=True))
         out["storm_msgs"] = result.digests
-        out["storm_max_per_chat"] = max((list(chats).count(c) for c in set(chats)), default=0)
+        out["storm_max_per_chat"] = max((chats.count(c) for c in set(chats)), default=0)
 
-        await copy_rows(url, due_rows("R", storm, grid_ids, red=True))
+        await copy_rows(url, due_rows(f"R{round_no}-", storm, grid_ids, red=True))
         out["red_s"], result = await timed_sweep(rt)
         assert result.red == storm, result
         out["red_msgs"], out["red_cards"] = result.digests, result.card_edits
-        out["rows"] = size + 3 * due + 2 * storm + 120
     return out
 
 
 async def main_async(args) -> int:
-    results = []
+    prepared = []
     for size in args.sizes:
-        print(f"— {size:,} tickets: loading …", flush=True)
-        r = await run_size(args.url, size, args.due, args.storm)
-        results.append(r)
-        print(f"  loaded with COPY in {r['load_s']:.1f} s; the yellow query, nothing due (EXPLAIN ANALYZE):")
-        for line in r["plan"]:
-            if any(k in line for k in ("Scan", "Index Cond", "Execution", "rows=")):
+        print(f"— {size:,} tickets: loading with COPY …", flush=True)
+        url, grids, info = await prepare(args.url, size)
+        prepared.append((url, grids, info))
+        print(f"  {info['load_s']:.1f} s; the sweep's yellow query with nothing due (EXPLAIN ANALYZE):")
+        for line in info["plan"]:
+            if any(k in line for k in ("Scan", "Index Cond", "Execution")):
                 print("    " + line.strip())
-        print(f"  idle sweep (nothing due)          {r['idle_s'] * 1000:8.1f} ms (median of 7)")
-        print(f"  {args.due:>6,} turning yellow            {r['due_s'] * 1000:8.1f} ms, {r['due_msgs']} digests (median of 3)")
-        print(f"  {args.storm:>6,} turning yellow (storm)    {r['storm_s'] * 1000:8.1f} ms, {r['storm_msgs']} digests "
-              f"(at most {r['storm_max_per_chat']} per chat), 0 card edits")
-        print(f"  {args.storm:>6,} turning red (storm)       {r['red_s'] * 1000:8.1f} ms, {r['red_msgs']} digests, "
-              f"{r['red_cards']} card edits")
-    if len(results) >= 2:
-        small, big = results[0], results[-1]
-        print(f"\nratio {big['size']:,} / {small['size']:,} tickets ({big['size'] / small['size']:.0f}× the table):")
+    # Rounds alternate between the databases (and which goes first), so a busy neighbour on the
+    # machine slows both alike.
+    runs: dict[int, list[dict]] = {info["size"]: [] for _, _, info in prepared}
+    for round_no in range(args.rounds):
+        for url, grids, info in (prepared if round_no % 2 == 0 else prepared[::-1]):
+            runs[info["size"]].append(await measure(url, grids, round_no, args.due, args.storm))
+        print(f"  round {round_no + 1}/{args.rounds} done", flush=True)
+    keys = ("idle_s", "due_s", "storm_s", "red_s")
+    medians = {size: {k: statistics.median(r[k] for r in rs) for k in keys} for size, rs in runs.items()}
+    print(f"\nmedians of {args.rounds} rounds (the table grows by {args.due + 2 * args.storm:,} rows a round):")
+    for size, rs in runs.items():
+        m, last = medians[size], rs[-1]
+        print(f"  {size:>9,} tickets: idle sweep {m['idle_s'] * 1000:7.1f} ms | {args.due:,} yellow "
+              f"{m['due_s'] * 1000:7.1f} ms ({last['due_msgs']} digests) | {args.storm:,} yellow "
+              f"{m['storm_s'] * 1000:7.1f} ms ({last['storm_msgs']} digests, ≤{last['storm_max_per_chat']} per chat, "
+              f"0 card edits) | {args.storm:,} red {m['red_s'] * 1000:7.1f} ms ({last['red_msgs']} digests, "
+              f"{last['red_cards']} card edits)")
+    if len(medians) >= 2:
+        small, big = min(medians), max(medians)
+        print(f"\nratio {big:,} / {small:,} tickets ({big / small:.0f}× the table):")
         for key, label in [("idle_s", "idle sweep"), ("due_s", f"{args.due:,} due"),
                            ("storm_s", f"{args.storm:,} yellow"), ("red_s", f"{args.storm:,} red")]:
-            print(f"  {label:<14} {big[key] / small[key]:5.2f}×")
+            print(f"  {label:<14} {medians[big][key] / medians[small][key]:5.2f}×")
+    if not args.keep:
+        admin = await asyncpg.connect(pg(args.url))
+        try:
+            for size in args.sizes:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{DB}_{size}" WITH (FORCE)')
+        finally:
+            await admin.close()
     return 0
 
 
@@ -259,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--storm", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     args = parser.parse_args(argv)
     return asyncio.run(main_async(args))
 

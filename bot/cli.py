@@ -63,7 +63,7 @@ def setup_logging(level: str = "INFO", secrets: tuple[str, ...] = (), *, as_json
     # httpx logs every request URL, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running" is expected when jobs are woken early
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("tortoise").setLevel(logging.WARNING)
 

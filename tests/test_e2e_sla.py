@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot import texts
 from bot.models import Explanation, Status, Ticket, TicketEvent
+from bot.web import metrics
 from tests.e2e import COMMAND_CHAT, COMMUNITY_NHJ1_CHAT, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
 from tests.test_e2e_intake import _buttons, submit_report
 
@@ -34,16 +35,17 @@ async def test_yellow_digest_then_red_alert_and_a_written_explanation(harness):
 
     h.rt.clock.advance(dt.timedelta(hours=24, minutes=1))
     run_sweep_now(h)
-    yellow = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "黄灯" in _text(m))
+    yellow = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "🟡 黄灯" in _text(m))
     assert f"🟡 {number}｜油烟异味｜" in yellow["text"] and not _buttons(yellow)
     assert not any("黄灯" in _text(m) for m in h.api.bot_messages(COMMAND_CHAT))  # the holder's business
+    assert metrics.REGISTRY.get_sample_value("gridbot_sweep_duration_seconds_count") >= 1  # /metrics sees it
 
     h.rt.clock.advance(dt.timedelta(hours=24))
     run_sweep_now(h)
-    red = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "红灯" in _text(m))
+    red = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "🔴 红灯" in _text(m))
     assert f"🔴 {number}" in red["text"] and _buttons(red) == [f"书面说明 {number}"]
     for chat_id in (COMMUNITY_NHJ1_CHAT, COMMAND_CHAT):  # the superior unit and the command centre
-        alert = await h.api.wait_for_bot_message(chat_id, lambda m: "红灯" in _text(m) and number in _text(m))
+        alert = await h.api.wait_for_bot_message(chat_id, lambda m: "🔴 红灯" in _text(m) and number in _text(m))
         assert "【南海街一社区第一网格】" in alert["text"] and not _buttons(alert)
     await h.api.wait_for(lambda: card_in(h, GRID_NHJ1_01_CHAT, number)["text"].startswith(texts.LIGHTS["red"]),
                          what="the card shows the red light")
@@ -74,3 +76,22 @@ async def test_yellow_digest_then_red_alert_and_a_written_explanation(harness):
     assert (await Explanation.get(ticket=ticket)).text == why
     await h.drain()
     assert await h.undelivered() == 0
+
+
+async def test_explain_command_in_a_unit_chat(harness):
+    h = harness
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    await h.api.send_text(worker, "/explain", chat_id=GRID_NHJ1_01_CHAT)
+    await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: _text(m) == texts.SLA_USAGE_EXPLAIN)
+    number = await submit_report(h, h.resident(), "南海街1号院楼下早餐店油烟太大，天天熏到家里")
+    await h.api.send_text(worker, f"/explain {number}", chat_id=GRID_NHJ1_01_CHAT)
+    await h.api.wait_for_bot_message(
+        GRID_NHJ1_01_CHAT, lambda m: _text(m) == texts.SLA_NOTHING_TO_EXPLAIN.format(number=number))
+    h.rt.clock.advance(dt.timedelta(hours=48, minutes=1))
+    run_sweep_now(h)
+    await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: _text(m).startswith("⏰"))
+    await h.api.send_text(worker, f"/explain {number.lower()}", chat_id=GRID_NHJ1_01_CHAT)
+    prompt = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "请回复本消息" in _text(m))
+    await h.api.send_text(worker, "人手不足，已调整值班", chat_id=GRID_NHJ1_01_CHAT, reply_to=prompt)
+    await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: _text(m) == texts.SLA_EXPLAINED.format(number=number))
+    assert (await TicketEvent.get(ticket__number=number, action="explained")).note == "人手不足，已调整值班"

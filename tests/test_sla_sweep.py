@@ -406,9 +406,9 @@ async def test_four_sweeps_at_once_notify_each_ticket_and_level_exactly_once(rt,
     from bot.db import database
 
     grids = await make_grids(20)
-    await bulk_tickets(rt, grids, 150, filed=FILED - 72 * H, prefix="RD")  # red and its explanation due
-    await bulk_tickets(rt, grids, 150, filed=FILED - 24 * H, prefix="YL")  # yellow due
-    await bulk_tickets(rt, grids, 100, filed=FILED - 12 * 24 * H, prefix="OD")  # red and overdue
+    await bulk_tickets(rt, grids, 100, filed=FILED - 72 * H, prefix="RD")  # red and its explanation due
+    await bulk_tickets(rt, grids, 100, filed=FILED - 24 * H, prefix="YL")  # yellow due
+    await bulk_tickets(rt, grids, 60, filed=FILED - 12 * 24 * H, prefix="OD")  # red and overdue
     await Ticket.filter(number__startswith="OD").update(status=Status.ACCEPTED)  # lights stopped: overdue only
     at(rt, FILED)
     start = asyncio.Event()
@@ -424,18 +424,18 @@ async def test_four_sweeps_at_once_notify_each_ticket_and_level_exactly_once(rt,
             return [await sla_sweep.sweep(rt) for _ in range(3)]
 
     runs = [r for rs in await asyncio.gather(*(instance() for _ in range(4))) for r in rs]
-    assert sum(r.red for r in runs) == 150 and sum(r.yellow for r in runs) == 150
-    assert sum(r.overdue for r in runs) == 100  # 12 days old: past 5 working days; 3 days old: not yet
+    assert sum(r.red for r in runs) == 100 and sum(r.yellow for r in runs) == 100
+    assert sum(r.overdue for r in runs) == 60  # 12 days old: past 5 working days; 3 days old: not yet
     assert len([r for r in runs if r.claimed]) >= 1
     # 24 h later (4 sweeps at once again, on the pool's separate connections): the yellow ones
     # turn red, and the explanations nobody wrote for the first red ones are listed
     at(rt, FILED + 24 * H + MIN)
     later = await asyncio.gather(*(sla_sweep.sweep(rt) for _ in range(4)))
-    assert sum(r.red for r in later) == 150 and sum(r.missing_explanations for r in later) == 150
-    for action, expected in [("lit_red", 300), ("lit_yellow", 150), ("overdue", 100), ("explanation_overdue", 150)]:
+    assert sum(r.red for r in later) == 100 and sum(r.missing_explanations for r in later) == 100
+    for action, expected in [("lit_red", 200), ("lit_yellow", 100), ("overdue", 60), ("explanation_overdue", 100)]:
         per_ticket = await TicketEvent.filter(action=action).values_list("ticket_id", flat=True)
         assert len(per_ticket) == expected == len(set(per_ticket)), action
-    assert await Explanation.filter().count() == 300
+    assert await Explanation.filter().count() == 200
     # in its own chat each ticket was listed yellow once and red once, whoever sent the digests
     for unit, chat in grids:
         text = "\n".join(await digests(chat))
@@ -447,7 +447,7 @@ async def test_four_sweeps_at_once_notify_each_ticket_and_level_exactly_once(rt,
 
 async def test_daily_report_goes_out_once_with_yesterdays_figures(rt):
     a = await file(rt)  # Wed 04-01: received; turns yellow and red, then resolved Fri
-    b = await file(rt, "nanhaijie1-02", place="惠民小区")
+    await file(rt, "nanhaijie1-02", place="惠民小区")
     c = await file(rt, "wenmiao-01", place="文庙广场")
     await file(rt, triage=True)
     at(rt, FILED + 48 * H)
@@ -483,7 +483,6 @@ async def test_daily_report_goes_out_once_with_yesterdays_figures(rt):
     # The next morning's report is another day's.
     at(rt, dt.datetime(2026, 4, 5, 9, 0, tzinfo=SH))
     assert await sla_sweep.daily_report(rt) > 0
-    del b
 
 
 async def test_daily_report_can_be_switched_off(rt, tmp_path):
@@ -509,3 +508,22 @@ def test_the_sweep_runs_every_minute_of_the_bots_clock():
     assert {"sla_sweep", "daily_report", "close_unrated"} <= set(jobs)
     assert jobs["sla_sweep"].trigger.interval == dt.timedelta(seconds=1)
     assert jobs["close_unrated"].trigger.interval == dt.timedelta(seconds=5)
+
+
+def test_demo_takes_a_time_scale(monkeypatch, capsys):
+    from bot import cli
+    from bot.sandbox import demo
+
+    seen = {}
+
+    async def fake_run_demo(**kw):
+        seen.update(kw)
+        return 0
+
+    monkeypatch.setattr(demo, "run_demo", fake_run_demo)
+    assert cli.main(["demo", "--no-chat", "--time-scale", "3600"]) == 0
+    assert seen["time_scale"] == 3600
+    assert cli.main(["demo"]) == 0 and seen["time_scale"] == 1
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--time-scale", "0"])
+    assert "between 1 and 1000000" in capsys.readouterr().err

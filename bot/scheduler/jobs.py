@@ -13,6 +13,7 @@ the bot's time still gets its sweep and a visitor sees lights change.
 from __future__ import annotations
 
 import logging
+import time
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -33,11 +34,20 @@ async def close_unrated(rt: Runtime) -> int:
 
 async def sla_tick(rt: Runtime) -> sla_sweep.SweepResult | None:
     """Lights, reminders, overdue alerts and missing 书面说明 (bot/services/sla_sweep.py)."""
+    from bot.web import metrics  # /metrics shows how long sweeps take
+
+    started = time.perf_counter()
     try:
-        return await sla_sweep.sweep(rt)
+        result = await sla_sweep.sweep(rt)
     except Exception:
         log.exception("sla sweep failed")
         return None
+    metrics.observe_sweep(time.perf_counter() - started)
+    if result.claimed:
+        log.info("sla sweep: %d yellow, %d red, %d overdue, %d missing explanations; %d digests, %d card edits",
+                 result.yellow, result.red, result.overdue, result.missing_explanations, result.digests,
+                 result.card_edits)
+    return result
 
 
 async def daily_report(rt: Runtime) -> int:

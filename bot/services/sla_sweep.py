@@ -17,15 +17,22 @@ rows and the outbox rows commit together. The claim is `SELECT … FOR NO KEY UP
 of the due rows (PostgreSQL: rows another sweep holds are left to it) followed by a conditional
 UPDATE (`… AND yellow_notified_at IS NULL AND status IN …`) whose row count must equal the rows
 locked; if it ever does not (SQLite shared by two processes), the sweep rolls back and claims
-row by row, where an update of 1 row means "mine". The queries use the (status, yellow_at),
-(status, red_at), (status, due_at) and (pending, due_at) indexes, so a sweep costs what is due
-(plus the open tickets already late), not the size of the table.
+row by row, where an update of 1 row means "mine". Each query is one range of an index —
+(status, yellow_notified_at, yellow_at), the same for red and due, and (pending, due_at) for
+explanations — that holds only what is due and untold, so a sweep costs what is due, not the
+size of the table (bench/bench_sweep.py: 100,000 vs 1,000,000 tickets).
 
 No storms: one sweep sends each chat ONE digest (red, overdue, missing explanations, yellow),
 cut to Telegram's 4096 characters with "另有 N 件"; cards are edited for red tickets only, at
 most `CARD_EDITS_PER_CHAT` per chat and `CARD_EDITS_PER_SWEEP` per sweep (yellow shows in the
 digest and on the card at its next change) — 10,000 tickets turning yellow at once mean 50
 digests, not 10,000 edits.
+
+Quiet hours (sla.yaml `quiet_hours`): while a unit's window is on, its yellow and overdue levels
+(and, for the district, the missing-explanation list) are simply not claimed; the first sweep
+after the window claims them all, so the unit gets one digest at the end of the night. Red is
+never held back. The daily report (`daily_report`) is claimed once per local date
+(`ScheduledRun`).
 
 Everything asks `rt.clock`, so tests move time instead of sleeping and the demo can run fast.
 """
@@ -68,6 +75,7 @@ MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units
 _BUDGET = MESSAGE_LIMIT - 96  # head-room for the channel's own formatting
 _CHUNK = 500  # ids per `IN (...)`: well under SQLite's and asyncpg's parameter limits
 PLACE_CHARS = 24
+MAX_ROWS_RENDERED = 300  # rows formatted per digest section; 4096 characters never hold more
 
 
 class Refused(Exception):
@@ -284,8 +292,9 @@ async def _claim(level: _LevelSpec, now: dt.datetime, limit: int, *, exact: bool
     cond = {f"{level.at}__lte": now, f"{level.notified}__isnull": True, "status__in": list(level.runs_in)}
     rows: list[Ticket] = []
     for status in level.runs_in:
-        # One status at a time, ordered by the moment: an ordered range scan of the (status, <moment>)
-        # index that stops at `now`, whatever the planner thinks of the rest of the table.
+        # One status at a time: `status = ? AND <level>_notified_at IS NULL AND <moment> <= now` is a
+        # single range of the (status, <level>_notified_at, <moment>) index, holding only the due
+        # and untold rows, whatever the planner thinks of the rest of the table.
         query = Ticket.filter(**{**cond, "status": status})
         if skip_units:
             query = query.filter(unit_id__not_in=sorted(skip_units))  # NOT IN keeps NULL (triage) rows
@@ -400,30 +409,50 @@ def render_digest(chat_id: int, digest: _Digest, *, now: dt.datetime, tz, deadli
     most one message per chat. Red tickets the chat holds get a 书面说明 button each (up to
     MAX_EXPLAIN_BUTTONS; the text names /explain for the rest)."""
     local = lambda moment: moment.astimezone(tz).strftime(texts.TIME_FORMAT)  # noqa: E731
+    labels: dict[str, str] = {}
+
+    def label(code: str) -> str:
+        if code not in labels:
+            labels[code] = label_of(code)
+        return labels[code]
+
+    def rows(items: list[_Item], render) -> list[str]:
+        # No more rows than could ever fit: a storm of 10,000 formats a few hundred.
+        return [render(i) for i in items[:MAX_ROWS_RENDERED]]
+
     red, yellow = texts.LIGHTS["red"], texts.LIGHTS["yellow"]
-    sections: list[tuple[str, list[str]]] = []
+    sections: list[tuple[str, list[str], int]] = []
     if digest.own_red:
-        sections.append((texts.SLA_SECTION_OWN_RED.format(count=len(digest.own_red), deadline=local(deadline)),
-                         [texts.SLA_ROW.format(light=red, number=i.number, category=label_of(i.category),
-                                               place=i.place) for i in digest.own_red]))
+        sections.append((
+            texts.SLA_SECTION_OWN_RED.format(count=len(digest.own_red), deadline=local(deadline)),
+            rows(digest.own_red, lambda i: texts.SLA_ROW.format(
+                light=red, number=i.number, category=label(i.category), place=i.place)),
+            len(digest.own_red)))
     if digest.other_red:
-        sections.append((texts.SLA_SECTION_OTHER_RED.format(count=len(digest.other_red)),
-                         [texts.SLA_ROW_UNIT.format(light=red, number=i.number, category=label_of(i.category),
-                                                    place=i.place, unit=i.unit_name) for i in digest.other_red]))
+        sections.append((
+            texts.SLA_SECTION_OTHER_RED.format(count=len(digest.other_red)),
+            rows(digest.other_red, lambda i: texts.SLA_ROW_UNIT.format(
+                light=red, number=i.number, category=label(i.category), place=i.place, unit=i.unit_name)),
+            len(digest.other_red)))
     if digest.overdue:
-        sections.append((texts.SLA_SECTION_OVERDUE.format(count=len(digest.overdue)),
-                         [texts.SLA_ROW_OVERDUE.format(light=texts.SLA_OVERDUE_MARK, number=i.number,
-                                                       category=label_of(i.category), place=i.place,
-                                                       unit=i.unit_name, due=local(i.due_at) if i.due_at else "—")
-                          for i in digest.overdue]))
+        sections.append((
+            texts.SLA_SECTION_OVERDUE.format(count=len(digest.overdue)),
+            rows(digest.overdue, lambda i: texts.SLA_ROW_OVERDUE.format(
+                light=texts.SLA_OVERDUE_MARK, number=i.number, category=label(i.category), place=i.place,
+                unit=i.unit_name, due=local(i.due_at) if i.due_at else "—")),
+            len(digest.overdue)))
     if digest.missing:
-        sections.append((texts.SLA_SECTION_MISSING.format(count=len(digest.missing)),
-                         [texts.SLA_ROW_MISSING.format(light=red, number=i.number, unit=i.unit_name,
-                                                       since=local(i.red_since)) for i in digest.missing]))
+        sections.append((
+            texts.SLA_SECTION_MISSING.format(count=len(digest.missing)),
+            rows(digest.missing, lambda i: texts.SLA_ROW_MISSING.format(
+                light=red, number=i.number, unit=i.unit_name, since=local(i.red_since))),
+            len(digest.missing)))
     if digest.yellow:
-        sections.append((texts.SLA_SECTION_YELLOW.format(count=len(digest.yellow)),
-                         [texts.SLA_ROW.format(light=yellow, number=i.number, category=label_of(i.category),
-                                               place=i.place) for i in digest.yellow]))
+        sections.append((
+            texts.SLA_SECTION_YELLOW.format(count=len(digest.yellow)),
+            rows(digest.yellow, lambda i: texts.SLA_ROW.format(
+                light=yellow, number=i.number, category=label(i.category), place=i.place)),
+            len(digest.yellow)))
     if not sections:
         return None
     text = fit_sections(texts.SLA_DIGEST_HEAD.format(time=local(now)), sections)
@@ -434,20 +463,23 @@ def render_digest(chat_id: int, digest: _Digest, *, now: dt.datetime, tz, deadli
     return Outgoing(chat_id, text=text, buttons=buttons or None)
 
 
-def fit_sections(head: str, sections: list[tuple[str, list[str]]], budget: int = _BUDGET) -> str:
+def fit_sections(head: str, sections: list[tuple[str, list[str], int]], budget: int = _BUDGET) -> str:
     """Head, then each section's title and rows, as many rows as fit; each cut section ends with
-    "另有 N 件". Later sections keep room for their title and that line."""
+    "另有 N 件" (N counted against the section's `total`, which may exceed the rows given). Later
+    sections keep room for their title and that line."""
+    def more_cost(total: int) -> int:
+        return u16len(texts.SLA_MORE.format(count=total)) + 1
+
     def tail_cost(index: int) -> int:
-        return sum(u16len(title) + u16len(texts.SLA_MORE.format(count=len(rows))) + 2
-                   for title, rows in sections[index:])
+        return sum(u16len(title) + 1 + more_cost(total) for title, _, total in sections[index:])
 
     lines = [head]
     used = u16len(head)
-    for index, (title, rows) in enumerate(sections):
+    for index, (title, rows, total) in enumerate(sections):
         if title:
             lines.append(title)
             used += u16len(title) + 1
-        reserve = tail_cost(index + 1) + u16len(texts.SLA_MORE.format(count=len(rows))) + 1
+        reserve = tail_cost(index + 1) + more_cost(total)
         shown = 0
         for row in rows:
             cost = u16len(row) + 1
@@ -456,8 +488,8 @@ def fit_sections(head: str, sections: list[tuple[str, list[str]]], budget: int =
             lines.append(row)
             used += cost
             shown += 1
-        if shown < len(rows):
-            more = texts.SLA_MORE.format(count=len(rows) - shown)
+        if shown < total:
+            more = texts.SLA_MORE.format(count=total - shown)
             lines.append(more)
             used += u16len(more) + 1
     return "\n".join(lines)
@@ -510,12 +542,12 @@ async def take_explanation(rt: Runtime, user_id: int, chat_id: int, text: str) -
     ticket (an "explained" event, shown by /history) and copied to the command centre.
     Returns False when no 书面说明 was asked of them (the words are someone else's business)."""
     text = (text or "").strip()
-    if not text:
+    asked = dict(channel=CHANNEL, chat_id=chat_id, user_id=user_id, kind=REASON, step=EXPLAIN_STEP)
+    if not text or not await Draft.exists(**asked):  # most group talk: one indexed look, no transaction
         return False
     async with in_transaction():
-        draft = await (Draft.filter(channel=CHANNEL, chat_id=chat_id, user_id=user_id, kind=REASON,
-                                    step=EXPLAIN_STEP).select_for_update().first())
-        if draft is None:
+        draft = await Draft.filter(**asked).select_for_update().first()
+        if draft is None:  # taken a moment ago (the same text delivered twice)
             return False
         await draft.delete()
         now = rt.clock.now()
@@ -652,7 +684,7 @@ async def _report_messages(rt: Runtime, day: dt.date, now: dt.datetime) -> list[
             rows.append(texts.DAILY_ROW.format(unit=texts.DAILY_COMMAND_OWN, **own[tree.district.id]))
         rows.append(texts.DAILY_ROW.format(unit=texts.DAILY_TOTAL, **totals[tree.district.id]))
         head = texts.DAILY_COMMAND_HEAD.format(district=tree.district.name, date=date_words)
-        messages.append(Outgoing(command, fit_sections(head, [("", rows)])))
+        messages.append(Outgoing(command, fit_sections(head, [("", rows, len(rows))])))
     return messages
 
 
