@@ -78,3 +78,11 @@ async def test_random_updates_never_crash_and_outsiders_change_nothing(harness, 
     failures = [r for r in caplog.records if "update failed" in r.getMessage() or r.levelno >= logging.ERROR]
     assert failures == [], [r.getMessage() for r in failures][:5]
     assert await Outbox.filter(status="dead").count() == 0
+
+
+def test_ids_from_buttons_are_checked_before_any_query():
+    from bot.handlers.group import CARD_BUTTON
+    from bot.services.ids import is_row_id
+
+    assert is_row_id("123") and not is_row_id("26841414336") and not is_row_id("") and not is_row_id("-1")
+    assert CARD_BUTTON.match("w:acc:999999999") and not CARD_BUTTON.match("w:acc:26841414336")

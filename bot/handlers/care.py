@@ -15,8 +15,8 @@ from bot.runtime import Runtime
 from bot.services import assessment, carehelp, jurisdiction, outbox, visits, wishes
 from bot.services.wishes import WishRefused
 
-WISH_BUTTON = re.compile(r"^wish:(claim|done|thank):(\d{1,12})$")
-VISIT_BUTTON = re.compile(r"^visit:(\d{1,12})$")
+WISH_BUTTON = re.compile(r"^wish:(claim|done|thank):(\d{1,9})$")
+VISIT_BUTTON = re.compile(r"^visit:(\d{1,9})$")
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -61,7 +61,7 @@ async def care(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if staff is None:
         return
     args = context.args or []
-    if update.effective_chat.type != ChatType.PRIVATE or len(args) < 2 or not args[0].isdigit():
+    if update.effective_chat.type != ChatType.PRIVATE or len(args) < 2 or not args[0].isdigit() or len(args[0]) > 15:
         await _say(context, update.effective_chat.id, texts.CARE_USAGE)
         return
     reply = await carehelp.mark(_rt(context), staff, int(args[0]), args[1], args[2] if len(args) > 2 else None)

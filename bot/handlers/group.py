@@ -15,8 +15,8 @@ from bot.services.staffwork import Refused
 
 log = logging.getLogger("gridbot.handlers.group")
 
-CARD_BUTTON = re.compile(r"^w:(acc|res|esc|tra|ret|ask|rej|con|tto|csel|cgo):(\d{1,12})(?::(\d{1,12}))?$")
-TRIAGE_BUTTON = re.compile(r"^tr:(cat|grid|setcat|comm|setgrid):(\d{1,12})(?::([a-z_0-9]{1,20}))?$")
+CARD_BUTTON = re.compile(r"^w:(acc|res|esc|tra|ret|ask|rej|con|tto|csel|cgo):(\d{1,9})(?::(\d{1,9}))?$")
+TRIAGE_BUTTON = re.compile(r"^tr:(cat|grid|setcat|comm|setgrid):(\d{1,9})(?::([a-z_0-9]{1,20}))?$")
 
 
 def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:

@@ -12,12 +12,12 @@ from bot.runtime import Runtime
 from bot.services import feedback, intake, outbox, relay, residents
 from bot.services.ratelimit import FloodGuard
 
-DRAFT_BUTTON = re.compile(r"^r:(ok|no|skip|more|anon|cat|setcat|comm|grid|noplace|dupyes|dupno):(\d{1,12}):(\d{1,6})(?::([a-z_0-9]{1,20}))?$")
-RATE_BUTTON = re.compile(r"^rate:(\d{1,12}):([a-z]{1,16})$")
-MY_BUTTON = re.compile(r"^my:(\d{1,12})$")
-SKIP_COMMENT = re.compile(r"^c:skip:(\d{1,12})$")
-NOT_FIXED_BUTTON = re.compile(r"^nf:(\d{1,12})$")
-ANSWER_BUTTON = re.compile(r"^ans:(\d{1,12})$")
+DRAFT_BUTTON = re.compile(r"^r:(ok|no|skip|more|anon|cat|setcat|comm|grid|noplace|dupyes|dupno):(\d{1,9}):(\d{1,6})(?::([a-z_0-9]{1,20}))?$")
+RATE_BUTTON = re.compile(r"^rate:(\d{1,9}):([a-z]{1,16})$")
+MY_BUTTON = re.compile(r"^my:(\d{1,9})$")
+SKIP_COMMENT = re.compile(r"^c:skip:(\d{1,9})$")
+NOT_FIXED_BUTTON = re.compile(r"^nf:(\d{1,9})$")
+ANSWER_BUTTON = re.compile(r"^ans:(\d{1,9})$")
 
 
 def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:

@@ -25,7 +25,7 @@ from bot.services.sla_sweep import Refused
 log = logging.getLogger("gridbot.handlers.sla")
 
 GROUP = -1
-EXPLAIN_BUTTON = re.compile(r"^sla:exp:(\d{1,12})$")
+EXPLAIN_BUTTON = re.compile(r"^sla:exp:(\d{1,9})$")
 GROUPS = filters.ChatType.GROUPS
 
 

@@ -19,6 +19,7 @@ from bot import texts
 from bot.models import Draft, Level, Resident, Unit
 from bot.nlp.classify import categories, classify, followup_question, label_of
 from bot.runtime import Runtime
+from bot.services.ids import is_row_id
 from bot.services import duplicates, feedback, outbox, relay, routing, tickets
 from bot.services.outbox import Outgoing
 from bot.services.people import Actor, resident_for
@@ -179,7 +180,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             return None
         elif action == "setcat" and arg in dict(categories()):
             data.update(category=arg, category_manual=True, confidence=1.0, low_confidence=False)
-        elif action == "comm" and arg and arg.isdigit():
+        elif action == "comm" and is_row_id(arg):
             community = await Unit.get_or_none(id=int(arg), level=Level.COMMUNITY, active=True)
             if community is None:
                 return texts.STALE_BUTTON
@@ -187,7 +188,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             await _say(rt, who, texts.ASK_GRID.format(community=community.name),
                        buttons=await _grid_buttons(draft, community))
             return None
-        elif action == "grid" and arg and arg.isdigit():
+        elif action == "grid" and is_row_id(arg):
             grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
             if grid is None:
                 return texts.STALE_BUTTON

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from bot import texts
 from bot.models import Draft, Level, Role, Staff, Ticket, Unit
 from bot.runtime import Runtime
+from bot.services.ids import is_row_id
 from bot.services import jurisdiction, outbox, relay, tickets
 from bot.services.outbox import Outgoing
 
@@ -74,7 +75,7 @@ async def _press(rt: Runtime, staff: Staff, chat_id: int, action: str, ticket: T
                                        buttons=[[(d.name, f"w:tto:{ticket.id}:{d.id}")] for d in departments])],
                              now=rt.clock.now(), ticket=ticket)
         return texts.PICK_DEPARTMENT.format(number=ticket.number)
-    if action == "tto" and arg and arg.isdigit():
+    if action == "tto" and is_row_id(arg):
         department = await Unit.get_or_none(id=int(arg))
         if department is None:
             raise Refused(texts.STALE_BUTTON)
@@ -133,7 +134,7 @@ async def _consult_press(rt: Runtime, staff: Staff, chat_id: int, action: str, t
         draft = await Draft.create(chat_id=chat_id, user_id=staff.user_id, kind=CONSULT, step="pick",
                                    data={"ticket_id": ticket.id, "departments": []}, created_at=now, updated_at=now)
     chosen: list[int] = draft.data["departments"]
-    if action == "csel" and arg and arg.isdigit():
+    if action == "csel" and is_row_id(arg):
         dept_id = int(arg)
         chosen.remove(dept_id) if dept_id in chosen else chosen.append(dept_id)
     if action == "cgo":

@@ -8,6 +8,7 @@ from bot import texts
 from bot.models import Level, Status, Ticket, Unit
 from bot.nlp.classify import categories, label_of
 from bot.runtime import Runtime
+from bot.services.ids import is_row_id
 from bot.services import jurisdiction, outbox, tickets
 from bot.services.outbox import Outgoing
 from bot.services.staffwork import Refused
@@ -39,13 +40,13 @@ async def press(rt: Runtime, user_id: int, chat_id: int, action: str, ticket_id:
                 communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
                 await _ask(chat_id, texts.TRIAGE_PICK_COMMUNITY.format(number=ticket.number),
                            [[(c.name, f"tr:comm:{ticket.id}:{c.id}")] for c in communities], now)
-            elif action == "comm" and arg and arg.isdigit():
+            elif action == "comm" and is_row_id(arg):
                 grids = await Unit.filter(parent_id=int(arg), level=Level.GRID, active=True).order_by("id")
                 if not grids:
                     raise Refused(texts.STALE_BUTTON)
                 await _ask(chat_id, texts.TRIAGE_PICK_GRID.format(number=ticket.number),
                            [[(g.name, f"tr:setgrid:{ticket.id}:{g.id}")] for g in grids], now)
-            elif action == "setgrid" and arg and arg.isdigit():
+            elif action == "setgrid" and is_row_id(arg):
                 grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
                 if grid is None:
                     raise Refused(texts.STALE_BUTTON)
