@@ -86,3 +86,13 @@ def test_ids_from_buttons_are_checked_before_any_query():
 
     assert is_row_id("123") and not is_row_id("26841414336") and not is_row_id("") and not is_row_id("-1")
     assert CARD_BUTTON.match("w:acc:999999999") and not CARD_BUTTON.match("w:acc:26841414336")
+
+
+async def test_a_nul_character_is_dropped_not_stored(harness):
+    h = harness
+    resident = h.resident()
+    reply = await h.reply_to(resident, "南海街1号院楼下\x00早餐店油烟太大")
+    assert "店铺" in reply["text"]  # understood, not 系统有点忙
+    from bot.models import Draft
+
+    assert "\x00" not in "".join((await Draft.get(user_id=resident.id)).data["texts"])

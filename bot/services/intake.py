@@ -19,6 +19,7 @@ from bot import texts
 from bot.models import Draft, Level, Resident, Unit
 from bot.nlp.classify import categories, classify, followup_question, label_of
 from bot.runtime import Runtime
+from bot.services.textin import clean
 from bot.services.ids import is_row_id
 from bot.services import duplicates, feedback, outbox, relay, routing, tickets
 from bot.services.outbox import Outgoing
@@ -49,7 +50,7 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, repl
 
     Words that answer something come first: a reply to a worker's question, an answer after
     the 回复 button, a comment after a rating. Anything else is part of a report."""
-    text = text.strip()
+    text = clean(text).strip()
     async with in_transaction():
         if not text:
             await _say(rt, who, texts.EMPTY_TEXT)
@@ -84,7 +85,8 @@ async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | No
             await _say(rt, who, texts.TOO_MANY_PHOTOS.format(max=rt.limits.max_photos))
             return
         data["photos"].append({"file_id": file_id, "file_unique_id": file_unique_id})
-        if caption and caption.strip():
+        caption = clean(caption)
+        if caption.strip():
             data["texts"].append(caption.strip()[: rt.limits.max_text_chars])
             _classify(data)
             await _advance(rt, who, draft)

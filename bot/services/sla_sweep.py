@@ -56,6 +56,7 @@ from bot.models import (
 )
 from bot.nlp.classify import label_of
 from bot.runtime import Runtime
+from bot.services.textin import clean
 from bot.services import outbox
 from bot.services.outbox import Outgoing
 from bot.services.sla import DUE_RUNS_IN, LIGHTS_RUN_IN
@@ -541,7 +542,7 @@ async def take_explanation(rt: Runtime, user_id: int, chat_id: int, text: str) -
     """A staff member's words in a chat, if they were asked for a 书面说明 there: kept on the
     ticket (an "explained" event, shown by /history) and copied to the command centre.
     Returns False when no 书面说明 was asked of them (the words are someone else's business)."""
-    text = (text or "").strip()
+    text = clean(text).strip()
     asked = dict(channel=CHANNEL, chat_id=chat_id, user_id=user_id, kind=REASON, step=EXPLAIN_STEP)
     if not text or not await Draft.exists(**asked):  # most group talk: one indexed look, no transaction
         return False

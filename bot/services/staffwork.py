@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from bot import texts
 from bot.models import Draft, Level, Role, Staff, Ticket, Unit
 from bot.runtime import Runtime
+from bot.services.textin import clean
 from bot.services.ids import is_row_id
 from bot.services import jurisdiction, outbox, relay, tickets
 from bot.services.outbox import Outgoing
@@ -170,7 +171,7 @@ async def on_text(rt: Runtime, user_id: int, chat_id: int, text: str, reply_to: 
     """A staff member's words in a chat: the reason they were asked for, or (as a reply to a
     ticket's card) a question for the resident. Returns False when nothing was waiting for
     them: ordinary group talk is ignored."""
-    text = text.strip()
+    text = clean(text).strip()
     if not text:
         return False
     async with in_transaction():

@@ -11,6 +11,7 @@ from bot import texts
 from bot.models import Draft, Level, Staff, Unit
 from bot.models_care import CareLevel, Household, Visit
 from bot.runtime import Runtime
+from bot.services.textin import clean
 from bot.services import jurisdiction, outbox
 from bot.services.cards import local_time
 from bot.services.outbox import Outgoing
@@ -75,7 +76,7 @@ async def finish_visit(rt: Runtime, draft: Draft, staff: Staff, note: str) -> No
     async with in_transaction():
         household = await Household.get(id=draft.data["household_id"])
         await Visit.create(household=household, staff_user_id=staff.user_id, staff_name=staff.name,
-                           note=note[:2000], photo=draft.data.get("photo"), lat=draft.data.get("lat"),
+                           note=clean(note)[:2000], photo=draft.data.get("photo"), lat=draft.data.get("lat"),
                            lon=draft.data.get("lon"), created_at=now)
         next_due = now + policy().visit_interval[str(household.care_level)]
         await Household.filter(id=household.id).update(last_visit_at=now, next_due_at=next_due, reminded_due_at=None)

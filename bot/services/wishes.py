@@ -15,6 +15,7 @@ from bot import texts
 from bot.models import Draft, Level, Role, Staff, Unit
 from bot.models_care import Wish, WishStatus
 from bot.runtime import Runtime
+from bot.services.textin import clean
 from bot.services import jurisdiction, outbox
 from bot.services.care_policy import CarePolicy
 from bot.services.outbox import Outgoing
@@ -42,7 +43,7 @@ async def post(rt: Runtime, staff: Staff, chat_id: int, text: str) -> Wish:
     """`/wish 描述 | 受益人备注`: the part after | stays private with the community."""
     if staff.role not in (Role.COMMUNITY, Role.COMMAND, Role.STREET):
         raise WishRefused(texts.WISH_ONLY_COMMUNITY)
-    description, _, private = text.partition("|")
+    description, _, private = clean(text).partition("|")
     description = description.strip()
     if not description:
         raise WishRefused(texts.WISH_USAGE)

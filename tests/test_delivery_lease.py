@@ -1,0 +1,100 @@
+"""Delivery claims are leases: renewed while the loop lives, lapsed soon after it dies.
+
+A claim must outlast any send (a rate limiter's wait, a slow upload), or a second instance sends
+the same rows again; and it must lapse soon after a crash, or the rows a dead process had claimed
+wait for minutes (tests/test_kill_restart.py kills real processes). So the loop renews its claims
+every third of `claim_seconds` while it holds rows, and a loop whose claims lapsed anyway (it
+could not renew in time) leaves the rest of its batch to whoever claims them next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from bot.channels.base import Sent
+from bot.clock import Clock, FrozenClock
+from bot.delivery import Delivery
+from bot.models import Outbox, OutboxStatus
+from bot.services.outbox import Outgoing, enqueue
+
+T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
+
+
+class Channel:
+    """Records what was sent; with `hold=True` the first send waits until `go` is set."""
+
+    def __init__(self, *, hold: bool = False) -> None:
+        self.sent: list[str] = []
+        self.hold = hold
+        self.sending = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def send(self, chat_id, *, text, buttons, photo, reply_to):
+        if self.hold and not self.sent:
+            self.sending.set()
+            await self.go.wait()
+        self.sent.append(text)
+        return Sent(len(self.sent))
+
+    async def edit(self, chat_id, message_id, *, text, buttons):
+        return Sent(message_id)
+
+
+async def test_a_send_longer_than_a_claim_keeps_its_rows_while_the_claim_is_renewed(db):
+    clock = FrozenClock(T0)
+    await enqueue([Outgoing(1, "a"), Outgoing(1, "b")], now=T0)
+    slow, other = Channel(hold=True), Channel()
+    first, second = Delivery(slow, clock, claim_seconds=10), Delivery(other, clock, claim_seconds=10)
+    sending = asyncio.create_task(first.deliver_due())
+    await slow.sending.wait()  # "a" is on its way and takes its time
+
+    for _ in range(3):  # 18 s: well past the first claim
+        clock.advance(dt.timedelta(seconds=6))
+        assert await first.renew_claims() == 2  # what the running loop does every claim/3
+        assert await second.deliver_due() == 0
+    slow.go.set()
+    assert await sending == 2
+    assert slow.sent == ["a", "b"] and other.sent == []
+    assert await Outbox.filter(status=OutboxStatus.SENT).count() == 2
+
+
+async def test_a_loop_whose_claims_lapsed_leaves_its_batch_to_the_next_claimant(db):
+    clock = FrozenClock(T0)
+    await enqueue([Outgoing(1, "a"), Outgoing(1, "b")], now=T0)
+    stalled, other = Channel(hold=True), Channel()
+    first, second = Delivery(stalled, clock, claim_seconds=10), Delivery(other, clock, claim_seconds=10)
+    sending = asyncio.create_task(first.deliver_due())
+    await stalled.sending.wait()
+
+    clock.advance(dt.timedelta(seconds=11))  # no renewal came (the database was out of reach)
+    assert await second.deliver_due() == 2  # both rows are claimable again
+    assert other.sent == ["a", "b"]
+    assert await first.renew_claims() == 0  # lapsed: not renewed, let go
+    stalled.go.set()
+    await sending
+    # "a" was in flight when its claim lapsed: sent twice (the at-least-once window); "b" was not
+    # sent by the loop that no longer held it.
+    assert stalled.sent == ["a"]
+    assert await Outbox.filter(status=OutboxStatus.SENT).count() == 2
+
+
+async def test_the_running_loop_renews_its_claims_on_its_own(db):
+    clock = Clock()
+    await enqueue([Outgoing(1, "a")], now=clock.now())
+    slow = Channel(hold=True)
+    first = Delivery(slow, clock, claim_seconds=0.3)
+    first.start()
+    try:
+        await slow.sending.wait()
+        lease = (await Outbox.get()).claimed_until
+        async with asyncio.timeout(5):  # real time must pass here: wait out the first claim
+            while clock.now() <= lease + dt.timedelta(seconds=0.1):
+                await asyncio.sleep(0.05)
+        assert (await Outbox.get()).claimed_until > clock.now()  # renewed, still held
+        assert await Delivery(Channel(), clock, claim_seconds=0.3).deliver_due() == 0
+        slow.go.set()
+        await first.drain()
+        assert slow.sent == ["a"]
+    finally:
+        await first.stop()

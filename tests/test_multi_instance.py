@@ -1,0 +1,189 @@
+"""Two GridBot instances on one PostgreSQL database, as a deployment behind a load balancer runs.
+
+Each instance is a `gridbot run --webhook URL --listen HOST:PORT` process. Telegram (the
+loopback Bot API) knows one webhook URL: a round-robin proxy started here, which hands each
+update to one instance or the other in turn, secret header and all; both instances register that
+URL at start. Then, all at once: 20 residents report and confirm, while both instances' SLA
+sweeps (each runs one as it starts) race for the same overdue tickets. Afterwards:
+
+* 20 tickets, 20 distinct numbers (one TicketCounter, two writers), each resident one receipt;
+* each card exactly once, in its grid's chat (two delivery loops share the outbox);
+* each reminder once: every (ticket, level) claimed by one sweep, every ticket number once in
+  the digests of each chat that must hear of it.
+
+SQLite has no place here: several instances need PostgreSQL (README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import re
+import socket
+from collections import Counter
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot import texts
+from bot.models import (
+    ChatBinding, Level, Outbox, OutboxStatus, Resident, Status, Ticket, TicketEvent, Unit,
+)
+from bot.runner import SECRET_HEADER
+from tests.procs import api, bots, buttons, district, until  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.slow
+
+UTC = dt.timezone.utc
+SECRET = "multi-Instance_secret_7"
+NUMBER = re.compile(r"YZ-\d{8}-\d{4}")
+COMPLAINTS = [
+    "楼下早餐店油烟太大，天天熏到家里",
+    "门口路灯坏了好几天，晚上很黑",
+    "垃圾堆了好几天没人清运，味道很大",
+    "有人占道经营，摆摊卖水果堵路",
+    "工地晚上十一点还在施工，噪音很大",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RoundRobin:
+    """The load balancer: each POST goes to the next instance in turn, headers and body as they
+    came; the instance's answer goes back to Telegram."""
+
+    def __init__(self, targets: list[str]) -> None:
+        self.targets = itertools.cycle(targets)
+        self.forwarded: Counter[str] = Counter()
+        self.refused: list[tuple[str, object]] = []
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/telegram"
+
+    async def __aenter__(self) -> RoundRobin:
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        app = web.Application()
+        app.router.add_post("/telegram", self.forward)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.runner.cleanup()
+        await self.session.close()
+
+    async def forward(self, request: web.Request) -> web.Response:
+        target = next(self.targets)
+        headers = {"Content-Type": request.headers.get("Content-Type", "application/json")}
+        if SECRET_HEADER in request.headers:
+            headers[SECRET_HEADER] = request.headers[SECRET_HEADER]
+        try:
+            async with self.session.post(target, data=await request.read(), headers=headers) as answer:
+                body = await answer.read()
+                if answer.status == 200:
+                    self.forwarded[target] += 1
+                else:
+                    self.refused.append((target, answer.status))
+                return web.Response(status=answer.status, body=body)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self.refused.append((target, repr(exc)))
+            return web.Response(status=502)
+
+
+async def overdue_tickets(per_grid_yellow: int = 10, per_grid_red: int = 3) -> tuple[list[Ticket], list[Ticket]]:
+    """Tickets whose lights fell due while no instance ran, in every grid: enough that a sweep
+    takes a while, few enough that each chat's digest lists every number (no "另有 N 件")."""
+    now = dt.datetime.now(UTC)
+    yellow, red = [], []
+    n = itertools.count(1)
+    for grid in await Unit.filter(level=Level.GRID).order_by("id"):
+        for light, count, filed_ago in (("yellow", per_grid_yellow, 25), ("red", per_grid_red, 49)):
+            filed = now - dt.timedelta(hours=filed_ago)
+            for _ in range(count):
+                ticket = await Ticket.create(
+                    number=f"YZ-20260101-{next(n):04d}", text="积存渣土多日无人清理", category="construction",
+                    status=Status.ASSIGNED, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
+                    location_text=grid.name, created_at=filed, updated_at=filed, assigned_at=filed,
+                    yellow_at=filed + dt.timedelta(hours=24), red_at=filed + dt.timedelta(hours=48),
+                    due_at=now + dt.timedelta(days=5))
+                (yellow if light == "yellow" else red).append(ticket)
+    return yellow, red
+
+
+async def report(api, resident, text: str) -> str:
+    """Write, skip the follow-up, say it is not the same problem, confirm: the ticket number."""
+    await api.send_text(resident, text)
+    reply = await api.wait_for_bot_message(resident.id, timeout=60)
+    while texts.BTN_CONFIRM not in buttons(reply):
+        if texts.BTN_SKIP in buttons(reply):
+            await api.press(resident, reply, texts.BTN_SKIP)
+        elif texts.BTN_DUP_NO in buttons(reply):
+            await api.press(resident, reply, texts.BTN_DUP_NO)
+        else:
+            pytest.fail(f"unexpected answer to {text!r}: {reply['text']}")
+        before = reply["message_id"]
+        reply = await api.wait_for_bot_message(resident.id, lambda m: m["message_id"] > before, timeout=60)
+    await api.press(resident, reply, texts.BTN_CONFIRM)
+    receipt = await api.wait_for_bot_message(resident.id, lambda m: "工单号" in (m.get("text") or ""), timeout=60)
+    return NUMBER.search(receipt["text"])[0]
+
+
+async def test_two_instances_one_database_everything_once(district, api, bots, db_url):
+    if not db_url.startswith("postgres"):
+        pytest.skip("several instances need PostgreSQL")
+    yellow, red = await overdue_tickets()
+    grids = await Unit.filter(level=Level.GRID).order_by("id")
+    assert len(grids) == 20
+    chat_of = {b.unit_id: b.chat_id for b in await ChatBinding.filter(purpose="unit")}
+
+    ports = [free_port(), free_port()]
+    async with RoundRobin([f"http://127.0.0.1:{p}/telegram" for p in ports]) as proxy:
+        instances = [await bots("run", "--no-web", "--webhook", proxy.url, "--listen", f"127.0.0.1:{port}",
+                                GRIDBOT_WEBHOOK_SECRET=SECRET) for port in ports]
+        # Both listen and have set the webhook (each sets it once its server is up).
+        await api.wait_for(lambda: api.arrived("setWebhook") == 2 or any(i.died() for i in instances), 60)
+        assert not any(i.died() for i in instances), [i.log() for i in instances]
+        assert {c.params["url"] for c in api.calls_to("setWebhook")} == {proxy.url}
+
+        residents = [api.user(5560001 + i, f"居民{i:02d}") for i in range(20)]
+        numbers = await asyncio.gather(*(
+            report(api, r, grids[i].aliases[0] + COMPLAINTS[i % len(COMPLAINTS)]) for i, r in enumerate(residents)))
+
+        async def all_told() -> bool:  # the sweeps committed (claims and digests go together), all sent
+            return (not await Ticket.filter(yellow_notified_at__isnull=True, resident_id__isnull=True).exists()
+                    and not await Outbox.exclude(status=OutboxStatus.SENT).exists())
+
+        await until(all_told, timeout=60)
+        assert proxy.refused == [] and len(proxy.forwarded) == 2 and min(proxy.forwarded.values()) >= 20
+
+    # 20 tickets from residents, 20 numbers, one receipt each.
+    filed = await Ticket.filter(resident_id__isnull=False).order_by("id")
+    assert len(filed) == 20 and len({t.number for t in filed}) == 20
+    assert sorted(numbers) == sorted(t.number for t in filed)
+    assert await Resident.all().count() == 20
+    for resident in residents:
+        assert len([m for m in api.bot_messages(resident.id) if "工单号" in (m.get("text") or "")]) == 1
+
+    # Each card once, in its grid's chat.
+    for ticket in filed:
+        cards = [(chat, m) for chat in api.chats for m in api.bot_messages(chat)
+                 if ticket.number in (m.get("text") or "") and "类别" in m["text"]]
+        assert len(cards) == 1, (ticket.number, [c for c, _ in cards])
+        assert ticket.status == Status.ASSIGNED and cards[0][0] == chat_of[ticket.grid_id]
+
+    # Each reminder once, whichever instance's sweep claimed it.
+    digests = [m for chat in api.chats for m in api.bot_messages(chat) if (m.get("text") or "").startswith("⏰")]
+    assert len(digests) == await Outbox.filter(text__startswith="⏰").count()
+    assert not any("另有" in m["text"] for m in digests)  # every number is listed
+    mentions = Counter(n for m in digests for n in NUMBER.findall(m["text"]))
+    assert {t.number for t in yellow if mentions[t.number] != 1} == set()  # its grid's chat
+    assert {t.number for t in red if mentions[t.number] != 3} == set()  # grid, community, command centre
+    events = Counter((e.ticket_id, e.action) for e in await TicketEvent.filter(action__in=["lit_yellow", "lit_red"]))
+    assert set(events.values()) == {1}
+    assert set(events) == {(t.id, "lit_yellow") for t in yellow} | {(t.id, "lit_red") for t in red}
