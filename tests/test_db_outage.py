@@ -6,7 +6,7 @@ import pytest
 from bot import texts
 from bot.models import Draft, Ticket
 from tests.conftest import PG_URL, _pg_admin
-from tests.test_e2e_intake import _buttons, has_button
+from tests.test_e2e_intake import _buttons
 
 
 async def _outage(db_name: str, on: bool) -> None:
@@ -32,13 +32,19 @@ async def test_database_outage_mid_conversation_loses_nothing(harness, db_url):
         assert busy
     finally:
         await _outage(db_name, False)
-    # back again: what was saved before the outage is all there; the lost message is resent
-    summary = await h.reply_to(resident, "店名叫老李烧烤，南海街8号", predicate=has_button(texts.BTN_CONFIRM), )
+    # back again: what was saved before the outage is all there. The resident sends the
+    # words again (a handler that was still waiting for a connection may also have saved them).
+    await h.api.send_text(resident, "店名叫老李烧烤，南海街8号")
+    await h.api.wait_for(lambda: any(texts.BTN_CONFIRM in _buttons(m) for m in h.api.bot_messages(resident.id)),
+                         timeout=20)
+    await h.drain()
+    summary = [m for m in h.api.bot_messages(resident.id) if texts.BTN_CONFIRM in _buttons(m)][-1]
     assert "烧烤店油烟" in summary["text"]
     await h.api.press(resident, summary, texts.BTN_CONFIRM)
     await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
     ticket = await Ticket.get()
-    assert ticket.followups[0]["a"] == "店名叫老李烧烤，南海街8号"
+    assert ticket.text.startswith("南海街1号院楼下烧烤店油烟太大")
+    assert "老李烧烤" in ticket.text + "".join(f.get("a") or "" for f in ticket.followups)
     assert await Draft.all().count() == 0
 
 
