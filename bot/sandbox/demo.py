@@ -79,7 +79,7 @@ async def run_demo(*, fresh: bool = False, port: int = 8080, terminal: bool = Fa
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"（在 {host} 上监听：同一网络里的设备用本机的地址和端口 {api.port} 也能打开，演示页不需要登录。）")
         if bot.web is not None:
-            print(f"网页工作台：{bot.web.base_url}（:as 张丽，:chat 私聊，发送 /web 得到登录链接）")
+            print(f"网页工作台：{bot.web.base_url}（在聊天页切换为工作人员，在与网格通的私聊里发送 /web 得到登录链接）")
         if time_scale != 1:
             print(f"时间加速 {time_scale:g} 倍：机器人的 1 小时 = 现实 {3600 / time_scale:g} 秒，"
                   "黄灯、红灯、超期提醒会在演示中出现。")
