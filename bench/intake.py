@@ -43,7 +43,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -107,22 +106,11 @@ def bot_main(args: argparse.Namespace) -> None:
 
 
 async def fresh_database(kind: str, server_url: str, workdir: Path) -> str:
-    from bot.db import database, migrate
+    from bench.benchdb import fresh_bench_database
+    from bot.db import database
     from bot.services.jurisdiction import load_jurisdiction_file
 
-    if kind == "sqlite":
-        url = f"sqlite://{workdir / 'intake.sqlite3'}"
-    else:
-        import asyncpg
-
-        admin = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-        finally:
-            await admin.close()
-        url = urlunsplit(urlsplit(server_url)._replace(path=f"/{BENCH_DB}"))
-    await migrate(url)
+    url = await fresh_bench_database(kind, server_url, name=BENCH_DB, sqlite_path=workdir / "intake.sqlite3")
     async with database(url):
         await load_jurisdiction_file(EXAMPLE)
     return url

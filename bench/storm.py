@@ -37,15 +37,15 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.benchdb import fresh_bench_database  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db import database, migrate  # noqa: E402
+from bot.db import database  # noqa: E402
 from bot.models import Level, Outbox, Status, Ticket, Unit  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.services import sla_sweep  # noqa: E402
@@ -62,20 +62,8 @@ OVERALL_PER_SECOND = 30
 
 
 async def fresh_database(kind: str, server_url: str) -> str:
-    if kind == "sqlite":
-        url = f"sqlite://{Path(tempfile.mkdtemp(prefix='gridbot-storm-')) / 'storm.sqlite3'}"
-    else:
-        import asyncpg
-
-        admin = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-        finally:
-            await admin.close()
-        url = urlunsplit(urlsplit(server_url)._replace(path=f"/{BENCH_DB}"))
-    await migrate(url)
-    return url
+    sqlite_path = Path(tempfile.mkdtemp(prefix="gridbot-storm-")) / "storm.sqlite3"
+    return await fresh_bench_database(kind, server_url, name=BENCH_DB, sqlite_path=sqlite_path)
 
 
 async def insert_tickets(n: int) -> list[str]:

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.handlers.context import runtime as _rt
 from bot import texts
 from bot.runtime import Runtime
 from bot.services import assessment, carehelp, jurisdiction, outbox, visits, wishes
@@ -19,9 +20,6 @@ WISH_BUTTON = re.compile(r"^wish:(claim|done|thank):(\d{1,9})$")
 VISIT_BUTTON = re.compile(r"^visit:(\d{1,9})$")
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
-
-def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.application.bot_data["rt"]
 
 
 async def _say(context, chat_id: int, text: str, buttons=None) -> None:

@@ -8,8 +8,8 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.handlers.context import runtime as _rt
 from bot import texts
-from bot.runtime import Runtime
 from bot.services import intake, outbox, staffwork, triage
 from bot.services.staffwork import Refused
 
@@ -18,9 +18,6 @@ log = logging.getLogger("gridbot.handlers.group")
 CARD_BUTTON = re.compile(r"^w:(acc|res|esc|tra|ret|ask|rej|con|tto|csel|cgo):(\d{1,9})(?::(\d{1,9}))?$")
 TRIAGE_BUTTON = re.compile(r"^tr:(cat|grid|setcat|comm|setgrid):(\d{1,9})(?::([a-z_0-9]{1,20}))?$")
 
-
-def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.application.bot_data["rt"]
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

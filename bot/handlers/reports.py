@@ -14,9 +14,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
+from bot.handlers.context import runtime as _rt
 from bot import texts
 from bot.models import Role, Staff, Unit
-from bot.runtime import Runtime
 from bot.services import charts, export, jurisdiction, outbox, stats
 
 log = logging.getLogger("gridbot.handlers.reports")
@@ -24,9 +24,6 @@ log = logging.getLogger("gridbot.handlers.reports")
 GROUP = -2
 MANAGER_ROLES = frozenset({Role.COMMUNITY, Role.STREET, Role.COMMAND})
 
-
-def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.application.bot_data["rt"]
 
 
 async def _send(context, *messages: outbox.Outgoing) -> None:

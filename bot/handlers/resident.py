@@ -7,8 +7,8 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.handlers.context import runtime as _rt
 from bot import texts
-from bot.runtime import Runtime
 from bot.services import feedback, intake, outbox, relay, residents
 from bot.services.ratelimit import FloodGuard
 
@@ -19,9 +19,6 @@ SKIP_COMMENT = re.compile(r"^c:skip:(\d{1,9})$")
 NOT_FIXED_BUTTON = re.compile(r"^nf:(\d{1,9})$")
 ANSWER_BUTTON = re.compile(r"^ans:(\d{1,9})$")
 
-
-def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.application.bot_data["rt"]
 
 
 def _who(update: Update) -> intake.Who:

@@ -17,8 +17,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.context import runtime as _rt
 from bot import texts
-from bot.runtime import Runtime
 from bot.services import outbox, sla_sweep
 from bot.services.sla_sweep import Refused
 
@@ -28,9 +28,6 @@ GROUP = -1
 EXPLAIN_BUTTON = re.compile(r"^sla:exp:(\d{1,9})$")
 GROUPS = filters.ChatType.GROUPS
 
-
-def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.application.bot_data["rt"]
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

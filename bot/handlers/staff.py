@@ -6,14 +6,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot.handlers.context import runtime as _rt
 from bot import texts
-from bot.runtime import Runtime
 from bot.services import intake, jurisdiction, outbox, staffviews, tickets
 from bot.services.staffwork import Refused
 
-
-def _rt(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.application.bot_data["rt"]
 
 
 async def _say(context, chat_id: int, text: str) -> None:
