@@ -17,6 +17,7 @@ from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot import handlers, texts
+from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.telegram import TelegramSender
 from bot.db import database
 from bot.delivery import Delivery
@@ -37,6 +38,9 @@ def build_application(rt: Runtime) -> Application:
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_file_url)
         .concurrent_updates(True)
+        .request(AiohttpRequest())
+        # a long poll holds its connection: a pool of its own, as PTB's default has
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
     if rt.rate_limit:
         # Telegram's own limits (30 msg/s, 20 msg/min per group); a 429 still comes back to

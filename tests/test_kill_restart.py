@@ -96,6 +96,9 @@ async def test_a_message_in_flight_at_sigkill_is_the_only_one_that_may_arrive_tw
     first = await bots()
     await first.polling()
     await api.wait_for(in_flight.arrived.is_set, 30, what="the fifth message in flight")
+    # Chats are served side by side: let the other chats finish first, so that the held
+    # message is the one send in flight when the process dies (5 wait behind it in its chat).
+    await until(lambda: _sent_count_is(len(wording) - 6), timeout=30)
     await first.kill()
     api.release(in_flight, apply=True)  # Telegram got it; the process never heard back
     await api.wait_for(lambda: any(c.method == "sendMessage" and text_of(c.params) == wording[4]
@@ -111,6 +114,10 @@ async def test_a_message_in_flight_at_sigkill_is_the_only_one_that_may_arrive_tw
     for chat in chats:  # and each chat still reads in order (the repeat follows the original)
         seen = [wording.index(m["text"]) for m in api.bot_messages(chat)]
         assert seen == sorted(seen)
+
+
+async def _sent_count_is(n: int) -> bool:
+    return await Outbox.filter(status=OutboxStatus.SENT).count() == n
 
 
 async def _all_sent() -> bool:
@@ -160,7 +167,14 @@ async def test_sigkill_after_the_first_digest_tells_each_ticket_and_level_once(d
     first = await bots()
     await first.polling()
     await api.wait_for(in_flight.arrived.is_set, 30, what="the second digest in flight")
-    assert len(_digests(api)) == 1  # the first one is out
+    # Chats are served side by side: the other chats' digests go out meanwhile, so the held
+    # one is the only digest in flight when the process dies.
+    async def all_but_the_held_one_sent() -> bool:
+        statuses = await Outbox.filter(text__startswith="⏰").values_list("status", flat=True)
+        return len(statuses) > 1 and sum(s == OutboxStatus.SENT for s in statuses) == len(statuses) - 1
+
+    await until(all_but_the_held_one_sent, timeout=30)
+    assert len(_digests(api)) >= 1 and text_of(in_flight.params) not in [m["text"] for m in _digests(api)]
     await first.kill()
     api.release(in_flight, apply=False)  # this one never reached Telegram
 
