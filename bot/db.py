@@ -6,7 +6,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 
@@ -29,12 +31,29 @@ def tortoise_config(db_url: str) -> dict:
     }
 
 
-def _prepare_url(db_url: str) -> str:
-    """SQLite files live in a folder that may not exist yet on a fresh machine."""
+def _prepare_url(db_url: str) -> str | dict:
+    """SQLite files live in a folder that may not exist yet on a fresh machine. PostgreSQL
+    connections skip asyncpg's reset on every return to the pool (see LeanConnection)."""
     if db_url.startswith("sqlite://") and ":memory:" not in db_url:
         path = Path(db_url.removeprefix("sqlite://").split("?", 1)[0])
         path.parent.mkdir(parents=True, exist_ok=True)
+    if db_url.startswith(("postgres://", "postgresql://")):
+        config = expand_db_url(db_url)
+        if config["engine"] == "tortoise.backends.asyncpg":
+            config["credentials"]["connection_class"] = LeanConnection
+        return config
     return db_url
+
+
+class LeanConnection(asyncpg.Connection):
+    """asyncpg resets a connection each time it goes back to the pool (RESET ALL, UNLISTEN,
+    advisory unlocks, CLOSE ALL): one more round trip per query outside a transaction, 4% of
+    the bot's CPU in bench/intake.py. GridBot sets no session state, listens to nothing and
+    takes no advisory locks, so there is nothing to reset; an open transaction is still rolled
+    back by the pool."""
+
+    def get_reset_query(self) -> str:
+        return ""
 
 
 async def migrate(db_url: str) -> None:

@@ -55,13 +55,13 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, repl
         if not text:
             await _say(rt, who, texts.EMPTY_TEXT)
             return
-        if await _answered_question(rt, who, reply_to, replied_text, text=text):
+        waiting = await locked_draft(who)  # the one read of the draft for this message
+        if await _answered_question(rt, who, waiting, reply_to, replied_text, text=text):
             return
-        waiting = await locked_draft(who)
         if waiting is not None and waiting.kind == "comment":
             await feedback.take_comment(rt, waiting, text)
             return
-        draft = await _draft(rt, who)
+        draft = await _draft(rt, who, waiting)
         data = draft.data
         if data.get("awaiting") == "followup":
             data["followup"]["a"] = text[:500]
@@ -77,9 +77,10 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, repl
 async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | None, caption: str | None,
                    *, reply_to: int | None = None, replied_text: str | None = None) -> None:
     async with in_transaction():
-        if await _answered_question(rt, who, reply_to, replied_text, photo=file_id):
+        waiting = await locked_draft(who)
+        if await _answered_question(rt, who, waiting, reply_to, replied_text, photo=file_id):
             return
-        draft = await _draft(rt, who)
+        draft = await _draft(rt, who, waiting)
         data = draft.data
         if len(data["photos"]) >= rt.limits.max_photos:
             await _say(rt, who, texts.TOO_MANY_PHOTOS.format(max=rt.limits.max_photos))
@@ -100,7 +101,7 @@ async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | No
 
 async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
     async with in_transaction():
-        draft = await _draft(rt, who)
+        draft = await _draft(rt, who, await locked_draft(who))
         data = draft.data
         data["location"] = {"lat": lat, "lon": lon}
         grid = await routing.grid_for_location(lat, lon)
@@ -113,17 +114,19 @@ async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
         await _advance(rt, who, draft)
 
 
-async def _answered_question(rt: Runtime, who: Who, reply_to: int | None, replied_text: str | None, *,
-                            text: str | None = None, photo: str | None = None) -> bool:
+async def _answered_question(rt: Runtime, who: Who, waiting: Draft | None, reply_to: int | None,
+                             replied_text: str | None, *, text: str | None = None,
+                             photo: str | None = None) -> bool:
+    """A reply to a worker's question, or the words after the 回复 button (`waiting` is then
+    the resident's answer draft, already locked)."""
     if who.chat_id != who.user_id:
         return False  # answers come from the resident's private chat
     ticket = await relay.question_replied_to(who.user_id, reply_to, replied_text)
     if ticket is None:
-        pending = await relay.pending_answer(who.user_id)
-        if pending is None:
+        ticket = await relay.pending_answer(who.user_id, waiting)
+        if ticket is None:
             return False
-        draft, ticket = pending
-        await draft.delete()
+        await waiting.delete()
     await relay.answer(rt, ticket, who.user_id, text=text, photo=photo)
     return True
 
@@ -392,12 +395,11 @@ async def _grid_buttons(draft: Draft, community: Unit):
 
 # --- storage -------------------------------------------------------------------------------
 
-async def _draft(rt: Runtime, who: Who) -> Draft:
-    """The resident's draft, locked for this transaction (created if there is none).
+async def _draft(rt: Runtime, who: Who, draft: Draft | None) -> Draft:
+    """The resident's report draft, given what `locked_draft` found (created if there is none).
 
     Messages of one resident arrive close together and are handled concurrently; the row lock
     (PostgreSQL; SQLite has one writer) makes each one see the previous one's changes."""
-    draft = await locked_draft(who)
     if draft is not None and draft.kind != KIND:
         await draft.delete()  # a comment left unwritten: this is a new report
         draft = None

@@ -81,25 +81,29 @@ async def enqueue(
     ticket: Ticket | None = None,
     using_db: BaseDBAsyncClient | None = None,
 ) -> list[Outbox]:
-    rows = []
-    for msg in messages:
-        rows.append(
-            await Outbox.create(
-                chat_id=msg.chat_id,
-                text=msg.text,
-                buttons=encode_buttons(msg.buttons),
-                photo=msg.photo,
-                ref=msg.ref,
-                reply_to_ref=msg.reply_to_ref,
-                file_data=msg.file_data,
-                file_name=msg.file_name,
-                file_kind=msg.file_kind,
-                ticket=ticket,
-                available_at=now,
-                created_at=now,
-                using_db=using_db,
-            )
+    """Queue messages in the caller's transaction, in one INSERT (rows keep their order: ids
+    follow the VALUES list, and delivery sends each chat's rows by id)."""
+    rows = [
+        Outbox(
+            chat_id=msg.chat_id,
+            text=msg.text,
+            buttons=encode_buttons(msg.buttons),
+            photo=msg.photo,
+            ref=msg.ref,
+            reply_to_ref=msg.reply_to_ref,
+            file_data=msg.file_data,
+            file_name=msg.file_name,
+            file_kind=msg.file_kind,
+            ticket=ticket,
+            available_at=now,
+            created_at=now,
         )
+        for msg in messages
+    ]
+    if len(rows) == 1:
+        await rows[0].save(using_db=using_db)
+    elif rows:
+        await Outbox.bulk_create(rows, using_db=using_db)
     return rows
 
 

@@ -65,12 +65,11 @@ async def question_replied_to(user_id: int, reply_to: int | None, replied_text: 
     return None
 
 
-async def pending_answer(user_id: int) -> tuple[Draft, Ticket] | None:
-    draft = await Draft.get_or_none(channel="telegram", chat_id=user_id, user_id=user_id, kind=ANSWER)
-    if draft is None:
+async def pending_answer(user_id: int, draft: Draft | None) -> Ticket | None:
+    """The ticket the resident's open draft answers, if that draft is an answer (回复)."""
+    if draft is None or draft.kind != ANSWER:
         return None
-    ticket = await _own_ticket(user_id, draft.data.get("ticket_id", 0))
-    return (draft, ticket) if ticket else None
+    return await _own_ticket(user_id, draft.data.get("ticket_id", 0))
 
 
 async def start_answer(rt: Runtime, user_id: int, ticket_id: int) -> str | None:

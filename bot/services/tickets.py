@@ -110,18 +110,19 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
     for photo in new.photos:
         await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
                                 file_unique_id=photo.get("file_unique_id"), created_at=now)
+    photo_ids = [photo["file_id"] for photo in new.photos]
     await event(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
                  now, note=new.triage_reason)
     messages: list[Outgoing] = []
     due_words = rt.sla.describe_due(deadlines)
     if holder:
         await event(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder)
-        messages += await post_card(rt, ticket, holder, with_photos=True)
+        messages += await post_card(rt, ticket, holder, with_photos=True, new_photos=photo_ids)
         if resident_chat is not None:
             messages.append(Outgoing(resident_chat, texts.SUBMITTED.format(
                 number=ticket.number, unit=holder.name, due=due_words)))
     else:
-        messages += await _post_triage_card(rt, ticket, new.triage_reason)
+        messages += await _post_triage_card(rt, ticket, new.triage_reason, photo_ids)
         if resident_chat is not None:
             messages.append(Outgoing(resident_chat, texts.SUBMITTED_TRIAGE.format(
                 number=ticket.number, due=due_words)))
@@ -328,10 +329,14 @@ async def require_holder(ticket: Ticket, staff: Staff) -> None:
 
 # --- messages -------------------------------------------------------------------------------
 
-async def _card_body(rt: Runtime, ticket: Ticket) -> str:
-    photo_count = await Attachment.filter(ticket_id=ticket.id, kind="report").count()
+async def _card_body(rt: Runtime, ticket: Ticket, *, photo_count: int | None = None,
+                     reporters: int | None = None) -> str:
+    """The card's text; a ticket just filed passes what it knows (its photos, one reporter)."""
+    if photo_count is None:
+        photo_count = await Attachment.filter(ticket_id=ticket.id, kind="report").count()
     due_words = _due_words(rt, ticket)
-    reporters = 1 + await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).count()
+    if reporters is None:
+        reporters = 1 + await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).count()
     return await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
                                  photo_count=photo_count, due_words=due_words, reporters=reporters)
 
@@ -344,24 +349,28 @@ def _due_words(rt: Runtime, ticket: Ticket) -> str:
     return ""
 
 
-async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool) -> list[Outgoing]:
+async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool,
+                    new_photos: list[str] | None = None) -> list[Outgoing]:
+    """The card in the unit's chat. `new_photos`: a ticket just filed, whose photos (file ids)
+    and single reporter are known without asking the database."""
     chat_id = await jurisdiction.chat_for_unit(unit)
     if chat_id is None:
         return []
-    messages = [cards.card_message(chat_id, ticket, await _card_body(rt, ticket))]
+    known = {} if new_photos is None else {"photo_count": len(new_photos), "reporters": 1}
+    messages = [cards.card_message(chat_id, ticket, await _card_body(rt, ticket, **known))]
     if with_photos:
-        file_ids = await Attachment.filter(ticket_id=ticket.id, kind="report").order_by("id").values_list("file_id", flat=True)
+        file_ids = new_photos if new_photos is not None else await _report_photos(ticket)
         messages += cards.photo_messages(chat_id, ticket, list(file_ids))
     return messages
 
 
-async def _post_triage_card(rt: Runtime, ticket: Ticket, why: str | None) -> list[Outgoing]:
+async def _post_triage_card(rt: Runtime, ticket: Ticket, why: str | None, new_photos: list[str]) -> list[Outgoing]:
     chat_id = await jurisdiction.command_chat()
     if chat_id is None:
         return []
-    messages = [cards.card_message(chat_id, ticket, await _card_body(rt, ticket), triage_note=why)]
-    file_ids = await Attachment.filter(ticket_id=ticket.id, kind="report").order_by("id").values_list("file_id", flat=True)
-    messages += cards.photo_messages(chat_id, ticket, list(file_ids))
+    body = await _card_body(rt, ticket, photo_count=len(new_photos), reporters=1)
+    messages = [cards.card_message(chat_id, ticket, body, triage_note=why)]
+    messages += cards.photo_messages(chat_id, ticket, new_photos)
     return messages
 
 
