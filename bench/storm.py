@@ -11,25 +11,33 @@ centre and edits cards) and runs the sweep of bot/services/sla_sweep.py once, ti
 
 Sending what it queued through Telegram's real limits (AIORateLimiter: 30 messages/s, 20 a
 minute per group) against the sandbox would take minutes of real time to say what arithmetic
-says, so the outbox rows the sweep wrote are read instead:
+says, so the outbox rows the sweep wrote are read instead — texts, and the CSV files attached
+when a chat's list does not fit in three messages:
 
-* messages per chat (the most any chat gets) and in all, and how long Telegram's limits make
-  delivering them take (a group's first 20 a minute go at once, then one every 3 s; 30/s overall);
-* every ticket number in the digests, once in each chat that must hear of it (yes/no); else how
-  many (chat, ticket) pairs are listed, how many are only counted in a section's "另有 N 件"
-  line, and how many are named twice in one chat (must be 0); accounted: listed + counted is
-  every ticket in every such chat.
+* messages per chat (the most any chat gets; card edits count, Telegram limits them alike) and
+  per chat per minute (the sweep runs every minute: this must stay within Telegram's 20 per
+  group), in all, and how long Telegram's limits make delivering them take (a group's first 20
+  a minute go at once, then one every 3 s; 30/s overall);
+* every ticket number named exactly once in each chat that must hear of it — its grid's for
+  yellow; with --red also its community's and the command centre's — counting reminder texts
+  (not cards) and attached lists: `missing` pairs (chat, ticket) never named, `twice` named
+  more than once (a summary naming a ticket its file lists too would show here), `stray` named
+  in a chat that should not hear of it.
 
 The last line printed is the summary, e.g.:
-storm db=postgres tickets=10000 light=yellow chats=20 messages=20 max_per_chat=1 mentioned_once=no
-listed=2165 summarised=7835 twice=0 accounted=yes sweep=2.46s delivery_at_limits=0.7s
+storm db=postgres tickets=10000 light=yellow chats=20 messages=40 files=20 max_per_chat=2
+max_per_chat_per_min=2 mentioned_once=yes missing=0 twice=0 stray=0 sweep=0.45s delivery_at_limits=1.3s
+(one line). Exit status 0 when every ticket is named once where it must be, no chat gets more
+than 20 in a minute, and a second sweep right after finds nothing left to tell.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import datetime as dt
+import io
 import os
 import re
 import sys
@@ -46,7 +54,8 @@ from bench.benchdb import fresh_bench_database  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import database  # noqa: E402
-from bot.models import Level, Outbox, Status, Ticket, Unit  # noqa: E402
+from bot.models import ChatBinding, Level, Outbox, Status, Ticket, Unit  # noqa: E402
+from bot.nlp.classify import label_of  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.services import sla_sweep  # noqa: E402
 from bot.services.jurisdiction import load_jurisdiction_file  # noqa: E402
@@ -56,7 +65,7 @@ FILED = dt.datetime(2026, 4, 1, 10, 0, tzinfo=SH).astimezone(dt.timezone.utc)  #
 EXAMPLE = REPO / "examples" / "yingze.yaml"
 BENCH_DB = "gridbot_bench_storm"
 NUMBER = re.compile(r"ST-\d{8}-\d{5}")
-MORE = re.compile(r"另有\s*(\d+)\s*件")
+GROUP_PER_MINUTE = 20
 GROUP_BURST, GROUP_EVERY = 20, 3.0  # Telegram: 20 messages a minute per group (aiolimiter: a burst of 20, then 1 per 3 s)
 OVERALL_PER_SECOND = 30
 
@@ -66,13 +75,14 @@ async def fresh_database(kind: str, server_url: str) -> str:
     return await fresh_bench_database(kind, server_url, name=BENCH_DB, sqlite_path=sqlite_path)
 
 
-async def insert_tickets(n: int) -> list[str]:
+async def insert_tickets(n: int) -> list[tuple[str, int]]:
+    """N tickets over the grids; returns (number, grid id) of each."""
     grids = await Unit.filter(level=Level.GRID, active=True).order_by("id")
-    rows, numbers = [], []
+    rows, made = [], []
     for i in range(n):
         grid = grids[i % len(grids)]
         number = f"ST-{FILED:%Y%m%d}-{i + 1:05d}"
-        numbers.append(number)
+        made.append((number, grid.id))
         rows.append(Ticket(
             number=number, text="积存渣土多日无人清理", category="construction", status=Status.ASSIGNED,
             grid_id=grid.id, unit_id=grid.id, level=Level.GRID, location_text=grid.name,
@@ -80,7 +90,38 @@ async def insert_tickets(n: int) -> list[str]:
             yellow_at=FILED + dt.timedelta(hours=24), red_at=FILED + dt.timedelta(hours=48),
             due_at=FILED + dt.timedelta(days=9)))
     await Ticket.bulk_create(rows, batch_size=1000)
-    return numbers
+    return made
+
+
+async def audiences(made: list[tuple[str, int]], red: bool) -> set[tuple[int, str]]:
+    """(chat, number) for every chat that must hear of each ticket: the grid's; for red also
+    the community's (the grid's superior) and the command centre's."""
+    units = {u.id: u for u in await Unit.all()}
+    chats: dict[int, int] = {}
+    for unit_id, chat_id in await ChatBinding.filter(purpose="unit").order_by("id").values_list("unit_id", "chat_id"):
+        chats.setdefault(unit_id, chat_id)
+    district = min(u.id for u in units.values() if u.level == Level.DISTRICT)
+    pairs = set()
+    for number, grid in made:
+        targets = [grid] + ([units[grid].parent_id, district] if red else [])
+        pairs.update((chats[unit], number) for unit in targets if unit in chats)
+    return pairs
+
+
+def named(rows: list[dict]) -> Counter:
+    """(chat, number) -> times named in reminder texts and attached lists (cards aside)."""
+    seen: Counter = Counter()
+    for row in rows:
+        if row["ref"] is not None:
+            continue  # a card, edited in place: not a reminder
+        if row["file_data"] is not None:
+            listing = csv.reader(io.StringIO(bytes(row["file_data"]).decode("utf-8-sig")))
+            column = next(listing).index("工单号")
+            for line in listing:
+                seen[(row["chat_id"], line[column])] += 1
+        for number in NUMBER.findall(row["text"] or ""):
+            seen[(row["chat_id"], number)] += 1
+    return seen
 
 
 def delivery_seconds(per_chat: Counter) -> float:
@@ -91,37 +132,36 @@ def delivery_seconds(per_chat: Counter) -> float:
 
 async def run(args: argparse.Namespace) -> int:
     url = await fresh_database(args.db, args.url)
+    label_of("construction")  # the running bot has its classifier loaded; the first call reads the rule files
     async with database(url):
         await load_jurisdiction_file(EXAMPLE)
-        numbers = await insert_tickets(args.n)
+        made = await insert_tickets(args.n)
+        expected = await audiences(made, args.red)
         clock = FrozenClock(FILED + dt.timedelta(hours=48 if args.red else 24, minutes=1))
         rt = Runtime.from_settings(Settings(database_url=url), clock=clock, rate_limit=True)
         started = time.perf_counter()
         result = await sla_sweep.sweep(rt)
         took = time.perf_counter() - started
-        rows = await Outbox.all().order_by("id").values("chat_id", "text", "ref")
+        rows = await Outbox.all().order_by("id").values("chat_id", "text", "ref", "file_data", "available_at")
         again = await sla_sweep.sweep(rt)  # a second sweep right after: nothing left to tell
 
     per_chat = Counter(r["chat_id"] for r in rows)
-    digests = [(r["chat_id"], r["text"]) for r in rows if (r["text"] or "").startswith("⏰")]
-    # (chat, ticket) -> times named in that chat's digests; a ticket is told once per chat that
-    # hears of it: its grid's for yellow; with --red also its community's and the command centre's.
-    mentions = Counter((chat, n) for chat, text in digests for n in NUMBER.findall(text))
-    summarised = sum(int(m) for _, text in digests for m in MORE.findall(text))
-    audiences = 3 if args.red else 1
-    listed = sum(1 for times in mentions.values() if times == 1)
-    twice = sum(1 for times in mentions.values() if times > 1)
-    assert {n for _, n in mentions} <= set(numbers)
-    accounted = sum(mentions.values()) + summarised == args.n * audiences
-    once = listed == args.n * audiences and twice == 0
-    print(f"sweep claimed yellow={result.yellow} red={result.red}; queued {result.digests} digests and "
+    per_minute = Counter((r["chat_id"], r["available_at"].replace(second=0, microsecond=0)) for r in rows)
+    files = sum(1 for r in rows if r["file_data"] is not None)
+    seen = named(rows)
+    missing = len(expected - seen.keys())
+    twice = sum(1 for pair, times in seen.items() if times > 1)
+    stray = len(seen.keys() - expected)
+    once = missing == 0 and twice == 0 and stray == 0
+    max_per_minute = max(per_minute.values(), default=0)
+    print(f"sweep claimed yellow={result.yellow} red={result.red}; queued {result.digests} reminder messages and "
           f"{result.card_edits} card edits; second sweep claimed {again.claimed}", file=sys.stderr)
     print(f"storm db={args.db} tickets={args.n} light={'red' if args.red else 'yellow'} chats={len(per_chat)} "
-          f"messages={len(rows)} max_per_chat={max(per_chat.values(), default=0)} "
-          f"mentioned_once={'yes' if once else 'no'} listed={listed} summarised={summarised} twice={twice} "
-          f"accounted={'yes' if accounted else 'no'} sweep={took:.2f}s "
+          f"messages={len(rows)} files={files} max_per_chat={max(per_chat.values(), default=0)} "
+          f"max_per_chat_per_min={max_per_minute} mentioned_once={'yes' if once else 'no'} "
+          f"missing={missing} twice={twice} stray={stray} sweep={took:.2f}s "
           f"delivery_at_limits={delivery_seconds(per_chat):.1f}s")
-    return 0 if twice == 0 and accounted and again.claimed == 0 else 1
+    return 0 if once and max_per_minute <= GROUP_PER_MINUTE and again.claimed == 0 else 1
 
 
 def main() -> int:

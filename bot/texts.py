@@ -460,3 +460,29 @@ EXPORT_EXPLAINED = "已说明"
 EXPORT_EXPLAIN_PENDING = "待说明"
 EXPORT_EXPLAIN_MISSING = "逾期未说明"
 EXPORT_EXPLAIN_NONE_OWED = "无责任单位"
+
+
+# --- reminders too many for one message (bot/services/digests.py) ---
+# Up to three messages, marked （1/3）; beyond that a summary without ticket numbers and the full list as a file.
+SLA_PART = "（{part}/{parts}）"
+SLA_SECTION_NAMES = {
+    "own_red": "🔴 红灯",
+    "other_red": "🔴 红灯",
+    "overdue": "⌛ 超期",
+    "missing": "📋 书面说明逾期",
+    "yellow": "🟡 黄灯",
+}
+SLA_CONTINUED = "{section}（续）："
+SLA_SUMMARY_INTRO = "本次提醒共 {count} 件，一条消息列不下，完整清单见下一条消息的附件（CSV 表格，可用 Excel 或 WPS 打开）。"
+SLA_SUMMARY_OWN_RED = ("🔴 红灯 {count} 件：超过时限仍未接单。请立即处理，"
+                       "并在 {deadline} 前逐件提交书面说明（点下方按钮，或发送 /explain 工单号）。")
+SLA_SUMMARY_SECTION = "{section} {count} 件"
+SLA_SUMMARY_UNITS = "按责任单位：{rows}"
+SLA_SUMMARY_CATEGORIES = "按类别：{rows}"
+SLA_SUMMARY_COUNT = "{name} {count} 件"
+SLA_SUMMARY_JOIN = "，"
+SLA_SUMMARY_MORE = " 等 {count} 个"
+SLA_FILE_NAME = "时限提醒清单-{stamp}.csv"
+SLA_FILE_CAPTION = "📎 时限提醒完整清单（{time}），共 {count} 件"
+SLA_FILE_COLUMNS = ("提醒", "工单号", "类别", "地点", "责任单位", "办结期限", "亮红灯时间")
+SLA_FILE_KINDS = {"own_red": "红灯", "other_red": "红灯", "overdue": "超期", "missing": "书面说明逾期", "yellow": "黄灯"}

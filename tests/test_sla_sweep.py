@@ -10,7 +10,11 @@ Thursday 04-09, i.e. 04-10 00:00 local.
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
+import re
+from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +25,8 @@ from bot import texts
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.models import (
-    ChatBinding, Draft, Explanation, Level, Light, Outbox, ScheduledRun, Staff, Status, Ticket, TicketEvent, Unit,
+    Attachment, ChatBinding, Draft, Explanation, Level, Light, MessageRef, Outbox, Resident, ScheduledRun, Staff,
+    Status, Ticket, TicketEvent, Unit,
 )
 from bot.runtime import Runtime
 from bot.services import sla_sweep, tickets
@@ -383,19 +388,130 @@ async def test_red_cards_are_edited_at_most_ten_per_chat_per_sweep(rt):
     assert all(t.number in own for t in filed)
 
 
-def test_a_long_digest_is_cut_to_telegram_limit_with_the_rest_counted():
-    d = sla_sweep._Digest()
-    for i in range(600):
-        item = sla_sweep._Item(i, f"YZ-20260401-{i:04d}", "fumes", "南海街1号院" * 3, "南海街一社区第一网格",
-                               dt.datetime(2026, 4, 10, tzinfo=UTC))
-        (d.own_red if i < 100 else d.overdue if i < 300 else d.yellow).append(item)
-    message = sla_sweep.render_digest(-1, d, now=dt.datetime(2026, 4, 3, tzinfo=UTC), tz=SH,
-                                      deadline=dt.datetime(2026, 4, 4, tzinfo=UTC))
-    assert sla_sweep.u16len(message.text) <= 4096
-    # every section keeps its title and says how many it could not show
-    assert message.text.count("……另有") == 3 and "⌛ 超期：以下 200 件" in message.text
-    assert "🟡 黄灯：以下 300 件" in message.text
-    assert len(message.buttons) == 10
+NUMBER = re.compile(r"\b[A-Z]{2}-\d{6}\b|\bYZ-20260401-\d{4}\b")
+
+
+def named_in(messages) -> Counter:
+    """Ticket numbers named in reminder texts and the lists attached to them."""
+    seen: Counter = Counter()
+    for m in messages:
+        if m.file_data is not None:
+            rows = list(csv.reader(io.StringIO(bytes(m.file_data).decode("utf-8-sig"))))
+            column = rows[0].index("工单号")
+            seen.update(row[column] for row in rows[1:])
+        seen.update(NUMBER.findall(m.text or ""))
+    return seen
+
+
+def long_digest(own_red: int, overdue: int, yellow: int) -> sla_sweep.Digest:
+    d = sla_sweep.Digest()
+    for i in range(own_red + overdue + yellow):
+        item = sla_sweep.Item(i, f"YZ-20260401-{i:04d}", "fumes", "南海街1号院" * 3, "南海街一社区第一网格",
+                              dt.datetime(2026, 4, 10, tzinfo=UTC))
+        (d.own_red if i < own_red else d.overdue if i < own_red + overdue else d.yellow).append(item)
+    return d
+
+
+def render(d: sla_sweep.Digest):
+    return sla_sweep.render_digest(-1, d, now=dt.datetime(2026, 4, 3, tzinfo=UTC), tz=SH,
+                                   deadline=dt.datetime(2026, 4, 4, tzinfo=UTC))
+
+
+def test_a_list_too_long_for_one_message_goes_in_parts_each_ticket_named_once():
+    d = long_digest(20, 0, 140)  # about 7,000 characters: the old digest cut it with "另有"
+    messages = render(d)
+    assert 1 < len(messages) <= sla_sweep.MAX_PARTS
+    assert all(sla_sweep.u16len(m.text) <= 4096 and m.file_data is None for m in messages)
+    assert all(f"（{n}/{len(messages)}）" in m.text.splitlines()[0] for n, m in enumerate(messages, 1))
+    assert named_in(messages) == Counter(i.number for i in d.own_red + d.yellow)  # each exactly once
+    assert "另有" not in "".join(m.text for m in messages)
+    assert messages[-1].text.splitlines()[1] == "🟡 黄灯（续）："  # a section cut between parts keeps its name
+    assert len(messages[0].buttons) == 10 and all(m.buttons is None for m in messages[1:])
+
+
+def test_a_list_longer_than_three_messages_is_a_summary_and_a_file():
+    d = long_digest(100, 200, 300)
+    summary, listing = render(d)
+    assert not NUMBER.findall(summary.text)  # the file names them, so the summary names none
+    assert "共 600 件" in summary.text and "🔴 红灯 100 件" in summary.text and "⌛ 超期 200 件" in summary.text
+    assert "🟡 黄灯 300 件" in summary.text and "04-04 08:00" in summary.text  # the 书面说明 deadline
+    assert len(summary.buttons) == 10 and sla_sweep.u16len(summary.text) <= 4096
+    assert listing.file_kind == "document" and listing.file_name.endswith(".csv") and listing.chat_id == -1
+    assert not NUMBER.findall(listing.text or "") and len(listing.text) <= 1024  # a caption
+    assert named_in([summary, listing]) == Counter(f"YZ-20260401-{i:04d}" for i in range(600))
+    rows = list(csv.reader(io.StringIO(listing.file_data.decode("utf-8-sig"))))
+    assert listing.file_data.startswith("\ufeff".encode()) and rows[0][:3] == ["提醒", "工单号", "类别"]
+    assert Counter(r[0] for r in rows[1:]) == {"红灯": 100, "超期": 200, "黄灯": 300}
+    assert rows[101][5] == "04-10 08:00"  # an overdue row's deadline, local time
+
+
+async def reminders(chat_id: int) -> list[Outbox]:
+    """What a chat is told by the sweep: texts and files, not cards."""
+    return await Outbox.filter(chat_id=chat_id, ref__isnull=True).order_by("id")
+
+
+async def test_one_grid_with_hundreds_due_hears_of_each_once_in_three_messages_at_most(rt):
+    grid = await Unit.get(code="nanhaijie1-01")
+    await bulk_tickets(rt, [(grid, GRID_NHJ1_01_CHAT)], 300, filed=FILED, prefix="YL")
+    at(rt, FILED + 24 * H)
+    result = await sla_sweep.sweep(rt)
+    told = await reminders(GRID_NHJ1_01_CHAT)
+    assert result.yellow == 300 and 1 < len(told) <= sla_sweep.MAX_PARTS == result.digests
+    assert named_in(told) == Counter(f"YL-{i:06d}" for i in range(300))
+    assert all(sla_sweep.u16len(m.text) <= 4096 for m in told)
+
+
+async def test_a_red_storm_names_every_ticket_once_in_each_chat_that_must_hear_of_it(rt):
+    grids = [(await Unit.get(code=code), chat) for code, chat in
+             (("nanhaijie1-01", GRID_NHJ1_01_CHAT), ("nanhaijie1-02", GRID_NHJ1_02_CHAT))]
+    await bulk_tickets(rt, grids, 1200, filed=FILED, prefix="RS")
+    at(rt, FILED + 48 * H)
+    result = await sla_sweep.sweep(rt)
+    assert result.red == 1200 and result.card_edits == 2 * sla_sweep.CARD_EDITS_PER_CHAT
+    numbers = [f"RS-{i:06d}" for i in range(1200)]
+    for chat_id, expected in [(GRID_NHJ1_01_CHAT, numbers[0::2]), (GRID_NHJ1_02_CHAT, numbers[1::2]),
+                              (COMMUNITY_NHJ1_CHAT, numbers), (COMMAND_CHAT, numbers)]:
+        told = await reminders(chat_id)
+        assert len(told) == 2 and told[1].file_data is not None  # a summary, then the list
+        assert named_in(told) == Counter(expected), chat_id
+        cards = await Outbox.filter(chat_id=chat_id, ref__isnull=False).count()
+        assert len(told) + cards <= 20  # Telegram's limit for a group, per minute
+    assert (await sla_sweep.sweep(rt)).claimed == 0
+
+
+async def test_red_cards_edited_in_a_batch_read_as_refresh_card_writes_them(rt):
+    """The sweep renders red cards for many tickets with a few queries; each must be what
+    tickets.refresh_card gives, whatever the card's past (or it must defer to refresh_card)."""
+    resident = await Resident.create(user_id=5550101, display_name="王小明", created_at=rt.clock.now())
+    plain = await file(rt)
+    new = tickets.NewTicket(
+        text="文庙广场井盖松动", category="facility", confidence=0.9, reasons=["井盖"], urgent=False,
+        resident=resident, anonymous=False, grid=await Unit.get(code="wenmiao-01"), location_text="文庙广场",
+        lat=None, lon=None, followups=[{"q": "在哪个位置？", "a": "东门"}],
+        photos=[{"file_id": "PHOTO-1", "file_unique_id": "u1"}], triage_reason=None, source="resident")
+    with_photo = await tickets.file_ticket(rt, new, actor=SYSTEM, resident_chat=None)
+    triage = await file(rt, triage=True)
+    elsewhere = await file(rt, "nanhaijie1-02", place="惠民小区")
+    await MessageRef.create(chat_id=COMMUNITY_NHJ1_CHAT, ref=f"card:{elsewhere.id}", message_id=77,
+                            updated_at=rt.clock.now())
+    grid = await Unit.get(code="nanhaijie1-01")
+    await bulk_tickets(rt, [(grid, GRID_NHJ1_01_CHAT)], 1, filed=FILED, prefix="NC")  # never had a card
+    never = await Ticket.get(number="NC-000000")
+    await Attachment.create(ticket_id=never.id, file_id="PHOTO-2", created_at=FILED)
+    await Ticket.create(number="DUP-1", text="同上", category="fumes", status=Status.MERGED, merged_into_id=plain.id,
+                        resident_id=resident.id, created_at=FILED, updated_at=FILED)
+    at(rt, FILED + 48 * H)
+    batch = [await Ticket.get(id=t.id) for t in (plain, with_photo, triage, elsewhere, never)]
+    for ticket in batch:
+        ticket.light = Light.RED
+    ours = await sla_sweep.card_messages(rt, batch, await sla_sweep._Tree.load())
+    assert [t.id for t, _ in ours] == [t.id for t in batch]
+    for ticket, messages in ours:
+        assert messages == await tickets.refresh_card(rt, ticket), ticket.number
+    by_id = {t.id: m for t, m in ours}
+    assert "反映人数：2位居民反映" in by_id[plain.id][0].text  # its duplicate's resident counts
+    assert [m.photo for m in by_id[never.id]] == [None, "PHOTO-2"]  # first shown: the card, then its photo
+    assert {m.chat_id for m in by_id[elsewhere.id]} == {GRID_NHJ1_02_CHAT, COMMUNITY_NHJ1_CHAT}
 
 
 # --- exactly once, several instances ----------------------------------------------------------

@@ -13,20 +13,23 @@ The rules are written for people at the top of `bot/policy/sla.yaml` (REMINDERS)
 
 Exactly once, whatever the restarts and the number of instances: every (ticket, level) is
 claimed in the database before anything is said about it, and the claim, the light, the event
-rows and the outbox rows commit together. The claim is `SELECT … FOR NO KEY UPDATE SKIP LOCKED`
-of the due rows (PostgreSQL: rows another sweep holds are left to it) followed by a conditional
-UPDATE (`… AND yellow_notified_at IS NULL AND status IN …`) whose row count must equal the rows
-locked; if it ever does not (SQLite shared by two processes), the sweep rolls back and claims
-row by row, where an update of 1 row means "mine". Each query is one range of an index —
-(status, yellow_notified_at, yellow_at), the same for red and due, and (pending, due_at) for
-explanations — that holds only what is due and untold, so a sweep costs what is due, not the
-size of the table (bench/bench_sweep.py: 100,000 vs 1,000,000 tickets).
+rows and the outbox rows commit together. The claim is one statement per level and status,
+`UPDATE ticket SET <level>_notified_at = now … WHERE id IN (the due, untold rows) RETURNING …`:
+on PostgreSQL the inner SELECT takes its rows `FOR NO KEY UPDATE SKIP LOCKED` (rows another
+sweep holds are left to it; one it claimed meanwhile is re-checked and dropped), on SQLite the
+UPDATE holds the only write lock while it reads. What comes back is ours. Each inner SELECT is
+one range of an index — (status, yellow_notified_at, yellow_at), the same for red and due, and
+(pending, due_at) for explanations — that holds only what is due and untold, so a sweep costs
+what is due, not the size of the table (bench/sweep.py: 100,000 vs 1,000,000 tickets). The
+event and explanation rows are inserted set-wise too, so 10,000 claims are a few statements.
 
-No storms: one sweep sends each chat ONE digest (red, overdue, missing explanations, yellow),
-cut to Telegram's 4096 characters with "另有 N 件"; cards are edited for red tickets only, at
+No storms: one sweep sends each chat at most three messages (bot/services/digests.py: red,
+overdue, missing explanations, yellow, every ticket named once; a list longer than three
+messages becomes a short summary and a CSV file); cards are edited for red tickets only, at
 most `CARD_EDITS_PER_CHAT` per chat and `CARD_EDITS_PER_SWEEP` per sweep (yellow shows in the
-digest and on the card at its next change) — 10,000 tickets turning yellow at once mean 50
-digests, not 10,000 edits.
+digest and on the card at its next change) — 10,000 tickets turning yellow at once mean a
+message or two per grid chat, not 10,000 edits, and a group never gets more than Telegram's
+20 a minute from one sweep.
 
 Quiet hours (sla.yaml `quiet_hours`): while a unit's window is on, its yellow and overdue levels
 (and, for the district, the missing-explanation list) are simply not claimed; the first sweep
@@ -40,10 +43,11 @@ Everything asks `rt.clock`, so tests move time instead of sleeping and the demo 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
@@ -51,40 +55,34 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import (
-    OPEN_STATUSES, ChatBinding, Draft, Explanation, Level, Light, ScheduledRun, Staff, Ticket, TicketEvent,
-    Unit,
+    OPEN_STATUSES, Attachment, ChatBinding, Consultation, Draft, Explanation, Level, Light, MessageRef, Outbox,
+    ScheduledRun, Staff, Status, Ticket, TicketEvent, Unit,
 )
-from bot.nlp.classify import label_of
 from bot.runtime import Runtime
-from bot.services.textin import clean
 from bot.services import outbox
+from bot.services.digests import (  # noqa: F401  (u16len, MAX_EXPLAIN_BUTTONS: part of this module's face)
+    EXPLAIN_PREFIX, MAX_EXPLAIN_BUTTONS, MAX_PARTS, Digest, Item, fit_sections, render_digest, u16len,
+)
 from bot.services.outbox import Outgoing
 from bot.services.sla import DUE_RUNS_IN, LIGHTS_RUN_IN
+from bot.services.textin import clean
 
 log = logging.getLogger("gridbot.sla")
 
 CHANNEL = "telegram"
 REASON = "reason"  # the Draft kind staffwork uses for what staff are asked to write
 EXPLAIN_STEP = "explain"
-EXPLAIN_PREFIX = "sla:exp:"
 
 MAX_CLAIMS_PER_LEVEL = 20_000  # per sweep; more waits for the next sweep (a minute later)
-CARD_EDITS_PER_CHAT = 10  # red cards edited per holder chat per sweep; Telegram allows 20/min per group
-CARD_EDITS_PER_SWEEP = 200  # and in all: a card edit costs ~20 queries, the sweep holds its locks
-MAX_EXPLAIN_BUTTONS = 10  # 书面说明 buttons on one digest; the rest can use /explain 工单号
-MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units
-_BUDGET = MESSAGE_LIMIT - 96  # head-room for the channel's own formatting
+CARD_EDITS_PER_CHAT = 10  # red cards edited per holder chat per sweep; with MAX_PARTS digests, under 20/min per group
+CARD_EDITS_PER_SWEEP = 200  # and in all: a card edit costs ~10 queries, the sweep holds its locks
 _CHUNK = 500  # ids per `IN (...)`: well under SQLite's and asyncpg's parameter limits
 PLACE_CHARS = 24
-MAX_ROWS_RENDERED = 300  # rows formatted per digest section; 4096 characters never hold more
+UTC = dt.timezone.utc
 
 
 class Refused(Exception):
     """Shown to the person who pressed or typed, as a short toast or reply; nothing changed."""
-
-
-class _Contended(Exception):
-    """A bulk claim updated fewer rows than it locked: roll back and claim row by row."""
 
 
 @dataclass(frozen=True)
@@ -94,14 +92,20 @@ class _LevelSpec:
     notified: str  # the column claimed once
     runs_in: tuple[str, ...]  # statuses in which the clock runs
     event: str  # TicketEvent.action written when it is claimed
+    also: str = ""  # more of the claiming UPDATE's SET (`{now}`: the claim's moment)
 
 
-YELLOW = _LevelSpec("yellow", "yellow_at", "yellow_notified_at", tuple(sorted(LIGHTS_RUN_IN)), "lit_yellow")
-RED = _LevelSpec("red", "red_at", "red_notified_at", tuple(sorted(LIGHTS_RUN_IN)), "lit_red")
+YELLOW = _LevelSpec("yellow", "yellow_at", "yellow_notified_at", tuple(sorted(LIGHTS_RUN_IN)), "lit_yellow",
+                    f", light = CASE WHEN light = '{Light.GREEN.value}' THEN '{Light.YELLOW.value}' ELSE light END")
+# A ticket first seen red is told red only: its yellow is claimed with it.
+RED = _LevelSpec("red", "red_at", "red_notified_at", tuple(sorted(LIGHTS_RUN_IN)), "lit_red",
+                 f", light = '{Light.RED.value}', yellow_notified_at = COALESCE(yellow_notified_at, {{now}})")
 DUE = _LevelSpec("overdue", "due_at", "due_notified_at", tuple(sorted(DUE_RUNS_IN)), "overdue")
 
-_FIELDS = ("id", "number", "category", "location_text", "unit_id", "grid_id", "status", "due_at",
-           "reopen_count", "light")
+_RETURNING = ("id", "number", "category", "location_text", "unit_id", "grid_id", "status", "due_at",
+              "reopen_count")
+_DUE_AT = Ticket._meta.fields_map["due_at"]
+_RED_AT = Explanation._meta.fields_map["red_at"]
 
 
 @dataclass
@@ -112,7 +116,7 @@ class SweepResult:
     red: int = 0
     overdue: int = 0
     missing_explanations: int = 0
-    digests: int = 0
+    digests: int = 0  # messages queued (text parts, summaries and files), card edits aside
     card_edits: int = 0
 
     @property
@@ -120,24 +124,19 @@ class SweepResult:
         return self.yellow + self.red + self.overdue + self.missing_explanations
 
 
-@dataclass
-class _Item:
-    ticket_id: int
+@dataclass(slots=True)
+class _Claimed:
+    """A ticket as the claiming UPDATE returned it (no model instance: a storm has 10,000)."""
+
+    id: int
     number: str
     category: str
-    place: str
-    unit_name: str
+    location_text: str | None
+    unit_id: int | None
+    grid_id: int | None
+    status: str
     due_at: dt.datetime | None
-    red_since: dt.datetime | None = None
-
-
-@dataclass
-class _Digest:
-    own_red: list[_Item] = field(default_factory=list)
-    other_red: list[_Item] = field(default_factory=list)
-    overdue: list[_Item] = field(default_factory=list)
-    missing: list[_Item] = field(default_factory=list)
-    yellow: list[_Item] = field(default_factory=list)
+    reopen_count: int
 
 
 class _Tree:
@@ -158,10 +157,11 @@ class _Tree:
             chats.setdefault(unit_id, chat_id)
         return cls(units, chats)
 
-    def holder(self, ticket: Ticket) -> Unit | None:
-        """Who answers for the ticket: its unit, or the command centre while it waits in triage."""
-        if ticket.unit_id is not None and ticket.unit_id in self.units:
-            return self.units[ticket.unit_id]
+    def holder(self, unit_id: int | None) -> Unit | None:
+        """Who answers for a ticket held by `unit_id`: that unit, or the command centre while it
+        waits in triage."""
+        if unit_id is not None and unit_id in self.units:
+            return self.units[unit_id]
         return self.district
 
     def chat(self, unit: Unit | None) -> int | None:
@@ -182,6 +182,77 @@ class _Tree:
         return unit.name if unit else ""
 
 
+class _Params(list):
+    """Values for one statement; calling it adds one and returns its placeholder."""
+
+    def __init__(self, pg: bool) -> None:
+        super().__init__()
+        self.pg = pg
+
+    def __call__(self, value) -> str:
+        self.append(value)
+        return f"${len(self)}" if self.pg else "?"
+
+
+class _Sql:
+    """The sweep's statements, on its transaction's connection, for PostgreSQL and SQLite.
+
+    Set-based so that a storm costs a few statements, not a few per ticket: each level is
+    claimed by one UPDATE … RETURNING per status, and the event and explanation rows it causes
+    are inserted in one statement each (PostgreSQL: INSERT … SELECT FROM unnest(arrays);
+    SQLite: executemany in the open transaction)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.pg = conn.capabilities.dialect == "postgres"
+
+    def params(self) -> _Params:
+        return _Params(self.pg)
+
+    def picked(self, ids: str) -> str:
+        """`id` among the rows the sub-select `ids` picks, locked for this transaction.
+
+        PostgreSQL: the sub-select locks what it picks and skips rows another sweep holds; a row
+        that sweep claimed and committed meanwhile is re-checked against the WHERE and dropped.
+        `= ANY(ARRAY(…))` keeps the plan a primary-key lookup per picked id whatever the
+        planner guesses of their number (an IN semi-join may choose to scan the table).
+        SQLite: one writer, and the UPDATE takes the write lock before it reads, so what it
+        picks is what it claims."""
+        if self.pg:
+            return f"id = ANY(ARRAY({ids} FOR NO KEY UPDATE SKIP LOCKED))"
+        return f"id IN ({ids})"
+
+    def not_in(self, column: str, values: list[int], p: _Params) -> str:
+        if self.pg:
+            return f"{column} <> ALL({p(values)}::int[])"
+        return f"{column} NOT IN ({', '.join(p(v) for v in values)})"
+
+    async def fetch(self, sql: str, params: list) -> list[dict]:
+        # execute_query would run an UPDATE without reading what it RETURNs (asyncpg's execute)
+        return await self.conn.execute_query_dict(sql, list(params))
+
+    async def insert(self, table: str, columns: Sequence[tuple[str, str]], rows: list[tuple],
+                     constants: Sequence[tuple[str, object, str]] = (), *, ignore_conflicts: bool = False) -> None:
+        """Insert `rows` (values of `columns`, given as (name, PostgreSQL type)), each with the
+        same `constants` ((name, value, type))."""
+        if not rows:
+            return
+        names = ", ".join([c for c, _ in columns] + [c for c, _, _ in constants])
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        if self.pg:
+            p = self.params()
+            arrays = ", ".join(f"{p(list(values))}::{kind}[]" for (_, kind), values in zip(columns, zip(*rows)))
+            alias = ", ".join(f"c{i}" for i in range(len(columns)))
+            consts = "".join(f", {p(value)}::{kind}" for _, value, kind in constants)
+            await self.conn.execute_query(
+                f"INSERT INTO {table} ({names}) SELECT {alias}{consts} FROM unnest({arrays}) AS x({alias}){conflict}", p)
+            return
+        marks = ", ".join("?" for _ in range(len(columns) + len(constants)))
+        tail = tuple(value for _, value, _ in constants)
+        await self.conn.execute_many(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}",
+                                     [list(row + tail) for row in rows])
+
+
 # ─── the sweep ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -191,49 +262,43 @@ async def sweep(rt: Runtime, *, limit: int = MAX_CLAIMS_PER_LEVEL) -> SweepResul
     Safe to run any number of times, in any number of instances at once: nothing is told twice
     and, once committed, nothing is lost (the outbox sends it after a crash).
     """
-    now = rt.clock.now()
-    try:
-        result = await _sweep(rt, now, limit, exact=False)
-    except _Contended:
-        log.info("sla sweep: bulk claim contended, claiming row by row")
-        result = await _sweep(rt, now, limit, exact=True)
+    now = rt.clock.now().astimezone(UTC)  # the database keeps UTC; raw statements get it as is
+    result = await _sweep(rt, now, limit)
     if result.digests or result.card_edits:
         outbox.wake_delivery()
     return result
 
 
-async def _sweep(rt: Runtime, now: dt.datetime, limit: int, *, exact: bool) -> SweepResult:
+async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
     policy = rt.sla
-    tree = await _Tree.load()
-    quiet_units, triage_quiet = _quiet_units(rt, tree, now)
-    command_quiet = tree.district is not None and tree.district.id in quiet_units
+    # Without quiet hours the units are needed only once something is claimed: an idle sweep
+    # (nearly every minute) is then just the claiming statements.
+    tree = await _Tree.load() if policy.quiet_hours is not None else None
+    quiet_units, triage_quiet = _quiet_units(rt, tree, now) if tree else (set(), False)
+    command_quiet = tree is not None and tree.district is not None and tree.district.id in quiet_units
     result = SweepResult()
-    async with in_transaction():
-        red = await _claim(RED, now, limit, exact=exact)
-        if red:
-            ids = [t.id for t in red]
-            for chunk in _chunks(ids):
-                # A ticket first seen red is told red only: its yellow is claimed with it.
-                await Ticket.filter(id__in=chunk).update(light=Light.RED)
-                await Ticket.filter(id__in=chunk, yellow_notified_at__isnull=True).update(yellow_notified_at=now)
-        yellow = await _claim(YELLOW, now, limit, exact=exact, skip_units=quiet_units, skip_triage=triage_quiet)
-        for chunk in _chunks([t.id for t in yellow]):
-            await Ticket.filter(id__in=chunk, light=Light.GREEN).update(light=Light.YELLOW)
-        due = await _claim(DUE, now, limit, exact=exact, skip_units=quiet_units, skip_triage=triage_quiet)
-        missing = [] if command_quiet else await _claim_missing_explanations(now, limit, exact=exact)
+    async with in_transaction() as conn:
+        db = _Sql(conn)
+        red = await _claim(db, RED, now, limit)
+        yellow = await _claim(db, YELLOW, now, limit, skip_units=quiet_units, skip_triage=triage_quiet)
+        due = await _claim(db, DUE, now, limit, skip_units=quiet_units, skip_triage=triage_quiet)
+        missing = [] if command_quiet else await _claim_missing_explanations(db, now, limit)
         result.red, result.yellow, result.overdue = len(red), len(yellow), len(due)
         result.missing_explanations = len(missing)
         if not result.claimed:
             return result
+        tree = tree or await _Tree.load()
+        missing_items = [Item(ticket_id, number, "", "", tree.name(unit_id), None, red_since=red_at)
+                         for ticket_id, number, unit_id, red_at in missing]
 
-        digests: dict[int, _Digest] = defaultdict(_Digest)
-        events: list[TicketEvent] = []
-        owed: list[Explanation] = []
+        digests: dict[int, Digest] = defaultdict(Digest)
         deadline = now + policy.explanation_deadline
         red_cards: dict[int, list[int]] = defaultdict(list)  # holder chat -> ticket ids
+        owed: list[tuple] = []
+        items = _Items(tree)
         for ticket in red:
-            holder = tree.holder(ticket)
-            item = _item(ticket, tree)
+            holder = tree.holder(ticket.unit_id)
+            item = items(ticket, holder)
             own = tree.chat(holder)
             if own is not None:
                 digests[own].own_red.append(item)
@@ -242,39 +307,35 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int, *, exact: bool) -> S
                 if chat_id is not None and chat_id != own:
                     digests[chat_id].other_red.append(item)
             if holder is not None:
-                owed.append(Explanation(ticket_id=ticket.id, round=ticket.reopen_count, unit_id=holder.id,
-                                        red_at=now, due_at=deadline))
-            events.append(_event(ticket, RED.event, now, holder, {"explain_by": deadline.isoformat()}))
+                owed.append((ticket.id, ticket.reopen_count, holder.id))
         for ticket in yellow:
-            holder = tree.holder(ticket)
-            own = tree.chat(holder)
+            own = tree.chat(tree.holder(ticket.unit_id))
             if own is not None:
-                digests[own].yellow.append(_item(ticket, tree))
-            events.append(_event(ticket, YELLOW.event, now, holder))
-        leaders = await _leaders({tree.holder(t).id for t in due if tree.holder(t)})
+                digests[own].yellow.append(items(ticket))
+        leaders = await _leaders({h.id for t in due if (h := tree.holder(t.unit_id))})
         for ticket in due:
-            holder = tree.holder(ticket)
-            item = _item(ticket, tree)
+            holder = tree.holder(ticket.unit_id)
+            item = items(ticket, holder)
             targets = [tree.command_chat] + leaders.get(holder.id if holder else None, [])
             for chat_id in dict.fromkeys(targets):
                 if chat_id is not None:
                     digests[chat_id].overdue.append(item)
-            events.append(_event(ticket, DUE.event, now, holder))
-        if missing and tree.command_chat is not None:
-            digests[tree.command_chat].missing.extend(missing)
-        for item in missing:
-            events.append(TicketEvent(ticket_id=item.ticket_id, created_at=now, actor_kind="system",
-                                      action="explanation_overdue", note=item.unit_name, data={}))
+        if missing_items and tree.command_chat is not None:
+            digests[tree.command_chat].missing.extend(missing_items)
 
-        if owed:
-            await Explanation.bulk_create(owed, batch_size=1000, ignore_conflicts=True)
-        if events:
-            await TicketEvent.bulk_create(events, batch_size=1000)
-        messages = [m for chat_id, d in sorted(digests.items())
-                    for m in [render_digest(chat_id, d, now=now, tz=rt.tz, deadline=deadline)] if m]
-        await outbox.enqueue(messages, now=now)
+        await db.insert("explanation", [("ticket_id", "int"), ("round", "int"), ("unit_id", "int")], owed,
+                        [("red_at", now, "timestamptz"), ("due_at", deadline, "timestamptz"),
+                         ("pending", True, "boolean")], ignore_conflicts=True)
+        await _log(db, now, RED.event, red, tree, {"explain_by": deadline.isoformat()})
+        await _log(db, now, YELLOW.event, yellow, tree)
+        await _log(db, now, DUE.event, due, tree)
+        await _log_missing(db, now, missing_items)
+        messages: list[Outgoing] = []
+        for chat_id, digest in sorted(digests.items()):
+            messages += render_digest(chat_id, digest, now=now, tz=rt.tz, deadline=deadline)
+        await _queue(messages, now)
         result.digests = len(messages)
-        result.card_edits = await _refresh_red_cards(rt, red_cards, now)
+        result.card_edits = await _refresh_red_cards(rt, red_cards, now, tree)
     return result
 
 
@@ -287,61 +348,84 @@ def _quiet_units(rt: Runtime, tree: _Tree, now: dt.datetime) -> tuple[set[int], 
     return quiet, triage
 
 
-async def _claim(level: _LevelSpec, now: dt.datetime, limit: int, *, exact: bool,
-                 skip_units: set[int] | None = None, skip_triage: bool = False) -> list[Ticket]:
-    """Lock the due, untold rows of one level and mark them told; returns the tickets now ours."""
-    cond = {f"{level.at}__lte": now, f"{level.notified}__isnull": True, "status__in": list(level.runs_in)}
-    rows: list[Ticket] = []
+async def _claim(db: _Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
+                 skip_units: set[int] | None = None, skip_triage: bool = False) -> list[_Claimed]:
+    """Mark the due, untold rows of one level told (and lit); returns the tickets now ours."""
+    claimed: list[_Claimed] = []
     for status in level.runs_in:
+        if len(claimed) >= limit:
+            break
         # One status at a time: `status = ? AND <level>_notified_at IS NULL AND <moment> <= now` is a
         # single range of the (status, <level>_notified_at, <moment>) index, holding only the due
-        # and untold rows, whatever the planner thinks of the rest of the table.
-        query = Ticket.filter(**{**cond, "status": status})
-        if skip_units:
-            query = query.filter(unit_id__not_in=sorted(skip_units))  # NOT IN keeps NULL (triage) rows
+        # and untold rows, whatever the size of the rest of the table.
+        p = db.params()
+        sets = f"{level.notified} = {p(now)}" + (level.also.format(now=p(now)) if "{now}" in level.also
+                                                 else level.also)
+        where = [f"status = {p(status)}", f"{level.notified} IS NULL", f"{level.at} <= {p(now)}"]
+        if skip_units:  # triage rows (no unit) are kept or skipped by `skip_triage` alone
+            where.append(f"(unit_id IS NULL OR {db.not_in('unit_id', sorted(skip_units), p)})")
         if skip_triage:
-            query = query.filter(unit_id__isnull=False)
-        rows += await (query.order_by(level.at, "id").limit(limit - len(rows))
-                       .select_for_update(skip_locked=True, no_key=True).only(*_FIELDS))
-        if len(rows) >= limit:
-            break
-    mine: list[Ticket] = []
-    for chunk in _chunks(rows):
-        ids = [t.id for t in chunk]
-        if exact:
-            for ticket in chunk:
-                if await Ticket.filter(id=ticket.id, **cond).update(**{level.notified: now}):
-                    mine.append(ticket)
-            continue
-        updated = await Ticket.filter(id__in=ids, **cond).update(**{level.notified: now})
-        if updated != len(ids):
-            raise _Contended(level.name)
-        mine.extend(chunk)
-    return mine
+            where.append("unit_id IS NOT NULL")
+        ids = f"SELECT id FROM ticket WHERE {' AND '.join(where)} ORDER BY {level.at}, id LIMIT {p(limit - len(claimed))}"
+        rows = await db.fetch(
+            f"UPDATE ticket SET {sets} WHERE {db.picked(ids)} "
+            f"RETURNING {', '.join(_RETURNING)}, {level.at} AS moment", p)
+        rows = sorted(rows, key=lambda r: (r["moment"], r["id"]))  # oldest first, as people read them
+        for r in rows:
+            due_at = r["due_at"]
+            claimed.append(_Claimed(r["id"], r["number"], r["category"], r["location_text"], r["unit_id"],
+                                    r["grid_id"], r["status"],
+                                    _DUE_AT.to_python_value(due_at) if isinstance(due_at, str) else due_at,
+                                    r["reopen_count"]))
+    return claimed
 
 
-async def _claim_missing_explanations(now: dt.datetime, limit: int, *, exact: bool) -> list[_Item]:
-    rows = await (Explanation.filter(pending=True, due_at__lte=now).order_by("due_at", "id").limit(limit)
-                  .select_for_update(skip_locked=True, no_key=True))
-    mine: list[Explanation] = []
-    for chunk in _chunks(rows):
-        ids = [e.id for e in chunk]
-        if exact:
-            for row in chunk:
-                if await Explanation.filter(id=row.id, pending=True).update(pending=False, listed_at=now):
-                    mine.append(row)
-            continue
-        if await Explanation.filter(id__in=ids, pending=True).update(pending=False, listed_at=now) != len(ids):
-            raise _Contended("explanation")
-        mine.extend(chunk)
-    if not mine:
+async def _claim_missing_explanations(db: _Sql, now: dt.datetime, limit: int) -> list[tuple]:
+    """(ticket id, number, unit id, red at) of each overdue 书面说明 now ours to list."""
+    p = db.params()  # SQLite's placeholders are positional: values are added in the order of the text
+    sets = f"pending = FALSE, listed_at = {p(now)}"
+    ids = f"SELECT id FROM explanation WHERE pending = TRUE AND due_at <= {p(now)} ORDER BY due_at, id LIMIT {p(limit)}"
+    rows = await db.fetch(f"UPDATE explanation SET {sets} WHERE {db.picked(ids)} RETURNING ticket_id, unit_id, red_at", p)
+    if not rows:
         return []
     numbers: dict[int, str] = {}
-    for chunk in _chunks(sorted({e.ticket_id for e in mine})):
+    for chunk in _chunks(sorted({r["ticket_id"] for r in rows})):
         numbers.update(await Ticket.filter(id__in=chunk).values_list("id", "number"))
-    names = dict(await Unit.filter(id__in={e.unit_id for e in mine}).values_list("id", "name"))
-    return [_Item(e.ticket_id, numbers.get(e.ticket_id, ""), "", "", names.get(e.unit_id, ""), None,
-                  red_since=e.red_at) for e in mine]
+    found = [(r["ticket_id"], numbers.get(r["ticket_id"], ""), r["unit_id"], _RED_AT.to_python_value(r["red_at"]))
+             for r in rows]
+    return sorted(found, key=lambda row: (row[3], row[0]))
+
+
+async def _log(db: _Sql, now: dt.datetime, action: str, claimed: list[_Claimed], tree: _Tree,
+               data: dict | None = None) -> None:
+    """The audit rows of one level's claims (the holder is the unit the ticket had then)."""
+    rows = []
+    for t in claimed:
+        holder = tree.holder(t.unit_id)
+        rows.append((t.id, t.status, t.status, holder.id if holder else None))
+    await db.insert("ticket_event", [("ticket_id", "int"), ("from_status", "text"), ("to_status", "text"),
+                                     ("unit_id", "int")], rows, _event_constants(now, action, data))
+
+
+async def _log_missing(db: _Sql, now: dt.datetime, missing: list[Item]) -> None:
+    await db.insert("ticket_event", [("ticket_id", "int"), ("note", "text")],
+                    [(i.ticket_id, i.unit_name) for i in missing],
+                    _event_constants(now, "explanation_overdue", None))
+
+
+def _event_constants(now: dt.datetime, action: str, data: dict | None) -> list[tuple[str, object, str]]:
+    return [("created_at", now, "timestamptz"), ("actor_kind", "system", "text"), ("action", action, "text"),
+            ("data", json.dumps(data or {}, ensure_ascii=False), "jsonb")]
+
+
+async def _queue(messages: list[Outgoing], now: dt.datetime) -> None:
+    """outbox.enqueue, in one statement: rows keep the order given, which is the order each chat
+    receives them in (a summary before its file, part 1 before part 2)."""
+    rows = [Outbox(chat_id=m.chat_id, text=m.text, buttons=outbox.encode_buttons(m.buttons), photo=m.photo,
+                   ref=m.ref, reply_to_ref=m.reply_to_ref, file_data=m.file_data, file_name=m.file_name,
+                   file_kind=m.file_kind, available_at=now, created_at=now) for m in messages]
+    if rows:
+        await Outbox.bulk_create(rows, batch_size=1000)
 
 
 async def _leaders(unit_ids: set[int]) -> dict[int, list[int]]:
@@ -355,151 +439,103 @@ async def _leaders(unit_ids: set[int]) -> dict[int, list[int]]:
     return found
 
 
-async def _refresh_red_cards(rt: Runtime, red_cards: dict[int, list[int]], now: dt.datetime) -> int:
+async def _refresh_red_cards(rt: Runtime, red_cards: dict[int, list[int]], now: dt.datetime,
+                             tree: _Tree | None = None) -> int:
     """Edit the cards of red tickets: at most CARD_EDITS_PER_CHAT per holder chat and
     CARD_EDITS_PER_SWEEP in all, taken round-robin over the chats (the rest show red in the
     digest, and on the card at its next change)."""
-    from bot.services import tickets  # the workflow module renders cards; imported late (cycles)
-
     chosen: list[int] = []
     for rank in range(CARD_EDITS_PER_CHAT):
         for _chat_id, ids in sorted(red_cards.items()):
             if rank < len(ids) and len(chosen) < CARD_EDITS_PER_SWEEP:
                 chosen.append(ids[rank])
-    edits = 0
-    for ticket_id in chosen:
-        ticket = await Ticket.get(id=ticket_id)
-        messages = await tickets.refresh_card(rt, ticket)
-        await outbox.enqueue(messages, now=now, ticket=ticket)
-        edits += len(messages)
-    return edits
+    if not chosen:
+        return 0
+    # (not prefetch_related: cards `await ticket.grid`, which a prefetched None cannot be)
+    found = {t.id: t for chunk in _chunks(chosen) for t in await Ticket.filter(id__in=chunk)}
+    cards = await card_messages(rt, [found[i] for i in chosen], tree or await _Tree.load())
+    rows = [Outbox(chat_id=m.chat_id, text=m.text, buttons=outbox.encode_buttons(m.buttons), photo=m.photo,
+                   ref=m.ref, reply_to_ref=m.reply_to_ref, ticket_id=ticket.id, available_at=now, created_at=now)
+            for ticket, messages in cards for m in messages]
+    if rows:
+        await Outbox.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
-def _event(ticket: Ticket, action: str, now: dt.datetime, holder: Unit | None, data: dict | None = None) -> TicketEvent:
-    return TicketEvent(ticket_id=ticket.id, created_at=now, actor_kind="system", action=action,
-                       from_status=str(ticket.status), to_status=str(ticket.status),
-                       unit_id=holder.id if holder else None, data=data or {})
+async def card_messages(rt: Runtime, batch: list[Ticket], tree: _Tree) -> list[tuple[Ticket, list[Outgoing]]]:
+    """What `tickets.refresh_card` gives for each ticket, with a few queries for the whole batch
+    instead of ten per ticket (a red storm edits up to CARD_EDITS_PER_SWEEP cards inside the
+    sweep's transaction, its locks held meanwhile).
+
+    Done here only for the plain case — the card shown in the holder's chat or nowhere yet, no
+    consultation; anything else (a card left in a chat that held the ticket before, departments
+    consulted) goes through `tickets.refresh_card` itself. tests/test_sla_sweep.py checks that
+    both give the same messages."""
+    from bot.services import cards, tickets  # the workflow module renders cards; imported late (cycles)
+
+    ids = [t.id for t in batch]
+    refs = {outbox.card_ref(i): i for i in ids}
+    shown: dict[int, set[int]] = defaultdict(set)
+    consulted: set[int] = set()
+    photos: dict[int, list[str]] = defaultdict(list)
+    merged: dict[int, int] = defaultdict(int)
+    for chunk in _chunks(ids):
+        chunk_refs = [outbox.card_ref(i) for i in chunk]
+        for ref, chat_id in await MessageRef.filter(ref__in=chunk_refs).values_list("ref", "chat_id"):
+            shown[refs[ref]].add(chat_id)
+        for ticket_id, ref, chat_id in await (Outbox.filter(ticket_id__in=chunk, ref__in=chunk_refs)
+                                              .values_list("ticket_id", "ref", "chat_id")):
+            if refs[ref] == ticket_id:
+                shown[ticket_id].add(chat_id)
+        consulted.update(await Consultation.filter(ticket_id__in=chunk).values_list("ticket_id", flat=True))
+        for ticket_id, file_id in await (Attachment.filter(ticket_id__in=chunk, kind="report").order_by("id")
+                                         .values_list("ticket_id", "file_id")):
+            photos[ticket_id].append(file_id)
+        for merged_into in await Ticket.filter(merged_into_id__in=chunk, resident_id__not_isnull=True).values_list(
+                "merged_into_id", flat=True):
+            merged[merged_into] += 1
+    out: list[tuple[Ticket, list[Outgoing]]] = []
+    for ticket in batch:
+        holder = tree.command_chat if ticket.status == Status.TRIAGE else (
+            tree.chats.get(ticket.unit_id) if ticket.unit_id is not None else None)
+        if ticket.id in consulted or not shown[ticket.id] <= {holder}:
+            out.append((ticket, await tickets.refresh_card(rt, ticket)))
+            continue
+        messages: list[Outgoing] = []
+        if holder is not None:
+            body = await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
+                                         photo_count=len(photos[ticket.id]), due_words=tickets._due_words(rt, ticket),
+                                         reporters=1 + merged[ticket.id])
+            note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
+            messages.append(cards.card_message(holder, ticket, body, triage_note=note))
+            if holder not in shown[ticket.id]:
+                messages += cards.photo_messages(holder, ticket, photos[ticket.id])
+        out.append((ticket, messages))
+    return out
 
 
-def _item(ticket: Ticket, tree: _Tree) -> _Item:
-    grid = tree.name(ticket.grid_id)
-    place = ticket.location_text or grid or texts.PLACE_UNKNOWN
-    if len(place) > PLACE_CHARS:
-        place = place[:PLACE_CHARS] + "…"
-    holder = tree.holder(ticket)
-    return _Item(ticket.id, ticket.number, ticket.category, place, holder.name if holder else "", ticket.due_at)
+class _Items:
+    """Digest rows for claimed tickets; one per ticket, shared by every chat that lists it."""
+
+    def __init__(self, tree: _Tree) -> None:
+        self.tree = tree
+        self.places: dict[tuple[str | None, int | None], str] = {}
+
+    def __call__(self, ticket: _Claimed, holder: Unit | None = None) -> Item:
+        key = (ticket.location_text, ticket.grid_id)
+        place = self.places.get(key)
+        if place is None:
+            place = ticket.location_text or self.tree.name(ticket.grid_id) or texts.PLACE_UNKNOWN
+            if len(place) > PLACE_CHARS:
+                place = place[:PLACE_CHARS] + "…"
+            self.places[key] = place
+        holder = holder or self.tree.holder(ticket.unit_id)
+        return Item(ticket.id, ticket.number, ticket.category, place, holder.name if holder else "", ticket.due_at)
 
 
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-# ─── digests ─────────────────────────────────────────────────────────────────────────────────
-
-
-def u16len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units: 🟡 is two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def render_digest(chat_id: int, digest: _Digest, *, now: dt.datetime, tz, deadline: dt.datetime) -> Outgoing | None:
-    """One message for one chat: every section, most severe first, within Telegram's limit.
-
-    Rows that do not fit are counted ("另有 N 件"), never sent as extra messages: one sweep is at
-    most one message per chat. Red tickets the chat holds get a 书面说明 button each (up to
-    MAX_EXPLAIN_BUTTONS; the text names /explain for the rest)."""
-    local = lambda moment: moment.astimezone(tz).strftime(texts.TIME_FORMAT)  # noqa: E731
-    labels: dict[str, str] = {}
-
-    def label(code: str) -> str:
-        if code not in labels:
-            labels[code] = label_of(code)
-        return labels[code]
-
-    def rows(items: list[_Item], render) -> list[str]:
-        # No more rows than could ever fit: a storm of 10,000 formats a few hundred.
-        return [render(i) for i in items[:MAX_ROWS_RENDERED]]
-
-    red, yellow = texts.LIGHTS["red"], texts.LIGHTS["yellow"]
-    sections: list[tuple[str, list[str], int]] = []
-    if digest.own_red:
-        sections.append((
-            texts.SLA_SECTION_OWN_RED.format(count=len(digest.own_red), deadline=local(deadline)),
-            rows(digest.own_red, lambda i: texts.SLA_ROW.format(
-                light=red, number=i.number, category=label(i.category), place=i.place)),
-            len(digest.own_red)))
-    if digest.other_red:
-        sections.append((
-            texts.SLA_SECTION_OTHER_RED.format(count=len(digest.other_red)),
-            rows(digest.other_red, lambda i: texts.SLA_ROW_UNIT.format(
-                light=red, number=i.number, category=label(i.category), place=i.place, unit=i.unit_name)),
-            len(digest.other_red)))
-    if digest.overdue:
-        sections.append((
-            texts.SLA_SECTION_OVERDUE.format(count=len(digest.overdue)),
-            rows(digest.overdue, lambda i: texts.SLA_ROW_OVERDUE.format(
-                light=texts.SLA_OVERDUE_MARK, number=i.number, category=label(i.category), place=i.place,
-                unit=i.unit_name, due=local(i.due_at) if i.due_at else "—")),
-            len(digest.overdue)))
-    if digest.missing:
-        sections.append((
-            texts.SLA_SECTION_MISSING.format(count=len(digest.missing)),
-            rows(digest.missing, lambda i: texts.SLA_ROW_MISSING.format(
-                light=red, number=i.number, unit=i.unit_name, since=local(i.red_since))),
-            len(digest.missing)))
-    if digest.yellow:
-        sections.append((
-            texts.SLA_SECTION_YELLOW.format(count=len(digest.yellow)),
-            rows(digest.yellow, lambda i: texts.SLA_ROW.format(
-                light=yellow, number=i.number, category=label(i.category), place=i.place)),
-            len(digest.yellow)))
-    if not sections:
-        return None
-    text = fit_sections(texts.SLA_DIGEST_HEAD.format(time=local(now)), sections)
-    buttons = [[(texts.BTN_EXPLAIN_ROW.format(number=i.number), f"{EXPLAIN_PREFIX}{i.ticket_id}")]
-               for i in digest.own_red[:MAX_EXPLAIN_BUTTONS]]
-    if len(digest.own_red) > MAX_EXPLAIN_BUTTONS:
-        text = _append_within(text, texts.SLA_MORE_BUTTONS)
-    return Outgoing(chat_id, text=text, buttons=buttons or None)
-
-
-def fit_sections(head: str, sections: list[tuple[str, list[str], int]], budget: int = _BUDGET) -> str:
-    """Head, then each section's title and rows, as many rows as fit; each cut section ends with
-    "另有 N 件" (N counted against the section's `total`, which may exceed the rows given). Later
-    sections keep room for their title and that line."""
-    def more_cost(total: int) -> int:
-        return u16len(texts.SLA_MORE.format(count=total)) + 1
-
-    def tail_cost(index: int) -> int:
-        return sum(u16len(title) + 1 + more_cost(total) for title, _, total in sections[index:])
-
-    lines = [head]
-    used = u16len(head)
-    for index, (title, rows, total) in enumerate(sections):
-        if title:
-            lines.append(title)
-            used += u16len(title) + 1
-        reserve = tail_cost(index + 1) + more_cost(total)
-        shown = 0
-        for row in rows:
-            cost = u16len(row) + 1
-            if used + cost + reserve > budget:
-                break
-            lines.append(row)
-            used += cost
-            shown += 1
-        if shown < total:
-            more = texts.SLA_MORE.format(count=total - shown)
-            lines.append(more)
-            used += u16len(more) + 1
-    return "\n".join(lines)
-
-
-def _append_within(text: str, line: str) -> str:
-    if u16len(text) + u16len(line) + 1 <= MESSAGE_LIMIT:
-        return text + "\n" + line
-    return text
 
 
 # ─── 书面说明 ────────────────────────────────────────────────────────────────────────────────
