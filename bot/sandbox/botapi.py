@@ -813,6 +813,7 @@ class LoopbackBotAPI:
         self._chats: dict[int, JSONDict] = {}
         self._users: dict[int, SandboxUser] = {}
         self._messages: dict[int, dict[int, _StoredMessage]] = {}
+        self._chat_changed: dict[int, asyncio.Event] = {}  # per chat, for wait_for_bot_message
         self._last_message_id: dict[int, int] = {}
         self._last_user_message: dict[int, int] = {}
         self._files: dict[str, _StoredFile] = {}
@@ -853,7 +854,7 @@ class LoopbackBotAPI:
     async def stop(self) -> None:
         """Wake long polls so shutdown is quick, stop webhook delivery, close the socket."""
         self._closing = True
-        self._notify()
+        self._notify(all_chats=True)
         await self._stop_webhook_worker()
         if self._session is not None:
             await self._session.close()
@@ -1052,13 +1053,20 @@ class LoopbackBotAPI:
 
     # -- change notification ---------------------------------------------------------------
 
-    def _notify(self, event: JSONDict | None = None) -> None:
+    def _notify(self, event: JSONDict | None = None, *, all_chats: bool = False) -> None:
         """Wake every waiter (a fresh Event per change: no lock, no polling) and subscribers."""
         if event is not None:
             for queue in self._subscribers:
                 queue.put_nowait(event)
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
+        # A change to a chat's messages names its chat and wakes only that chat's waiters
+        # (wait_for_bot_message): with hundreds of residents waiting, waking them all at every
+        # call costs more than the bot being measured. Calls, updates and polls change no chat.
+        chat = event.get("chat_id") if event else None
+        woken = list(self._chat_changed) if all_chats else [chat] if chat in self._chat_changed else []
+        for chat_id in woken:
+            self._chat_changed.pop(chat_id).set()
 
     def subscribe(self) -> asyncio.Queue[JSONDict]:
         """A queue receiving every change: message, edit, delete, callback_query,
@@ -1101,13 +1109,24 @@ class LoopbackBotAPI:
         floor = self._last_user_message.get(chat_id, 0) if after is None else after
 
         def match() -> JSONDict | None:
-            for message in self.bot_messages(chat_id):
-                if message["message_id"] > floor and predicate(message):
-                    return message
+            # Copies only the bot's messages past the floor: every change anywhere re-runs this
+            # for every waiter, and copying whole transcripts made the harness cost more CPU
+            # than the bot under load (bench/intake.py).
+            for message_id, stored in self._messages.get(chat_id, {}).items():
+                if message_id > floor and stored.from_bot and not stored.deleted:
+                    message = stored.snapshot()
+                    if predicate(message):
+                        return message
             return None
 
         try:
-            return await self.wait_for(match, timeout)
+            async with asyncio.timeout(timeout):
+                while True:
+                    changed = self._chat_changed.setdefault(chat_id, asyncio.Event())
+                    found = match()
+                    if found:
+                        return found
+                    await changed.wait()
         except TimeoutError:
             seen = [(m["message_id"], m.get("text") or m.get("caption")) for m in self.transcript(chat_id)[-5:]]
             raise TimeoutError(
@@ -1413,7 +1432,7 @@ class LoopbackBotAPI:
         for file_id, sizes in state.get("photos", []):
             self._photos[file_id] = sizes
         self._counter = max(self._counter, int(state.get("counter", 0)))
-        self._notify()
+        self._notify(all_chats=True)
 
     @property
     def polling(self) -> bool:
