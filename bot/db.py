@@ -72,6 +72,7 @@ async def database(db_url: str) -> AsyncIterator[TortoiseContext]:
     # another backend under the same name (the test suite: SQLite, then PostgreSQL) must not
     # reuse the other dialect's SQL.
     EXECUTOR_CACHE.clear()
+    _forget_cached_answers()
     ctx = TortoiseContext()
     async with ctx:
         await ctx.init(config=tortoise_config(db_url))
@@ -79,6 +80,14 @@ async def database(db_url: str) -> AsyncIterator[TortoiseContext]:
             yield ctx
         finally:
             await ctx.close_connections()
+
+
+def _forget_cached_answers() -> None:
+    """What the services keep from the last database (a grid's chat, place names) is not this one's."""
+    from bot.services import jurisdiction, routing
+
+    jurisdiction.forget_cached()
+    routing.forget_gazetteer()
 
 
 def _cli_config() -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -639,6 +640,7 @@ async def apply_jurisdiction(j: Jurisdiction) -> ApplyReport:
         units, ids = await _apply_units(j, conn)
         staff = await _apply_staff(j, ids, conn)
         chats = await _apply_chats(j, ids, conn)
+    forget_cached()
     return ApplyReport(units, staff, chats)
 
 
@@ -675,9 +677,12 @@ async def unit_for_chat(chat_id: int, channel: str = CHANNEL) -> Unit | None:
 
 async def chat_for_unit(unit: Unit, channel: str = CHANNEL) -> int | None:
     """The unit's own group chat, where its tickets are posted."""
-    binding = await (ChatBinding.filter(channel=channel, unit_id=unit.id, purpose=PURPOSE_UNIT)
-                     .order_by("id").first())
-    return binding.chat_id if binding else None
+    async def load() -> int | None:
+        binding = await (ChatBinding.filter(channel=channel, unit_id=unit.id, purpose=PURPOSE_UNIT)
+                         .order_by("id").first())
+        return binding.chat_id if binding else None
+
+    return await _remembered(("chat", channel, unit.id), load)
 
 
 async def command_unit() -> Unit | None:
@@ -725,10 +730,35 @@ async def ancestors(unit: Unit) -> list[Unit]:
 
 async def ticket_prefix() -> str | None:
     """The ticket number prefix (YZ), kept in the district unit's `area` JSON; see module doc."""
-    unit = await command_unit()
-    if unit is None or not isinstance(unit.area, dict):
-        return None
-    return unit.area.get("ticket_prefix")
+    async def load() -> str | None:
+        unit = await command_unit()
+        if unit is None or not isinstance(unit.area, dict):
+            return None
+        return unit.area.get("ticket_prefix")
+
+    return await _remembered(("prefix",), load)
+
+
+# Answers asked for every ticket filed (its number's prefix, its grid's chat) change only when
+# a jurisdiction file is loaded: kept for a minute. Loading in this process forgets them at
+# once; `gridbot load-jurisdiction` run beside a running bot takes effect within the minute,
+# as the place names do (routing's gazetteer).
+_CACHE_TTL_S = 60.0
+_cache: dict[tuple, tuple[float, object]] = {}
+
+
+async def _remembered(key: tuple, load):
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _CACHE_TTL_S:
+        return hit[1]
+    value = await load()
+    _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def forget_cached() -> None:
+    """After a jurisdiction file is loaded, or another database is opened."""
+    _cache.clear()
 
 
 async def gazetteer_entries() -> list[tuple[str, str]]:
