@@ -99,8 +99,8 @@ class Delivery:
             except Exception:  # the database hiccups: keep the loop alive, try again soon
                 log.exception("delivery pass failed")
                 busy = 0
-            if busy:
-                continue
+            if busy >= self.batch or (busy and self._wake.is_set()):
+                continue  # more may be waiting: a full batch, or rows queued during the pass
             self._idle.set()
             # asyncio.timeout, not wait_for: wait_for in 3.11 can swallow a cancellation that
             # arrives as the wake-up does, and the loop would never stop.
