@@ -26,8 +26,12 @@ each), not the bot. One complaint is filed first to warm up (jieba's dictionary,
 and not counted. `--profile FILE` runs the bot process under pyinstrument (installed by hand;
 not a dependency) and writes its text report to FILE.
 
-The last line printed is the summary, e.g. (2 shared CPUs, Nov 2026):
-intake db=postgres n=200 mode=burst throughput=12.1/s p50=6107ms p95=6623ms p99=6635ms errors=0
+The bot's CPU time, this process's (the Bot API and the residents: the harness) and the local
+PostgreSQL server's are read from /proc over the measured run and reported per complaint: their
+sum over the cores bounds the throughput. `--sql-log FILE` logs every query the bot sends.
+
+The last line printed is the summary, e.g. (2 shared CPUs, 23 Nov 2026):
+intake db=postgres n=300 mode=burst throughput=36.7/s p50=2761ms p95=3541ms p99=3675ms cpu_ms_per_complaint=bot:25.4,harness:6.3,db:6.4 errors=0
 """
 
 from __future__ import annotations
