@@ -20,6 +20,7 @@ class Limits:
     max_text_chars: int = 20_000  # a resident's description is stored whole up to this
     card_text_chars: int = 300  # what a card shows of it
     max_photos: int = 9
+    max_photo_bytes: int = 10 * 1024 * 1024  # Telegram's own limit for photos; the dashboard fetches them
     flood_messages: int = 8  # messages per resident …
     flood_seconds: float = 10.0  # … within this window before we ask them to slow down
 

@@ -3,7 +3,8 @@
 import datetime as dt
 
 from bot import texts
-from bot.models import Draft, Outbox, OutboxStatus, Ticket
+from bot.models import Attachment, Draft, Outbox, OutboxStatus, Ticket
+from bot.sandbox.botapi import make_png
 from tests.e2e import GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
 from tests.test_e2e_intake import NUMBER, _buttons, answer_followup_and_place, has_button, submit_report
 
@@ -100,3 +101,36 @@ async def test_a_blocked_resident_is_recorded_not_retried_forever(harness):
     row = await Outbox.get()
     assert row.status == OutboxStatus.DEAD and "blocked" in row.error
     assert sum(1 for c in h.api.calls_to("sendMessage") if c.status == 403) == 1
+
+
+async def test_an_oversized_photo_keeps_its_largest_copy_within_the_limit(harness):
+    """Telegram offers each photo in several sizes: the original over the limit is not kept
+    (the dashboard would have to fetch it), the 800 px copy is, and the resident is not asked
+    to send it again."""
+    h = harness
+    resident = h.resident()
+    limit = h.bot.rt.limits.max_photo_bytes
+    original = make_png(1600, 1200)
+    original += b"\0" * (limit + 1 - len(original))  # a camera original: past the limit
+    sent = await h.api.send_photo(resident, original)
+    assert (await h.api.wait_for_bot_message(resident.id))["text"] == texts.GOT_PHOTO_NEED_TEXT
+    number = await submit_report(h, resident, "南海街1号院门口井盖松了，走上去咣当响")
+    ticket = await Ticket.get(number=number)
+    kept = await Attachment.filter(ticket_id=ticket.id).values_list("file_id", flat=True)
+    sizes = {size["file_id"]: size for size in sent["photo"]}
+    assert len(kept) == 1 and sizes[kept[0]]["width"] == 800
+    assert sizes[kept[0]]["file_size"] <= limit < sent["photo"][-1]["file_size"]
+
+
+async def test_a_photo_past_the_most_a_report_holds_is_declined_and_the_others_kept(harness):
+    h = harness
+    resident = h.resident()
+    most = h.bot.rt.limits.max_photos
+    for _ in range(most):
+        await h.api.send_photo(resident)
+        await h.api.wait_for_bot_message(resident.id)
+    await h.api.send_photo(resident)
+    reply = await h.api.wait_for_bot_message(resident.id)
+    assert reply["text"] == texts.TOO_MANY_PHOTOS.format(max=most)
+    draft = await Draft.get(user_id=resident.id)
+    assert len(draft.data["photos"]) == most

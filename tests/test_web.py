@@ -197,3 +197,23 @@ async def test_the_figures_page_shows_the_units_figures_and_chart_or_says_they_a
         await login(h, phone, WORKER_NHJ1_01, "张丽")
         status, html = await page(phone, base + "/figures")
         assert status == 200 and "南海街一社区第一网格</option>" in html and "庙前街道" not in html
+
+
+async def test_a_photo_past_the_size_limit_is_not_fetched_for_the_page(web_harness):
+    """A photo kept before the limit (or sent by staff from elsewhere) may be huge: the proxy
+    asks Telegram its size and refuses instead of holding it in memory."""
+    h = web_harness
+    base = h.bot.web.base_url
+    limit = h.bot.rt.limits.max_photo_bytes
+    huge = SAMPLE_PNG + b"\0" * (limit + 1 - len(SAMPLE_PNG))
+    sent = await h.api.send_photo(h.resident(), huge)
+    original = sent["photo"][-1]
+    ticket = await make_ticket(h, "楼道里堆满杂物", "nanhaijie1-01", "safety",
+                               photos=[{"file_id": original["file_id"], "file_unique_id": original["file_unique_id"]}])
+    photo = await Attachment.get(ticket_id=ticket.id)
+    async with browser() as phone:
+        await login(h, phone, WORKER_NHJ1_01, "张丽")
+        downloads = len(h.api.calls_to("file"))
+        async with phone.get(base + f"/photos/{photo.id}") as answer:
+            assert answer.status == 413
+        assert len(h.api.calls_to("file")) == downloads  # asked its size, never downloaded it

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.handlers.common import best_photo
 from bot.handlers.context import runtime as _rt
 from bot import texts
 from bot.runtime import Runtime
@@ -162,7 +163,7 @@ async def intercept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message.photo:
         draft = await wishes.pending_delivery(chat_id, user.id)
         if draft is not None:
-            await wishes.delivered(rt, draft, message.photo[-1].file_id)
+            await wishes.delivered(rt, draft, best_photo(message.photo, rt.limits.max_photo_bytes).file_id)
             outbox.wake_delivery()
             raise ApplicationHandlerStop
     draft = await visits.pending_visit(chat_id, user.id)
@@ -173,7 +174,8 @@ async def intercept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if message.text and not message.text.startswith("/"):
             await visits.finish_visit(rt, draft, staff, message.text)
         elif message.photo:
-            await visits.add_to_visit(rt, draft, photo=message.photo[-1].file_id)
+            photo = best_photo(message.photo, rt.limits.max_photo_bytes)
+            await visits.add_to_visit(rt, draft, photo=photo.file_id)
         elif message.location:
             await visits.add_to_visit(rt, draft, lat=message.location.latitude, lon=message.location.longitude)
         else:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from collections.abc import Sequence
+
+from telegram import PhotoSize, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -12,6 +14,14 @@ from bot import texts
 from bot.services import jurisdiction
 
 log = logging.getLogger("gridbot.handlers")
+
+
+def best_photo(sizes: Sequence[PhotoSize], limit: int) -> PhotoSize:
+    """The largest size Telegram offers that is within `limit`. Telegram sends each photo in
+    several sizes, so an oversized original costs nothing: a smaller copy is kept instead, and
+    the resident is never asked to send it again. The smallest is kept if none says it fits."""
+    fitting = [size for size in sizes if size.file_size is None or size.file_size <= limit]
+    return fitting[-1] if fitting else sizes[0]
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,7 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.handlers.common import best_photo
 from bot.handlers.context import runtime as _rt
 from bot import texts
 from bot.services import intake, outbox, staffwork, triage
@@ -71,7 +72,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    photo = message.photo[-1]
+    photo = best_photo(message.photo, _rt(context).limits.max_photo_bytes)
     if await intake.has_report(_who(update)):
         await intake.on_photo(_rt(context), _who(update), photo.file_id, photo.file_unique_id, message.caption)
         outbox.wake_delivery()

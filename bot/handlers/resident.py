@@ -7,6 +7,7 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.handlers.common import best_photo
 from bot.handlers.context import runtime as _rt
 from bot import texts
 from bot.services import feedback, intake, outbox, relay, residents
@@ -61,7 +62,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A photo of the problem (the largest size Telegram offers)."""
     message = update.effective_message
-    photo = message.photo[-1]
+    photo = best_photo(message.photo, _rt(context).limits.max_photo_bytes)
     await intake.on_photo(_rt(context), _who(update), photo.file_id, photo.file_unique_id, message.caption,
                           **_reply_to(update))
     outbox.wake_delivery()

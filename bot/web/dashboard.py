@@ -267,6 +267,8 @@ async def photo(request: web.Request, staff: Staff) -> web.StreamResponse:
         return web.Response(status=404, text="not found")
     try:
         tg_file = await server.bot.get_file(attachment.file_id)
+        if (tg_file.file_size or 0) > server.rt.limits.max_photo_bytes:  # never held in memory for a page
+            return web.Response(status=413, text="photo too large")
         data = await tg_file.download_as_bytearray()
     except TelegramError as exc:  # the message may quote a URL with the token: log the type only
         log.warning("photo %s could not be fetched: %s", attachment.id, type(exc).__name__)
