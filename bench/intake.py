@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -61,20 +62,23 @@ COMPLAINTS = [
     "工地晚上十一点还在施工，噪音很大",
 ]
 BENCH_DB = "gridbot_bench_intake"
+WEBHOOK_SECRET = "bench-intake-secret"
 FIRST_RESIDENT = 7_000_000
 
 
 # ─── the bot process ────────────────────────────────────────────────────────────────────────
 
 
-async def serve_bot(api_base: str, token: str, db_url: str, limits: bool) -> None:
+async def serve_bot(api_base: str, token: str, db_url: str, limits: bool,
+                    webhook_url: str | None = None, port: int = 0) -> None:
     from bot.clock import Clock
     from bot.config import Settings
     from bot.runner import GridBot
     from bot.runtime import Runtime
 
-    settings = Settings(token=token, api_base_url=api_base, database_url=db_url)
-    bot = GridBot(Runtime.from_settings(settings, clock=Clock(), rate_limit=limits))
+    settings = Settings(token=token, api_base_url=api_base, database_url=db_url, webhook_secret=WEBHOOK_SECRET)
+    bot = GridBot(Runtime.from_settings(settings, clock=Clock(), rate_limit=limits),
+                  webhook_url=webhook_url, webhook_port=port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -100,14 +104,16 @@ def bot_main(args: argparse.Namespace) -> None:
         profiler = Profiler(interval=0.001, async_mode="disabled")
         profiler.start()
         try:
-            asyncio.run(serve_bot(args.api_base, args.token, args.db_url, args.telegram_limits))
+            asyncio.run(serve_bot(args.api_base, args.token, args.db_url, args.telegram_limits,
+                                  args.webhook_url, args.port))
         finally:
             profiler.stop()
             tree = profiler.output_text(unicode=True, color=False)
             flat = profiler.output_text(unicode=True, color=False, flat=True, flat_time="self")
             Path(args.profile).write_text(f"{tree}\n\n--- self time per function ---\n{flat}", encoding="utf-8")
     else:
-        asyncio.run(serve_bot(args.api_base, args.token, args.db_url, args.telegram_limits))
+        asyncio.run(serve_bot(args.api_base, args.token, args.db_url, args.telegram_limits,
+                              args.webhook_url, args.port))
 
 
 # ─── the database ───────────────────────────────────────────────────────────────────────────
@@ -217,6 +223,8 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from bot.sandbox.balancer import RoundRobin, free_port
+
     workdir = Path(tempfile.mkdtemp(prefix="gridbot-intake-"))
     url = await fresh_database(args.db, args.url, workdir)
     places, chats = await grid_places(url)
@@ -233,71 +241,99 @@ async def run(args: argparse.Namespace) -> int:
         command += ["--profile", str(Path(args.profile).resolve())]
     if args.sql_log:
         command += ["--sql-log", str(Path(args.sql_log).resolve())]
-    bot = await asyncio.create_subprocess_exec(*command, cwd=REPO, stdin=asyncio.subprocess.DEVNULL)
+    # One instance long-polls, as `gridbot run` does by default; several take webhooks behind a
+    # round-robin balancer, as a deployment past one process does (README, "Running it for real").
+    ports = [free_port() for _ in range(args.instances)] if args.instances > 1 else []
+    balancer = RoundRobin([f"http://127.0.0.1:{port}/telegram" for port in ports]) if ports else None
+    bots = []
+    async with contextlib.AsyncExitStack() as stack:
+        if balancer is not None:
+            await stack.enter_async_context(balancer)
+        for port in ports or [0]:
+            extra = ["--webhook-url", balancer.url, "--port", str(port)] if balancer else []
+            bots.append(await asyncio.create_subprocess_exec(*command, *extra, cwd=REPO,
+                                                             stdin=asyncio.subprocess.DEVNULL))
+        try:
+            return await measure(args, api, places, bots, balancer)
+        finally:
+            for bot in bots:
+                if bot.returncode is None:
+                    bot.send_signal(signal.SIGTERM)
+            for bot in bots:
+                try:
+                    await asyncio.wait_for(bot.wait(), 60)
+                except TimeoutError:
+                    bot.kill()
+            await api.stop()
+
+
+async def measure(args, api, places, bots, balancer) -> int:
+    def started() -> bool:
+        if any(bot.returncode is not None for bot in bots):
+            return True
+        if balancer is None:
+            return api.polling
+        return len(api.calls_to("setWebhook")) >= len(bots)
+
+    await api.wait_for(started, 120, what="every bot instance ready")
+    if any(bot.returncode is not None for bot in bots):
+        raise SystemExit("a bot process exited at start")
+    warm = api.user(FIRST_RESIDENT - 1, "预热")
+    await complain(api, warm, places[0] + "小区门口的井盖松动了，走上去咣当响", args.timeout)
+
+    residents = [api.user(FIRST_RESIDENT + i, f"居民{i:03d}") for i in range(args.n)]
+    # Resident i: grid i % 20 and a complaint that varies with i // 20, so the first 100 are
+    # all different (grid, category) pairs; later ones meet a similar open ticket.
+    wording = [places[i % len(places)] + COMPLAINTS[(i // len(places) + i) % len(COMPLAINTS)]
+               for i in range(args.n)]
+    rng = random.Random(1)
+    starts, clock = [], 0.0
+    for _ in range(args.n):
+        starts.append(clock)
+        if args.rate:
+            clock += rng.expovariate(args.rate)
+
+    errors: list[str] = []
+    # Where a complaint's CPU goes: the bot processes, this one (the Bot API, the balancer and
+    # the residents: the harness) and the database server. Their sum over the cores bounds
+    # the throughput; unlike wall time, a busy machine does not distort it.
+    def cpu_now() -> tuple[float, float, float]:
+        return sum(process_cpu(bot.pid) for bot in bots), time.process_time(), server_cpu()
+
+    cpu_before = cpu_now()
+    began = time.perf_counter()
+
+    async def one(i: int):
+        await asyncio.sleep(max(0.0, began + starts[i] - time.perf_counter()))
+        try:
+            return await complain(api, residents[i], wording[i], args.timeout)
+        except Exception as exc:  # counted and shown, the others go on
+            errors.append(f"{residents[i].id}: {type(exc).__name__}: {exc}"[:300])
+            return None
+
+    done = [r for r in await asyncio.gather(*(one(i) for i in range(args.n))) if r]
+    numbers = {number for number, _ in done}
     try:
-        await api.wait_for(lambda: api.polling or bot.returncode is not None, 120, what="the bot's first long poll")
-        if bot.returncode is not None:
-            raise SystemExit(f"the bot process exited with {bot.returncode}")
-        warm = api.user(FIRST_RESIDENT - 1, "预热")
-        await complain(api, warm, places[0] + "小区门口的井盖松动了，走上去咣当响", args.timeout)
+        await api.wait_for(lambda: numbers <= api.cards.keys(), args.timeout, what="every card")
+    except TimeoutError as exc:
+        errors.append(str(exc))
+    latencies = [(api.cards[n] - pressed) * 1000 for n, pressed in done if n in api.cards]
+    last_card = max((api.cards[n] for n in numbers if n in api.cards), default=time.perf_counter())
+    elapsed = last_card - began
+    doubled = sum(1 for n in numbers if api.card_count.get(n, 0) > 1)
+    bot_ms, harness_ms, db_ms = ((after - before) * 1000 / max(len(numbers), 1)
+                                 for after, before in zip(cpu_now(), cpu_before))
+    if balancer is not None and balancer.refused:
+        errors.append(f"the balancer saw {len(balancer.refused)} refused updates: {balancer.refused[:3]}")
 
-        residents = [api.user(FIRST_RESIDENT + i, f"居民{i:03d}") for i in range(args.n)]
-        # Resident i: grid i % 20 and a complaint that varies with i // 20, so the first 100 are
-        # all different (grid, category) pairs; later ones meet a similar open ticket.
-        wording = [places[i % len(places)] + COMPLAINTS[(i // len(places) + i) % len(COMPLAINTS)]
-                   for i in range(args.n)]
-        rng = random.Random(1)
-        starts, clock = [], 0.0
-        for _ in range(args.n):
-            starts.append(clock)
-            if args.rate:
-                clock += rng.expovariate(args.rate)
-
-        errors: list[str] = []
-        cpu_before = process_cpu(bot.pid), time.process_time(), server_cpu()
-        began = time.perf_counter()
-
-        async def one(i: int):
-            await asyncio.sleep(max(0.0, began + starts[i] - time.perf_counter()))
-            try:
-                return await complain(api, residents[i], wording[i], args.timeout)
-            except Exception as exc:  # counted and shown, the others go on
-                errors.append(f"{residents[i].id}: {type(exc).__name__}: {exc}"[:300])
-                return None
-
-        done = [r for r in await asyncio.gather(*(one(i) for i in range(args.n))) if r]
-        numbers = {number for number, _ in done}
-        try:
-            await api.wait_for(lambda: numbers <= api.cards.keys(), args.timeout, what="every card")
-        except TimeoutError as exc:
-            errors.append(str(exc))
-        latencies = [(api.cards[n] - pressed) * 1000 for n, pressed in done if n in api.cards]
-        last_card = max((api.cards[n] for n in numbers if n in api.cards), default=time.perf_counter())
-        elapsed = last_card - began
-        doubled = sum(1 for n in numbers if api.card_count.get(n, 0) > 1)
-        # Where a complaint's CPU goes: the bot, this process (the Bot API and the residents:
-        # the harness) and the database server. Their sum over the cores bounds the throughput.
-        cpu_used = (process_cpu(bot.pid) - cpu_before[0], time.process_time() - cpu_before[1],
-                    server_cpu() - cpu_before[2])
-    finally:
-        if bot.returncode is None:
-            bot.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(bot.wait(), 60)
-        except TimeoutError:
-            bot.kill()
-        await api.stop()
-
-    # The bot's CPU time per complaint, from the first resident to the last card: what a busy
-    # machine does not distort.
-    bot_ms, harness_ms, db_ms = (seconds * 1000 / max(len(numbers), 1) for seconds in cpu_used)
     for line in errors[:5]:
         print("error:", line, file=sys.stderr)
     mode = f"rate={args.rate:g}/s" if args.rate else "burst"
     if latencies:
         print(f"cards {len(latencies)}/{args.n}, doubled {doubled}; latency mean {statistics.mean(latencies):.0f} ms, "
               f"max {max(latencies):.0f} ms; wall {elapsed:.2f} s", file=sys.stderr)
-    print(f"intake db={args.db} n={args.n} mode={mode} throughput={len(latencies) / elapsed:.1f}/s "
+    print(f"intake db={args.db} n={args.n} mode={mode} instances={len(bots)} "
+          f"throughput={len(latencies) / elapsed:.1f}/s "
           f"p50={percentile(latencies, 50):.0f}ms p95={percentile(latencies, 95):.0f}ms "
           f"p99={percentile(latencies, 99):.0f}ms cpu_ms_per_complaint=bot:{bot_ms:.1f},harness:{harness_ms:.1f},"
           f"db:{db_ms:.1f} errors={len(errors) + doubled}")
@@ -317,7 +353,12 @@ def main() -> int:
                         help="Telegram's rate limits in the bot (AIORateLimiter), as `gridbot run` has them")
     parser.add_argument("--profile", metavar="FILE", help="profile the bot process with pyinstrument into FILE")
     parser.add_argument("--sql-log", metavar="FILE", help="log every query of the bot process to FILE")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="bot processes; more than one take webhooks behind a round-robin balancer "
+                             "(PostgreSQL only)")
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--webhook-url", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--api-base", help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
     parser.add_argument("--db-url", help=argparse.SUPPRESS)
@@ -325,6 +366,8 @@ def main() -> int:
     if args.serve_bot:
         bot_main(args)
         return 0
+    if args.instances > 1 and args.db != "postgres":
+        parser.error("several instances need PostgreSQL (--db postgres), as in production")
     if args.profile:
         try:
             import pyinstrument  # noqa: F401
