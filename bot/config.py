@@ -27,6 +27,9 @@ class Settings:
     # Signs the dashboard's session cookie; empty: a random key per process (sessions end
     # with a restart, and several instances would not share them).
     web_secret: str = field(default="", repr=False)
+    # Seconds to wait for the Bot API's answer (and to connect) before a send counts as timed
+    # out and is retried later; a long poll adds its own wait to this.
+    telegram_timeout: float = 5.0
 
     @property
     def api_base_file_url(self) -> str:
@@ -60,7 +63,18 @@ class Settings:
             web_port=_port(get("GRIDBOT_WEB_PORT", "8081"), "GRIDBOT_WEB_PORT"),
             web_base_url=get("GRIDBOT_WEB_BASE_URL"),
             web_secret=get("GRIDBOT_WEB_SECRET"),
+            telegram_timeout=_seconds(get("GRIDBOT_TELEGRAM_TIMEOUT", "5"), "GRIDBOT_TELEGRAM_TIMEOUT"),
         )
+
+
+def _seconds(value: str, name: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 300:
+        raise ValueError(f"{name} must be a number of seconds (0-300), not {value!r}")
+    return seconds
 
 
 def _port(value: str, name: str) -> int:

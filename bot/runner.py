@@ -38,7 +38,8 @@ def build_application(rt: Runtime) -> Application:
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_file_url)
         .concurrent_updates(True)
-        .request(AiohttpRequest())
+        .request(AiohttpRequest(read_timeout=settings.telegram_timeout,
+                                connect_timeout=settings.telegram_timeout))
         # a long poll holds its connection: a pool of its own, as PTB's default has
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )

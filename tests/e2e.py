@@ -54,13 +54,14 @@ class Harness:
 
 
 async def start_harness(api: LoopbackBotAPI, db_url: str, *, clock: Clock | None = None,
-                        web_server: bool = False) -> Harness:
+                        web_server: bool = False, telegram_timeout: float = 5.0) -> Harness:
     """`web_server`: also the dashboard, Open311 and /metrics, on a free port (bot.web.base_url)."""
     await load_jurisdiction_file(EXAMPLE)
     routing.forget_gazetteer()
     for binding in await ChatBinding.all():
         api.add_chat(binding.chat_id, "supergroup", binding.title)
-    settings = Settings(token=api.token, api_base_url=api.base_url, database_url=db_url, web_port=0)
+    settings = Settings(token=api.token, api_base_url=api.base_url, database_url=db_url, web_port=0,
+                        telegram_timeout=telegram_timeout)
     rt = Runtime.from_settings(settings, clock=clock or Clock(), rate_limit=False)
     bot = GridBot(rt, web_server=web_server)
     await bot.start(open_database=False)

@@ -32,6 +32,7 @@ def test_every_variable_overrides_its_default():
         "GRIDBOT_JURISDICTION": "examples/yingze.yaml",
         "GRIDBOT_TIMEZONE": "Asia/Urumqi",
         "GRIDBOT_WEBHOOK_SECRET": SECRET,
+        "GRIDBOT_TELEGRAM_TIMEOUT": "12.5",
         "UNRELATED": "ignored",
     })
     assert settings.token == TOKEN
@@ -40,6 +41,13 @@ def test_every_variable_overrides_its_default():
     assert settings.jurisdiction == Path("examples/yingze.yaml")
     assert settings.timezone == "Asia/Urumqi"
     assert settings.webhook_secret == SECRET
+    assert settings.telegram_timeout == 12.5
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "301"])
+def test_a_telegram_timeout_that_is_not_a_sensible_number_of_seconds_is_refused_by_name(value):
+    with pytest.raises(ValueError, match="GRIDBOT_TELEGRAM_TIMEOUT"):
+        Settings.from_env({"GRIDBOT_TELEGRAM_TIMEOUT": value})
 
 
 def test_reads_the_process_environment_when_given_none(monkeypatch):

@@ -5,7 +5,7 @@ import datetime as dt
 from bot import texts
 from bot.models import Attachment, Draft, Outbox, OutboxStatus, Ticket
 from bot.sandbox.botapi import make_png
-from tests.e2e import GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
+from tests.e2e import GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, start_harness
 from tests.test_e2e_intake import NUMBER, _buttons, answer_followup_and_place, has_button, submit_report
 
 
@@ -134,3 +134,30 @@ async def test_a_photo_past_the_most_a_report_holds_is_declined_and_the_others_k
     assert reply["text"] == texts.TOO_MANY_PHOTOS.format(max=most)
     draft = await Draft.get(user_id=resident.id)
     assert len(draft.data["photos"]) == most
+
+
+async def test_a_send_that_times_out_is_retried_and_only_that_message_may_arrive_twice(db, db_url, sandbox):
+    """Telegram took the message but answered after the bot stopped waiting: the bot cannot
+    know, so it sends again (at least once; Telegram has no idempotency key). That one message
+    may show twice; nothing is lost and nothing else is doubled."""
+    h = await start_harness(sandbox, db_url, telegram_timeout=0.3)
+    try:
+        resident = h.resident()
+        h.api.delay("sendMessage", 1.0)  # past the bot's 0.3 s: it gives up, then Telegram stores it
+        await h.api.send_text(resident, "南海街1号院楼下早餐店油烟太大")
+        late = await h.api.wait_for_bot_message(resident.id)
+        await h.drain()  # the timed-out row waits for its retry, 2 s on the bot's clock
+        row = await Outbox.get()
+        assert row.status == OutboxStatus.PENDING and row.attempts == 1 and "Timed out" in row.error
+        h.rt.clock.advance(dt.timedelta(seconds=5))
+        h.bot.delivery.wake()
+        await h.drain()
+        row = await Outbox.get()
+        assert row.status == OutboxStatus.SENT and row.attempts == 2
+        assert [m["text"] for m in h.api.bot_messages(resident.id)] == [late["text"]] * 2
+
+        reply = await h.reply_to(resident, "老王早点铺，南海街12号")  # the next message: once
+        assert texts.BTN_CONFIRM in _buttons(reply)
+        assert sum(m["text"] == reply["text"] for m in h.api.bot_messages(resident.id)) == 1
+    finally:
+        await h.bot.stop()
