@@ -1,12 +1,14 @@
 """The database goes away mid-conversation (PostgreSQL): the resident is asked to try again
 later, and once it is back the draft is intact and the report goes through."""
 
+import aiohttp
 import pytest
 
 from bot import texts
 from bot.models import Draft, Ticket
 from tests.conftest import PG_URL, _pg_admin
 from tests.test_e2e_intake import _buttons
+from tests.webtools import web_harness  # noqa: F401 (fixture)
 
 
 async def _outage(db_name: str, on: bool) -> None:
@@ -48,3 +50,21 @@ async def test_database_outage_mid_conversation_loses_nothing(harness, db_url):
     assert await Draft.all().count() == 0
 
 
+
+
+async def test_healthz_says_the_database_is_down_and_then_back(web_harness, db_url):
+    if not db_url.startswith("postgres"):
+        pytest.skip("an outage is simulated on PostgreSQL (SQLite is a file in the process)")
+    h = web_harness
+    url = h.bot.web.base_url + "/healthz"
+    db_name = db_url.rsplit("/", 1)[1]
+    async with aiohttp.ClientSession() as probe:
+        await _outage(db_name, True)
+        try:
+            async with probe.get(url) as answer:
+                assert answer.status == 503
+                assert await answer.json() == {"database": "down", "bot_api": "ok", "outbox_due": None}
+        finally:
+            await _outage(db_name, False)
+        async with probe.get(url) as answer:
+            assert answer.status == 200 and (await answer.json())["database"] == "ok"

@@ -217,3 +217,20 @@ async def test_a_photo_past_the_size_limit_is_not_fetched_for_the_page(web_harne
         async with phone.get(base + f"/photos/{photo.id}") as answer:
             assert answer.status == 413
         assert len(h.api.calls_to("file")) == downloads  # asked its size, never downloaded it
+
+
+async def test_healthz_says_whether_the_bot_api_answers(web_harness):
+    h = web_harness
+    base = h.bot.web.base_url
+    async with browser() as probe:
+        h.api.fail("getMe", status=500, times=1)
+        async with probe.get(base + "/healthz") as answer:
+            assert answer.status == 503
+            assert await answer.json() == {"database": "ok", "bot_api": "down", "outbox_due": 0}
+        async with probe.get(base + "/healthz") as answer:  # a failure is not remembered
+            assert answer.status == 200
+            assert await answer.json() == {"database": "ok", "bot_api": "ok", "outbox_due": 0}
+        asked = len(h.api.calls_to("getMe"))
+        async with probe.get(base + "/healthz") as answer:  # a good answer is, for a while
+            assert answer.status == 200
+        assert len(h.api.calls_to("getMe")) == asked

@@ -19,6 +19,7 @@ from telegram import Bot
 from bot import texts
 from bot.runtime import Runtime
 from bot.web import dashboard, metrics, open311
+from bot.web.health import Health
 from bot.web.auth import Sessions
 
 log = logging.getLogger("gridbot.web")
@@ -46,6 +47,7 @@ class WebServer:
         self.sessions = Sessions(rt.settings.web_secret,
                                  secure=rt.settings.web_base_url.lower().startswith("https://"))
         self.templates = templates()
+        self.health = Health(bot, rt.clock)
         self.app = web.Application(middlewares=[_headers])
         self.app[SERVER] = self
         dashboard.add_routes(self.app)
@@ -122,4 +124,6 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 async def _health(request: web.Request) -> web.Response:
-    return web.Response(text="ok")
+    """bot/web/health.py: 200 when the database and the Bot API answer, 503 naming what does not."""
+    healthy, report = await server_of(request).health.check()
+    return web.json_response(report, status=200 if healthy else 503)
