@@ -1,5 +1,10 @@
 """The delivery loop: sends outbox rows through a channel, once each, in order per chat.
 
+Each chat with something due gets a task of its own (up to `concurrency` at once) holding that
+chat's claimed rows, in order; the loop claims again for the other chats meanwhile, so a group
+chat Telegram holds to 20 messages a minute waits alone and a resident's receipt does not wait
+behind it.
+
 Rows are claimed in the database (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer)
 so several bot instances never send the same row. A claim is a short lease (`claim_seconds`)
 that the loop renews every third of it while it holds rows, however long a send waits (a rate
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 
 from tortoise.expressions import Q
@@ -52,8 +58,8 @@ class Delivery:
         self._task: asyncio.Task | None = None
         self._stopping = False
         self._unlisten = None
-        self._held: set[int] = set()  # rows claimed by this loop and not yet done with
-        self._lease_end: dt.datetime | None = None  # when those claims lapse unless renewed
+        self._held: dict[int, dt.datetime] = {}  # rows claimed and not yet done with → when the claim lapses
+        self._busy: dict[int, asyncio.Task] = {}  # chats being sent to now, by the loop's own tasks
         self._renewer: asyncio.Task | None = None
 
     @property
@@ -81,6 +87,11 @@ class Delivery:
             if not done:
                 log.error("delivery loop did not stop in 5 s")
                 self._task.print_stack()
+        chats = list(self._busy.values())
+        for task in chats:
+            task.cancel()  # rows not finished lapse and are taken up again at the next start
+        if chats:
+            await asyncio.wait(chats, timeout=5)
 
     @property
     def running(self) -> bool:
@@ -90,18 +101,22 @@ class Delivery:
         self._wake.set()
 
     async def _run(self) -> None:
+        """Claim what is due for chats not already being sent to, hand each chat its rows, and
+        go on: a group chat that Telegram holds to 20 messages a minute keeps its own task
+        waiting, not everyone's. A chat's task wakes the loop when it is done."""
         while not self._stopping:
             self._wake.clear()
             try:
-                busy = await self.deliver_due()
+                claimed, _ = await self._start_due()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database hiccups: keep the loop alive, try again soon
                 log.exception("delivery pass failed")
-                busy = 0
-            if busy >= self.batch or (busy and self._wake.is_set()):
+                claimed = 0
+            if claimed >= self.batch or (claimed and self._wake.is_set()):
                 continue  # more may be waiting: a full batch, or rows queued during the pass
-            self._idle.set()
+            if not self._busy:
+                self._idle.set()
             # asyncio.timeout, not wait_for: wait_for in 3.11 can swallow a cancellation that
             # arrives as the wake-up does, and the loop would never stop.
             try:
@@ -114,30 +129,49 @@ class Delivery:
     # --- one pass ---------------------------------------------------------------------------
 
     async def deliver_due(self) -> int:
-        """Claim and send what is due now; returns how many rows were handled.
+        """Claim and send what is due now, and wait until it is sent; returns how many rows
+        were handled. (The running loop does not wait: see `_run`.)"""
+        claimed, tasks = await self._start_due()
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return claimed
+
+    async def _start_due(self) -> tuple[int, list[asyncio.Task]]:
+        """Claim what is due for chats not being sent to already and start a task per chat.
 
         Chats are served side by side (up to `concurrency` at once), each in its own order: a
         busy group chat must not hold up a resident's receipt, and the round trips to the Bot
         API and the database overlap instead of adding up."""
-        rows = await self._claim()
+        rows = await self._claim(skip_chats=set(self._busy))
         if not rows:
-            return 0
-        superseded = _superseded_edits(rows)
-        refs = await _known_refs(rows)
+            return 0, []
+        try:
+            superseded = _superseded_edits(rows)
+            refs = await _known_refs(rows)
+        except BaseException:
+            for row in rows:
+                self._held.pop(row.id, None)  # they lapse and are taken up again
+            raise
         by_chat: dict[int, list[Outbox]] = {}
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
-        try:
-            outcomes = await asyncio.gather(
-                *(self._deliver_chat(chat_rows, superseded, refs) for chat_rows in by_chat.values()),
-                return_exceptions=True,
-            )
-        finally:
-            self._held.clear()  # rows not done with (an error, a stop) lapse and are taken up again
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        return len(rows)
+        tasks = []
+        for chat_id, chat_rows in by_chat.items():
+            task = asyncio.create_task(self._deliver_chat(chat_rows, superseded, refs),
+                                       name=f"outbox-chat-{chat_id}")
+            self._busy[chat_id] = task
+            task.add_done_callback(functools.partial(self._chat_done, chat_id, [r.id for r in chat_rows]))
+            tasks.append(task)
+        return len(rows), tasks
+
+    def _chat_done(self, chat_id: int, ids: list[int], task: asyncio.Task) -> None:
+        self._busy.pop(chat_id, None)
+        for row_id in ids:
+            self._held.pop(row_id, None)  # rows not done with (an error, a stop) lapse and are taken up again
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery to chat %s failed", chat_id, exc_info=task.exception())
+        self.wake()  # the chat may have more waiting
 
     async def _deliver_chat(self, rows: list[Outbox], superseded: set[int], refs: _Refs) -> None:
         async with self._slots:
@@ -154,10 +188,11 @@ class Delivery:
                     await self._release(row, retry_at)
                 else:
                     retry_at = await self._send_one(row, refs)
-                self._held.discard(row.id)
+                self._held.pop(row.id, None)
 
     def _still_ours(self, row: Outbox) -> bool:
-        return row.id in self._held and self._lease_end is not None and self.clock.now() < self._lease_end
+        until = self._held.get(row.id)
+        return until is not None and self.clock.now() < until
 
     async def _renew_forever(self) -> None:
         while True:
@@ -170,42 +205,40 @@ class Delivery:
                 log.exception("renewing outbox claims failed")
 
     async def renew_claims(self) -> int:
-        """Extend the claims on the rows this loop still holds (the one being sent, those behind
-        it in the batch). Once they have lapsed they may be another instance's: let them go
+        """Extend the claims on the rows this loop still holds (the ones being sent, those
+        behind them). Once a claim has lapsed the row may be another instance's: let it go
         instead of extending someone else's claim. Returns the rows renewed."""
+        now = self.clock.now()
+        lapsed = [row_id for row_id, until in self._held.items() if now >= until]
+        if lapsed:
+            log.warning("outbox claims on %d rows lapsed before they could be renewed", len(lapsed))
+            for row_id in lapsed:
+                del self._held[row_id]
         held = sorted(self._held)
         if not held:
             return 0
-        now = self.clock.now()
-        if self._lease_end is None or now >= self._lease_end:
-            log.warning("outbox claims on %d rows lapsed before they could be renewed", len(held))
-            self._held.clear()
-            return 0
         until = now + self.claim
         renewed = await Outbox.filter(id__in=held, status=OutboxStatus.SENDING).update(claimed_until=until)
-        self._lease_end = until
+        for row_id in held:
+            if row_id in self._held:  # not finished while the update ran
+                self._held[row_id] = until
         return renewed
 
-    async def _claim(self) -> list[Outbox]:
+    async def _claim(self, skip_chats: set[int] = frozenset()) -> list[Outbox]:
         now = self.clock.now()
         async with in_transaction() as conn:
-            due = (
-                Outbox.filter(
-                    Q(status=OutboxStatus.PENDING, available_at__lte=now)
-                    | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
-                )
-                .order_by("id")
-                .limit(self.batch)
-                .select_for_update(skip_locked=True)
-                .using_db(conn)
+            due = Outbox.filter(
+                Q(status=OutboxStatus.PENDING, available_at__lte=now)
+                | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
             )
-            rows = await due
+            if skip_chats:  # their rows wait for the chat's task, in order
+                due = due.exclude(chat_id__in=skip_chats)
+            rows = await due.order_by("id").limit(self.batch).select_for_update(skip_locked=True).using_db(conn)
             if rows:
                 await Outbox.filter(id__in=[r.id for r in rows]).using_db(conn).update(
                     status=OutboxStatus.SENDING, claimed_until=now + self.claim
                 )
-        self._held = {r.id for r in rows}
-        self._lease_end = now + self.claim
+        self._held.update({r.id: now + self.claim for r in rows})
         return rows
 
     async def _send_one(self, row: Outbox, refs: _Refs) -> dt.datetime | None:

@@ -98,3 +98,46 @@ async def test_the_running_loop_renews_its_claims_on_its_own(db):
         assert slow.sent == ["a"]
     finally:
         await first.stop()
+
+
+class SlowGroup(Channel):
+    """A group chat Telegram holds to 20 messages a minute: its sends wait until `go`."""
+
+    def __init__(self, group: int) -> None:
+        super().__init__()
+        self.group = group
+        self.waiting = asyncio.Event()
+        self.elsewhere = asyncio.Event()  # something went to another chat
+
+    async def send(self, chat_id, *, text, buttons, photo, reply_to):
+        if chat_id == self.group:
+            self.waiting.set()
+            await self.go.wait()
+        else:
+            self.elsewhere.set()
+        self.sent.append(text)
+        return Sent(len(self.sent))
+
+
+async def test_a_held_up_group_chat_does_not_hold_up_a_receipt_queued_after_it(db):
+    """The running loop gives each chat its own task: while the group's send waits (a rate
+    limit, a slow upload), a resident's receipt queued later still goes out at once."""
+    clock = Clock()
+    group, resident = -100123, 42
+    channel = SlowGroup(group)
+    delivery = Delivery(channel, clock)
+    delivery.start()
+    try:
+        await enqueue([Outgoing(group, "卡片"), Outgoing(group, "照片")], now=clock.now())
+        delivery.wake()
+        await channel.waiting.wait()
+        await enqueue([Outgoing(resident, "已受理，工单号 …")], now=clock.now())
+        delivery.wake()
+        await asyncio.wait_for(channel.elsewhere.wait(), 5)
+        assert channel.sent == ["已受理，工单号 …"]  # the group's two still wait, in order
+        channel.go.set()
+        await delivery.drain()
+        assert channel.sent == ["已受理，工单号 …", "卡片", "照片"]
+        assert await Outbox.filter(status=OutboxStatus.SENT).count() == 3
+    finally:
+        await delivery.stop()
