@@ -41,7 +41,6 @@ import asyncio
 import contextlib
 import os
 import random
-import re
 import signal
 import statistics
 import sys
@@ -52,15 +51,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.sandbox.residents import SAMPLE_COMPLAINTS, TICKET_NUMBER, file_complaint  # noqa: E402
+
 EXAMPLE = REPO / "examples" / "yingze.yaml"
-NUMBER = re.compile(r"YZ-\d{8}-\d{4}")
-COMPLAINTS = [
-    "楼下早餐店油烟太大，天天熏到家里",
-    "门口路灯坏了好几天，晚上很黑",
-    "垃圾堆了好几天没人清运，味道很大",
-    "有人占道经营，摆摊卖水果堵路",
-    "工地晚上十一点还在施工，噪音很大",
-]
 BENCH_DB = "gridbot_bench_intake"
 WEBHOOK_SECRET = "bench-intake-secret"
 FIRST_RESIDENT = 7_000_000
@@ -158,39 +151,13 @@ def make_api():
             message = stored.message
             text = message.get("text") or ""
             if stored.from_bot and message["chat"]["type"] != "private" and "类别" in text:
-                found = NUMBER.search(text)
+                found = TICKET_NUMBER.search(text)
                 if found:
                     self.cards.setdefault(found[0], time.perf_counter())
                     self.card_count[found[0]] = self.card_count.get(found[0], 0) + 1
             super()._store(stored)
 
     return TimedBotAPI()
-
-
-def buttons(message: dict) -> list[str]:
-    return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
-
-
-async def complain(api, resident, text: str, timeout: float) -> tuple[str, float]:
-    """One resident's report; returns the ticket number and when confirm was pressed."""
-    from bot import texts
-
-    await api.send_text(resident, text)
-    reply = await api.wait_for_bot_message(resident.id, timeout=timeout)
-    while texts.BTN_CONFIRM not in buttons(reply):
-        if texts.BTN_SKIP in buttons(reply):
-            await api.press(resident, reply, texts.BTN_SKIP)
-        elif texts.BTN_DUP_NO in buttons(reply):
-            await api.press(resident, reply, texts.BTN_DUP_NO)
-        else:
-            raise RuntimeError(f"unexpected answer to {text!r}: {reply.get('text')!r}")
-        before = reply["message_id"]
-        reply = await api.wait_for_bot_message(resident.id, lambda m: m["message_id"] > before, timeout=timeout)
-    pressed = time.perf_counter()
-    await api.press(resident, reply, texts.BTN_CONFIRM)
-    receipt = await api.wait_for_bot_message(resident.id, lambda m: "工单号" in (m.get("text") or ""),
-                                             timeout=timeout)
-    return NUMBER.search(receipt["text"])[0], pressed
 
 
 def process_cpu(pid: int) -> float:
@@ -279,12 +246,12 @@ async def measure(args, api, places, bots, balancer) -> int:
     if any(bot.returncode is not None for bot in bots):
         raise SystemExit("a bot process exited at start")
     warm = api.user(FIRST_RESIDENT - 1, "预热")
-    await complain(api, warm, places[0] + "小区门口的井盖松动了，走上去咣当响", args.timeout)
+    await file_complaint(api, warm, places[0] + "小区门口的井盖松动了，走上去咣当响", args.timeout)
 
     residents = [api.user(FIRST_RESIDENT + i, f"居民{i:03d}") for i in range(args.n)]
     # Resident i: grid i % 20 and a complaint that varies with i // 20, so the first 100 are
     # all different (grid, category) pairs; later ones meet a similar open ticket.
-    wording = [places[i % len(places)] + COMPLAINTS[(i // len(places) + i) % len(COMPLAINTS)]
+    wording = [places[i % len(places)] + SAMPLE_COMPLAINTS[(i // len(places) + i) % len(SAMPLE_COMPLAINTS)]
                for i in range(args.n)]
     rng = random.Random(1)
     starts, clock = [], 0.0
@@ -306,7 +273,7 @@ async def measure(args, api, places, bots, balancer) -> int:
     async def one(i: int):
         await asyncio.sleep(max(0.0, began + starts[i] - time.perf_counter()))
         try:
-            return await complain(api, residents[i], wording[i], args.timeout)
+            return await file_complaint(api, residents[i], wording[i], args.timeout)
         except Exception as exc:  # counted and shown, the others go on
             errors.append(f"{residents[i].id}: {type(exc).__name__}: {exc}"[:300])
             return None

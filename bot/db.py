@@ -84,10 +84,9 @@ async def database(db_url: str) -> AsyncIterator[TortoiseContext]:
 
 def _forget_cached_answers() -> None:
     """What the services keep from the last database (a grid's chat, place names) is not this one's."""
-    from bot.services import jurisdiction, routing
+    from bot.services import jurisdiction
 
     jurisdiction.forget_cached()
-    routing.forget_gazetteer()
 
 
 def _cli_config() -> dict:

@@ -19,30 +19,21 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
-import re
 from collections import Counter
 
 import pytest
 
-from bot import texts
 from bot.models import (
     ChatBinding, Level, Outbox, OutboxStatus, Resident, Status, Ticket, TicketEvent, Unit,
 )
 from bot.sandbox.balancer import RoundRobin, free_port
-from tests.procs import api, bots, buttons, district, until  # noqa: F401 (fixtures)
+from bot.sandbox.residents import SAMPLE_COMPLAINTS, TICKET_NUMBER, file_complaint
+from tests.procs import api, bots, district, until  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
 UTC = dt.timezone.utc
 SECRET = "multi-Instance_secret_7"
-NUMBER = re.compile(r"YZ-\d{8}-\d{4}")
-COMPLAINTS = [
-    "楼下早餐店油烟太大，天天熏到家里",
-    "门口路灯坏了好几天，晚上很黑",
-    "垃圾堆了好几天没人清运，味道很大",
-    "有人占道经营，摆摊卖水果堵路",
-    "工地晚上十一点还在施工，噪音很大",
-]
 
 
 async def overdue_tickets(per_grid_yellow: int = 10, per_grid_red: int = 3) -> tuple[list[Ticket], list[Ticket]]:
@@ -65,24 +56,6 @@ async def overdue_tickets(per_grid_yellow: int = 10, per_grid_red: int = 3) -> t
     return yellow, red
 
 
-async def report(api, resident, text: str) -> str:
-    """Write, skip the follow-up, say it is not the same problem, confirm: the ticket number."""
-    await api.send_text(resident, text)
-    reply = await api.wait_for_bot_message(resident.id, timeout=60)
-    while texts.BTN_CONFIRM not in buttons(reply):
-        if texts.BTN_SKIP in buttons(reply):
-            await api.press(resident, reply, texts.BTN_SKIP)
-        elif texts.BTN_DUP_NO in buttons(reply):
-            await api.press(resident, reply, texts.BTN_DUP_NO)
-        else:
-            pytest.fail(f"unexpected answer to {text!r}: {reply['text']}")
-        before = reply["message_id"]
-        reply = await api.wait_for_bot_message(resident.id, lambda m: m["message_id"] > before, timeout=60)
-    await api.press(resident, reply, texts.BTN_CONFIRM)
-    receipt = await api.wait_for_bot_message(resident.id, lambda m: "工单号" in (m.get("text") or ""), timeout=60)
-    return NUMBER.search(receipt["text"])[0]
-
-
 async def test_two_instances_one_database_everything_once(district, api, bots, db_url):
     if not db_url.startswith("postgres"):
         pytest.skip("several instances need PostgreSQL")
@@ -102,7 +75,9 @@ async def test_two_instances_one_database_everything_once(district, api, bots, d
 
         residents = [api.user(5560001 + i, f"居民{i:02d}") for i in range(20)]
         numbers = await asyncio.gather(*(
-            report(api, r, grids[i].aliases[0] + COMPLAINTS[i % len(COMPLAINTS)]) for i, r in enumerate(residents)))
+            file_complaint(api, r, grids[i].aliases[0] + SAMPLE_COMPLAINTS[i % len(SAMPLE_COMPLAINTS)])
+            for i, r in enumerate(residents)))
+        numbers = [number for number, _ in numbers]
 
         async def all_told() -> bool:  # the sweeps committed (claims and digests go together), all sent
             return (not await Ticket.filter(yellow_notified_at__isnull=True, resident_id__isnull=True).exists()
@@ -130,7 +105,7 @@ async def test_two_instances_one_database_everything_once(district, api, bots, d
     digests = [m for chat in api.chats for m in api.bot_messages(chat) if (m.get("text") or "").startswith("⏰")]
     assert len(digests) == await Outbox.filter(text__startswith="⏰").count()
     assert not any("另有" in m["text"] for m in digests)  # every number is listed
-    mentions = Counter(n for m in digests for n in NUMBER.findall(m["text"]))
+    mentions = Counter(n for m in digests for n in TICKET_NUMBER.findall(m["text"]))
     assert {t.number for t in yellow if mentions[t.number] != 1} == set()  # its grid's chat
     assert {t.number for t in red if mentions[t.number] != 3} == set()  # grid, community, command centre
     events = Counter((e.ticket_id, e.action) for e in await TicketEvent.filter(action__in=["lit_yellow", "lit_red"]))

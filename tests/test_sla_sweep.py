@@ -30,6 +30,7 @@ from bot.models import (
 )
 from bot.runtime import Runtime
 from bot.services import sla_sweep, tickets
+from bot.services.digests import MAX_EXPLAIN_BUTTONS, u16len
 from bot.services.jurisdiction import load_jurisdiction_file
 from bot.services.people import SYSTEM, Actor
 from bot.services.sla import PolicyError, QuietWindow, SlaPolicy
@@ -371,7 +372,7 @@ async def test_two_thousand_tickets_turning_yellow_make_one_digest_per_chat(rt):
     assert (result.yellow, result.digests, result.card_edits) == (2000, 50, 0)  # no card edits for yellow
     for _, chat in grids:
         [digest] = await digests(chat)
-        assert sla_sweep.u16len(digest) <= 4096 and "🟡 黄灯：以下 40 件" in digest
+        assert u16len(digest) <= 4096 and "🟡 黄灯：以下 40 件" in digest
         assert digest.count("\n🟡 ST-") == 40  # 40 rows fit: no "另有"
     assert await Ticket.filter(light=Light.YELLOW).count() == 2000
     assert (await sla_sweep.sweep(rt)).claimed == 0
@@ -384,7 +385,7 @@ async def test_red_cards_are_edited_at_most_ten_per_chat_per_sweep(rt):
     assert result.red == 12 and result.card_edits == sla_sweep.CARD_EDITS_PER_CHAT
     [own] = await digests(GRID_NHJ1_01_CHAT)
     row = await Outbox.filter(chat_id=GRID_NHJ1_01_CHAT, text=own).first()
-    assert len(row.buttons) == sla_sweep.MAX_EXPLAIN_BUTTONS and "/explain" in own
+    assert len(row.buttons) == MAX_EXPLAIN_BUTTONS and "/explain" in own
     assert all(t.number in own for t in filed)
 
 
@@ -421,7 +422,7 @@ def test_a_list_too_long_for_one_message_goes_in_parts_each_ticket_named_once():
     d = long_digest(20, 0, 140)  # about 7,000 characters: the old digest cut it with "另有"
     messages = render(d)
     assert 1 < len(messages) <= sla_sweep.MAX_PARTS
-    assert all(sla_sweep.u16len(m.text) <= 4096 and m.file_data is None for m in messages)
+    assert all(u16len(m.text) <= 4096 and m.file_data is None for m in messages)
     assert all(f"（{n}/{len(messages)}）" in m.text.splitlines()[0] for n, m in enumerate(messages, 1))
     assert named_in(messages) == Counter(i.number for i in d.own_red + d.yellow)  # each exactly once
     assert "另有" not in "".join(m.text for m in messages)
@@ -435,7 +436,7 @@ def test_a_list_longer_than_three_messages_is_a_summary_and_a_file():
     assert not NUMBER.findall(summary.text)  # the file names them, so the summary names none
     assert "共 600 件" in summary.text and "🔴 红灯 100 件" in summary.text and "⌛ 超期 200 件" in summary.text
     assert "🟡 黄灯 300 件" in summary.text and "04-04 08:00" in summary.text  # the 书面说明 deadline
-    assert len(summary.buttons) == 10 and sla_sweep.u16len(summary.text) <= 4096
+    assert len(summary.buttons) == 10 and u16len(summary.text) <= 4096
     assert listing.file_kind == "document" and listing.file_name.endswith(".csv") and listing.chat_id == -1
     assert not NUMBER.findall(listing.text or "") and len(listing.text) <= 1024  # a caption
     assert named_in([summary, listing]) == Counter(f"YZ-20260401-{i:04d}" for i in range(600))
@@ -458,7 +459,7 @@ async def test_one_grid_with_hundreds_due_hears_of_each_once_in_three_messages_a
     told = await reminders(GRID_NHJ1_01_CHAT)
     assert result.yellow == 300 and 1 < len(told) <= sla_sweep.MAX_PARTS == result.digests
     assert named_in(told) == Counter(f"YL-{i:06d}" for i in range(300))
-    assert all(sla_sweep.u16len(m.text) <= 4096 for m in told)
+    assert all(u16len(m.text) <= 4096 for m in told)
 
 
 async def test_a_red_storm_names_every_ticket_once_in_each_chat_that_must_hear_of_it(rt):

@@ -682,7 +682,7 @@ async def chat_for_unit(unit: Unit, channel: str = CHANNEL) -> int | None:
                          .order_by("id").first())
         return binding.chat_id if binding else None
 
-    return await _remembered(("chat", channel, unit.id), load)
+    return await remembered(("chat", channel, unit.id), load)
 
 
 async def command_unit() -> Unit | None:
@@ -736,18 +736,18 @@ async def ticket_prefix() -> str | None:
             return None
         return unit.area.get("ticket_prefix")
 
-    return await _remembered(("prefix",), load)
+    return await remembered(("prefix",), load)
 
 
-# Answers asked for every ticket filed (its number's prefix, its grid's chat) change only when
-# a jurisdiction file is loaded: kept for a minute. Loading in this process forgets them at
-# once; `gridbot load-jurisdiction` run beside a running bot takes effect within the minute,
-# as the place names do (routing's gazetteer).
+# Answers asked for every ticket filed (its number's prefix, its grid's chat, the place names
+# of routing's gazetteer) change only when a jurisdiction file is loaded: kept for a minute.
+# Loading in this process forgets them at once; `gridbot load-jurisdiction` run beside a
+# running bot takes effect within the minute.
 _CACHE_TTL_S = 60.0
 _cache: dict[tuple, tuple[float, object]] = {}
 
 
-async def _remembered(key: tuple, load):
+async def remembered(key: tuple, load):
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < _CACHE_TTL_S:
         return hit[1]

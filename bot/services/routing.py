@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from bot.models import Unit
 from bot.nlp.places import Gazetteer, PlaceEntry
 from bot.nlp.segment import add_place_words
@@ -11,8 +9,6 @@ from bot.services import jurisdiction
 
 # A location farther than this from every grid is not guessed: the resident picks instead.
 MAX_DISTANCE_M = 2_000
-_GAZETTEER_TTL_S = 60.0
-_cache: tuple[float, Gazetteer] | None = None
 
 
 async def grid_for_location(lat: float, lon: float) -> Unit | None:
@@ -34,16 +30,16 @@ async def grid_for_text(text: str) -> tuple[Unit, str] | None:
 
 
 async def _gazetteer() -> Gazetteer:
-    global _cache
-    if _cache is None or time.monotonic() - _cache[0] > _GAZETTEER_TTL_S:
-        entries = [PlaceEntry(name=name, unit_code=code) for name, code in await jurisdiction.gazetteer_entries()]
-        gazetteer = Gazetteer(entries)
-        add_place_words(gazetteer.words())  # so 南海街一社区 stays one token for jieba
-        _cache = (time.monotonic(), gazetteer)
-    return _cache[1]
+    return await jurisdiction.remembered(("gazetteer",), _load_gazetteer)
+
+
+async def _load_gazetteer() -> Gazetteer:
+    entries = [PlaceEntry(name=name, unit_code=code) for name, code in await jurisdiction.gazetteer_entries()]
+    gazetteer = Gazetteer(entries)
+    add_place_words(gazetteer.words())  # so 南海街一社区 stays one token for jieba
+    return gazetteer
 
 
 def forget_gazetteer() -> None:
-    """After the jurisdiction file is loaded again."""
-    global _cache
-    _cache = None
+    """After the jurisdiction file is loaded again (jurisdiction's cache holds it)."""
+    jurisdiction.forget_cached()

@@ -60,9 +60,7 @@ from bot.models import (
 )
 from bot.runtime import Runtime
 from bot.services import outbox
-from bot.services.digests import (  # noqa: F401  (u16len, MAX_EXPLAIN_BUTTONS: part of this module's face)
-    EXPLAIN_PREFIX, MAX_EXPLAIN_BUTTONS, MAX_PARTS, Digest, Item, fit_sections, render_digest, u16len,
-)
+from bot.services.digests import EXPLAIN_PREFIX, MAX_PARTS, Digest, Item, fit_sections, render_digest
 from bot.services.outbox import Outgoing
 from bot.services.sla import DUE_RUNS_IN, LIGHTS_RUN_IN
 from bot.services.textin import clean
