@@ -305,22 +305,31 @@ class MessageRef(Model):
         unique_together = (("channel", "chat_id", "ref"),)
 
 
-class Draft(Model):
-    """A conversation in progress (a resident's report, a worker's reason): kept across restarts."""
+class Pending(Model):
+    """A pending question: the bot asked one person something in one chat and waits for the
+    answer (a resident's report in progress, a worker's reason for 办结, a 书面说明, a question
+    a worker sent a resident). Kept across restarts; see bot/handlers/pending.py."""
 
     id = fields.IntField(primary_key=True)
     channel = fields.CharField(max_length=16, default="telegram")
     chat_id = fields.BigIntField()
-    user_id = fields.BigIntField()
-    kind = fields.CharField(max_length=16)  # report | reason | comment
+    user_id = fields.BigIntField()  # the one person who may answer
+    kind = fields.CharField(max_length=16)  # which feature's question: report | reason | explain | answer …
+    subject = fields.CharField(max_length=32, default="")  # what it is about (a ticket's id), "" if nothing
     step = fields.CharField(max_length=32)
     data = fields.JSONField(default=dict)
+    prompt_ref = fields.CharField(max_length=64, null=True)  # the message it was asked in (MessageRef.ref)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(null=True)  # when it stops waiting (then the person is told)
 
     class Meta:
-        table = "draft"
-        unique_together = (("channel", "chat_id", "user_id"),)
+        table = "pending"
+        unique_together = (("channel", "chat_id", "user_id", "kind", "subject"),)
+        indexes = (
+            Index(fields=("expires_at",), name="pending_expiry_idx"),
+            Index(fields=("channel", "chat_id", "prompt_ref"), name="pending_prompt_idx"),
+        )
 
 
 class Consultation(Model):

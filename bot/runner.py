@@ -14,13 +14,15 @@ import logging
 
 from aiohttp import web
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application
 
-from bot import handlers, texts
-from bot.channels.aiohttp_request import AiohttpRequest
-from bot.channels.telegram import TelegramSender
+from bot import handlers
+from bot.channels.telegram.app import build_application
+from bot.channels.telegram.inbound import CHANNEL as TELEGRAM
+from bot.channels.telegram.sender import TelegramSender
 from bot.db import database
 from bot.delivery import Delivery
+from bot.handlers.router import Router
 from bot.runtime import Runtime
 from bot.scheduler.jobs import build_scheduler
 from bot.web.server import WebServer
@@ -28,29 +30,6 @@ from bot.web.server import WebServer
 log = logging.getLogger("gridbot.runner")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def build_application(rt: Runtime) -> Application:
-    settings = rt.settings
-    builder = (
-        ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.api_base_file_url)
-        .concurrent_updates(True)
-        .request(AiohttpRequest(read_timeout=settings.telegram_timeout,
-                                connect_timeout=settings.telegram_timeout))
-        # a long poll holds its connection: a pool of its own, as PTB's default has
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
-    )
-    if rt.rate_limit:
-        # Telegram's own limits (30 msg/s, 20 msg/min per group); a 429 still comes back to
-        # the delivery loop (max_retries=0), which reschedules the row instead of blocking.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
-    app = builder.build()
-    app.bot_data["rt"] = rt
-    handlers.register(app)
-    return app
 
 
 class GridBot:
@@ -63,9 +42,13 @@ class GridBot:
         self.webhook_url = webhook_url
         self.webhook_port = webhook_port
         self.webhook_host = webhook_host
-        self.app = build_application(rt)
-        self.delivery = Delivery(TelegramSender(self.app.bot), rt.clock)
-        self.scheduler = build_scheduler(rt)
+        self.registry = handlers.registry()  # every feature's declarations; a clash stops us here
+        rt.router = Router(rt, self.registry)
+        self.app: Application = build_application(rt, rt.router)
+        sender = TelegramSender(self.app.bot)
+        rt.senders[TELEGRAM] = sender
+        self.delivery = Delivery(sender, rt.clock)
+        self.scheduler = build_scheduler(rt, self.registry.jobs)
         self._stack = contextlib.AsyncExitStack()
         self._web_runner: web.AppRunner | None = None
         self.web = WebServer(rt, self.app.bot) if web_server else None
@@ -133,7 +116,7 @@ class GridBot:
 
     async def _set_commands(self) -> None:
         try:
-            await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS.items()])
+            await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in self.registry.menu().items()])
         except Exception as exc:  # a menu is a nicety; never a reason not to start
             log.warning("setMyCommands failed: %s", type(exc).__name__)
 
@@ -147,7 +130,7 @@ class GridBot:
             self.web = None
             return
         self._stack.push_async_callback(self.web.stop)
-        self.app.bot_data["web_base_url"] = self.web.base_url  # read by /web (bot/handlers/web.py)
+        self.rt.web_base_url = self.web.base_url  # the address /web's links name
 
     async def _start_webhook(self) -> None:
         secret = self.rt.settings.webhook_secret

@@ -1,12 +1,13 @@
 """What every part of the running bot shares: settings, the clock, the calendar and policies.
 
 Built once in the composition root (bot/runner.py) and handed to handlers through
-`application.bot_data["rt"]`, to services as an argument.
+the router, to features and services as an argument.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -33,6 +34,11 @@ class Runtime:
     sla: SlaPolicy
     limits: Limits = field(default_factory=Limits)
     rate_limit: bool = True  # Telegram's 30/s and 20/min per group; off in fast tests
+    # Set by the composition root (bot/runner.py): the one way in (whose registry knows every
+    # feature's conversations), and each channel's sender for what must not wait in the outbox.
+    router: Any = None
+    senders: dict = field(default_factory=dict)
+    web_base_url: str | None = None  # where the dashboard listens once it does (the /web links)
 
     @property
     def tz(self) -> ZoneInfo:

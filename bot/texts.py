@@ -486,3 +486,27 @@ SLA_FILE_NAME = "时限提醒清单-{stamp}.csv"
 SLA_FILE_CAPTION = "📎 时限提醒完整清单（{time}），共 {count} 件"
 SLA_FILE_COLUMNS = ("提醒", "工单号", "类别", "地点", "责任单位", "办结期限", "亮红灯时间")
 SLA_FILE_KINDS = {"own_red": "红灯", "other_red": "红灯", "overdue": "超期", "missing": "书面说明逾期", "yellow": "黄灯"}
+
+# --- pending questions (bot/handlers/router.py, pending.py) ------------------------------------
+OTHER_CONTENT = {
+    "sticker": STICKER_NOT_SUPPORTED,
+    "voice": VOICE_NOT_SUPPORTED,
+    "unsupported": UNSUPPORTED,
+}
+PROMPT_NOT_YOURS = "这个问题是请{name}回答的，谢谢您。"
+ASKED_BY_NAME = "{name}，{question}"
+WHICH_QUESTION = "这是回答工作人员的问题吗？"
+BTN_WHICH_ANSWER = "是，回答问题"
+BTN_WHICH_NEW = "不是，这是另一件事"
+REPORT_EXPIRED = "您之前填写的反映三天没有提交，已作废。如果问题还在，请重新告诉我。"
+ANSWER_EXPIRED = "工作人员关于工单 {number} 的问题已过了回复时间。如还想补充，请长按那条问题选“回复”。"
+REASON_GOT_PHOTO = "{name}，照片已收到（共 {count} 张），请再回复几句文字说明。"
+REASON_WORDS = {"resolve": "办结情况", "escalate": "上报理由", "return": "退回理由", "reject": "驳回理由",
+                "ask": "追问内容"}
+REASON_EXPIRED = "{name}，工单 {number} 的{what}没有等到，已取消。需要时请再按一次按钮。"
+CONSULT_EXPIRED = "工单 {number} 的会商部门还没选完，已取消。需要时请再点“发起会商”。"
+SLA_GOT_PHOTO = "{name}，照片已收到（共 {count} 张），请再回复书面说明的文字。"
+SLA_EXPLAIN_EXPIRED = "{name}，工单 {number} 的书面说明还没有收到。请尽快按“书面说明”填写，或发送 /explain {number}。"
+WISH_SEND_PHOTO = "请发一张送达的照片。"
+WISH_PHOTO_EXPIRED = "微心愿 #{id} 的送达照片还没有收到，送达后请再按一次“已送达”。"
+VISIT_EXPIRED = "对 {label} 的走访记录还没有写完，已取消。需要时请重新发送 /visit。"

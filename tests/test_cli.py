@@ -213,20 +213,26 @@ def run_env(api, tmp_path: Path, token: str, **extra: str) -> dict[str, str]:
 
 
 async def spawn(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    """The process, with its output read as it comes: a pipe nobody reads fills up (64 KB of
+    DEBUG logging) and then the process blocks on its next log line."""
     assert GRIDBOT.exists(), f"{GRIDBOT} is missing: run ./scripts/setup-env"
-    return await asyncio.create_subprocess_exec(
+    proc = await asyncio.create_subprocess_exec(
         str(GRIDBOT), *args, env=env, cwd=ROOT,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
+    proc.readers = (asyncio.create_task(proc.stdout.read()), asyncio.create_task(proc.stderr.read()))
+    return proc
 
 
 async def finish(proc: asyncio.subprocess.Process, timeout: float = 20) -> tuple[int, str, str]:
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        await asyncio.wait_for(proc.wait(), timeout)
     except TimeoutError:
         proc.kill()
-        out, err = await proc.communicate()
+        await proc.wait()
+        err = await proc.readers[1]
         pytest.fail(f"gridbot did not exit within {timeout}s\nstderr:\n{err.decode()}")
+    out, err = [await reader for reader in proc.readers]
     return proc.returncode, out.decode(), err.decode()
 
 

@@ -5,7 +5,7 @@ import aiohttp
 import pytest
 
 from bot import texts
-from bot.models import Draft, Ticket
+from bot.models import Pending, Ticket
 from tests.conftest import PG_URL, _pg_admin
 from tests.test_e2e_intake import _buttons
 from tests.webtools import web_harness  # noqa: F401 (fixture)
@@ -47,7 +47,7 @@ async def test_database_outage_mid_conversation_loses_nothing(harness, db_url):
     ticket = await Ticket.get()
     assert ticket.text.startswith("南海街1号院楼下烧烤店油烟太大")
     assert "老李烧烤" in ticket.text + "".join(f.get("a") or "" for f in ticket.followups)
-    assert await Draft.all().count() == 0
+    assert await Pending.all().count() == 0
 
 
 

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from bot import texts
-from bot.models import Attachment, Draft, Outbox, OutboxStatus, Ticket
+from bot.models import Attachment, Pending, Outbox, OutboxStatus, Ticket
 from bot.sandbox.botapi import make_png
 from tests.e2e import GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, start_harness
 from tests.test_e2e_intake import NUMBER, _buttons, answer_followup_and_place, has_button, submit_report
@@ -51,7 +51,7 @@ async def test_group_chatter_is_ignored(harness):
     reply = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT)
     assert "工作群" in reply["text"]  # only the command was answered
     assert len(h.api.bot_messages(GRID_NHJ1_01_CHAT)) == 1
-    assert await Draft.all().count() == 0
+    assert await Pending.all().count() == 0
 
 
 async def test_a_flood_is_slowed_down_kept_and_files_one_ticket(harness):
@@ -63,7 +63,7 @@ async def test_a_flood_is_slowed_down_kept_and_files_one_ticket(harness):
     await h.api.wait_for(lambda: any(m["text"] == texts.TOO_FAST for m in h.api.bot_messages(resident.id)))
     await h.drain()
     assert sum(m["text"] == texts.TOO_FAST for m in h.api.bot_messages(resident.id)) == 1
-    draft = await Draft.get(user_id=resident.id)
+    draft = await Pending.get(user_id=resident.id)
     assert len(draft.data["texts"]) + (1 if draft.data.get("followup", {}) and draft.data["followup"].get("a") else 0) >= limit
     assert await Ticket.all().count() == 0
     assert await Outbox.filter(status=OutboxStatus.DEAD).count() == 0
@@ -132,7 +132,7 @@ async def test_a_photo_past_the_most_a_report_holds_is_declined_and_the_others_k
     await h.api.send_photo(resident)
     reply = await h.api.wait_for_bot_message(resident.id)
     assert reply["text"] == texts.TOO_MANY_PHOTOS.format(max=most)
-    draft = await Draft.get(user_id=resident.id)
+    draft = await Pending.get(user_id=resident.id)
     assert len(draft.data["photos"]) == most
 
 

@@ -42,7 +42,7 @@ async def test_unsatisfied_reopens_to_the_same_grid_with_new_clocks(harness):
 
 
 async def test_no_rating_in_three_days_closes_as_default_satisfied(db, db_url, sandbox):
-    from bot.scheduler.jobs import close_unrated
+    from bot.workflow.feature import close_unrated
 
     h = await start_harness(sandbox, db_url, clock=Clock())
     try:

@@ -81,11 +81,13 @@ async def test_random_updates_never_crash_and_outsiders_change_nothing(harness, 
 
 
 def test_ids_from_buttons_are_checked_before_any_query():
-    from bot.handlers.group import CARD_BUTTON
-    from bot.services.ids import is_row_id
+    from bot import handlers
+    from bot.handlers.actions import is_row_id
 
     assert is_row_id("123") and not is_row_id("26841414336") and not is_row_id("") and not is_row_id("-1")
-    assert CARD_BUTTON.match("w:acc:999999999") and not CARD_BUTTON.match("w:acc:26841414336")
+    actions = handlers.registry().actions
+    assert actions.parse("w:acc:999999999") and not actions.parse("w:acc:26841414336")
+    assert not actions.parse("w:acc:0") and not actions.parse("w:acc:12:3") and not actions.parse("w:acc")
 
 
 async def test_a_nul_character_is_dropped_not_stored(harness):
@@ -93,6 +95,6 @@ async def test_a_nul_character_is_dropped_not_stored(harness):
     resident = h.resident()
     reply = await h.reply_to(resident, "南海街1号院楼下\x00早餐店油烟太大")
     assert "店铺" in reply["text"]  # understood, not 系统有点忙
-    from bot.models import Draft
+    from bot.models import Pending
 
-    assert "\x00" not in "".join((await Draft.get(user_id=resident.id)).data["texts"])
+    assert "\x00" not in "".join((await Pending.get(user_id=resident.id)).data["texts"])

@@ -25,7 +25,7 @@ from collections import Counter
 import pytest
 
 from bot import texts
-from bot.models import Draft, Level, Outbox, OutboxStatus, Status, Ticket, TicketEvent, Unit
+from bot.models import Pending, Level, Outbox, OutboxStatus, Status, Ticket, TicketEvent, Unit
 from bot.services.outbox import Outgoing, enqueue
 from tests.e2e import COMMAND_CHAT, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT
 from tests.procs import api, bots, buttons, district, text_of, until  # noqa: F401 (fixtures)
@@ -58,7 +58,7 @@ async def test_a_report_goes_on_after_sigkill_and_files_one_ticket_with_one_card
     await settled(api)
     await first.kill()
 
-    assert await Draft.filter(user_id=resident.id).count() == 1
+    assert await Pending.filter(user_id=resident.id).count() == 1
     await (await bots()).polling()
     await api.send_text(resident, "每天早上六点就开始，窗户都不敢开")
     summary = await api.wait_for_bot_message(resident.id, lambda m: texts.BTN_CONFIRM in buttons(m), timeout=60)
@@ -77,7 +77,7 @@ async def test_a_report_goes_on_after_sigkill_and_files_one_ticket_with_one_card
     cards = [m for chat in api.chats for m in api.bot_messages(chat)
              if number in (m.get("text") or "") and "类别" in m["text"]]
     assert len(cards) == 1 and cards[0]["chat"]["id"] == GRID_NHJ1_01_CHAT
-    assert not await Draft.filter(user_id=resident.id).exists()
+    assert not await Pending.filter(user_id=resident.id).exists()
     receipts = [m for m in api.bot_messages(resident.id) if "工单号" in (m.get("text") or "")]
     assert len(receipts) == 1
 

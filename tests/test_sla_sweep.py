@@ -22,12 +22,14 @@ import pytest
 import pytest_asyncio
 
 from bot import texts
+from bot.channels.port import GROUP, Inbound
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.models import (
-    Attachment, ChatBinding, Draft, Explanation, Level, Light, MessageRef, Outbox, Resident, ScheduledRun, Staff,
+    Attachment, ChatBinding, Pending, Explanation, Level, Light, MessageRef, Outbox, Resident, ScheduledRun, Staff,
     Status, Ticket, TicketEvent, Unit,
 )
+from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.services import sla_sweep, tickets
 from bot.services.digests import MAX_EXPLAIN_BUTTONS, u16len
@@ -222,23 +224,36 @@ async def test_urgent_clocks_run_in_hours_and_one_sweep_tells_a_chat_once(rt):
 
 # --- 书面说明 ---------------------------------------------------------------------------------
 
+def in_chat(user_id: int, chat_id: int, text: str | None = None) -> Inbound:
+    return Inbound(channel="telegram", user_id=user_id, chat_id=chat_id, chat_kind=GROUP, text=text)
+
+
+async def write_explanation(rt, user_id: int, chat_id: int, text: str) -> bool:
+    """What the router does with the words of someone asked for a 书面说明 (False: nobody asked)."""
+    asked = await Pending.get_or_none(chat_id=chat_id, user_id=user_id, kind=sla_sweep.EXPLAIN.name)
+    if asked is None:
+        return False
+    await sla_sweep.take_explanation(rt, asked, in_chat(user_id, chat_id, text.strip()))
+    return True
+
+
 async def test_written_explanation_lands_in_the_history_once(rt):
     ticket = await file(rt)
     at(rt, FILED + 48 * H)
     await sla_sweep.sweep(rt)
-    with pytest.raises(sla_sweep.Refused, match="南海街一社区第一网格"):  # not the responsible unit
-        await sla_sweep.ask_explanation(rt, WORKER_NHJ1_02, GRID_NHJ1_02_CHAT, ticket_id=ticket.id)
-    with pytest.raises(sla_sweep.Refused):
-        await sla_sweep.ask_explanation(rt, 5550001, GRID_NHJ1_01_CHAT, ticket_id=ticket.id)  # not staff
+    with pytest.raises(Refused, match="南海街一社区第一网格"):  # not the responsible unit
+        await sla_sweep.ask_explanation(rt, in_chat(WORKER_NHJ1_02, GRID_NHJ1_02_CHAT), ticket_id=ticket.id)
+    with pytest.raises(Refused):
+        await sla_sweep.ask_explanation(rt, in_chat(5550001, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)  # not staff
     # Words before being asked are group chatter, left to the other handlers.
-    assert not await sla_sweep.take_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "收到")
+    assert not await write_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "收到")
 
-    toast = await sla_sweep.ask_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, ticket_id=ticket.id)
+    toast = await sla_sweep.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)
     assert toast == texts.SLA_ASK_EXPLANATION_TOAST
-    draft = await Draft.get(chat_id=GRID_NHJ1_01_CHAT, user_id=WORKER_NHJ1_01)
-    assert (draft.kind, draft.step) == ("reason", "explain")
+    draft = await Pending.get(chat_id=GRID_NHJ1_01_CHAT, user_id=WORKER_NHJ1_01)
+    assert draft.kind == "explain" and draft.subject == str(ticket.id)
     at(rt, FILED + 50 * H)
-    assert await sla_sweep.take_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "  当天在外参加防汛培训，未及时查看工作群  ")
+    assert await write_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "  当天在外参加防汛培训，未及时查看工作群  ")
     event = await TicketEvent.get(ticket_id=ticket.id, action="explained")
     assert event.note == "当天在外参加防汛培训，未及时查看工作群" and event.actor_name == "张丽"
     assert event.unit_id == ticket.unit_id and event.data == {"round": 0, "late": False}
@@ -246,9 +261,9 @@ async def test_written_explanation_lands_in_the_history_once(rt):
     assert not owed.pending and owed.text == event.note and owed.explained_by == WORKER_NHJ1_01
     copy = await Outbox.filter(chat_id=COMMAND_CHAT, text__startswith="📝").first()
     assert ticket.number in copy.text and "防汛培训" in copy.text
-    assert not await Draft.exists(chat_id=GRID_NHJ1_01_CHAT, user_id=WORKER_NHJ1_01)
-    with pytest.raises(sla_sweep.Refused, match="已经提交过"):
-        await sla_sweep.ask_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, number=ticket.number.lower())
+    assert not await Pending.exists(chat_id=GRID_NHJ1_01_CHAT, user_id=WORKER_NHJ1_01)
+    with pytest.raises(Refused, match="已经提交过"):
+        await sla_sweep.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), number=ticket.number.lower())
     # Explained in time: never listed as missing.
     at(rt, FILED + 80 * H)
     assert (await sla_sweep.sweep(rt)).missing_explanations == 0
@@ -271,8 +286,8 @@ async def test_missing_explanations_are_listed_to_the_command_centre_once(rt):
     assert "explanation_overdue" in await actions(first)
     # Late is still better than never: the text is kept, marked late.
     at(rt, FILED + 73 * H)
-    await sla_sweep.ask_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, ticket_id=first.id)
-    assert await sla_sweep.take_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "补交说明")
+    await sla_sweep.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=first.id)
+    assert await write_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "补交说明")
     assert (await TicketEvent.get(ticket_id=first.id, action="explained")).data["late"] is True
 
 
@@ -407,7 +422,7 @@ def named_in(messages) -> Counter:
 def long_digest(own_red: int, overdue: int, yellow: int) -> sla_sweep.Digest:
     d = sla_sweep.Digest()
     for i in range(own_red + overdue + yellow):
-        item = sla_sweep.Item(i, f"YZ-20260401-{i:04d}", "fumes", "南海街1号院" * 3, "南海街一社区第一网格",
+        item = sla_sweep.Item(i + 1, f"YZ-20260401-{i:04d}", "fumes", "南海街1号院" * 3, "南海街一社区第一网格",
                               dt.datetime(2026, 4, 10, tzinfo=UTC))
         (d.own_red if i < own_red else d.overdue if i < own_red + overdue else d.yellow).append(item)
     return d
@@ -612,6 +627,7 @@ async def test_daily_report_can_be_switched_off(rt, tmp_path):
 # --- the scheduler --------------------------------------------------------------------------
 
 def test_the_sweep_runs_every_minute_of_the_bots_clock():
+    from bot import handlers
     from bot.clock import Clock
     from bot.scheduler.jobs import build_scheduler, tick_seconds
 
@@ -620,7 +636,7 @@ def test_the_sweep_runs_every_minute_of_the_bots_clock():
 
     assert tick_seconds(runtime(1)) == 60 and tick_seconds(runtime(2)) == 30
     assert tick_seconds(runtime(60)) == 1 and tick_seconds(runtime(3600)) == 1
-    scheduler = build_scheduler(runtime(120))
+    scheduler = build_scheduler(runtime(120), handlers.registry().jobs)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert {"sla_sweep", "daily_report", "close_unrated"} <= set(jobs)
     assert jobs["sla_sweep"].trigger.interval == dt.timedelta(seconds=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot import texts
 from bot.models import Level, Role, Staff, Ticket, TicketEvent, Unit
 from bot.models_care import Household, Visit
 from bot.services.wishes import policy
@@ -99,3 +100,16 @@ async def _visits_missed(grid: Unit, end, now) -> int:
     are still not done."""
     cutoff = min(end, now)
     return await Household.filter(grid_id=grid.id, active=True, next_due_at__lt=cutoff).count()
+
+
+def score_text(results, month: str, *, only: str | None = None) -> str:
+    """/score's answer: each grid's total and its workers' (`only`: a worker sees their own line)."""
+    lines = [texts.SCORE_HEADER.format(month=month)]
+    for grid_score, workers in results:
+        lines.append(texts.SCORE_GRID_ROW.format(grid=grid_score.name, total=grid_score.total))
+        for w in workers:
+            if only and w.name != only:
+                continue
+            detail = "，".join(f"{texts.SCORE_WORDS[k]}{v}" for k, v in w.counts.items() if v)
+            lines.append(texts.SCORE_WORKER_ROW.format(name=w.name, total=w.total, detail=detail or "—"))
+    return "\n".join(lines)

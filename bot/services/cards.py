@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.models import Level, Status, Ticket
 from bot.nlp.classify import label_of
+from bot.services import buttons as B
 from bot.services.outbox import Buttons, Outgoing, card_ref
 from bot.services.people import masked_name
 
@@ -87,20 +88,20 @@ def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | Non
     server again: a button says what may be asked, never who may ask it."""
     t = ticket.id
     if ticket.status == Status.TRIAGE:
-        return [[(texts.BTN_TRIAGE_CATEGORY, f"tr:cat:{t}"), (texts.BTN_TRIAGE_GRID, f"tr:grid:{t}")],
-                [(texts.BTN_CONSULT, f"w:con:{t}")]]
+        return [[(texts.BTN_TRIAGE_CATEGORY, B.TRIAGE_CATEGORY.data(t)), (texts.BTN_TRIAGE_GRID, B.TRIAGE_GRID.data(t))],
+                [(texts.BTN_CONSULT, B.CONSULT.data(t))]]
     if ticket.status == Status.RESOLVED:
-        return [[(texts.BTN_REJECT, f"w:rej:{t}")]]
+        return [[(texts.BTN_REJECT, B.REJECT.data(t))]]
     if ticket.status not in (Status.ASSIGNED, Status.ACCEPTED):
         return None
-    first = [(texts.BTN_RESOLVE, f"w:res:{t}")]
+    first = [(texts.BTN_RESOLVE, B.RESOLVE.data(t))]
     if ticket.status == Status.ASSIGNED:
-        first.insert(0, (texts.BTN_ACCEPT, f"w:acc:{t}"))
-    up = (texts.BTN_CONSULT, f"w:con:{t}") if ticket.level == Level.DISTRICT else (texts.BTN_ESCALATE, f"w:esc:{t}")
-    second = [up, (texts.BTN_TRANSFER, f"w:tra:{t}"), (texts.BTN_RETURN, f"w:ret:{t}")]
-    third = [(texts.BTN_ASK, f"w:ask:{t}")] if ticket.resident_id else []
+        first.insert(0, (texts.BTN_ACCEPT, B.ACCEPT.data(t)))
+    up = (texts.BTN_CONSULT, B.CONSULT.data(t)) if ticket.level == Level.DISTRICT else (texts.BTN_ESCALATE, B.ESCALATE.data(t))
+    second = [up, (texts.BTN_TRANSFER, B.TRANSFER.data(t)), (texts.BTN_RETURN, B.RETURN.data(t))]
+    third = [(texts.BTN_ASK, B.ASK.data(t))] if ticket.resident_id else []
     if command_view and ticket.level != Level.DISTRICT:
-        third.append((texts.BTN_CONSULT, f"w:con:{t}"))
+        third.append((texts.BTN_CONSULT, B.CONSULT.data(t)))
     return [first, second] + ([third] if third else [])
 
 

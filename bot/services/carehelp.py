@@ -7,10 +7,11 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from bot import texts
-from bot.models import Draft, Level, Resident, Staff, Status, Ticket, Unit
+from bot.models import Pending, Level, Resident, Staff, Status, Ticket, Unit
 from bot.models_care import VulnerableResident
 from bot.runtime import Runtime
-from bot.services import cards, outbox, tickets
+from bot.handlers import pending
+from bot.services import cards, outbox, relay, tickets
 from bot.services.outbox import Outgoing
 from bot.services.people import Actor, masked_name, resident_for
 from bot.services.wishes import policy
@@ -80,9 +81,9 @@ async def raise_help(rt: Runtime, care: VulnerableResident, display_name: str) -
             messages.append(Outgoing(worker.user_id, texts.HELP_PRIVATE_ALERT.format(
                 name=name, kind=care.kind, number=ticket.number), buttons=cards.card_buttons(ticket)))
         messages.append(Outgoing(resident.user_id, texts.HELP_ON_THE_WAY.format(grid=grid.name)))
-        await Draft.filter(channel="telegram", chat_id=resident.user_id, user_id=resident.user_id).delete()
-        await Draft.create(chat_id=resident.user_id, user_id=resident.user_id, kind="answer", step="answer",
-                           data={"ticket_id": ticket.id}, created_at=now, updated_at=now)
+        await pending.open_pending(relay.ANSWER, channel=resident.channel, chat_id=resident.user_id,
+                                   user_id=resident.user_id, now=now, subject=ticket.id,
+                                   data={"ticket_id": ticket.id})
         await outbox.enqueue(messages, now=now, ticket=ticket)
     outbox.wake_delivery()
     return ticket

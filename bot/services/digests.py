@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bot import texts
+from bot.handlers.actions import ID, Action
 from bot.nlp.classify import label_of
 from bot.services.outbox import Outgoing, upload
 
@@ -33,7 +34,7 @@ BUDGET = MESSAGE_LIMIT - 96  # head-room for the channel's own formatting
 MAX_PARTS = 3  # text messages per chat per sweep before the list goes into a file
 MAX_EXPLAIN_BUTTONS = 10  # 书面说明 buttons on one digest; the rest can use /explain 工单号
 SUMMARY_TOP = 8  # units and categories named in a summary; the rest are counted
-EXPLAIN_PREFIX = "sla:exp:"  # button data: 书面说明 for the ticket id that follows
+EXPLAIN_BUTTON = Action("sla:exp", ID)  # 书面说明 for a ticket, on a red digest
 
 
 @dataclass(slots=True)
@@ -113,7 +114,7 @@ def render_digest(chat_id: int, digest: Digest, *, now: dt.datetime, tz, deadlin
     if not sections:
         return []
     head = texts.SLA_DIGEST_HEAD.format(time=local(now))
-    buttons = [[(texts.BTN_EXPLAIN_ROW.format(number=i.number), f"{EXPLAIN_PREFIX}{i.ticket_id}")]
+    buttons = [[(texts.BTN_EXPLAIN_ROW.format(number=i.number), EXPLAIN_BUTTON.data(i.ticket_id))]
                for i in digest.own_red[:MAX_EXPLAIN_BUTTONS]] or None
     parts = paginate(head, sections, max_parts)
     if parts is not None:

@@ -19,13 +19,27 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.models import Explanation, Level, Ticket, TicketEvent, Unit
-from bot.services import stats
+from bot.models import Explanation, Level, Role, Staff, Ticket, TicketEvent, Unit
+from bot.refusals import Refused
+from bot.services import jurisdiction, stats
 from bot.services.stats import Figures, Period, UnitTree
 
 LEVEL_SHEETS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.DEPARTMENT)
+MANAGER_ROLES = frozenset({Role.COMMUNITY, Role.STREET, Role.COMMAND})
 PERCENT = "0.0%"
 HOURS = "0.0"
+
+
+async def check_may_export(staff: Staff, unit: Unit) -> None:
+    """Community, street and command-centre staff, for their own unit or one under it (the
+    command centre: any). Workers and departments read their figures with /stats."""
+    if staff.role not in MANAGER_ROLES:
+        raise Refused(texts.EXPORT_ONLY_MANAGERS)
+    if staff.role == Role.COMMAND or staff.unit_id == unit.id:
+        return
+    if any(u.id == staff.unit_id for u in await jurisdiction.ancestors(unit)):
+        return
+    raise Refused(texts.EXPORT_NOT_YOUR_UNIT)
 
 
 def rank_key(f: Figures) -> tuple[float, float, float]:

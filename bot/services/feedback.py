@@ -7,9 +7,13 @@ import datetime as dt
 from tortoise.transactions import in_transaction
 
 from bot import texts
-from bot.models import Draft, Resident, Status, Ticket
+from bot.channels.port import Inbound, Press
+from bot.handlers import pending
+from bot.handlers.pending import PendingKind
+from bot.models import Pending, Resident, Status, Ticket
 from bot.runtime import Runtime
 from bot.services import outbox, tickets
+from bot.services.buttons import SKIP_COMMENT
 from bot.services.outbox import Outgoing
 from bot.services.people import Actor
 
@@ -17,6 +21,9 @@ RATINGS = ("satisfied", "basic", "unsatisfied")
 # A closed ticket can be reopened by its resident for this long: "it broke again" a week on is
 # still the same case; later it is a new one.
 REOPEN_WINDOW = dt.timedelta(days=7)
+# After a rating the bot waits half an hour for a comment. The rating already stands, so the
+# wait ends without a word: telling the resident "no comment came" would only be noise.
+COMMENT = PendingKind("comment", dt.timedelta(minutes=30))
 
 
 def may_reopen(ticket: Ticket, now: dt.datetime) -> bool:
@@ -24,55 +31,63 @@ def may_reopen(ticket: Ticket, now: dt.datetime) -> bool:
             and now - ticket.closed_at <= REOPEN_WINDOW)
 
 
-async def not_fixed(rt: Runtime, user_id: int, ticket_id: int) -> str:
+async def _own(press: Press, ticket_id: int) -> tuple[Resident, Ticket] | None:
+    resident = await Resident.get_or_none(channel=press.channel, user_id=press.user_id)
+    ticket = await Ticket.get_or_none(id=ticket_id)
+    if resident is None or ticket is None or ticket.resident_id != resident.id:
+        return None
+    return resident, ticket
+
+
+async def not_fixed(rt: Runtime, press: Press, ticket_id: int) -> str:
     """The resident says a closed ticket is not fixed after all: it reopens to its unit."""
     async with in_transaction():
-        resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
-        ticket = await Ticket.get_or_none(id=ticket_id)
-        if resident is None or ticket is None or ticket.resident_id != resident.id:
+        found = await _own(press, ticket_id)
+        if found is None:
             return texts.NOT_ALLOWED
+        resident, ticket = found
         if not may_reopen(ticket, rt.clock.now()):
             return texts.REOPEN_TOO_LATE
         await tickets.reopen(rt, ticket, Actor.of_resident(resident), reason=texts.NOT_FIXED_REASON)
         return texts.REOPENED_TOAST
 
 
-async def rate(rt: Runtime, user_id: int, chat_id: int, ticket_id: int, rating: str) -> str | None:
+async def rate(rt: Runtime, press: Press, ticket_id: int, rating: str) -> str | None:
     """Returns a toast when the press is refused; otherwise the answer goes to the chat."""
     if rating not in RATINGS:
         return texts.STALE_BUTTON
     async with in_transaction():
-        resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
-        ticket = await Ticket.get_or_none(id=ticket_id)
-        if resident is None or ticket is None or ticket.resident_id != resident.id:
+        found = await _own(press, ticket_id)
+        if found is None:
             return texts.NOT_ALLOWED
+        resident, ticket = found
         try:
             await tickets.rate(rt, ticket, resident, rating)
         except (tickets.IllegalMove, tickets.NotAllowed) as exc:
             return str(exc)
-        now = rt.clock.now()
-        await Draft.filter(channel="telegram", chat_id=chat_id, user_id=user_id).delete()
-        await Draft.create(chat_id=chat_id, user_id=user_id, kind="comment", step="comment",
-                           data={"ticket_id": ticket.id}, created_at=now, updated_at=now)
+        prompt = None
         if rating != "unsatisfied":
-            await outbox.enqueue([Outgoing(chat_id, texts.RATE_THANKS,
-                                           buttons=[[(texts.BTN_SKIP, f"c:skip:{ticket.id}")]])],
-                                 now=now)
+            prompt = Outgoing(press.chat_id, texts.RATE_THANKS,
+                              buttons=[[(texts.BTN_SKIP, SKIP_COMMENT.data(ticket.id))]])
+        await pending.open_pending(COMMENT, channel=press.channel, chat_id=press.chat_id, user_id=press.user_id,
+                                   now=rt.clock.now(), subject=ticket.id, data={"ticket_id": ticket.id},
+                                   prompt=prompt)
         return None
 
 
-async def take_comment(rt: Runtime, draft: Draft, text: str) -> None:
+async def take_comment(rt: Runtime, row: Pending, inbound: Inbound) -> None:
     """The resident's words after rating go on the ticket (and into its history)."""
-    ticket = await Ticket.get_or_none(id=draft.data.get("ticket_id"))
-    await draft.delete()
+    await pending.close(row)
+    ticket = await Ticket.get_or_none(id=row.data.get("ticket_id"))
     if ticket is None:
         return
-    comment = text[:2000]
+    comment = (inbound.text or "")[:2000]
     await Ticket.filter(id=ticket.id).update(rating_comment=comment)
     await tickets.record_note(rt, ticket, "commented", comment)
-    await outbox.enqueue([Outgoing(draft.chat_id, texts.COMMENT_THANKS)], now=rt.clock.now())
+    await outbox.enqueue([Outgoing(row.chat_id, texts.COMMENT_THANKS)], now=rt.clock.now())
 
 
-async def skip_comment(rt: Runtime, user_id: int, chat_id: int) -> None:
-    async with in_transaction():
-        await Draft.filter(channel="telegram", chat_id=chat_id, user_id=user_id, kind="comment").delete()
+async def skip_comment(rt: Runtime, press: Press, ticket_id: int) -> str:
+    await Pending.filter(channel=press.channel, chat_id=press.chat_id, user_id=press.user_id,
+                       kind=COMMENT.name, subject=str(ticket_id)).delete()
+    return texts.COMMENT_THANKS

@@ -1,6 +1,6 @@
 """A resident's report, from the first message to the filed ticket.
 
-The draft lives in the database (Draft, kind "report"): text, photos and a location may come
+The draft lives in the database (Pending, kind "report"): text, photos and a location may come
 in any order over several messages, and a restart in the middle loses nothing. Each reply to
 the resident is queued in the outbox in the same transaction as the draft change.
 
@@ -10,22 +10,25 @@ on, or was submitted) is refused as stale instead of acting on what the resident
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot import texts
-from bot.models import Draft, Level, Resident, Unit
+from bot.channels.port import Inbound
+from bot.handlers import pending
+from bot.handlers.actions import CODE, ID, VERSION, Action
+from bot.handlers.pending import PendingKind
+from bot.models import Pending, Level, Resident, Unit
 from bot.nlp.classify import categories, classify, followup_question, label_of
 from bot.runtime import Runtime
-from bot.services.textin import clean
-from bot.services.ids import is_row_id
-from bot.services import duplicates, feedback, outbox, relay, routing, tickets
+from bot.services import duplicates, outbox, routing, tickets
 from bot.services.outbox import Outgoing
 from bot.services.people import Actor, resident_for
 
-KIND = "report"
+# A report waits three days for its next words; then the resident is told it was not filed.
+REPORT = PendingKind("report", dt.timedelta(days=3))
 
 
 @dataclass(frozen=True)
@@ -36,119 +39,111 @@ class Who:
     chat_id: int
     display_name: str
     username: str | None = None
+    channel: str = "telegram"
+    in_group: bool = False
+
+    @classmethod
+    def of(cls, inbound) -> Who:
+        return cls(inbound.user_id, inbound.chat_id, inbound.display_name, inbound.username,
+                   inbound.channel, not inbound.private)
 
 
-class Stale(Exception):
-    """A button of a draft that has moved on or no longer exists."""
+def _fresh(**extra) -> dict:
+    return {"v": 1, "texts": [], "photos": [], "location": None, "followup": None, **extra}
 
 
 # --- incoming content ----------------------------------------------------------------------
 
-async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, reply_to: int | None = None,
-                  replied_text: str | None = None) -> None:
-    """Take the resident's words. `quiet`: keep them but answer nothing (a flood).
-
-    Words that answer something come first: a reply to a worker's question, an answer after
-    the 回复 button, a comment after a rating. Anything else is part of a report."""
-    text = clean(text).strip()
-    async with in_transaction():
-        if not text:
-            await _say(rt, who, texts.EMPTY_TEXT)
-            return
-        waiting = await locked_draft(who)  # the one read of the draft for this message
-        if await _answered_question(rt, who, waiting, reply_to, replied_text, text=text):
-            return
-        if waiting is not None and waiting.kind == "comment":
-            await feedback.take_comment(rt, waiting, text)
-            return
-        draft = await _draft(rt, who, waiting)
-        data = draft.data
-        if data.get("awaiting") == "followup":
-            data["followup"]["a"] = text[:500]
-        else:
-            data["texts"].append(text[: rt.limits.max_text_chars])
-            _classify(data)
-        if quiet:
-            await _save(rt, draft)
-            return
-        await _advance(rt, who, draft)
+async def new_report(rt: Runtime, inbound: Inbound) -> None:
+    """A private message no question waits for: the first words (or photo, or place) of a report."""
+    if not inbound.content:
+        await _say_plain(rt, inbound.chat_id, texts.EMPTY_TEXT)
+        return
+    who = Who.of(inbound)
+    draft = await pending.create_once(REPORT, channel=who.channel, chat_id=who.chat_id, user_id=who.user_id,
+                                      now=rt.clock.now(), step="new", data=_fresh())
+    await take(rt, draft, inbound)
 
 
-async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | None, caption: str | None,
-                   *, reply_to: int | None = None, replied_text: str | None = None) -> None:
-    async with in_transaction():
-        waiting = await locked_draft(who)
-        if await _answered_question(rt, who, waiting, reply_to, replied_text, photo=file_id):
-            return
-        draft = await _draft(rt, who, waiting)
-        data = draft.data
-        if len(data["photos"]) >= rt.limits.max_photos:
-            await _say(rt, who, texts.TOO_MANY_PHOTOS.format(max=rt.limits.max_photos))
-            return
-        data["photos"].append({"file_id": file_id, "file_unique_id": file_unique_id})
-        caption = clean(caption)
-        if caption.strip():
-            data["texts"].append(caption.strip()[: rt.limits.max_text_chars])
-            _classify(data)
-            await _advance(rt, who, draft)
-            return
+async def take(rt: Runtime, draft: Pending, inbound: Inbound) -> None:
+    """The next message of a report in progress (the router found the draft and locked it)."""
+    who = Who.of(inbound)
+    if inbound.photo is not None:
+        await _photo(rt, who, draft, inbound.photo.file_id, inbound.photo.file_unique_id, inbound.text)
+    elif inbound.location is not None:
+        await _location(rt, who, draft, *inbound.location)
+    else:
+        await _text(rt, who, draft, inbound.text or "", quiet=inbound.quiet)
+
+
+async def _text(rt: Runtime, who: Who, draft: Pending, text: str, *, quiet: bool) -> None:
+    text = text.strip()
+    if not text:
+        await _say(rt, who, texts.EMPTY_TEXT, draft=draft)
+        return
+    data = draft.data
+    if data.get("awaiting") == "followup":
+        data["followup"]["a"] = text[:500]
+    else:
+        data["texts"].append(text[: rt.limits.max_text_chars])
+        _classify(data)
+    if quiet:
         await _save(rt, draft)
-        if not data["texts"]:
-            await _say(rt, who, texts.GOT_PHOTO_NEED_TEXT)
-        else:
-            await _say(rt, who, texts.GOT_PHOTO.format(count=len(data["photos"])))
+        return
+    await _advance(rt, who, draft)
 
 
-async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
-    async with in_transaction():
-        draft = await _draft(rt, who, await locked_draft(who))
-        data = draft.data
-        data["location"] = {"lat": lat, "lon": lon}
-        grid = await routing.grid_for_location(lat, lon)
-        if grid is not None:
-            data["grid_id"], data["grid_source"] = grid.id, "location"
-        if not data["texts"]:
-            await _save(rt, draft)
-            await _say(rt, who, texts.GOT_LOCATION_NEED_TEXT)
-            return
+async def _photo(rt: Runtime, who: Who, draft: Pending, file_id: str, file_unique_id: str | None,
+                 caption: str | None) -> None:
+    data = draft.data
+    if len(data["photos"]) >= rt.limits.max_photos:
+        await _say(rt, who, texts.TOO_MANY_PHOTOS.format(max=rt.limits.max_photos))
+        return
+    data["photos"].append({"file_id": file_id, "file_unique_id": file_unique_id})
+    caption = (caption or "").strip()
+    if caption:
+        data["texts"].append(caption[: rt.limits.max_text_chars])
+        _classify(data)
         await _advance(rt, who, draft)
+        return
+    await _save(rt, draft)
+    if not data["texts"]:
+        await _say(rt, who, texts.GOT_PHOTO_NEED_TEXT, draft=draft)
+    else:
+        await _say(rt, who, texts.GOT_PHOTO.format(count=len(data["photos"])), draft=draft)
 
 
-async def _answered_question(rt: Runtime, who: Who, waiting: Draft | None, reply_to: int | None,
-                             replied_text: str | None, *, text: str | None = None,
-                             photo: str | None = None) -> bool:
-    """A reply to a worker's question, or the words after the 回复 button (`waiting` is then
-    the resident's answer draft, already locked)."""
-    if who.chat_id != who.user_id:
-        return False  # answers come from the resident's private chat
-    ticket = await relay.question_replied_to(who.user_id, reply_to, replied_text)
-    if ticket is None:
-        ticket = await relay.pending_answer(who.user_id, waiting)
-        if ticket is None:
-            return False
-        await waiting.delete()
-    await relay.answer(rt, ticket, who.user_id, text=text, photo=photo)
-    return True
+async def _location(rt: Runtime, who: Who, draft: Pending, lat: float, lon: float) -> None:
+    data = draft.data
+    data["location"] = {"lat": lat, "lon": lon}
+    grid = await routing.grid_for_location(lat, lon)
+    if grid is not None:
+        data["grid_id"], data["grid_source"] = grid.id, "location"
+    if not data["texts"]:
+        await _save(rt, draft)
+        await _say(rt, who, texts.GOT_LOCATION_NEED_TEXT, draft=draft)
+        return
+    await _advance(rt, who, draft)
+
+
+async def expired(rt: Runtime, draft: Pending) -> list[Outgoing]:
+    """Three days without the next word: the report is not filed, and the resident is told."""
+    if not draft.data.get("texts") and not draft.data.get("photos"):
+        return []
+    return [Outgoing(draft.chat_id, texts.REPORT_EXPIRED)]
 
 
 async def start_patrol(rt: Runtime, who: Who, staff) -> None:
     """巡查上报: a worker files what they found on patrol; it enters the same flow, marked as
     found by patrol, in their own grid unless they say otherwise."""
-    async with in_transaction():
-        await Draft.filter(channel="telegram", chat_id=who.chat_id, user_id=who.user_id).delete()
-        now = rt.clock.now()
-        unit = await Unit.get(id=staff.unit_id)
-        data = {"v": 1, "texts": [], "photos": [], "location": None, "followup": {}, "source": "patrol",
-                "staff_id": staff.id}
-        if unit.level == Level.GRID:
-            data.update(grid_id=unit.id, grid_source="patrol")
-        await Draft.create(chat_id=who.chat_id, user_id=who.user_id, kind=KIND, step="new", data=data,
-                           created_at=now, updated_at=now)
-        await _say(rt, who, texts.PATROL_START)
-
-
-async def has_report(who: Who) -> bool:
-    return await Draft.exists(channel="telegram", chat_id=who.chat_id, user_id=who.user_id, kind=KIND)
+    now = rt.clock.now()
+    unit = await Unit.get(id=staff.unit_id)
+    data = {**_fresh(source="patrol", staff_id=staff.id, name=staff.name), "followup": {}}  # no follow-up question
+    if unit.level == Level.GRID:
+        data.update(grid_id=unit.id, grid_source="patrol")
+    draft = await pending.open_pending(REPORT, channel=who.channel, chat_id=who.chat_id, user_id=who.user_id,
+                                       now=now, step="new", data=data)
+    await _say(rt, who, texts.PATROL_START, draft=draft)
 
 
 # --- buttons -------------------------------------------------------------------------------
@@ -156,7 +151,8 @@ async def has_report(who: Who) -> bool:
 async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: int, arg: str | None) -> str | None:
     """Handle a press on a draft's button; returns a short toast for the resident, if any."""
     async with in_transaction():
-        draft = await Draft.filter(id=draft_id, chat_id=who.chat_id, user_id=who.user_id, kind=KIND).select_for_update().first()
+        draft = await Pending.filter(id=draft_id, chat_id=who.chat_id, user_id=who.user_id,
+                                   kind=REPORT.name).select_for_update().first()
         if draft is None:
             return texts.ALREADY_SUBMITTED if action == "ok" else texts.STALE_BUTTON
         if draft.data.get("v") != version:
@@ -166,7 +162,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             await _submit(rt, who, draft)
             return None
         if action == "no":
-            await draft.delete()
+            await pending.close(draft)
             await _say(rt, who, texts.CANCELLED)
             return None
         if action == "skip":
@@ -175,7 +171,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
         elif action == "more":
             data["awaiting"] = "more"
             await _save(rt, draft, bump=True)
-            await _say(rt, who, texts.ASK_MORE)
+            await _say(rt, who, texts.ASK_MORE, draft=draft)
             return None
         elif action == "anon":
             data["anonymous"] = not data.get("anonymous", False)
@@ -183,9 +179,9 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             await _save(rt, draft, bump=True)
             await _say(rt, who, texts.PICK_CATEGORY, buttons=_category_buttons(draft))
             return None
-        elif action == "setcat" and arg in dict(categories()):
+        elif action == "setcat" and str(arg) in dict(categories()):
             data.update(category=arg, category_manual=True, confidence=1.0, low_confidence=False)
-        elif action == "comm" and is_row_id(arg):
+        elif action == "comm" and arg is not None:
             community = await Unit.get_or_none(id=int(arg), level=Level.COMMUNITY, active=True)
             if community is None:
                 return texts.STALE_BUTTON
@@ -193,13 +189,13 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             await _say(rt, who, texts.ASK_GRID.format(community=community.name),
                        buttons=await _grid_buttons(draft, community))
             return None
-        elif action == "grid" and is_row_id(arg):
+        elif action == "grid" and arg is not None:
             grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
             if grid is None:
                 return texts.STALE_BUTTON
             data["grid_id"], data["grid_source"] = grid.id, "picked"
         elif action == "dupyes" and data.get("duplicate_of"):
-            await draft.delete()
+            await pending.close(draft)
             await duplicates.join(rt, data["duplicate_of"], await _resident(rt, who), data)
             return None
         elif action == "dupno":
@@ -214,13 +210,13 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
 
 # --- the steps -----------------------------------------------------------------------------
 
-async def _advance(rt: Runtime, who: Who, draft: Draft) -> None:
+async def _advance(rt: Runtime, who: Who, draft: Pending) -> None:
     """Ask the next thing the report still needs, or show the summary to confirm."""
     data = draft.data
     data["awaiting"] = None if data.get("awaiting") in ("followup", "more") else data.get("awaiting")
     if not data["texts"]:
         await _save(rt, draft)
-        await _say(rt, who, texts.NEED_TEXT)
+        await _say(rt, who, texts.NEED_TEXT, draft=draft)
         return
     if data.get("grid_id") is None and data.get("grid_source") != "unknown":
         await _find_grid_in_text(data)
@@ -259,9 +255,9 @@ async def _advance(rt: Runtime, who: Who, draft: Draft) -> None:
     await _say(rt, who, await _summary(rt, draft), buttons=_summary_buttons(draft))
 
 
-async def _submit(rt: Runtime, who: Who, draft: Draft) -> None:
+async def _submit(rt: Runtime, who: Who, draft: Pending) -> None:
     # Deleting the draft is the claim: a second press (or a second instance) finds nothing.
-    if not await Draft.filter(id=draft.id).delete():
+    if not await pending.close(draft):
         await _say(rt, who, texts.ALREADY_SUBMITTED)
         return
     data = draft.data
@@ -331,7 +327,7 @@ async def _find_grid_in_text(data: dict) -> None:
         data["grid_id"], data["grid_source"] = unit.id, "text"
 
 
-async def _summary(rt: Runtime, draft: Draft) -> str:
+async def _summary(rt: Runtime, draft: Pending) -> str:
     data = draft.data
     grid = await Unit.get_or_none(id=data["grid_id"]) if data.get("grid_id") else None
     place = "，".join(p for p in (data.get("location_text"), grid.name if grid else None) if p)
@@ -360,12 +356,20 @@ def _shorten(text: str, limit: int) -> str:
 
 # --- buttons -------------------------------------------------------------------------------
 
-def _data(draft: Draft, action: str, arg: object | None = None) -> str:
-    base = f"r:{action}:{draft.id}:{draft.data['v']}"
-    return base if arg is None else f"{base}:{arg}"
+# A draft's buttons carry its id and version: a press on an older message is stale.
+_PLAIN = ("ok", "no", "skip", "more", "anon", "cat", "noplace", "dupyes", "dupno")
+DRAFT_ACTIONS: dict[str, Action] = {code: Action(f"r:{code}", ID, VERSION) for code in _PLAIN}
+DRAFT_ACTIONS["setcat"] = Action("r:setcat", ID, VERSION, CODE)
+DRAFT_ACTIONS["comm"] = Action("r:comm", ID, VERSION, ID)
+DRAFT_ACTIONS["grid"] = Action("r:grid", ID, VERSION, ID)
 
 
-def _summary_buttons(draft: Draft):
+def _data(draft: Pending, action: str, arg: object | None = None) -> str:
+    extra = () if arg is None else (arg,)
+    return DRAFT_ACTIONS[action].data(draft.id, draft.data["v"], *extra)
+
+
+def _summary_buttons(draft: Pending):
     anon = texts.BTN_ANON_OFF if draft.data.get("anonymous") else texts.BTN_ANON_ON
     return [
         [(texts.BTN_CONFIRM, _data(draft, "ok"))],
@@ -374,13 +378,13 @@ def _summary_buttons(draft: Draft):
     ]
 
 
-def _category_buttons(draft: Draft):
+def _category_buttons(draft: Pending):
     codes = [(code, label) for code, label in categories()]
     rows = [codes[i:i + 2] for i in range(0, len(codes), 2)]
     return [[(label, _data(draft, "setcat", code)) for code, label in row] for row in rows]
 
 
-async def _community_buttons(draft: Draft):
+async def _community_buttons(draft: Pending):
     communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
     rows = [communities[i:i + 2] for i in range(0, len(communities), 2)]
     buttons = [[(c.name, _data(draft, "comm", c.id)) for c in row] for row in rows]
@@ -388,49 +392,20 @@ async def _community_buttons(draft: Draft):
     return buttons
 
 
-async def _grid_buttons(draft: Draft, community: Unit):
+async def _grid_buttons(draft: Pending, community: Unit):
     grids = await Unit.filter(parent_id=community.id, level=Level.GRID, active=True).order_by("id")
     return [[(g.name.removeprefix(community.name) or g.name, _data(draft, "grid", g.id))] for g in grids]
 
 
 # --- storage -------------------------------------------------------------------------------
 
-async def _draft(rt: Runtime, who: Who, draft: Draft | None) -> Draft:
-    """The resident's report draft, given what `locked_draft` found (created if there is none).
-
-    Messages of one resident arrive close together and are handled concurrently; the row lock
-    (PostgreSQL; SQLite has one writer) makes each one see the previous one's changes."""
-    if draft is not None and draft.kind != KIND:
-        await draft.delete()  # a comment left unwritten: this is a new report
-        draft = None
-    if draft is None:
-        now = rt.clock.now()
-        try:
-            async with in_transaction():  # a savepoint: losing the race must not end ours
-                return await Draft.create(
-                    chat_id=who.chat_id, user_id=who.user_id, kind=KIND, step="new",
-                    data={"v": 1, "texts": [], "photos": [], "location": None, "followup": None},
-                    created_at=now, updated_at=now,
-                )
-        except IntegrityError:
-            draft = await locked_draft(who)
-    return draft
-
-
-async def locked_draft(who: Who) -> Draft | None:
-    return await (
-        Draft.filter(channel="telegram", chat_id=who.chat_id, user_id=who.user_id)
-        .select_for_update()
-        .first()
-    )
-
-
-async def _save(rt: Runtime, draft: Draft, *, bump: bool = False) -> None:
+async def _save(rt: Runtime, draft: Pending, *, bump: bool = False) -> None:
+    """A step taken: the buttons of older messages go stale (`bump`), and the report waits
+    afresh for the resident's next word."""
     if bump:
         draft.data["v"] = draft.data.get("v", 0) + 1
     draft.step = draft.data.get("awaiting") or "collecting"
-    draft.updated_at = rt.clock.now()
-    await draft.save()
+    await pending.touch(draft, rt.clock.now(), REPORT)
 
 
 async def _resident(rt: Runtime, who: Who) -> Resident:
@@ -438,12 +413,25 @@ async def _resident(rt: Runtime, who: Who) -> Resident:
                               now=rt.clock.now())
 
 
-async def _say(rt: Runtime, who: Who, text: str, buttons=None) -> None:
+async def _say(rt: Runtime, who: Who, text: str, buttons=None, *, draft: Pending | None = None) -> None:
+    """A reply in the report's chat. In a group (a worker's patrol report) a question without
+    buttons is put to the worker by name, as a reply they can answer under privacy mode."""
+    if who.in_group and draft is not None and buttons is None:
+        name = draft.data.get("name") or who.display_name
+        prompt = Outgoing(who.chat_id, texts.ASKED_BY_NAME.format(name=name, question=text),
+                          buttons=outbox.ask_one(who.user_id, name))
+        await pending.ask_again(draft, prompt, now=rt.clock.now(), remember=True)
+        return
     await outbox.enqueue([Outgoing(who.chat_id, text, buttons=buttons)], now=rt.clock.now())
 
 
-async def cancel(rt: Runtime, who: Who) -> None:
-    async with in_transaction():
-        deleted = await Draft.filter(channel="telegram", chat_id=who.chat_id, user_id=who.user_id).delete()
-        await _say(rt, who, texts.CANCELLED if deleted else texts.NOTHING_TO_CANCEL)
+async def _say_plain(rt: Runtime, chat_id: int, text: str) -> None:
+    await outbox.enqueue([Outgoing(chat_id, text)], now=rt.clock.now())
 
+
+async def cancel(rt: Runtime, inbound: Inbound) -> None:
+    """/cancel: whatever the bot was waiting for from this person in this chat."""
+    rows = await pending.of_person(inbound.channel, inbound.chat_id, inbound.user_id)
+    for row in rows:
+        await pending.close(row)
+    await _say_plain(rt, inbound.chat_id, texts.CANCELLED if rows else texts.NOTHING_TO_CANCEL)

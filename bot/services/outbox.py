@@ -64,12 +64,22 @@ def upload(chat_id: int, data: bytes, file_name: str, *, kind: str = FILE_DOCUME
     return Outgoing(chat_id, caption, file_data=bytes(data), file_name=file_name, file_kind=kind)
 
 
+def ask_one(user_id: int, name: str, placeholder: str | None = None) -> dict:
+    """Markup for a question put to one person in a group: their client opens a reply to it
+    (Telegram's selective ForceReply; the text must name them, which the channel turns into
+    a mention). Replies reach the bot under privacy mode, and nobody else is prompted."""
+    return {"force_reply": {"placeholder": placeholder, "mention": {"user_id": user_id, "name": name}}}
+
+
+CARD_PREFIX = "card:"
+
+
 def card_ref(ticket_id: int) -> str:
-    return f"card:{ticket_id}"
+    return f"{CARD_PREFIX}{ticket_id}"
 
 
 def encode_buttons(buttons: Buttons | dict | None) -> list | dict | None:
-    if buttons is None or isinstance(buttons, dict):  # a dict is a reply keyboard, kept as is
+    if buttons is None or isinstance(buttons, dict):  # a reply keyboard or a question's markup, kept as is
         return buttons
     return [[{"text": label, "data": data} for label, data in row] for row in buttons]
 

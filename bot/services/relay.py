@@ -8,14 +8,25 @@ kept in the ticket's history.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot import texts
-from bot.models import Draft, MessageRef, Resident, Staff, Ticket, TicketEvent
+from bot.channels.port import Inbound
+from bot.handlers import pending
+from bot.handlers.actions import ID, Action
+from bot.handlers.pending import PendingKind
+from bot.models import Pending, Resident, Staff, Ticket, TicketEvent
+from bot.nlp.classify import classify
 from bot.runtime import Runtime
 from bot.services import jurisdiction, outbox, tickets
 from bot.services.outbox import Outgoing
 from bot.services.people import Actor
 
-ANSWER = "answer"
+# A worker's question waits three days for the resident's answer; after that a plain message
+# is not taken as one (a reply to the question still is).
+ANSWER = PendingKind("answer", dt.timedelta(days=3))
+REPLY_BUTTON = Action("ans", ID)  # 回复, under the question
+ASK_PREFIX = "ask:"  # the question's message in the resident's chat: ask:<ticket>:<event>
 
 
 async def ask_resident(rt: Runtime, ticket: Ticket, staff: Staff, question: str, photos: list[dict]) -> None:
@@ -25,68 +36,78 @@ async def ask_resident(rt: Runtime, ticket: Ticket, staff: Staff, question: str,
     now = rt.clock.now()
     await tickets.event(ticket, Actor.of_staff(staff), "asked", ticket.status, ticket.status, now, note=question[:2000])
     asked = await TicketEvent.filter(ticket_id=ticket.id, action="asked").order_by("-id").first()
+    ref = f"{ASK_PREFIX}{ticket.id}:{asked.id}"
     messages = [Outgoing(resident.user_id, texts.RELAY_QUESTION.format(number=ticket.number, question=question),
-                         buttons=[[(texts.BTN_ANSWER, f"ans:{ticket.id}")]], ref=f"ask:{ticket.id}:{asked.id}")]
+                         buttons=[[(texts.BTN_ANSWER, REPLY_BUTTON.data(ticket.id))]], ref=ref)]
     messages += [Outgoing(resident.user_id, photo=p["file_id"], text=ticket.number) for p in photos]
     await outbox.enqueue(messages, now=now, ticket=ticket)
+    # The resident's next words answer it, whatever else they were doing (a report half
+    # written waits; the router asks if the words look like a new complaint).
+    await pending.open_pending(ANSWER, channel=resident.channel, chat_id=resident.user_id,
+                               user_id=resident.user_id, now=now, subject=ticket.id,
+                               data={"ticket_id": ticket.id}, prompt_ref_=ref)
 
 
-async def staff_reply_to_card(rt: Runtime, user_id: int, chat_id: int, reply_to: int | None, text: str) -> bool:
-    """A worker replying to a ticket's card asks the resident (the same as 追问)."""
-    if reply_to is None:
+# --- the resident's answer ---------------------------------------------------------------------
+
+async def take_answer(rt: Runtime, row: Pending, inbound: Inbound) -> None:
+    """A message that answers the question waiting (typed after it, or after 回复)."""
+    await pending.close(row)
+    ticket = await _own_ticket(inbound.channel, inbound.user_id, row.data.get("ticket_id", 0))
+    if ticket is None:
+        return
+    await answer(rt, ticket, inbound.user_id, text=inbound.text,
+                 photo=inbound.photo.file_id if inbound.photo else None)
+
+
+async def take_reply_to_question(rt: Runtime, inbound: Inbound, ref: str) -> bool:
+    """A reply to the question's own message: the answer, even after the wait is over."""
+    if not inbound.private:
         return False
-    ref = await MessageRef.get_or_none(channel="telegram", chat_id=chat_id, message_id=reply_to)
-    if ref is None or not ref.ref.startswith("card:"):
+    ticket = await _own_ticket(inbound.channel, inbound.user_id, _ticket_of(ref))
+    if ticket is None:
         return False
-    staff = await jurisdiction.staff_for_user(user_id)
-    ticket = await Ticket.get_or_none(id=int(ref.ref.split(":")[1]))
-    if staff is None or ticket is None or not ticket.resident_id or not await tickets.may_act(ticket, staff):
-        return False
-    await ask_resident(rt, ticket, staff, text, [])
-    await outbox.enqueue([Outgoing(chat_id, texts.ASKED_TOAST)], now=rt.clock.now(), ticket=ticket)
+    waiting = await Pending.filter(channel=inbound.channel, chat_id=inbound.chat_id, user_id=inbound.user_id,
+                                 kind=ANSWER.name, subject=str(ticket.id)).first()
+    if waiting is not None:
+        await pending.close(waiting)
+    await answer(rt, ticket, inbound.user_id, text=inbound.text,
+                 photo=inbound.photo.file_id if inbound.photo else None)
     return True
 
 
-async def question_replied_to(user_id: int, reply_to: int | None, replied_text: str | None = None) -> Ticket | None:
-    """The ticket whose question the resident is replying to, if it is theirs.
-
-    The question's place is recorded just after it is sent; a reply that beats the record
-    (or a question sent before a restart lost it) is recognised by the question's own words."""
-    if reply_to is None:
-        return None
-    ref = await MessageRef.get_or_none(channel="telegram", chat_id=user_id, message_id=reply_to)
-    if ref is not None and ref.ref.startswith("ask:"):
-        return await _own_ticket(user_id, int(ref.ref.split(":")[1]))
-    prefix = texts.RELAY_QUESTION.split("{number}")[0]
-    if replied_text and replied_text.startswith(prefix):
-        number = replied_text[len(prefix):].split("，", 1)[0].strip()
-        ticket = await Ticket.get_or_none(number=number)
-        return await _own_ticket(user_id, ticket.id) if ticket else None
-    return None
+def looks_like_a_new_complaint(inbound: Inbound) -> bool:
+    """Words that name a problem of their own, clearly (a category, confidently): the router
+    then asks once whether they answer the worker or are a new report."""
+    text = (inbound.text or "").strip()
+    if len(text) < 8:
+        return False
+    result = classify(text)
+    return result.category != "other" and not result.low_confidence
 
 
-async def pending_answer(user_id: int, draft: Draft | None) -> Ticket | None:
-    """The ticket the resident's open draft answers, if that draft is an answer (回复)."""
-    if draft is None or draft.kind != ANSWER:
-        return None
-    return await _own_ticket(user_id, draft.data.get("ticket_id", 0))
+async def expired(rt: Runtime, row: Pending) -> list[Outgoing]:
+    ticket = await Ticket.get_or_none(id=row.data.get("ticket_id", 0))
+    if ticket is None:
+        return []
+    return [Outgoing(row.chat_id, texts.ANSWER_EXPIRED.format(number=ticket.number))]
 
 
-async def start_answer(rt: Runtime, user_id: int, ticket_id: int) -> str | None:
-    """The 回复 button. A report in progress is never overwritten: the resident replies to the
-    question message instead."""
-    ticket = await _own_ticket(user_id, ticket_id)
+async def reply_pressed(rt: Runtime, press, ticket_id: int) -> str | None:
+    """回复 under a question: the resident's next message is the answer (the question waits
+    again if its time was up)."""
+    ticket = await _own_ticket(press.channel, press.user_id, ticket_id)
     if ticket is None:
         return texts.NOT_ALLOWED
-    existing = await Draft.get_or_none(channel="telegram", chat_id=user_id, user_id=user_id)
-    if existing is not None and existing.kind != ANSWER:
-        return texts.ANSWER_FINISH_DRAFT_FIRST
     now = rt.clock.now()
-    if existing is not None:
-        await existing.delete()
-    await Draft.create(chat_id=user_id, user_id=user_id, kind=ANSWER, step="answer",
-                       data={"ticket_id": ticket.id}, created_at=now, updated_at=now)
-    await outbox.enqueue([Outgoing(user_id, texts.ANSWER_PROMPT.format(number=ticket.number))], now=now)
+    waiting = await Pending.filter(channel=press.channel, chat_id=press.chat_id, user_id=press.user_id,
+                                 kind=ANSWER.name, subject=str(ticket.id)).select_for_update().first()
+    if waiting is None:
+        await pending.open_pending(ANSWER, channel=press.channel, chat_id=press.chat_id, user_id=press.user_id,
+                                   now=now, subject=ticket.id, data={"ticket_id": ticket.id})
+    else:
+        await pending.touch(waiting, now, ANSWER)
+    await outbox.enqueue([Outgoing(press.chat_id, texts.ANSWER_PROMPT.format(number=ticket.number))], now=now)
     return None
 
 
@@ -95,25 +116,47 @@ async def answer(rt: Runtime, ticket: Ticket, user_id: int, *, text: str | None 
     """The resident's answer goes to the chat holding the ticket, under its card."""
     now = rt.clock.now()
     resident = await Resident.get(id=ticket.resident_id)
+    note = text or texts.RELAY_ANSWER_PHOTO.format(number=ticket.number)
     await tickets.event(ticket, Actor.of_resident(resident), "answered", ticket.status, ticket.status, now,
-                        note=(text or texts.RELAY_ANSWER_PHOTO.format(number=ticket.number))[:2000],
-                        data={"photo": photo} if photo else {})
+                        note=note[:2000], data={"photo": photo} if photo else {})
     holder_chat = await tickets._holder_chat(ticket)
     messages = [Outgoing(user_id, texts.ANSWER_SENT)]
     if holder_chat is not None:
         ref = outbox.card_ref(ticket.id)
         if photo:
-            messages.append(Outgoing(holder_chat, photo=photo, text=texts.RELAY_ANSWER_PHOTO.format(number=ticket.number),
-                                     reply_to_ref=ref))
+            caption = texts.RELAY_ANSWER.format(number=ticket.number, answer=text) if text else \
+                texts.RELAY_ANSWER_PHOTO.format(number=ticket.number)
+            messages.append(Outgoing(holder_chat, photo=photo, text=caption, reply_to_ref=ref))
         else:
             messages.append(Outgoing(holder_chat, texts.RELAY_ANSWER.format(number=ticket.number, answer=text),
                                      reply_to_ref=ref))
     await outbox.enqueue(messages, now=now, ticket=ticket)
 
 
-async def _own_ticket(user_id: int, ticket_id: int) -> Ticket | None:
-    resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
-    ticket = await Ticket.get_or_none(id=ticket_id)
+# --- staff asking --------------------------------------------------------------------------
+
+async def take_reply_to_card(rt: Runtime, inbound: Inbound, ref: str) -> bool:
+    """A worker replying to a ticket's card asks the resident (the same as 追问)."""
+    if inbound.private or not inbound.text:
+        return False
+    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    ticket = await Ticket.get_or_none(id=_ticket_of(ref))
+    if staff is None or ticket is None or not ticket.resident_id or not await tickets.may_act(ticket, staff):
+        return False
+    await ask_resident(rt, ticket, staff, inbound.text, [])
+    await outbox.enqueue([Outgoing(inbound.chat_id, texts.ASKED_TOAST)], now=rt.clock.now(), ticket=ticket)
+    return True
+
+
+def _ticket_of(ref: str) -> int:
+    """The ticket a card ("card:12") or a question ("ask:12:345") is about."""
+    part = ref.split(":")[1] if ":" in ref else ""
+    return int(part) if part.isdigit() and len(part) <= 10 else 0
+
+
+async def _own_ticket(channel: str, user_id: int, ticket_id: int) -> Ticket | None:
+    resident = await Resident.get_or_none(channel=channel, user_id=user_id)
+    ticket = await Ticket.get_or_none(id=ticket_id) if 0 < ticket_id <= 2**31 - 1 else None
     if resident is None or ticket is None or ticket.resident_id != resident.id:
         return None
     return ticket

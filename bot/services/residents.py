@@ -8,6 +8,7 @@ from bot import texts
 from bot.models import Resident, Ticket, TicketEvent
 from bot.nlp.classify import label_of
 from bot.services import feedback
+from bot.services.buttons import MY_TICKET, NOT_FIXED
 from bot.services.cards import local_time, place_of, shorten
 
 MY_LIMIT = 10
@@ -25,7 +26,7 @@ async def my_tickets(user_id: int) -> tuple[str, list]:
     for t in rows:
         lines.append(texts.MY_ROW.format(number=t.number, category=label_of(t.category),
                                          status=texts.STATUS_WORDS[str(t.status)]))
-        buttons.append([(t.number, f"my:{t.id}")])
+        buttons.append([(t.number, MY_TICKET.data(t.id))])
     return "\n".join(lines), buttons
 
 
@@ -49,5 +50,5 @@ async def ticket_for_resident(user_id: int, ticket_id: int, tz: ZoneInfo, now=No
     )
     buttons = []
     if now is not None and feedback.may_reopen(ticket, now):
-        buttons = [[(texts.BTN_NOT_FIXED, f"nf:{ticket.id}")]]
+        buttons = [[(texts.BTN_NOT_FIXED, NOT_FIXED.data(ticket.id))]]
     return text, buttons

@@ -55,21 +55,23 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import (
-    OPEN_STATUSES, Attachment, ChatBinding, Consultation, Draft, Explanation, Level, Light, MessageRef, Outbox,
+    OPEN_STATUSES, Attachment, ChatBinding, Consultation, Pending, Explanation, Level, Light, MessageRef, Outbox,
     ScheduledRun, Staff, Status, Ticket, TicketEvent, Unit,
 )
+from bot.handlers import pending
+from bot.handlers.pending import PendingKind
+from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.services import outbox
-from bot.services.digests import EXPLAIN_PREFIX, MAX_PARTS, Digest, Item, fit_sections, render_digest
+from bot.services.digests import MAX_PARTS, Digest, Item, fit_sections, render_digest
 from bot.services.outbox import Outgoing
 from bot.services.sla import DUE_RUNS_IN, LIGHTS_RUN_IN
-from bot.services.textin import clean
 
 log = logging.getLogger("gridbot.sla")
 
 CHANNEL = "telegram"
-REASON = "reason"  # the Draft kind staffwork uses for what staff are asked to write
-EXPLAIN_STEP = "explain"
+# A 书面说明 asked for waits a day; the red digest lists what is still owed anyway.
+EXPLAIN = PendingKind("explain", dt.timedelta(hours=24))
 
 MAX_CLAIMS_PER_LEVEL = 20_000  # per sweep; more waits for the next sweep (a minute later)
 CARD_EDITS_PER_CHAT = 10  # red cards edited per holder chat per sweep; with MAX_PARTS digests, under 20/min per group
@@ -77,10 +79,6 @@ CARD_EDITS_PER_SWEEP = 200  # and in all: a card edit costs ~10 queries, the swe
 _CHUNK = 500  # ids per `IN (...)`: well under SQLite's and asyncpg's parameter limits
 PLACE_CHARS = 24
 UTC = dt.timezone.utc
-
-
-class Refused(Exception):
-    """Shown to the person who pressed or typed, as a short toast or reply; nothing changed."""
 
 
 @dataclass(frozen=True)
@@ -539,12 +537,12 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 # ─── 书面说明 ────────────────────────────────────────────────────────────────────────────────
 
 
-async def ask_explanation(rt: Runtime, user_id: int, chat_id: int, *, ticket_id: int | None = None,
-                          number: str | None = None) -> str:
-    """The 书面说明 button (or /explain 工单号): ask this staff member for the text, in this chat.
-    Only the unit that held the ticket when it turned red may write it. Returns the toast."""
+async def ask_explanation(rt: Runtime, who, *, ticket_id: int | None = None, number: str | None = None) -> str:
+    """The 书面说明 button (or /explain 工单号): ask this staff member for the text, in this chat
+    (`who`: the press or the command). Only the unit that held the ticket when it turned red
+    may write it. Returns the toast."""
     async with in_transaction():
-        staff = await Staff.filter(channel=CHANNEL, user_id=user_id, active=True).first()
+        staff = await Staff.filter(channel=who.channel, user_id=who.user_id, active=True).first()
         if staff is None:
             raise Refused(texts.NOT_STAFF)
         if ticket_id is not None:
@@ -562,56 +560,66 @@ async def ask_explanation(rt: Runtime, user_id: int, chat_id: int, *, ticket_id:
         if staff.unit_id != owed.unit_id:
             unit = await Unit.get_or_none(id=owed.unit_id)
             raise Refused(texts.SLA_EXPLAIN_NOT_YOURS.format(unit=unit.name if unit else ""))
-        now = rt.clock.now()
-        await Draft.filter(channel=CHANNEL, chat_id=chat_id, user_id=user_id).delete()
-        await Draft.create(channel=CHANNEL, chat_id=chat_id, user_id=user_id, kind=REASON, step=EXPLAIN_STEP,
-                           data={"ticket_id": ticket.id, "explanation_id": owed.id},
-                           created_at=now, updated_at=now)
-        await outbox.enqueue([Outgoing(chat_id, texts.SLA_ASK_EXPLANATION.format(
-            name=staff.name, number=ticket.number))], now=now, ticket=ticket)
+        in_group = not who.private
+        prompt = Outgoing(who.chat_id, texts.SLA_ASK_EXPLANATION.format(name=staff.name, number=ticket.number),
+                          buttons=outbox.ask_one(staff.user_id, staff.name) if in_group else None)
+        await pending.open_pending(EXPLAIN, channel=who.channel, chat_id=who.chat_id, user_id=staff.user_id,
+                                   now=rt.clock.now(), subject=ticket.id,
+                                   data={"ticket_id": ticket.id, "explanation_id": owed.id, "photos": [],
+                                         "name": staff.name},
+                                   prompt=prompt, remember_prompt=in_group)
     return texts.SLA_ASK_EXPLANATION_TOAST
 
 
-async def take_explanation(rt: Runtime, user_id: int, chat_id: int, text: str) -> bool:
-    """A staff member's words in a chat, if they were asked for a 书面说明 there: kept on the
-    ticket (an "explained" event, shown by /history) and copied to the command centre.
-    Returns False when no 书面说明 was asked of them (the words are someone else's business)."""
-    text = clean(text).strip()
-    asked = dict(channel=CHANNEL, chat_id=chat_id, user_id=user_id, kind=REASON, step=EXPLAIN_STEP)
-    if not text or not await Draft.exists(**asked):  # most group talk: one indexed look, no transaction
-        return False
-    async with in_transaction():
-        draft = await Draft.filter(**asked).select_for_update().first()
-        if draft is None:  # taken a moment ago (the same text delivered twice)
-            return False
-        await draft.delete()
-        now = rt.clock.now()
-        owed = await Explanation.get_or_none(id=draft.data.get("explanation_id"))
-        ticket = await Ticket.get_or_none(id=draft.data.get("ticket_id"))
-        staff = await Staff.filter(channel=CHANNEL, user_id=user_id, active=True).first()
-        if owed is None or ticket is None or staff is None:
-            await outbox.enqueue([Outgoing(chat_id, texts.STALE_BUTTON)], now=now)
-            return True
-        text = text[:2000]
-        done = await Explanation.filter(id=owed.id, explained_at__isnull=True).update(
-            text=text, explained_at=now, explained_by=staff.user_id, explained_by_name=staff.name, pending=False)
-        if not done:
-            await outbox.enqueue([Outgoing(chat_id, texts.SLA_ALREADY_EXPLAINED.format(number=ticket.number))], now=now)
-            return True
-        await TicketEvent.create(
-            ticket_id=ticket.id, created_at=now, actor_kind="staff", actor_id=staff.user_id,
-            actor_name=staff.name, actor_role=str(staff.role), action="explained",
-            from_status=str(ticket.status), to_status=str(ticket.status), unit_id=owed.unit_id, note=text,
-            data={"round": owed.round, "late": now > owed.due_at},
-        )
-        unit = await Unit.get_or_none(id=owed.unit_id)
-        messages = [Outgoing(chat_id, texts.SLA_EXPLAINED.format(number=ticket.number))]
-        tree_command = await _command_chat()
-        if tree_command is not None and tree_command != chat_id:
-            messages.append(Outgoing(tree_command, texts.SLA_EXPLAINED_COPY.format(
-                number=ticket.number, unit=unit.name if unit else "", name=staff.name, text=text[:500])))
-        await outbox.enqueue(messages, now=now, ticket=ticket)
-    return True
+async def take_explanation(rt: Runtime, row: Pending, inbound) -> None:
+    """The 书面说明 a staff member was asked for (words, and photos of the papers if they
+    like): kept on the ticket (an "explained" event, shown by /history) and copied to the
+    command centre. A photo without words is kept and the question waits for the words."""
+    now = rt.clock.now()
+    if inbound.photo is not None:
+        row.data.setdefault("photos", []).append(inbound.photo.file_id)
+    text = (inbound.text or "").strip()
+    if not text:
+        await pending.touch(row, now, EXPLAIN)
+        await outbox.enqueue([Outgoing(row.chat_id, texts.SLA_GOT_PHOTO.format(
+            name=row.data.get("name", ""), count=len(row.data["photos"])))], now=now)
+        return
+    await pending.close(row)
+    owed = await Explanation.get_or_none(id=row.data.get("explanation_id"))
+    ticket = await Ticket.get_or_none(id=row.data.get("ticket_id"))
+    staff = await Staff.filter(channel=inbound.channel, user_id=inbound.user_id, active=True).first()
+    if owed is None or ticket is None or staff is None:
+        await outbox.enqueue([Outgoing(row.chat_id, texts.STALE_BUTTON)], now=now)
+        return
+    text = text[:2000]
+    done = await Explanation.filter(id=owed.id, explained_at__isnull=True).update(
+        text=text, explained_at=now, explained_by=staff.user_id, explained_by_name=staff.name, pending=False)
+    if not done:
+        await outbox.enqueue([Outgoing(row.chat_id, texts.SLA_ALREADY_EXPLAINED.format(number=ticket.number))], now=now)
+        return
+    photos = row.data.get("photos", [])
+    await TicketEvent.create(
+        ticket_id=ticket.id, created_at=now, actor_kind="staff", actor_id=staff.user_id,
+        actor_name=staff.name, actor_role=str(staff.role), action="explained",
+        from_status=str(ticket.status), to_status=str(ticket.status), unit_id=owed.unit_id, note=text,
+        data={"round": owed.round, "late": now > owed.due_at, **({"photos": photos} if photos else {})},
+    )
+    unit = await Unit.get_or_none(id=owed.unit_id)
+    messages = [Outgoing(row.chat_id, texts.SLA_EXPLAINED.format(number=ticket.number))]
+    command = await _command_chat()
+    if command is not None and command != row.chat_id:
+        messages.append(Outgoing(command, texts.SLA_EXPLAINED_COPY.format(
+            number=ticket.number, unit=unit.name if unit else "", name=staff.name, text=text[:500])))
+        messages += [Outgoing(command, photo=file_id, text=ticket.number) for file_id in photos]
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+async def explanation_expired(rt: Runtime, row: Pending) -> list[Outgoing]:
+    ticket = await Ticket.get_or_none(id=row.data.get("ticket_id", 0))
+    if ticket is None:
+        return []
+    return [Outgoing(row.chat_id, texts.SLA_EXPLAIN_EXPIRED.format(name=row.data.get("name", ""),
+                                                                  number=ticket.number))]
 
 
 async def _command_chat() -> int | None:

@@ -9,26 +9,29 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+import datetime as dt
+
 from bot import texts
-from bot.models import Draft, Level, Role, Staff, Ticket, Unit
+from bot.channels.port import Inbound, Press
+from bot.handlers import pending
+from bot.handlers.pending import PendingKind
+from bot.models import Pending, Level, Role, Staff, Ticket, Unit
+from bot.refusals import Refused
 from bot.runtime import Runtime
-from bot.services.textin import clean
-from bot.services.ids import is_row_id
+from bot.services import buttons as B
 from bot.services import jurisdiction, outbox, relay, tickets
 from bot.services.outbox import Outgoing
 
-REASON = "reason"
-CONSULT = "consult"
+# A reason asked for at a press (办结's result, 上报's why …) waits two hours: a worker on foot
+# may need a while; after that the press must be made again.
+REASON = PendingKind("reason", dt.timedelta(hours=2))
+CONSULT = PendingKind("consult", dt.timedelta(hours=1))  # the command centre picking departments
 # Moves that need a short written reason before they happen, and the toast once done.
 NEEDS_REASON = {"res": "resolve", "esc": "escalate", "ret": "return", "rej": "reject", "ask": "ask"}
 
 
-class Refused(Exception):
-    """Shown to the person who pressed, as a short toast; nothing changed."""
-
-
-async def _staff(user_id: int) -> Staff:
-    staff = await jurisdiction.staff_for_user(user_id)
+async def _staff(press: Press) -> Staff:
+    staff = await jurisdiction.staff_for_user(press.user_id, press.channel)
     if staff is None:
         raise Refused(texts.NOT_STAFF)
     return staff
@@ -41,24 +44,22 @@ async def _ticket(ticket_id: int) -> Ticket:
     return ticket
 
 
-async def press(rt: Runtime, user_id: int, chat_id: int, action: str, ticket_id: int, arg: str | None = None) -> str:
+async def press(rt: Runtime, press_: Press, action: str, ticket_id: int, arg: int | None = None) -> str:
     """A card button or a picker's button. Returns the toast to show the presser."""
     async with in_transaction():
-        staff = await _staff(user_id)
+        staff = await _staff(press_)
         ticket = await _ticket(ticket_id)
-        try:
-            return await _press(rt, staff, chat_id, action, ticket, arg)
-        except (tickets.IllegalMove, tickets.NotAllowed) as exc:
-            raise Refused(str(exc)) from exc
+        return await _press(rt, staff, press_, action, ticket, arg)
 
 
-async def _press(rt: Runtime, staff: Staff, chat_id: int, action: str, ticket: Ticket, arg: str | None) -> str:
+async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: Ticket, arg: int | None) -> str:
+    chat_id = press_.chat_id
     if action == "rej":
         await _check_reject(ticket, staff)
-        await _ask_reason(rt, staff, chat_id, ticket, "reject")
+        await _ask_reason(rt, staff, press_, ticket, "reject")
         return texts.REASON_TOAST
     if action == "con" or action in ("csel", "cgo"):
-        return await _consult_press(rt, staff, chat_id, action, ticket, arg)
+        return await _consult_press(rt, staff, press_, action, ticket, arg)
     if not await tickets.may_act(ticket, staff):
         raise Refused(texts.NOT_ALLOWED)
     if action == "acc":
@@ -67,17 +68,17 @@ async def _press(rt: Runtime, staff: Staff, chat_id: int, action: str, ticket: T
     if action in NEEDS_REASON:
         step = NEEDS_REASON[action]
         await _check_before_reason(ticket, step)
-        await _ask_reason(rt, staff, chat_id, ticket, step)
+        await _ask_reason(rt, staff, press_, ticket, step)
         return texts.REASON_TOAST
     if action == "tra":
         tickets.check_move(ticket, "transfer")
         departments = await Unit.filter(level=Level.DEPARTMENT, active=True).order_by("id")
         await outbox.enqueue([Outgoing(chat_id, texts.PICK_DEPARTMENT.format(number=ticket.number),
-                                       buttons=[[(d.name, f"w:tto:{ticket.id}:{d.id}")] for d in departments])],
+                                       buttons=[[(d.name, B.TRANSFER_TO.data(ticket.id, d.id))] for d in departments])],
                              now=rt.clock.now(), ticket=ticket)
         return texts.PICK_DEPARTMENT.format(number=ticket.number)
-    if action == "tto" and is_row_id(arg):
-        department = await Unit.get_or_none(id=int(arg))
+    if action == "tto" and arg is not None:
+        department = await Unit.get_or_none(id=arg)
         if department is None:
             raise Refused(texts.STALE_BUTTON)
         await tickets.transfer(rt, ticket, staff, department)
@@ -108,44 +109,44 @@ async def _check_reject(ticket: Ticket, staff: Staff) -> None:
         raise Refused(texts.REJECT_ONLY_MANAGERS)
 
 
-async def _ask_reason(rt: Runtime, staff: Staff, chat_id: int, ticket: Ticket, step: str) -> None:
-    now = rt.clock.now()
-    await Draft.filter(channel="telegram", chat_id=chat_id, user_id=staff.user_id).delete()
-    await Draft.create(chat_id=chat_id, user_id=staff.user_id, kind=REASON, step=step,
-                       data={"ticket_id": ticket.id, "photos": []}, created_at=now, updated_at=now)
-    await outbox.enqueue(
-        [Outgoing(chat_id, texts.ASK_REASON[step].format(name=staff.name, number=ticket.number),
-                  reply_to_ref=outbox.card_ref(ticket.id))],
-        now=now, ticket=ticket,
-    )
+async def _ask_reason(rt: Runtime, staff: Staff, press_: Press, ticket: Ticket, step: str) -> None:
+    """Ask the presser, by name, for the words the move needs. In a group the question is a
+    reply the presser's client opens at once (and privacy mode lets the bot see); nobody
+    else's messages answer it."""
+    text = texts.ASK_REASON[step].format(name=staff.name, number=ticket.number)
+    in_group = not press_.private
+    prompt = Outgoing(press_.chat_id, text, buttons=outbox.ask_one(staff.user_id, staff.name) if in_group else None)
+    await pending.open_pending(REASON, channel=press_.channel, chat_id=press_.chat_id, user_id=staff.user_id,
+                               now=rt.clock.now(), subject=ticket.id, step=step,
+                               data={"ticket_id": ticket.id, "photos": [], "name": staff.name},
+                               prompt=prompt, remember_prompt=in_group)
 
 
 # --- 部门会商 ---------------------------------------------------------------------------------
 
-async def _consult_press(rt: Runtime, staff: Staff, chat_id: int, action: str, ticket: Ticket, arg: str | None) -> str:
+async def _consult_press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: Ticket, arg: int | None) -> str:
     """The command centre picks departments (the first picked leads), then starts it."""
     if staff.role != Role.COMMAND:
         raise Refused(texts.CONSULT_ONLY_COMMAND)
     tickets.check_move(ticket, "consult")
     now = rt.clock.now()
-    draft = await (Draft.filter(channel="telegram", chat_id=chat_id, user_id=staff.user_id, kind=CONSULT)
-                   .select_for_update().first())
-    if action == "con" or draft is None or draft.data.get("ticket_id") != ticket.id:
-        await Draft.filter(channel="telegram", chat_id=chat_id, user_id=staff.user_id).delete()
-        draft = await Draft.create(chat_id=chat_id, user_id=staff.user_id, kind=CONSULT, step="pick",
-                                   data={"ticket_id": ticket.id, "departments": []}, created_at=now, updated_at=now)
+    chat_id = press_.chat_id
+    draft = await (Pending.filter(channel=press_.channel, chat_id=chat_id, user_id=staff.user_id,
+                                kind=CONSULT.name, subject=str(ticket.id)).select_for_update().first())
+    if action == "con" or draft is None:
+        draft = await pending.open_pending(CONSULT, channel=press_.channel, chat_id=chat_id, user_id=staff.user_id,
+                                           now=now, subject=ticket.id, step="pick",
+                                           data={"ticket_id": ticket.id, "departments": []})
     chosen: list[int] = draft.data["departments"]
-    if action == "csel" and is_row_id(arg):
-        dept_id = int(arg)
-        chosen.remove(dept_id) if dept_id in chosen else chosen.append(dept_id)
+    if action == "csel" and arg is not None:
+        chosen.remove(arg) if arg in chosen else chosen.append(arg)
     if action == "cgo":
         departments = [await Unit.get(id=i) for i in chosen]
         await tickets.consult(rt, ticket, staff, departments)
-        await draft.delete()
+        await pending.close(draft)
         return texts.CONSULTED_TOAST
     draft.data["departments"] = chosen
-    draft.updated_at = now
-    await draft.save()
+    await pending.touch(draft, now, CONSULT)
     await outbox.enqueue([await _consult_picker(chat_id, ticket, chosen)], now=now, ticket=ticket)
     return texts.PICK_CONSULT.format(number=ticket.number, chosen="").split("\n")[0]
 
@@ -154,44 +155,54 @@ async def _consult_picker(chat_id: int, ticket: Ticket, chosen: list[int]) -> Ou
     departments = await Unit.filter(level=Level.DEPARTMENT, active=True).order_by("id")
     names = {d.id: d.name for d in departments}
     shown = "、".join(("（牵头）" if i == 0 else "") + names.get(d, "") for i, d in enumerate(chosen)) or "—"
-    rows = [[(("✅ " if d.id in chosen else "") + d.name, f"w:csel:{ticket.id}:{d.id}")] for d in departments]
-    rows.append([(texts.BTN_CONSULT_GO, f"w:cgo:{ticket.id}")])
+    rows = [[(("✅ " if d.id in chosen else "") + d.name, B.CONSULT_PICK.data(ticket.id, d.id))] for d in departments]
+    rows.append([(texts.BTN_CONSULT_GO, B.CONSULT_GO.data(ticket.id))])
     return Outgoing(chat_id, texts.PICK_CONSULT.format(number=ticket.number, chosen=shown), buttons=rows,
                     ref=f"consult:{ticket.id}")
 
 
 # --- the reasons staff write ----------------------------------------------------------------
 
-async def pending_reason(chat_id: int, user_id: int) -> Draft | None:
-    return await (Draft.filter(channel="telegram", chat_id=chat_id, user_id=user_id, kind=REASON)
-                  .select_for_update().first())
-
-
-async def on_text(rt: Runtime, user_id: int, chat_id: int, text: str, reply_to: int | None = None) -> bool:
-    """A staff member's words in a chat: the reason they were asked for, or (as a reply to a
-    ticket's card) a question for the resident. Returns False when nothing was waiting for
-    them: ordinary group talk is ignored."""
-    text = clean(text).strip()
+async def take_reason(rt: Runtime, row: Pending, inbound: Inbound) -> None:
+    """The words (and photos) a move was waiting for. A photo without words is kept and the
+    question waits on; the words make the move."""
+    now = rt.clock.now()
+    if inbound.photo is not None:
+        row.data.setdefault("photos", []).append(
+            {"file_id": inbound.photo.file_id, "file_unique_id": inbound.photo.file_unique_id})
+    text = (inbound.text or "").strip()
     if not text:
-        return False
-    async with in_transaction():
-        draft = await pending_reason(chat_id, user_id)
-        if draft is None:
-            return await relay.staff_reply_to_card(rt, user_id, chat_id, reply_to, text)
-        staff = await jurisdiction.staff_for_user(user_id)
-        ticket = await Ticket.get_or_none(id=draft.data["ticket_id"])
-        await draft.delete()
-        if staff is None or ticket is None:
-            return True
-        try:
-            toast = await _apply_reason(rt, staff, chat_id, ticket, draft, text)
-        except (tickets.IllegalMove, tickets.NotAllowed) as exc:
-            toast = str(exc)
-        await outbox.enqueue([Outgoing(chat_id, toast)], now=rt.clock.now(), ticket=ticket)
-        return True
+        await pending.touch(row, now, REASON)
+        await outbox.enqueue([Outgoing(row.chat_id, texts.REASON_GOT_PHOTO.format(
+            name=row.data.get("name", ""), count=len(row.data["photos"])))], now=now)
+        return
+    await pending.close(row)
+    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    ticket = await Ticket.get_or_none(id=row.data["ticket_id"])
+    if staff is None or ticket is None:
+        return
+    try:
+        toast = await _apply_reason(rt, staff, ticket, row, text)
+    except Refused as exc:
+        toast = str(exc)
+    await outbox.enqueue([Outgoing(row.chat_id, toast)], now=now, ticket=ticket)
 
 
-async def _apply_reason(rt: Runtime, staff: Staff, chat_id: int, ticket: Ticket, draft: Draft, text: str) -> str:
+async def reason_expired(rt: Runtime, row: Pending) -> list[Outgoing]:
+    ticket = await Ticket.get_or_none(id=row.data.get("ticket_id", 0))
+    if ticket is None:
+        return []
+    what = texts.REASON_WORDS.get(row.step, "")
+    return [Outgoing(row.chat_id, texts.REASON_EXPIRED.format(name=row.data.get("name", ""), number=ticket.number,
+                                                             what=what))]
+
+
+async def consult_expired(rt: Runtime, row: Pending) -> list[Outgoing]:
+    ticket = await Ticket.get_or_none(id=row.data.get("ticket_id", 0))
+    return [Outgoing(row.chat_id, texts.CONSULT_EXPIRED.format(number=ticket.number))] if ticket else []
+
+
+async def _apply_reason(rt: Runtime, staff: Staff, ticket: Ticket, draft: Pending, text: str) -> str:
     step = draft.step
     if step == "resolve":
         await tickets.resolve(rt, ticket, staff, text, draft.data.get("photos", []))
@@ -211,18 +222,3 @@ async def _apply_reason(rt: Runtime, staff: Staff, chat_id: int, ticket: Ticket,
         await relay.ask_resident(rt, ticket, staff, text, draft.data.get("photos", []))
         return texts.ASKED_TOAST
     return texts.STALE_BUTTON
-
-
-async def on_photo(rt: Runtime, user_id: int, chat_id: int, file_id: str, file_unique_id: str | None,
-                   caption: str | None) -> bool:
-    """A photo of the fix, sent while the worker is writing the resolution."""
-    async with in_transaction():
-        draft = await pending_reason(chat_id, user_id)
-        if draft is None:
-            return False
-        draft.data.setdefault("photos", []).append({"file_id": file_id, "file_unique_id": file_unique_id})
-        draft.updated_at = rt.clock.now()
-        await draft.save()
-    if caption and caption.strip():
-        return await on_text(rt, user_id, chat_id, caption)
-    return True

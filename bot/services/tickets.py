@@ -18,8 +18,10 @@ from bot.models import (
     Attachment, Consultation, Level, Light, Resident, Role, Staff, Status, Ticket, TicketCounter,
     TicketEvent, Unit,
 )
+from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.services import cards, jurisdiction, outbox
+from bot.services.buttons import RATE
 from bot.services.outbox import Outgoing
 from bot.services.people import SYSTEM, Actor
 
@@ -44,11 +46,11 @@ ACTION_WORDS = {"assign": "派单", "accept": "接单", "resolve": "办结", "ra
                 "transfer": "转派", "return": "退回", "consult": "发起会商", "merge": "合并"}
 
 
-class IllegalMove(Exception):
+class IllegalMove(Refused):
     """A move the ticket's status does not allow; the message is for the person who tried."""
 
 
-class NotAllowed(Exception):
+class NotAllowed(Refused):
     """The actor may not act on this ticket."""
 
 
@@ -207,7 +209,7 @@ async def resolve(rt: Runtime, ticket: Ticket, staff: Staff, note: str, photos: 
             resident.user_id,
             texts.NOTIFY_RESOLVED.format(number=ticket.number, note=cards.shorten(note, 200),
                                          days=rt.sla.rating_timeout_days),
-            buttons=[[(texts.RATINGS[code], f"rate:{ticket.id}:{code}")
+            buttons=[[(texts.RATINGS[code], RATE.data(ticket.id, code))
                       for code in ("satisfied", "basic", "unsatisfied")]],
         ))
         messages += [Outgoing(resident.user_id, photo=p["file_id"], text=ticket.number) for p in photos]

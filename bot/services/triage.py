@@ -6,17 +6,18 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import Level, Status, Ticket, Unit
+from bot.refusals import Refused
 from bot.nlp.classify import categories, label_of
 from bot.runtime import Runtime
-from bot.services.ids import is_row_id
+from bot.services import buttons as B
 from bot.services import jurisdiction, outbox, tickets
 from bot.services.outbox import Outgoing
-from bot.services.staffwork import Refused
 
 
-async def press(rt: Runtime, user_id: int, chat_id: int, action: str, ticket_id: int, arg: str | None) -> str | None:
+async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int | None = None) -> str | None:
+    chat_id = press_.chat_id
     async with in_transaction():
-        staff = await jurisdiction.staff_for_user(user_id)
+        staff = await jurisdiction.staff_for_user(press_.user_id, press_.channel)
         if staff is None:
             raise Refused(texts.NOT_STAFF)
         ticket = await Ticket.get_or_none(id=ticket_id)
@@ -28,8 +29,8 @@ async def press(rt: Runtime, user_id: int, chat_id: int, action: str, ticket_id:
         try:
             if action == "cat":
                 await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
-                           [[(label, f"tr:setcat:{ticket.id}:{code}")] for code, label in categories()], now)
-            elif action == "setcat" and arg in dict(categories()):
+                           [[(label, B.TRIAGE_SET_CATEGORY.data(ticket.id, code))] for code, label in categories()], now)
+            elif action == "setcat" and str(arg) in dict(categories()):
                 await tickets.change_category(rt, ticket, arg, staff)
                 grid = await ticket.grid
                 if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
@@ -39,14 +40,14 @@ async def press(rt: Runtime, user_id: int, chat_id: int, action: str, ticket_id:
             elif action == "grid":
                 communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
                 await _ask(chat_id, texts.TRIAGE_PICK_COMMUNITY.format(number=ticket.number),
-                           [[(c.name, f"tr:comm:{ticket.id}:{c.id}")] for c in communities], now)
-            elif action == "comm" and is_row_id(arg):
+                           [[(c.name, B.TRIAGE_COMMUNITY.data(ticket.id, c.id))] for c in communities], now)
+            elif action == "comm" and arg is not None:
                 grids = await Unit.filter(parent_id=int(arg), level=Level.GRID, active=True).order_by("id")
                 if not grids:
                     raise Refused(texts.STALE_BUTTON)
                 await _ask(chat_id, texts.TRIAGE_PICK_GRID.format(number=ticket.number),
-                           [[(g.name, f"tr:setgrid:{ticket.id}:{g.id}")] for g in grids], now)
-            elif action == "setgrid" and is_row_id(arg):
+                           [[(g.name, B.TRIAGE_SET_GRID.data(ticket.id, g.id))] for g in grids], now)
+            elif action == "setgrid" and arg is not None:
                 grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
                 if grid is None:
                     raise Refused(texts.STALE_BUTTON)

@@ -5,19 +5,26 @@ Everything about a household stays in the worker's private chat; a group only ev
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tortoise.transactions import in_transaction
 
 from bot import texts
-from bot.models import Draft, Level, Staff, Unit
+from bot.models import Pending, Level, Staff, Unit
 from bot.models_care import CareLevel, Household, Visit
 from bot.runtime import Runtime
 from bot.services.textin import clean
+from bot.handlers import pending
+from bot.handlers.actions import ID, Action
+from bot.handlers.pending import PendingKind
 from bot.services import jurisdiction, outbox
 from bot.services.cards import local_time
 from bot.services.outbox import Outgoing
 from bot.services.wishes import policy
 
-DRAFT_KIND = "visit"
+# The note of a visit waits a day after the worker picked the household.
+VISIT_NOTE = PendingKind("visit", dt.timedelta(days=1))
+PICK = Action("visit", ID)  # a household in /visit's list
 LEVEL_WORDS = {"重点": CareLevel.KEY, "一般": CareLevel.ORDINARY, "放心": CareLevel.SAFE}
 
 
@@ -39,38 +46,52 @@ async def visit_menu(rt: Runtime, staff: Staff) -> tuple[str, list]:
     households = await Household.filter(grid_id=staff.unit_id, active=True).order_by("next_due_at").limit(30)
     if not households:
         return texts.HOUSEHOLDS_EMPTY, []
-    buttons = [[(f"{h.label}（{local_time(h.next_due_at, rt.tz)}）", f"visit:{h.id}")] for h in households]
+    buttons = [[(f"{h.label}（{local_time(h.next_due_at, rt.tz)}）", PICK.data(h.id))] for h in households]
     return texts.VISIT_PICK, buttons
 
 
-async def start_visit(rt: Runtime, staff: Staff, chat_id: int, household_id: int) -> str | None:
+async def start_visit(rt: Runtime, staff: Staff, press, household_id: int) -> str | None:
     household = await Household.get_or_none(id=household_id, grid_id=staff.unit_id, active=True)
     if household is None:
         return texts.NOT_ALLOWED
-    now = rt.clock.now()
     async with in_transaction():
-        await Draft.filter(channel="telegram", chat_id=chat_id, user_id=staff.user_id).delete()
-        await Draft.create(chat_id=chat_id, user_id=staff.user_id, kind=DRAFT_KIND, step="note",
-                           data={"household_id": household.id}, created_at=now, updated_at=now)
-        await outbox.enqueue([Outgoing(chat_id, texts.VISIT_ASK_NOTE.format(label=household.label))], now=now)
+        await pending.open_pending(VISIT_NOTE, channel=press.channel, chat_id=press.chat_id, user_id=staff.user_id,
+                                   now=rt.clock.now(), subject=household.id, step="note",
+                                   data={"household_id": household.id},
+                                   prompt=Outgoing(press.chat_id, texts.VISIT_ASK_NOTE.format(label=household.label)))
     return None
 
 
-async def pending_visit(chat_id: int, user_id: int) -> Draft | None:
-    return await Draft.get_or_none(channel="telegram", chat_id=chat_id, user_id=user_id, kind=DRAFT_KIND)
+async def take_visit(rt: Runtime, draft: Pending, inbound) -> None:
+    """The visit's note closes it; a photo or the place may come first (a captioned photo does both)."""
+    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    if staff is None:
+        return
+    if inbound.photo is not None or inbound.location is not None:
+        await add_to_visit(rt, draft, photo=inbound.photo.file_id if inbound.photo else None,
+                           lat=inbound.location[0] if inbound.location else None,
+                           lon=inbound.location[1] if inbound.location else None, quiet=bool(inbound.text))
+    if inbound.text:
+        await finish_visit(rt, draft, staff, inbound.text)
 
 
-async def add_to_visit(rt: Runtime, draft: Draft, *, photo: str | None = None, lat=None, lon=None) -> None:
+async def visit_expired(rt: Runtime, draft: Pending) -> list[Outgoing]:
+    household = await Household.get_or_none(id=draft.data.get("household_id", 0))
+    return [Outgoing(draft.chat_id, texts.VISIT_EXPIRED.format(label=household.label))] if household else []
+
+
+async def add_to_visit(rt: Runtime, draft: Pending, *, photo: str | None = None, lat=None, lon=None,
+                       quiet: bool = False) -> None:
     if photo:
         draft.data["photo"] = photo
     if lat is not None:
         draft.data["lat"], draft.data["lon"] = lat, lon
-    draft.updated_at = rt.clock.now()
-    await draft.save()
-    await outbox.enqueue([Outgoing(draft.chat_id, texts.VISIT_GOT_ATTACHMENT)], now=rt.clock.now())
+    await pending.touch(draft, rt.clock.now(), VISIT_NOTE)
+    if not quiet:
+        await outbox.enqueue([Outgoing(draft.chat_id, texts.VISIT_GOT_ATTACHMENT)], now=rt.clock.now())
 
 
-async def finish_visit(rt: Runtime, draft: Draft, staff: Staff, note: str) -> None:
+async def finish_visit(rt: Runtime, draft: Pending, staff: Staff, note: str) -> None:
     """The note closes the visit: recorded, the next one scheduled, the reminder cleared."""
     now = rt.clock.now()
     async with in_transaction():
@@ -80,7 +101,7 @@ async def finish_visit(rt: Runtime, draft: Draft, staff: Staff, note: str) -> No
                            lon=draft.data.get("lon"), created_at=now)
         next_due = now + policy().visit_interval[str(household.care_level)]
         await Household.filter(id=household.id).update(last_visit_at=now, next_due_at=next_due, reminded_due_at=None)
-        await draft.delete()
+        await pending.close(draft)
         await outbox.enqueue([Outgoing(draft.chat_id, texts.VISIT_RECORDED.format(
             label=household.label, next=local_time(next_due, rt.tz)))], now=now)
 

@@ -12,15 +12,22 @@ import datetime as dt
 from tortoise.transactions import in_transaction
 
 from bot import texts
-from bot.models import Draft, Level, Role, Staff, Unit
+from bot.models import Pending, Level, Role, Staff, Unit
 from bot.models_care import Wish, WishStatus
 from bot.runtime import Runtime
 from bot.services.textin import clean
+from bot.handlers import pending
+from bot.handlers.actions import ID, Action
+from bot.handlers.pending import PendingKind
 from bot.services import jurisdiction, outbox
 from bot.services.care_policy import CarePolicy
 from bot.services.outbox import Outgoing
 
-DRAFT_KIND = "wish"
+# The delivery photo a volunteer is asked for waits a day.
+DELIVERY_PHOTO = PendingKind("wish", dt.timedelta(days=1))
+CLAIM = Action("wish:claim", ID)
+DELIVERED = Action("wish:done", ID)
+THANK = Action("wish:thank", ID)
 _policy: CarePolicy | None = None
 
 
@@ -75,9 +82,9 @@ def _volunteer_card(wish: Wish, chat_id: int, community: Unit) -> Outgoing:
                                   status=status, who_line=who_line)
     buttons = None
     if wish.status == WishStatus.OPEN:
-        buttons = [[(texts.BTN_WISH_CLAIM, f"wish:claim:{wish.id}")]]
+        buttons = [[(texts.BTN_WISH_CLAIM, CLAIM.data(wish.id))]]
     elif wish.status == WishStatus.CLAIMED:
-        buttons = [[(texts.BTN_WISH_DELIVERED, f"wish:done:{wish.id}")]]
+        buttons = [[(texts.BTN_WISH_DELIVERED, DELIVERED.data(wish.id))]]
     return Outgoing(chat_id, text, buttons=buttons, ref=_ref(wish))
 
 
@@ -103,31 +110,37 @@ async def claim(rt: Runtime, wish_id: int, user_id: int, name: str) -> str:
     return texts.WISH_CLAIMED_TOAST
 
 
-async def start_delivery(rt: Runtime, wish_id: int, user_id: int, chat_id: int) -> str:
-    """已送达: the claimer is asked for a photo of the delivery, in the chat they pressed in."""
+async def start_delivery(rt: Runtime, press, wish_id: int) -> str:
+    """已送达: the claimer is asked for a photo of the delivery, in the chat they pressed in
+    (by name, as a reply they can answer, in a group)."""
     async with in_transaction():
         wish = await Wish.get_or_none(id=wish_id)
         if wish is None or wish.status != WishStatus.CLAIMED:
             return texts.STALE_BUTTON
-        if wish.claimed_by != user_id:
+        if wish.claimed_by != press.user_id:
             return texts.WISH_NOT_YOURS
-        now = rt.clock.now()
-        await Draft.filter(channel="telegram", chat_id=chat_id, user_id=user_id).delete()
-        await Draft.create(chat_id=chat_id, user_id=user_id, kind=DRAFT_KIND, step="photo",
-                           data={"wish_id": wish.id}, created_at=now, updated_at=now)
-        await outbox.enqueue([Outgoing(chat_id, texts.WISH_ASK_PHOTO.format(name=wish.claimed_by_name, id=wish.id))],
-                             now=now)
+        in_group = not press.private
+        name = wish.claimed_by_name or ""
+        prompt = Outgoing(press.chat_id, texts.WISH_ASK_PHOTO.format(name=name, id=wish.id),
+                          buttons=outbox.ask_one(press.user_id, name) if in_group and name else None)
+        await pending.open_pending(DELIVERY_PHOTO, channel=press.channel, chat_id=press.chat_id,
+                                   user_id=press.user_id, now=rt.clock.now(), subject=wish.id,
+                                   data={"wish_id": wish.id}, prompt=prompt, remember_prompt=in_group)
     return texts.WISH_ASK_PHOTO_TOAST
 
 
-async def pending_delivery(chat_id: int, user_id: int) -> Draft | None:
-    return await Draft.get_or_none(channel="telegram", chat_id=chat_id, user_id=user_id, kind=DRAFT_KIND)
+async def take_delivery_photo(rt: Runtime, draft: Pending, inbound) -> None:
+    await delivered(rt, draft, inbound.photo.file_id)
 
 
-async def delivered(rt: Runtime, draft: Draft, photo: str) -> None:
+async def delivery_expired(rt: Runtime, draft: Pending) -> list[Outgoing]:
+    return [Outgoing(draft.chat_id, texts.WISH_PHOTO_EXPIRED.format(id=draft.data.get("wish_id", "")))]
+
+
+async def delivered(rt: Runtime, draft: Pending, photo: str) -> None:
     now = rt.clock.now()
     async with in_transaction():
-        await draft.delete()
+        await pending.close(draft)
         updated = await Wish.filter(id=draft.data["wish_id"], status=WishStatus.CLAIMED).update(
             status=WishStatus.DELIVERED, delivery_photo=photo, delivered_at=now)
         if not updated:
@@ -140,7 +153,7 @@ async def delivered(rt: Runtime, draft: Draft, photo: str) -> None:
         if chat is not None:
             messages.append(Outgoing(chat, photo=photo, text=texts.WISH_DELIVERED_COMMUNITY.format(
                 id=wish.id, name=wish.claimed_by_name, description=wish.description),
-                buttons=[[(texts.BTN_WISH_THANK, f"wish:thank:{wish.id}")]]))
+                buttons=[[(texts.BTN_WISH_THANK, THANK.data(wish.id))]]))
         await outbox.enqueue(messages, now=now)
 
 

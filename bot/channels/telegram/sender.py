@@ -4,22 +4,50 @@ from __future__ import annotations
 
 import warnings
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import (
+    Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, MessageEntity,
+    ReplyKeyboardMarkup, User,
+)
 from telegram import error as tg
+from telegram.constants import MessageEntityType
 
 from bot.channels.base import RetryLater, Sent, TargetMissing, Transient, Undeliverable
 
 
-def keyboard(buttons: list | dict | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
-    """Inline buttons (a list of rows), or a persistent reply keyboard ({"reply_keyboard": …})."""
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the bot's messages never need a link's preview
+
+
+def keyboard(buttons: list | dict | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply | None:
+    """Inline buttons (a list of rows), a persistent reply keyboard ({"reply_keyboard": …}), or
+    a question for one person ({"force_reply": …}: their client opens a reply to it, which
+    privacy mode lets the bot see)."""
     if not buttons:
         return None
     if isinstance(buttons, dict):
+        if "force_reply" in buttons:
+            return ForceReply(selective=True,
+                              input_field_placeholder=buttons["force_reply"].get("placeholder"))
         return ReplyKeyboardMarkup(buttons["reply_keyboard"], resize_keyboard=True,
                                    is_persistent=bool(buttons.get("persistent")))
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in buttons]
     )
+
+
+def mention(text: str | None, buttons: list | dict | None) -> list[MessageEntity] | None:
+    """A question for one person names them (a text mention needs no @username): ForceReply's
+    `selective` shows the reply box to the people a message mentions."""
+    if not text or not isinstance(buttons, dict) or "force_reply" not in buttons:
+        return None
+    who = buttons["force_reply"].get("mention") or {}
+    name, user_id = who.get("name"), who.get("user_id")
+    if not name or not user_id or name not in text:
+        return None
+    start = text.index(name)
+    offset = len(text[:start].encode("utf-16-le")) // 2
+    length = len(name.encode("utf-16-le")) // 2
+    return [MessageEntity(MessageEntityType.TEXT_MENTION, offset, length,
+                          user=User(int(user_id), name, is_bot=False))]
 
 
 class TelegramSender:
@@ -36,8 +64,9 @@ class TelegramSender:
                 )
             else:
                 msg = await self.bot.send_message(
-                    chat_id, text, reply_markup=markup,
+                    chat_id, text, reply_markup=markup, entities=mention(text, buttons),
                     reply_to_message_id=reply_to, allow_sending_without_reply=True,
+                    link_preview_options=NO_PREVIEW,
                 )
         return Sent(msg.message_id)
 
@@ -60,7 +89,9 @@ class TelegramSender:
         try:
             async with _translated():
                 await self.bot.edit_message_text(
-                    text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
+                    text, chat_id=chat_id, message_id=message_id,
+                    reply_markup=None if isinstance(buttons, dict) else keyboard(buttons),  # edits take inline buttons only
+                    link_preview_options=NO_PREVIEW,
                 )
         except _NotModified:
             pass

@@ -1,0 +1,42 @@
+"""/start and /help, and the end of questions nobody answered in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import texts
+from bot.channels.port import Inbound
+from bot.handlers import pending
+from bot.handlers.registry import Command, Feature, Job
+from bot.services import jurisdiction, outbox
+from bot.services.outbox import Outgoing
+
+
+async def start(rt, inbound: Inbound) -> None:
+    """Private chat: what the bot does (and, for staff, where their cards go). Group chat:
+    which unit this chat serves."""
+    if inbound.private:
+        reply = texts.WELCOME
+        staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+        if staff is not None:
+            unit = await staff.unit
+            role = texts.ROLE_WORDS.get(staff.role, "")
+            reply += "\n\n" + texts.STAFF_PRIVATE_HINT.format(unit=unit.name, role=role)
+    else:
+        unit = await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
+        reply = (texts.GROUP_UNBOUND.format(chat_id=inbound.chat_id) if unit is None
+                 else texts.GROUP_WELCOME.format(unit=unit.name))
+    await outbox.enqueue([Outgoing(inbound.chat_id, reply)], now=rt.clock.now())
+
+
+async def expire_questions(rt) -> int:
+    """Questions whose wait is over end, and each feature says so (bot/handlers/pending.py)."""
+    return await pending.expire_due(rt, rt.router.registry.conversations)
+
+
+FEATURE = Feature(
+    name="basics",
+    commands=[Command("start", start, menu=texts.COMMANDS["start"]),
+              Command("help", start, menu=texts.COMMANDS["help"])],
+    jobs=[Job("expire_questions", expire_questions, every=dt.timedelta(minutes=1))],
+)

@@ -1,0 +1,31 @@
+"""The workflow's buttons, each one typed (bot/handlers/actions.py): the card's, triage's and
+the resident's rating. Declared here, low in the house, because the card and the moves build
+them; the workflow's feature binds each to what a press does."""
+
+from bot.handlers.actions import CODE, ID, Action
+
+# A ticket's card in its unit's chat.
+ACCEPT = Action("w:acc", ID)  # 接单
+RESOLVE = Action("w:res", ID)  # 办结 (asks for the result)
+ESCALATE = Action("w:esc", ID)  # 上报 (asks why)
+TRANSFER = Action("w:tra", ID)  # 转派: shows the departments
+TRANSFER_TO = Action("w:tto", ID, ID)  # … to this department
+RETURN = Action("w:ret", ID)  # 退回 (asks why)
+ASK = Action("w:ask", ID)  # 追问 the resident (asks what)
+REJECT = Action("w:rej", ID)  # 驳回 a resolution (managers; asks why)
+CONSULT = Action("w:con", ID)  # 部门会商: shows the departments to pick
+CONSULT_PICK = Action("w:csel", ID, ID)  # … picks (or unpicks) one
+CONSULT_GO = Action("w:cgo", ID)  # … and starts it
+
+# The command centre's triage card.
+TRIAGE_CATEGORY = Action("tr:cat", ID)
+TRIAGE_SET_CATEGORY = Action("tr:setcat", ID, CODE)
+TRIAGE_GRID = Action("tr:grid", ID)
+TRIAGE_COMMUNITY = Action("tr:comm", ID, ID)
+TRIAGE_SET_GRID = Action("tr:setgrid", ID, ID)
+
+# The resident's word on a fix.
+RATE = Action("rate", ID, CODE)  # 满意 / 基本满意 / 不满意
+SKIP_COMMENT = Action("c:skip", ID)
+NOT_FIXED = Action("nf", ID)  # 还没解决, under a closed ticket in /my
+MY_TICKET = Action("my", ID)  # one of /my's tickets
