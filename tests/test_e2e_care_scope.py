@@ -7,10 +7,11 @@ import datetime as dt
 
 from bot import texts
 from bot.models import Outbox, Resident, Ticket, TicketEvent, Unit
-from bot.models_care import VulnerableResident
+from bot.models_care import VulnerableResident, Wish, WishStatus
 from bot.services import carehelp
+from bot.services.jurisdiction import apply_jurisdiction, parse_jurisdiction
 from bot.services.sla_sweep import sweep
-from tests.e2e import GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
+from tests.e2e import EXAMPLE, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
 
 COMMUNITY_NHJ1 = 600101  # 梁淑芬, 南海街一社区
 COMMUNITY_HAIXI = 600301  # 高秀英, 海西社区 (柳巷街道)
@@ -136,3 +137,91 @@ async def test_help_pressed_twice_at_once_makes_one_ticket(harness):
     assert len({t.id for t in tickets}) == 1
     assert await Ticket.filter(source="help").count() == 1
     assert await TicketEvent.filter(action="help_again").count() == 3
+
+
+# --- 微心愿: who may press what, and who reads the list -------------------------------------
+
+VOLUNTEERS_CHAT = -1001000000009
+COMMUNITY_NHJ1_CHAT = -1001000000301
+COMMUNITY_HAIXI_CHAT = -1001000000303
+VOLUNTEER = 300001  # 陈志红, role volunteer
+COMMANDER = 900002  # 冯晓燕
+
+
+async def _post_wish(h, user_id, name, chat_id, what):
+    await h.api.send_text(h.staff(user_id, name), f"/wish {what}", chat_id=chat_id)
+    card = await h.api.wait_for_bot_message(VOLUNTEERS_CHAT, lambda m: what in (m.get("text") or ""))
+    return card, await Wish.get(description=what)
+
+
+async def _toast(h, user, message, *, data=None, button=None, chat_id=None):
+    cb = await h.api.press(user, message, button, data=data, chat_id=chat_id)
+    return (await h.api.wait_for_callback_answer(cb))["text"]
+
+
+async def test_only_volunteers_claim_a_wish_only_the_claimer_delivers_and_only_its_community_thanks(harness):
+    h = harness
+    card, wish = await _post_wish(h, COMMUNITY_NHJ1, "梁淑芬", COMMUNITY_NHJ1_CHAT, "一副老花镜")
+    resident = h.resident()
+    welcome = await h.reply_to(resident, "/start")
+    # A resident forging the claim in a private chat, and a worker pressing the real button.
+    assert await _toast(h, resident, welcome, data=f"wish:claim:{wish.id}") == texts.WISH_CLAIM_NOT_ALLOWED
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    assert await _toast(h, worker, card, button=texts.BTN_WISH_CLAIM) == texts.WISH_CLAIM_NOT_ALLOWED
+    await wish.refresh_from_db()
+    assert wish.status == WishStatus.OPEN and wish.claimed_by is None
+
+    volunteer = h.api.user(VOLUNTEER, "陈志红")
+    assert await _toast(h, volunteer, card, button=texts.BTN_WISH_CLAIM) == texts.WISH_CLAIMED_TOAST
+    await wish.refresh_from_db()
+    assert wish.claimed_by == VOLUNTEER and wish.claimed_by_name == "陈志红"
+    assert await _toast(h, resident, welcome, data=f"wish:done:{wish.id}") == texts.WISH_NOT_YOURS
+    claimed = await h.api.wait_for(lambda: next((m for m in h.api.bot_messages(VOLUNTEERS_CHAT)
+                                                 if texts.BTN_WISH_DELIVERED in str(m.get("reply_markup"))), None))
+    await _toast(h, volunteer, claimed, button=texts.BTN_WISH_DELIVERED)
+    await h.api.wait_for_bot_message(VOLUNTEERS_CHAT, lambda m: "送达照片" in (m.get("text") or ""))
+    await h.api.send_photo(volunteer, chat_id=VOLUNTEERS_CHAT)
+    thanks = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT, lambda m: bool(m.get("photo")))
+
+    # 致谢: not the resident, not the volunteer, not a grid worker below; the street above may.
+    for who in (resident, volunteer, worker, h.staff(COMMUNITY_HAIXI, "高秀英")):
+        assert await _toast(h, who, welcome if who is resident else thanks, data=f"wish:thank:{wish.id}",
+                            chat_id=None) == texts.WISH_THANK_NOT_ALLOWED
+    await wish.refresh_from_db()
+    assert wish.status == WishStatus.DELIVERED
+    assert await _toast(h, h.staff(STREET_MIAOQIAN, "王春梅"), thanks, button=texts.BTN_WISH_THANK) == \
+        texts.WISH_THANKED_TOAST
+
+
+async def test_a_district_file_can_let_staff_claim_wishes_too(harness):
+    h = harness
+    text = EXAMPLE.read_text(encoding="utf-8").replace("claim_by: [volunteer]", "claim_by: [volunteer, staff]")
+    await apply_jurisdiction(parse_jurisdiction(text))
+    card, wish = await _post_wish(h, COMMUNITY_NHJ1, "梁淑芬", COMMUNITY_NHJ1_CHAT, "一根拐杖")
+    welcome = await h.reply_to(h.resident(), "/start")
+    assert await _toast(h, h.resident(), welcome, data=f"wish:claim:{wish.id}") == texts.WISH_CLAIM_NOT_ALLOWED
+    assert await _toast(h, h.staff(WORKER_NHJ1_01, "张丽"), card, button=texts.BTN_WISH_CLAIM) == \
+        texts.WISH_CLAIMED_TOAST
+    await wish.refresh_from_db()
+    assert wish.claimed_by == WORKER_NHJ1_01 and wish.claimed_by_name == "张丽"
+
+
+async def test_wishes_lists_only_the_units_the_staff_member_answers_for(harness):
+    h = harness
+    await _post_wish(h, COMMUNITY_NHJ1, "梁淑芬", COMMUNITY_NHJ1_CHAT, "一副老花镜")
+    await _post_wish(h, COMMUNITY_HAIXI, "高秀英", COMMUNITY_HAIXI_CHAT, "一台收音机")
+
+    async def listing(user_id, name, chat_id=None):
+        reply = await h.reply_to(h.staff(user_id, name), "/wishes", chat_id=chat_id,
+                                 predicate=lambda m: "微心愿" in (m.get("text") or ""))
+        return reply["text"]
+
+    mine = await listing(COMMUNITY_NHJ1, "梁淑芬")
+    assert "老花镜" in mine and "收音机" not in mine
+    street = await listing(STREET_MIAOQIAN, "王春梅")  # 庙前街道: 南海街一社区, not 柳巷街道's 海西社区
+    assert "老花镜" in street and "收音机" not in street
+    assert await listing(WORKER_NHJ1_01, "张丽") == texts.WISHES_EMPTY  # a grid holds no wishes
+    everything = await listing(COMMANDER, "冯晓燕")
+    assert "老花镜" in everything and "收音机" in everything
+    in_chat = await listing(COMMANDER, "冯晓燕", COMMUNITY_HAIXI_CHAT)  # the chat's unit only
+    assert "收音机" in in_chat and "老花镜" not in in_chat
