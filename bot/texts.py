@@ -503,9 +503,9 @@ HELP_AGAIN_NOTE = "🆘 居民又按了一次求助（工单 {number}，共 {cou
 # 微心愿: who may press what
 WISH_CLAIM_NOT_ALLOWED = "微心愿由登记的志愿者认领。想当志愿者，请联系社区。"
 WISH_THANK_NOT_ALLOWED = "只有发布这个心愿的社区（或上级）的工作人员可以致谢。"
-WISHES_NOT_ALLOWED = "微心愿清单只给社区、街道和指挥中心的工作人员查看。"
 # the relay: a burst of answers, and answers longer than one message
 RELAY_PART = "（{part}/{parts}）"
+RELAY_ANSWER_PART = "居民回复（工单 {number}）{part}：{answer}"
 RELAY_HELD = "居民还在连续回复（工单 {number}），之后的内容不再逐条转发，已记入工单记录：发送 /history {number} 查看。"
 RELAY_HELD_RESIDENT = "您的回复都已记录，工作人员会一并查看，不用重复发送。"
 # a report that is long enough

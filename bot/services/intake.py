@@ -56,7 +56,7 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, repl
             await _say(rt, who, texts.EMPTY_TEXT)
             return
         waiting = await locked_draft(who)  # the one read of the draft for this message
-        if await _answered_question(rt, who, waiting, reply_to, replied_text, text=text):
+        if await _answered_question(rt, who, waiting, reply_to, replied_text, text=text, quiet=quiet):
             return
         if waiting is not None and waiting.kind == "comment":
             await feedback.take_comment(rt, waiting, text)
@@ -116,7 +116,7 @@ async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
 
 async def _answered_question(rt: Runtime, who: Who, waiting: Draft | None, reply_to: int | None,
                              replied_text: str | None, *, text: str | None = None,
-                             photo: str | None = None) -> bool:
+                             photo: str | None = None, quiet: bool = False) -> bool:
     """A reply to a worker's question, or the words after the 回复 button (`waiting` is then
     the resident's answer draft, already locked)."""
     if who.chat_id != who.user_id:
@@ -127,7 +127,7 @@ async def _answered_question(rt: Runtime, who: Who, waiting: Draft | None, reply
         if ticket is None:
             return False
         await waiting.delete()
-    await relay.answer(rt, ticket, who.user_id, text=text, photo=photo)
+    await relay.answer(rt, ticket, who.user_id, text=text, photo=photo, quiet=quiet)
     return True
 
 
