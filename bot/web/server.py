@@ -44,8 +44,7 @@ class WebServer:
         self.bot = bot
         self.host = rt.settings.web_host if host is None else host
         self.port = rt.settings.web_port if port is None else port
-        self.sessions = Sessions(rt.settings.web_secret,
-                                 secure=rt.settings.web_base_url.lower().startswith("https://"))
+        self.sessions = Sessions(secure=rt.settings.web_base_url.lower().startswith("https://"))
         self.templates = templates()
         self.health = Health(bot, rt.clock)
         self.app = web.Application(middlewares=[_headers])
