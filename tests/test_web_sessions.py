@@ -43,6 +43,8 @@ async def test_login_refuses_a_post_from_another_site_and_the_link_stays_good(we
     async with browser() as preview:  # a link preview: a GET, no script run, nothing used up
         async with preview.get(link, allow_redirects=False) as opened:
             assert opened.status == 200 and "Set-Cookie" not in opened.headers
+            # Our own pages' posts carry their real Origin (no-referrer would make it "null").
+            assert opened.headers["Referrer-Policy"] == "same-origin"
             assert HIDDEN_TOKEN.search(await opened.text())[1] == token
     async with browser() as victim:
         forged = [{"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
