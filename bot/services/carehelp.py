@@ -77,7 +77,7 @@ async def mark(rt: Runtime, staff: Staff, user_id: int, kind: str, grid_code: st
 
 
 async def _tell_grids(staff: Staff, resident: Resident, kind: str, grid: Unit, held_by: Unit | None) -> list[Outgoing]:
-    """The grid that lost the resident hears where they went (initial only); the grid that
+    """The grid that lost the resident hears where they went (name masked); the grid that
     now holds them hears whom to look after, unless its own worker registered them."""
     who = f"{staff.name}（{texts.ROLE_WORDS.get(str(staff.role), '')}）"
     messages = []
