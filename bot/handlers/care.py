@@ -47,11 +47,13 @@ async def wish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def wish_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/wishes: open and fulfilled wishes of this community (all, in the command centre)."""
-    if await _staff(update, context) is None:
+    """/wishes: the wishes of the units this person answers for (in a group: of the chat's unit)."""
+    staff = await _staff(update, context)
+    if staff is None:
         return
-    unit = await jurisdiction.unit_for_chat(update.effective_chat.id)
-    await _say(context, update.effective_chat.id, await wishes.listing(unit))
+    chat = update.effective_chat
+    unit = None if chat.type == ChatType.PRIVATE else await jurisdiction.unit_for_chat(chat.id)
+    await _say(context, chat.id, await wishes.listing(staff, unit))
 
 
 async def care(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -135,7 +137,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if m := WISH_BUTTON.match(query.data or ""):
         action, wish_id = m[1], int(m[2])
         if action == "claim":
-            toast = await wishes.claim(rt, wish_id, user.id, user.full_name)
+            toast = await wishes.claim(rt, wish_id, user.id)
         elif action == "done":
             toast = await wishes.start_delivery(rt, wish_id, user.id, update.effective_chat.id)
         else:

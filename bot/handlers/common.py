@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.services import jurisdiction
+from bot.services.people import resident_for
 
 log = logging.getLogger("gridbot.handlers")
 
@@ -34,6 +35,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             unit = await staff.unit
             role = texts.ROLE_WORDS.get(staff.role, "")
             reply = texts.WELCOME + "\n\n" + texts.STAFF_PRIVATE_HINT.format(unit=unit.name, role=role)
+        else:  # a resident the bot has now met: staff can register them for care (/care)
+            user = update.effective_user
+            await resident_for(user.id, display_name=user.full_name, username=user.username,
+                               now=context.application.bot_data["rt"].clock.now())
         await update.effective_message.reply_text(reply)
         return
     unit = await jurisdiction.unit_for_chat(chat.id)

@@ -39,8 +39,9 @@ def _guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
     rt = _rt(context)
     guard = context.application.bot_data.get("flood")
     if guard is None:
+        # On the bot's clock, like every other timer: a test (or the demo) moves it.
         guard = context.application.bot_data["flood"] = FloodGuard(
-            rt.limits.flood_messages, rt.limits.flood_seconds)
+            rt.limits.flood_messages, rt.limits.flood_seconds, monotonic=lambda: rt.clock.now().timestamp())
     return guard
 
 

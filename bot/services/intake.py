@@ -56,17 +56,20 @@ async def on_text(rt: Runtime, who: Who, text: str, *, quiet: bool = False, repl
             await _say(rt, who, texts.EMPTY_TEXT)
             return
         waiting = await locked_draft(who)  # the one read of the draft for this message
-        if await _answered_question(rt, who, waiting, reply_to, replied_text, text=text):
+        if await _answered_question(rt, who, waiting, reply_to, replied_text, text=text, quiet=quiet):
             return
         if waiting is not None and waiting.kind == "comment":
             await feedback.take_comment(rt, waiting, text)
             return
         draft = await _draft(rt, who, waiting)
         data = draft.data
+        if not _fits(rt, data, text):
+            await _full(rt, who, draft, quiet=quiet)
+            return
         if data.get("awaiting") == "followup":
-            data["followup"]["a"] = text[:500]
+            data["followup"]["a"] = text
         else:
-            data["texts"].append(text[: rt.limits.max_text_chars])
+            data["texts"].append(text)
             _classify(data)
         if quiet:
             await _save(rt, draft)
@@ -86,9 +89,12 @@ async def on_photo(rt: Runtime, who: Who, file_id: str, file_unique_id: str | No
             await _say(rt, who, texts.TOO_MANY_PHOTOS.format(max=rt.limits.max_photos))
             return
         data["photos"].append({"file_id": file_id, "file_unique_id": file_unique_id})
-        caption = clean(caption)
-        if caption.strip():
-            data["texts"].append(caption.strip()[: rt.limits.max_text_chars])
+        caption = clean(caption).strip()
+        if caption and not _fits(rt, data, caption):
+            await _full(rt, who, draft)  # the photo is kept, its caption refused
+            return
+        if caption:
+            data["texts"].append(caption)
             _classify(data)
             await _advance(rt, who, draft)
             return
@@ -116,7 +122,7 @@ async def on_location(rt: Runtime, who: Who, lat: float, lon: float) -> None:
 
 async def _answered_question(rt: Runtime, who: Who, waiting: Draft | None, reply_to: int | None,
                              replied_text: str | None, *, text: str | None = None,
-                             photo: str | None = None) -> bool:
+                             photo: str | None = None, quiet: bool = False) -> bool:
     """A reply to a worker's question, or the words after the 回复 button (`waiting` is then
     the resident's answer draft, already locked)."""
     if who.chat_id != who.user_id:
@@ -127,7 +133,7 @@ async def _answered_question(rt: Runtime, who: Who, waiting: Draft | None, reply
         if ticket is None:
             return False
         await waiting.delete()
-    await relay.answer(rt, ticket, who.user_id, text=text, photo=photo)
+    await relay.answer(rt, ticket, who.user_id, text=text, photo=photo, quiet=quiet)
     return True
 
 
@@ -305,6 +311,22 @@ async def _patrol_actor(data: dict) -> Actor:
 
     staff = await Staff.get_or_none(id=data.get("staff_id"))
     return Actor.of_staff(staff) if staff else Actor("staff")
+
+
+def _fits(rt: Runtime, data: dict, text: str) -> bool:
+    """Whether the report, with this text added, stays within `Limits.max_text_chars` (what a
+    ticket keeps whole). Past it the text is refused, never cut short silently."""
+    followup = (data.get("followup") or {}).get("a") or ""
+    return len("\n".join([*data["texts"], text])) + len(followup) <= rt.limits.max_text_chars
+
+
+async def _full(rt: Runtime, who: Who, draft: Draft, *, quiet: bool = False) -> None:
+    """The report is long enough: say so, keeping everything taken so far. In a flood, once."""
+    if quiet and draft.data.get("full_told"):
+        return
+    draft.data["full_told"] = True
+    await _save(rt, draft)
+    await _say(rt, who, texts.DRAFT_FULL.format(limit=rt.limits.max_text_chars))
 
 
 def _classify(data: dict) -> None:
