@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("classify needs a text or --jsonl FILE")
         return classify_cli.classify_one(args.text)
     settings = Settings.from_env()
-    setup_logging(args.log_level, (settings.token, settings.webhook_secret, settings.web_secret),
+    setup_logging(args.log_level, (settings.token, settings.webhook_secret),
                   as_json=args.log_json)
     try:
         return asyncio.run(_dispatch(args, settings)) or 0

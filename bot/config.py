@@ -24,9 +24,6 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8081
     web_base_url: str = ""
-    # Signs the dashboard's session cookie; empty: a random key per process (sessions end
-    # with a restart, and several instances would not share them).
-    web_secret: str = field(default="", repr=False)
     # Seconds to wait for the Bot API's answer (and to connect) before a send counts as timed
     # out and is retried later; a long poll adds its own wait to this.
     telegram_timeout: float = 5.0
@@ -62,7 +59,6 @@ class Settings:
             web_host=get("GRIDBOT_WEB_HOST", "127.0.0.1"),
             web_port=_port(get("GRIDBOT_WEB_PORT", "8081"), "GRIDBOT_WEB_PORT"),
             web_base_url=get("GRIDBOT_WEB_BASE_URL"),
-            web_secret=get("GRIDBOT_WEB_SECRET"),
             telegram_timeout=_seconds(get("GRIDBOT_TELEGRAM_TIMEOUT", "5"), "GRIDBOT_TELEGRAM_TIMEOUT"),
         )
 

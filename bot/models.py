@@ -413,6 +413,26 @@ class WebLogin(Model):
         table = "web_login"
 
 
+class WebSession(Model):
+    """A dashboard session, checked on every request (the cookie holds a random token).
+
+    Only the token's SHA-256 is kept. A session ends when it expires (expires_at), when its
+    person logs out (revoked_at), or when the person is no longer active staff.
+    """
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="web_sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "web_session"
+
+
 class Open311Client(Model):
     """A system allowed to file requests through the Open311 API, e.g. the 12345 hotline.
 

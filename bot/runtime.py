@@ -24,6 +24,8 @@ class Limits:
     max_photo_bytes: int = 10 * 1024 * 1024  # Telegram's own limit for photos; the dashboard fetches them
     flood_messages: int = 8  # messages per resident …
     flood_seconds: float = 10.0  # … within this window before we ask them to slow down
+    relay_burst: int = 5  # a ticket's answers a chat hears through the relay …
+    relay_window_seconds: float = 60.0  # … within this window; the rest wait in its history
 
 
 @dataclass

@@ -510,3 +510,30 @@ SLA_EXPLAIN_EXPIRED = "{name}，工单 {number} 的书面说明还没有收到�
 WISH_SEND_PHOTO = "请发一张送达的照片。"
 WISH_PHOTO_EXPIRED = "微心愿 #{id} 的送达照片还没有收到，送达后请再按一次“已送达”。"
 VISIT_EXPIRED = "对 {label} 的走访记录还没有写完，已取消。需要时请重新发送 /visit。"
+
+
+# --- care and input (issue 14) ---
+# /care: who may register a resident for care, and where
+CARE_NOT_ALLOWED = "关爱对象由网格员、社区、街道或指挥中心的工作人员登记。"
+CARE_NO_SUCH_GRID = "没有编号为 {code} 的网格，请核对网格编号。"
+CARE_GRID_NOT_YOURS = "【{grid}】不在您负责的范围内：只能登记、调整本单位及下级网格的关爱对象。"
+CARE_UNKNOWN_RESIDENT = "还没有这位居民的记录：请对方先在私聊中给我发一条消息（比如 /start），再登记。"
+CARE_HELD_ELSEWHERE = "这位居民已是【{grid}】的关爱对象。转到其他网格，请由【{unit}】的工作人员办理。"
+CARE_MOVED_OUT = "关爱对象 {name}（{kind}）已由{who}转到【{grid}】，不再归本网格。"
+CARE_ASSIGNED = "{who}登记了关爱对象 {name}（{kind}），归本网格【{grid}】。"
+# 一键求助 pressed again while the first request is still open
+HELP_AGAIN_RESIDENT = "已经通知网格员了（工单 {number}），请稍候，马上联系您。如有危险请先打 110 / 120。"
+HELP_AGAIN_NOTE = "🆘 居民又按了一次求助（工单 {number}，共 {count} 次），请尽快联系。"
+# 微心愿: who may press what
+WISH_CLAIM_NOT_ALLOWED = "微心愿由登记的志愿者认领。想当志愿者，请联系社区。"
+WISH_THANK_NOT_ALLOWED = "只有发布这个心愿的社区（或上级）的工作人员可以致谢。"
+# the relay: a burst of answers, and answers longer than one message
+RELAY_PART = "（{part}/{parts}）"
+RELAY_ANSWER_PART = "居民回复（工单 {number}）{part}：{answer}"
+RELAY_HELD = "居民还在连续回复（工单 {number}），之后的内容不再逐条转发，已记入工单记录：发送 /history {number} 查看。"
+RELAY_HELD_RESIDENT = "您的回复都已记录，工作人员会一并查看，不用重复发送。"
+# a report that is long enough
+DRAFT_FULL = ("您的描述已经很详细了（最多 {limit} 字），这一段没有收下，前面的内容都保留着。"
+              "请点“确认提交”提交这件问题，或提交后再另起一件。")
+EVENT_WORDS["help_again"] = "您又按了一次求助"
+EVENT_STAFF_WORDS["help_again"] = "又按了一次求助"

@@ -13,6 +13,7 @@ from tests.test_e2e_intake import _buttons
 
 VOLUNTEERS_CHAT = -1001000000009
 COMMUNITY_STAFF = 600101  # 梁淑芬, 南海街一社区
+VOLUNTEER_A, VOLUNTEER_B = 300001, 300002  # 陈志红, 吴建民: role volunteer in examples/yingze.yaml
 
 
 async def test_a_wish_is_claimed_by_one_of_two_racing_volunteers_and_delivered(harness):
@@ -21,7 +22,7 @@ async def test_a_wish_is_claimed_by_one_of_two_racing_volunteers_and_delivered(h
     await h.api.send_text(staff, "/wish 一副老花镜 | 南海街1号院独居的李奶奶，3号楼", chat_id=COMMUNITY_NHJ1_CHAT)
     card = await h.api.wait_for_bot_message(VOLUNTEERS_CHAT, lambda m: "老花镜" in (m.get("text") or ""))
     assert "李奶奶" not in card["text"] and "3号楼" not in card["text"]  # the beneficiary stays private
-    a, b = h.api.user(7001, "志愿者甲"), h.api.user(7002, "志愿者乙")
+    a, b = h.api.user(VOLUNTEER_A, "陈志红"), h.api.user(VOLUNTEER_B, "吴建民")
     cb_a, cb_b = await asyncio.gather(h.api.press(a, card, texts.BTN_WISH_CLAIM, chat_id=VOLUNTEERS_CHAT),
                                       h.api.press(b, card, texts.BTN_WISH_CLAIM, chat_id=VOLUNTEERS_CHAT))
     answers = [(await h.api.wait_for_callback_answer(cb))["text"] for cb in (cb_a, cb_b)]

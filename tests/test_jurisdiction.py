@@ -25,6 +25,7 @@ from bot.services.jurisdiction import (
     parse_jurisdiction,
     staff_for_user,
     ticket_prefix,
+    wish_claim_by,
     unit_for_chat,
     volunteers_chat,
 )
@@ -197,6 +198,12 @@ BAD_FILES = {
     "leader not a boolean": (
         _replace("{id: 100201, name: 刘红霞, leader: true", "{id: 100201, name: 刘红霞, leader: 是"),
         "leader 应为 true 或 false"),
+    "unknown wish claimer": (
+        _replace("claim_by: [volunteer]", "claim_by: [volunteer, everyone]"),
+        "claim_by 'everyone' 未知"),
+    "empty wish claimers": (
+        _replace("claim_by: [volunteer]", "claim_by: []"),
+        "claim_by 应列出"),
     "bad ticket prefix": (
         _replace("ticket_prefix: YZ", "ticket_prefix: yz-1"),
         "ticket_prefix"),
@@ -265,9 +272,9 @@ async def test_applying_the_example_creates_the_tree(db):
     report = await load_jurisdiction_file(EXAMPLE)
 
     assert (report.units.total, report.units.created, report.units.updated) == (40, 40, 0)
-    assert (report.staff.total, report.staff.created) == (44, 44)
+    assert (report.staff.total, report.staff.created) == (46, 46)
     assert (report.chats.total, report.chats.created) == (41, 41)
-    assert report.summary().startswith("单位 40 个（新增 40，更新 0，停用 0）；人员 44 人（新增 44")
+    assert report.summary().startswith("单位 40 个（新增 40，更新 0，停用 0）；人员 46 人（新增 46")
     for level, count in EXPECTED_LEVELS.items():
         assert await Unit.filter(level=level, active=True).count() == count, level
     grid = await Unit.get(code="nanhaijie1-01").prefetch_related("parent")
@@ -291,7 +298,7 @@ async def test_loading_the_same_file_twice_changes_nothing(db):
     assert not report.changed
     for counts in (report.units, report.staff, report.chats):
         assert (counts.created, counts.updated, counts.deactivated) == (0, 0, 0)
-    assert report.summary() == ("单位 40 个（新增 0，更新 0，停用 0）；人员 44 人（新增 0，更新 0，停用 0）；"
+    assert report.summary() == ("单位 40 个（新增 0，更新 0，停用 0）；人员 46 人（新增 0，更新 0，停用 0）；"
                                 "群 41 个（新增 0，更新 0，解绑 0）")
     assert await snapshot() == before
 
@@ -471,3 +478,16 @@ def test_distance_is_haversine():
     assert distance_m(37.0, 112.0, 38.0, 112.0) == pytest.approx(111_195, rel=1e-3)
     # A degree of longitude shrinks with the cosine of the latitude.
     assert distance_m(37.85, 112.0, 37.85, 113.0) == pytest.approx(87_830, rel=2e-3)
+
+
+async def test_who_may_claim_a_wish_is_read_from_the_file_and_volunteers_are_not_staff(db):
+    await load(TEXT)
+    assert await wish_claim_by() == ("volunteer",)
+    await load(edited(TEXT, "claim_by: [volunteer]", "claim_by: [volunteer, staff]"))
+    assert await wish_claim_by() == ("volunteer", "staff")
+    without = edited(TEXT, "  wishes:\n    claim_by: [volunteer]\n", "")
+    assert parse_jurisdiction(without).wish_claim_by == ("volunteer",)  # the default: volunteers only
+    # A volunteer is a person of the file, but not staff: no tickets, no dashboard, no /care.
+    assert await staff_for_user(300001) is None
+    volunteer = await staff_for_user(300001, volunteers=True)
+    assert volunteer is not None and volunteer.role == Role.VOLUNTEER

@@ -40,11 +40,12 @@ async def wish(rt, inbound: Inbound) -> None:
 
 
 async def wish_list(rt, inbound: Inbound) -> None:
-    """/wishes: open and fulfilled wishes of this community (all, in the command centre)."""
-    if await _staff(rt, inbound) is None:
+    """/wishes: the wishes of the units this person answers for (in a group: of the chat's unit)."""
+    staff = await _staff(rt, inbound)
+    if staff is None:
         return
-    unit = await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
-    await _say(rt, inbound.chat_id, await wishes.listing(unit))
+    unit = None if inbound.private else await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
+    await _say(rt, inbound.chat_id, await wishes.listing(staff, unit))
 
 
 async def care(rt, inbound: Inbound) -> None:
@@ -109,7 +110,7 @@ async def score(rt, inbound: Inbound) -> None:
 
 
 async def claim_pressed(rt, press: Press, wish_id: int) -> str | None:
-    return await wishes.claim(rt, wish_id, press.user_id, press.display_name)
+    return await wishes.claim(rt, wish_id, press.user_id)
 
 
 async def delivered_pressed(rt, press: Press, wish_id: int) -> str | None:

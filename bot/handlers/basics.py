@@ -10,6 +10,7 @@ from bot.handlers import pending
 from bot.handlers.registry import Command, Feature, Job
 from bot.services import jurisdiction, outbox
 from bot.services.outbox import Outgoing
+from bot.services.people import resident_for
 
 
 async def start(rt, inbound: Inbound) -> None:
@@ -22,6 +23,9 @@ async def start(rt, inbound: Inbound) -> None:
             unit = await staff.unit
             role = texts.ROLE_WORDS.get(staff.role, "")
             reply += "\n\n" + texts.STAFF_PRIVATE_HINT.format(unit=unit.name, role=role)
+        else:  # a resident the bot has now met: staff can register them for care (/care)
+            await resident_for(inbound.user_id, display_name=inbound.display_name, username=inbound.username,
+                               now=rt.clock.now())
     else:
         unit = await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
         reply = (texts.GROUP_UNBOUND.format(chat_id=inbound.chat_id) if unit is None

@@ -38,7 +38,9 @@ class Router:
     def __init__(self, rt, registry: Registry) -> None:
         self.rt = rt
         self.registry = registry
-        self.flood = FloodGuard(rt.limits.flood_messages, rt.limits.flood_seconds)
+        # On the bot's clock, like every other timer: a test (or the demo) moves it.
+        self.flood = FloodGuard(rt.limits.flood_messages, rt.limits.flood_seconds,
+                                monotonic=lambda: rt.clock.now().timestamp())
 
     # --- messages ------------------------------------------------------------------------------
 

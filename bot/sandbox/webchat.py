@@ -183,7 +183,10 @@ async def load_directory(residents: tuple[tuple[int, str], ...] = DEMO_RESIDENTS
         volunteers = binding.purpose == "volunteers"
         kind = "volunteers" if volunteers else str(unit.level)
         parent = units.get(unit.parent_id) if unit.parent_id else None
-        members = [] if volunteers else [s.user_id for s in staff if s.unit_id == unit.id]
+        if volunteers:  # the volunteers' chat is theirs; a unit's chat is its staff's
+            members = [s.user_id for s in staff if str(s.role) == "volunteer"]
+        else:
+            members = [s.user_id for s in staff if s.unit_id == unit.id and str(s.role) != "volunteer"]
         title = binding.title or unit.name
         directory.chats.append(ChatInfo(
             binding.chat_id, title, kind, unit.name, unit.id, parent.name if parent else None, members,

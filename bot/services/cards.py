@@ -52,7 +52,7 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
                     due_words: str, reporters: int = 1) -> str:
     grid = await ticket.grid
     extras = "".join(
-        texts.CARD_FOLLOWUP.format(q=f["q"], a=f["a"]) for f in ticket.followups if f.get("a")
+        texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(f["a"], text_limit)) for f in ticket.followups if f.get("a")
     )
     if photo_count:
         extras += texts.CARD_PHOTOS.format(count=photo_count)

@@ -22,6 +22,7 @@ class CarePolicyError(ValueError):
 class CarePolicy:
     help_yellow: dt.timedelta
     help_red: dt.timedelta
+    help_repeat_note: dt.timedelta
     wish_reminder: dt.timedelta
     visit_interval: dict[str, dt.timedelta]
     visit_reminder: dt.timedelta
@@ -43,6 +44,7 @@ class CarePolicy:
         help_block = data.get("help") or {}
         yellow = number(help_block.get("yellow_after_minutes"), "help.yellow_after_minutes")
         red = number(help_block.get("red_after_minutes"), "help.red_after_minutes")
+        repeat = number(help_block.get("repeat_note_minutes", 10), "help.repeat_note_minutes")
         if red <= yellow:
             raise CarePolicyError(f"{path}: help.red_after_minutes: must be after yellow_after_minutes")
         intervals = data.get("visit_interval_days") or {}
@@ -53,6 +55,7 @@ class CarePolicy:
         return cls(
             help_yellow=dt.timedelta(minutes=yellow),
             help_red=dt.timedelta(minutes=red),
+            help_repeat_note=dt.timedelta(minutes=repeat),
             wish_reminder=dt.timedelta(days=number(data.get("wish_reminder_days"), "wish_reminder_days")),
             visit_interval={lvl: dt.timedelta(days=number(intervals.get(lvl), f"visit_interval_days.{lvl}"))
                             for lvl in LEVELS},

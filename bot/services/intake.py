@@ -82,10 +82,13 @@ async def _text(rt: Runtime, who: Who, draft: Pending, text: str, *, quiet: bool
         await _say(rt, who, texts.EMPTY_TEXT, draft=draft)
         return
     data = draft.data
+    if not _fits(rt, data, text):
+        await _full(rt, who, draft, quiet=quiet)
+        return
     if data.get("awaiting") == "followup":
-        data["followup"]["a"] = text[:500]
+        data["followup"]["a"] = text
     else:
-        data["texts"].append(text[: rt.limits.max_text_chars])
+        data["texts"].append(text)
         _classify(data)
     if quiet:
         await _save(rt, draft)
@@ -101,8 +104,11 @@ async def _photo(rt: Runtime, who: Who, draft: Pending, file_id: str, file_uniqu
         return
     data["photos"].append({"file_id": file_id, "file_unique_id": file_unique_id})
     caption = (caption or "").strip()
+    if caption and not _fits(rt, data, caption):
+        await _full(rt, who, draft)  # the photo is kept, its caption refused
+        return
     if caption:
-        data["texts"].append(caption[: rt.limits.max_text_chars])
+        data["texts"].append(caption)
         _classify(data)
         await _advance(rt, who, draft)
         return
@@ -301,6 +307,38 @@ async def _patrol_actor(data: dict) -> Actor:
 
     staff = await Staff.get_or_none(id=data.get("staff_id"))
     return Actor.of_staff(staff) if staff else Actor("staff")
+
+
+def _fits(rt: Runtime, data: dict, text: str) -> bool:
+    """Whether the report, with this text added, stays within `Limits.max_text_chars` (what a
+    ticket keeps whole). Past it the text is refused, never cut short silently."""
+    followup = (data.get("followup") or {}).get("a") or ""
+    return len("\n".join([*data["texts"], text])) + len(followup) <= rt.limits.max_text_chars
+
+
+async def _full(rt: Runtime, who: Who, draft: Pending, *, quiet: bool = False) -> None:
+    """The report is long enough: say so, keeping everything taken so far. In a flood, once."""
+    if quiet and draft.data.get("full_told"):
+        return
+    draft.data["full_told"] = True
+    await _save(rt, draft)
+    await _say(rt, who, texts.DRAFT_FULL.format(limit=rt.limits.max_text_chars))
+
+
+def _fits(rt: Runtime, data: dict, text: str) -> bool:
+    """Whether the report, with this text added, stays within `Limits.max_text_chars` (what a
+    ticket keeps whole). Past it the text is refused, never cut short silently."""
+    followup = (data.get("followup") or {}).get("a") or ""
+    return len("\n".join([*data["texts"], text])) + len(followup) <= rt.limits.max_text_chars
+
+
+async def _full(rt: Runtime, who: Who, draft: Pending, *, quiet: bool = False) -> None:
+    """The report is long enough: say so, keeping everything taken so far. In a flood, once."""
+    if quiet and draft.data.get("full_told"):
+        return
+    draft.data["full_told"] = True
+    await _save(rt, draft)
+    await _say(rt, who, texts.DRAFT_FULL.format(limit=rt.limits.max_text_chars), draft=draft)
 
 
 def _classify(data: dict) -> None:

@@ -62,13 +62,18 @@ CHILD_LEVELS = {Level.DISTRICT: Level.STREET, Level.STREET: Level.COMMUNITY,
 _UNIT_KEYS = frozenset({"code", "name", "aliases", "chat", "staff"})
 _PLACE_KEYS = frozenset({"center", "area"})
 ALLOWED_KEYS = {
-    Level.DISTRICT: _UNIT_KEYS | {"ticket_prefix", "departments", "volunteers_chat", "streets"},
+    Level.DISTRICT: _UNIT_KEYS | {"ticket_prefix", "departments", "volunteers_chat", "streets", "wishes"},
     Level.DEPARTMENT: _UNIT_KEYS,
     Level.STREET: _UNIT_KEYS | _PLACE_KEYS | {"communities"},
     Level.COMMUNITY: _UNIT_KEYS | _PLACE_KEYS | {"grids"},
     Level.GRID: _UNIT_KEYS | _PLACE_KEYS,
 }
 STAFF_KEYS = frozenset({"id", "name", "role", "leader", "phone"})
+WISH_KEYS = frozenset({"claim_by"})
+# Who may claim a 微心愿 (`wishes: {claim_by: [...]}`): people declared with role volunteer,
+# and/or every other staff member. Without the key only volunteers may.
+WISH_CLAIMERS = ("volunteer", "staff")
+DEFAULT_WISH_CLAIM_BY = ("volunteer",)
 
 CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 PREFIX_RE = re.compile(r"[A-Z][A-Z0-9]{0,9}")
@@ -131,6 +136,7 @@ class Jurisdiction:
     units: tuple[UnitSpec, ...]
     staff: tuple[StaffSpec, ...]
     chats: tuple[ChatSpec, ...]
+    wish_claim_by: tuple[str, ...] = DEFAULT_WISH_CLAIM_BY
 
     @property
     def district(self) -> UnitSpec:
@@ -264,6 +270,7 @@ class _Reader:
     staff_seen: dict[int, tuple[int, str]] = field(default_factory=dict)
     chat_seen: dict[int, tuple[int, str]] = field(default_factory=dict)
     ticket_prefix: str = ""
+    wish_claim_by: tuple[str, ...] = DEFAULT_WISH_CLAIM_BY
 
     def problem(self, line: int | None, reason: str) -> None:
         self.problems.append(Problem(line, reason))
@@ -390,6 +397,7 @@ class _Reader:
         area = self.area(m, what)
         if level == Level.DISTRICT:
             self.read_prefix(m, what)
+            self.read_wishes(m, what)
         if code is not None and name is not None:
             lat, lon = center if center else (None, None)
             self.units.append(UnitSpec(code, name, level, parent, aliases, lat, lon, area, m.line))
@@ -421,6 +429,28 @@ class _Reader:
                          f"ticket_prefix {value!r} 应为大写字母开头的 1–10 位大写字母或数字，如 YZ")
             return
         self.ticket_prefix = value
+
+    def read_wishes(self, m: _Map, what: str) -> None:
+        """`wishes: {claim_by: [volunteer, staff]}`: who may claim a 微心愿."""
+        if m.get("wishes") is None:
+            return
+        block = self.mapping(m["wishes"], m.line_of("wishes"), f"{what} 的 wishes")
+        if block is None:
+            return
+        self.unknown_keys(block, WISH_KEYS, f"{what} 的 wishes")
+        known = "、".join(WISH_CLAIMERS)
+        entries = self.items(block, "claim_by", f"{what} 的 wishes")
+        if isinstance(block.get("claim_by"), _Seq) and not entries:
+            self.problem(block.line_of("claim_by"), f"wishes 的 claim_by 应列出 {known} 中的至少一项")
+            return
+        chosen: list[str] = []
+        for value, line in entries:
+            if value not in WISH_CLAIMERS:
+                self.problem(line, f"wishes 的 claim_by {value!r} 未知（可用：{known}）")
+            elif value not in chosen:
+                chosen.append(value)
+        if chosen:
+            self.wish_claim_by = tuple(chosen)
 
     def read_staff(self, m: _Map, level: Level, unit: str | None, what: str) -> None:
         for value, line in self.items(m, "staff", what):
@@ -504,7 +534,7 @@ def parse_jurisdiction(text: str, source: str = "<file>") -> Jurisdiction:
     if reader.problems:
         raise JurisdictionError(source, reader.problems)
     return Jurisdiction(source, reader.ticket_prefix, tuple(reader.units), tuple(reader.staff),
-                        tuple(reader.chats))
+                        tuple(reader.chats), reader.wish_claim_by)
 
 
 # ─── writing it into the database ────────────────────────────────────────────────────────────
@@ -566,7 +596,7 @@ async def _upsert(model: type, existing: dict, key: Any, lookup: dict[str, Any],
 
 def _unit_fields(spec: UnitSpec, j: Jurisdiction, ids: dict[str, int]) -> dict[str, Any]:
     if spec.level == Level.DISTRICT:
-        area: Any = {"ticket_prefix": j.ticket_prefix}
+        area: Any = {"ticket_prefix": j.ticket_prefix, "wish_claim_by": list(j.wish_claim_by)}
     else:
         area = [list(p) for p in spec.area] if spec.area else None
     return {
@@ -707,10 +737,15 @@ async def volunteers_chat(channel: str = CHANNEL) -> int | None:
     return binding.chat_id if binding else None
 
 
-async def staff_for_user(user_id: int, channel: str = CHANNEL) -> Staff | None:
-    """The active staff member with this user id, with `unit` loaded; None for residents."""
-    return await (Staff.filter(channel=channel, user_id=user_id, active=True)
-                  .select_related("unit").first())
+async def staff_for_user(user_id: int, channel: str = CHANNEL, *, volunteers: bool = False) -> Staff | None:
+    """The active staff member with this user id, with `unit` loaded; None for residents.
+
+    Volunteers are listed in the file as people (role volunteer) but are not staff: they claim
+    微心愿 and nothing else, so they are found only when `volunteers` is asked for."""
+    query = Staff.filter(channel=channel, user_id=user_id, active=True)
+    if not volunteers:
+        query = query.exclude(role=Role.VOLUNTEER)
+    return await query.select_related("unit").first()
 
 
 async def ancestors(unit: Unit) -> list[Unit]:
@@ -726,6 +761,16 @@ async def ancestors(unit: Unit) -> list[Unit]:
         seen.add(parent.id)
         parent_id = parent.parent_id
     return chain
+
+
+async def wish_claim_by() -> tuple[str, ...]:
+    """Who may claim a 微心愿 (`wishes.claim_by`), kept beside the ticket prefix."""
+    async def load() -> tuple[str, ...]:
+        unit = await command_unit()
+        chosen = unit.area.get("wish_claim_by") if unit is not None and isinstance(unit.area, dict) else None
+        return tuple(chosen) if chosen else DEFAULT_WISH_CLAIM_BY
+
+    return await remembered(("wish_claim_by",), load)
 
 
 async def ticket_prefix() -> str | None:

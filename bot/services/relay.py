@@ -4,6 +4,11 @@ Neither side sees the other's account. A question is a message in the resident's
 place is remembered (MessageRef "ask:<ticket>:<event>"); a reply to it, or a text after the
 回复 button, goes back to the chat holding the ticket, as a reply to its card. Both ends are
 kept in the ticket's history.
+
+A burst of answers does not flood the chat: every answer is kept in the history, but the chat
+hears at most `Limits.relay_burst` of a ticket's answers per `Limits.relay_window_seconds` (and
+none the per-person flood guard holds back); the first one held back in that window brings one
+short summary pointing to /history instead. An answer longer than one message arrives in parts marked (1/2).
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from bot.handlers.pending import PendingKind
 from bot.models import Pending, Resident, Staff, Ticket, TicketEvent
 from bot.nlp.classify import classify
 from bot.runtime import Runtime
+import datetime as dt
+
 from bot.services import jurisdiction, outbox, tickets
+from bot.services.longtext import MESSAGE_LIMIT, split_utf16, u16len
+from bot.services.longtext import MESSAGE_LIMIT, split_utf16, u16len
 from bot.services.outbox import Outgoing
 from bot.services.people import Actor
 
@@ -57,7 +66,7 @@ async def take_answer(rt: Runtime, row: Pending, inbound: Inbound) -> None:
     if ticket is None:
         return
     await answer(rt, ticket, inbound.user_id, text=inbound.text,
-                 photo=inbound.photo.file_id if inbound.photo else None)
+                 photo=inbound.photo.file_id if inbound.photo else None, quiet=inbound.quiet)
 
 
 async def take_reply_to_question(rt: Runtime, inbound: Inbound, ref: str) -> bool:
@@ -72,7 +81,7 @@ async def take_reply_to_question(rt: Runtime, inbound: Inbound, ref: str) -> boo
     if waiting is not None:
         await pending.close(waiting)
     await answer(rt, ticket, inbound.user_id, text=inbound.text,
-                 photo=inbound.photo.file_id if inbound.photo else None)
+                 photo=inbound.photo.file_id if inbound.photo else None, quiet=inbound.quiet)
     return True
 
 
@@ -112,25 +121,62 @@ async def reply_pressed(rt: Runtime, press, ticket_id: int) -> str | None:
 
 
 async def answer(rt: Runtime, ticket: Ticket, user_id: int, *, text: str | None = None,
-                 photo: str | None = None) -> None:
-    """The resident's answer goes to the chat holding the ticket, under its card."""
+                 photo: str | None = None, quiet: bool = False) -> None:
+    """The resident's answer goes to the chat holding the ticket, under its card.
+
+    `quiet`: the flood guard is holding this person back; the answer is kept, not forwarded."""
     now = rt.clock.now()
+    # One answer of a ticket at a time, so a burst counts itself right (PostgreSQL; SQLite has
+    # one writer).
+    await Ticket.filter(id=ticket.id).select_for_update().first()
     resident = await Resident.get(id=ticket.resident_id)
-    note = text or texts.RELAY_ANSWER_PHOTO.format(number=ticket.number)
+    recent = await _recent_answers(ticket, now - dt.timedelta(seconds=rt.limits.relay_window_seconds))
+    forward = not quiet and sum(1 for d in recent if not d.get("held")) < rt.limits.relay_burst
+    summarise = not forward and not any(d.get("summary") for d in recent)
+    data = {"photo": photo} if photo else {}
+    if not forward:
+        data["held"] = True
+    if summarise:
+        data["summary"] = True
     await tickets.event(ticket, Actor.of_resident(resident), "answered", ticket.status, ticket.status, now,
-                        note=note[:2000], data={"photo": photo} if photo else {})
+                        note=(text or texts.RELAY_ANSWER_PHOTO.format(number=ticket.number))[: rt.limits.max_text_chars],
+                        data=data)
     holder_chat = await tickets._holder_chat(ticket)
-    messages = [Outgoing(user_id, texts.ANSWER_SENT)]
-    if holder_chat is not None:
-        ref = outbox.card_ref(ticket.id)
-        if photo:
-            caption = texts.RELAY_ANSWER.format(number=ticket.number, answer=text) if text else \
-                texts.RELAY_ANSWER_PHOTO.format(number=ticket.number)
-            messages.append(Outgoing(holder_chat, photo=photo, text=caption, reply_to_ref=ref))
-        else:
-            messages.append(Outgoing(holder_chat, texts.RELAY_ANSWER.format(number=ticket.number, answer=text),
-                                     reply_to_ref=ref))
+    ref = outbox.card_ref(ticket.id)
+    messages = []
+    if forward:
+        messages.append(Outgoing(user_id, texts.ANSWER_SENT))
+        if holder_chat is not None and photo:
+            caption = relayed_text(ticket.number, text)[0] if text else texts.RELAY_ANSWER_PHOTO.format(number=ticket.number)
+            messages.append(Outgoing(holder_chat, photo=photo, text=caption[: outbox.CAPTION_LIMIT], reply_to_ref=ref))
+        elif holder_chat is not None:
+            messages += [Outgoing(holder_chat, part, reply_to_ref=ref) for part in relayed_text(ticket.number, text or "")]
+    elif summarise:  # the first answer held back in the window: one summary; the resident knows it is kept
+        if not quiet:  # (the flood guard already told them to slow down)
+            messages.append(Outgoing(user_id, texts.RELAY_HELD_RESIDENT))
+        if holder_chat is not None:
+            messages.append(Outgoing(holder_chat, texts.RELAY_HELD.format(number=ticket.number), reply_to_ref=ref))
     await outbox.enqueue(messages, now=now, ticket=ticket)
+
+
+def relayed_text(number: str, answer: str) -> list[str]:
+    """The answer as the chat reads it: one message, or parts within Telegram's limit."""
+    whole = texts.RELAY_ANSWER.format(number=number, answer=answer)
+    if u16len(whole) <= MESSAGE_LIMIT:
+        return [whole]
+    widest = texts.RELAY_PART.format(part=999, parts=999)
+    overhead = u16len(texts.RELAY_ANSWER_PART.format(number=number, part=widest, answer=""))
+    pieces = split_utf16(answer, MESSAGE_LIMIT - overhead)
+    return [texts.RELAY_ANSWER_PART.format(number=number, part=texts.RELAY_PART.format(part=i, parts=len(pieces)),
+                                           answer=piece)
+            for i, piece in enumerate(pieces, 1)]
+
+
+async def _recent_answers(ticket: Ticket, since: dt.datetime) -> list[dict]:
+    """What became of the ticket's answers since then: forwarded, held back, summarised."""
+    rows = await TicketEvent.filter(ticket_id=ticket.id, action="answered", created_at__gt=since).values_list(
+        "data", flat=True)
+    return [data or {} for data in rows]
 
 
 # --- staff asking --------------------------------------------------------------------------

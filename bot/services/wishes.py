@@ -3,6 +3,11 @@
 The wish is published to the volunteers' chat without the beneficiary: who it is for stays
 with the community, which puts the volunteer in touch. The first press of 认领 wins (a
 conditional update); a second is told it is taken.
+
+Who may press what is decided here, whatever chat the press came from (a button's data can be
+forged anywhere): 认领 by the people the district file allows (`wishes.claim_by`: volunteers,
+and staff if it says so), 已送达 by the one who claimed it, 致谢 by staff of the wish's
+community, a unit above it, or the command centre.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from bot.services.textin import clean
 from bot.handlers import pending
 from bot.handlers.actions import ID, Action
 from bot.handlers.pending import PendingKind
-from bot.services import jurisdiction, outbox
+from bot.services import jurisdiction, outbox, scope
 from bot.services.care_policy import CarePolicy
 from bot.services.outbox import Outgoing
 
@@ -88,12 +93,23 @@ def _volunteer_card(wish: Wish, chat_id: int, community: Unit) -> Outgoing:
     return Outgoing(chat_id, text, buttons=buttons, ref=_ref(wish))
 
 
-async def claim(rt: Runtime, wish_id: int, user_id: int, name: str) -> str:
-    """The first volunteer to press wins; the claim is one conditional update."""
+async def may_claim(person: Staff | None) -> bool:
+    """A volunteer, or staff when the district file lets staff claim too."""
+    if person is None:
+        return False
+    allowed = await jurisdiction.wish_claim_by()
+    return ("volunteer" if person.role == Role.VOLUNTEER else "staff") in allowed
+
+
+async def claim(rt: Runtime, wish_id: int, user_id: int) -> str:
+    """The first allowed person to press wins; the claim is one conditional update."""
+    person = await jurisdiction.staff_for_user(user_id, volunteers=True)
+    if not await may_claim(person):
+        return texts.WISH_CLAIM_NOT_ALLOWED
     now = rt.clock.now()
     async with in_transaction():
         won = await Wish.filter(id=wish_id, status=WishStatus.OPEN).update(
-            status=WishStatus.CLAIMED, claimed_by=user_id, claimed_by_name=name[:64], claimed_at=now)
+            status=WishStatus.CLAIMED, claimed_by=user_id, claimed_by_name=person.name[:64], claimed_at=now)
         wish = await Wish.get_or_none(id=wish_id)
         if wish is None:
             return texts.STALE_BUTTON
@@ -158,15 +174,16 @@ async def delivered(rt: Runtime, draft: Pending, photo: str) -> None:
 
 
 async def thank(rt: Runtime, wish_id: int, staff: Staff | None) -> str:
-    if staff is None:
-        return texts.NOT_STAFF
+    """致谢: staff of the wish's community, of a unit above it, or the command centre."""
+    if staff is None or staff.role == Role.VOLUNTEER:
+        return texts.WISH_THANK_NOT_ALLOWED
     now = rt.clock.now()
     async with in_transaction():
         wish = await Wish.get_or_none(id=wish_id)
         if wish is None:
             return texts.STALE_BUTTON
-        if staff.unit_id != wish.community_id and staff.role != Role.COMMAND:
-            return texts.NOT_ALLOWED
+        if not await scope.covers(staff, wish.community_id):
+            return texts.WISH_THANK_NOT_ALLOWED
         if not await Wish.filter(id=wish_id, status=WishStatus.DELIVERED).update(
                 status=WishStatus.THANKED, thanks=texts.WISH_THANKS_TEXT, thanked_at=now):
             return texts.WISH_ALREADY_THANKED
@@ -196,12 +213,18 @@ async def remind_unclaimed(rt: Runtime) -> int:
     return reminded
 
 
-async def listing(unit: Unit | None) -> str:
-    """/wishes: open and fulfilled wishes, per community (no beneficiaries)."""
+async def listing(staff: Staff, chat_unit: Unit | None) -> str:
+    """/wishes: open and fulfilled wishes, per community (no beneficiaries), of the units the
+    staff member answers for (the command centre: all); asked in a unit's group chat, only
+    that unit's part of them, since the whole chat reads the answer."""
     query = Wish.all().order_by("community_id", "-created_at")
-    if unit is not None and unit.level == Level.COMMUNITY:
-        query = query.filter(community_id=unit.id)
-    wishes = await query.limit(50)
+    units = await scope.staff_units(staff)
+    if chat_unit is not None:
+        under = await scope.units_under(chat_unit.id)
+        units = under if units is None else units & under
+    if units is not None:
+        query = query.filter(community_id__in=sorted(units))
+    wishes = await query.limit(50) if units is None or units else []
     if not wishes:
         return texts.WISHES_EMPTY
     names = {u.id: u.name for u in await Unit.filter(id__in={w.community_id for w in wishes})}

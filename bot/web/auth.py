@@ -1,61 +1,57 @@
-"""The dashboard's session: a signed cookie naming the staff member, after a one-time link.
+"""The dashboard's session cookie, and the check that a form was posted from our own pages.
 
-The cookie holds `staff id . expiry . HMAC-SHA256(key, staff id . expiry)`; nothing secret is in
-it and nothing is stored per session. The key comes from GRIDBOT_WEB_SECRET, or is made at
-random when the process starts and lives only in its memory (a restart then ends every
-session, which is fine for a link that costs one /web to renew). HttpOnly, SameSite=Lax, and
-Secure when the dashboard's public address is https. Whether the person is still active staff
-is checked on every request, so deactivating someone in the jurisdiction file logs them out.
+The cookie carries the random token of a session kept in the database
+(bot/services/websessions.py): nothing in it can be forged or outlives a logout. HttpOnly,
+SameSite=Lax, and Secure when the dashboard's public address is https.
+
+Posts that change who is logged in (`/login`, `/logout`) must come from the dashboard's own
+pages. Browsers say where a request comes from: `Sec-Fetch-Site` (every current browser) and
+`Origin` (every POST). A cross-site form — another site logging a visitor in as someone else
+(login CSRF), or logging them out — is refused. A client that sends neither is not a browser
+on someone else's page and is let through (the token in the form still has to be good).
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import hashlib
-import hmac
-import secrets
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.services.websessions import SESSION_LIFETIME
+
 COOKIE = "gridbot_session"
-SESSION_LIFETIME = dt.timedelta(hours=12)
+_OWN_SITE = ("same-origin", "none")  # none: typed or bookmarked by the person, no other page
 
 
 class Sessions:
-    def __init__(self, secret: str = "", *, secure: bool = False) -> None:
-        if secret:
-            self._key = hashlib.sha256(b"gridbot web session\0" + secret.encode()).digest()
-        else:
-            self._key = secrets.token_bytes(32)
+    def __init__(self, *, secure: bool = False) -> None:
         self.secure = secure
 
-    def _mac(self, payload: str) -> str:
-        digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    @staticmethod
+    def token(request: web.Request) -> str | None:
+        return request.cookies.get(COOKIE)
 
-    def sign(self, staff_id: int, now: dt.datetime) -> str:
-        expires = int((now + SESSION_LIFETIME).timestamp())
-        payload = f"{staff_id}.{expires}"
-        return f"{payload}.{self._mac(payload)}"
-
-    def read(self, value: str | None, now: dt.datetime) -> int | None:
-        """The staff id in a valid, unexpired cookie value; None otherwise."""
-        if not value or len(value) > 200:
-            return None
-        payload, _, mac = value.rpartition(".")
-        if not hmac.compare_digest(mac.encode(), self._mac(payload).encode()):
-            return None
-        staff_id, _, expires = payload.partition(".")
-        if not (staff_id.isdigit() and expires.isdigit()):
-            return None
-        if int(expires) <= now.timestamp():
-            return None
-        return int(staff_id)
-
-    def set_cookie(self, response: web.StreamResponse, staff_id: int, now: dt.datetime) -> None:
-        response.set_cookie(COOKIE, self.sign(staff_id, now), max_age=int(SESSION_LIFETIME.total_seconds()),
+    def set_cookie(self, response: web.StreamResponse, token: str) -> None:
+        response.set_cookie(COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()),
                             path="/", httponly=True, samesite="Lax", secure=self.secure or None)
 
-    def clear_cookie(self, response: web.StreamResponse) -> None:
+    @staticmethod
+    def clear_cookie(response: web.StreamResponse) -> None:
         response.del_cookie(COOKIE, path="/")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def from_own_pages(request: web.Request, base_url: str) -> bool:
+    """Whether this POST was made by one of the dashboard's own pages (or by no browser page)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site.lower() in _OWN_SITE
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    own = {_origin(base_url), f"{request.scheme}://{request.host}".lower()}
+    return origin.strip().lower().rstrip("/") in own

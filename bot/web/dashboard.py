@@ -21,9 +21,9 @@ from tortoise.expressions import Q
 from bot import texts
 from bot.models import OPEN_STATUSES, Attachment, Light, Role, Staff, Status, Ticket, Unit
 from bot.nlp.classify import categories, label_of
-from bot.services import cards, staffviews, weblogin
+from bot.services import cards, staffviews, weblogin, websessions
 from bot.services.cards import local_time
-from bot.web.auth import COOKIE
+from bot.web.auth import from_own_pages
 
 log = logging.getLogger("gridbot.web")
 
@@ -61,11 +61,9 @@ def _staff_key():
 # --- who is asking ---------------------------------------------------------------------------
 
 async def current_staff(request: web.Request) -> Staff | None:
+    """The person of this request's session, looked up in the database on every request."""
     server = _server(request)
-    staff_id = server.sessions.read(request.cookies.get(COOKIE), server.rt.clock.now())
-    if staff_id is None:
-        return None
-    return await Staff.filter(id=staff_id, active=True).select_related("unit").first()
+    return await websessions.staff_for(server.sessions.token(request), now=server.rt.clock.now())
 
 
 def _staff_only(handler):
@@ -157,7 +155,11 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 
 async def login_post(request: web.Request) -> web.StreamResponse:
+    """The login page posts the token back; only that post (from our own page) logs in."""
     server = _server(request)
+    if not from_own_pages(request, server.base_url):
+        log.warning("web login refused: a cross-site post")
+        return server.render(request, "cross_site.html", status=403)
     form = await request.post()
     token = form.get("token")
     now = server.rt.clock.now()
@@ -165,14 +167,19 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     if staff is None:
         return server.render(request, "login_invalid.html", status=410)
     response = web.HTTPSeeOther("/tickets")
-    server.sessions.set_cookie(response, staff.id, now)
+    server.sessions.set_cookie(response, await websessions.open_session(staff, now=now))
     log.info("web login: staff %s", staff.id)
     raise response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    """退出: the session ends in the database, so a copy of the cookie is worthless too."""
+    server = _server(request)
+    if not from_own_pages(request, server.base_url):
+        return server.render(request, "cross_site.html", status=403)
+    await websessions.end(server.sessions.token(request), now=server.rt.clock.now())
     response = web.HTTPSeeOther("/?out=1")
-    _server(request).sessions.clear_cookie(response)
+    server.sessions.clear_cookie(response)
     raise response
 
 

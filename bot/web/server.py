@@ -44,8 +44,7 @@ class WebServer:
         self.bot = bot
         self.host = rt.settings.web_host if host is None else host
         self.port = rt.settings.web_port if port is None else port
-        self.sessions = Sessions(rt.settings.web_secret,
-                                 secure=rt.settings.web_base_url.lower().startswith("https://"))
+        self.sessions = Sessions(secure=rt.settings.web_base_url.lower().startswith("https://"))
         self.templates = templates()
         self.health = Health(bot, rt.clock)
         self.app = web.Application(middlewares=[_headers])
@@ -95,8 +94,10 @@ def server_of(request: web.Request) -> WebServer:
 
 @web.middleware
 async def _headers(request: web.Request, handler):
-    """Headers every answer carries: no framing, no sniffing, no referrer (a login link must
-    not travel to another site), and a content policy that lets only our own inline script run."""
+    """Headers every answer carries: no framing, no sniffing, no referrer to another site (a
+    login link must not travel), and a content policy that lets only our own inline script run.
+    "same-origin" rather than "no-referrer": with no-referrer a browser sends `Origin: null` on
+    our own form posts, and /login could not tell them from another site's (bot/web/auth.py)."""
     request[NONCE] = secrets.token_urlsafe(16)
     try:
         response = await handler(request)
@@ -109,7 +110,7 @@ async def _headers(request: web.Request, handler):
 
 def _secure(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     if response.content_type == "text/html":
         response.headers.setdefault(

@@ -45,7 +45,7 @@ async def carry_over(apps, editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_care')]
+    dependencies = [('models', '0007_care_scope_sessions')]
 
     initial = False
 
