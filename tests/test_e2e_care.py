@@ -38,8 +38,8 @@ async def test_a_wish_is_claimed_by_one_of_two_racing_volunteers_and_delivered(h
     cb = await h.api.press(loser, claimed, texts.BTN_WISH_DELIVERED, chat_id=VOLUNTEERS_CHAT)
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.WISH_NOT_YOURS
     await h.api.press(winner, claimed, texts.BTN_WISH_DELIVERED, chat_id=VOLUNTEERS_CHAT)
-    await h.api.wait_for_bot_message(VOLUNTEERS_CHAT, lambda m: "送达照片" in (m.get("text") or ""))
-    await h.api.send_photo(winner, chat_id=VOLUNTEERS_CHAT)
+    asked = await h.api.wait_for_bot_message(VOLUNTEERS_CHAT, lambda m: "送达照片" in (m.get("text") or ""))
+    await h.api.send_photo(winner, chat_id=VOLUNTEERS_CHAT, reply_to=asked)  # privacy mode: a reply reaches the bot
     thanks_card = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT, lambda m: bool(m.get("photo")))
     await wish.refresh_from_db()
     assert wish.status == WishStatus.DELIVERED and wish.delivery_photo

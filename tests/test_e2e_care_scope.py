@@ -179,8 +179,8 @@ async def test_only_volunteers_claim_a_wish_only_the_claimer_delivers_and_only_i
     claimed = await h.api.wait_for(lambda: next((m for m in h.api.bot_messages(VOLUNTEERS_CHAT)
                                                  if texts.BTN_WISH_DELIVERED in str(m.get("reply_markup"))), None))
     await _toast(h, volunteer, claimed, button=texts.BTN_WISH_DELIVERED)
-    await h.api.wait_for_bot_message(VOLUNTEERS_CHAT, lambda m: "送达照片" in (m.get("text") or ""))
-    await h.api.send_photo(volunteer, chat_id=VOLUNTEERS_CHAT)
+    asked = await h.api.wait_for_bot_message(VOLUNTEERS_CHAT, lambda m: "送达照片" in (m.get("text") or ""))
+    await h.api.send_photo(volunteer, chat_id=VOLUNTEERS_CHAT, reply_to=asked)
     thanks = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT, lambda m: bool(m.get("photo")))
 
     # 致谢: not the resident, not the volunteer, not a grid worker below; the street above may.

@@ -196,8 +196,9 @@ async def test_patrol_report_todo_and_ticket_commands(harness):
     h = harness
     worker = h.staff(WORKER_NHJ1_01, "张丽")
     await h.api.send_text(worker, "/report", chat_id=GRID_NHJ1_01_CHAT)
-    await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: texts.PATROL_START in m["text"])
-    await h.api.send_text(worker, "巡查发现南海街东段有人私搭乱建，在绿地上盖棚子", chat_id=GRID_NHJ1_01_CHAT)
+    asked = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: texts.PATROL_START in m["text"])
+    await h.api.send_text(worker, "巡查发现南海街东段有人私搭乱建，在绿地上盖棚子", chat_id=GRID_NHJ1_01_CHAT,
+                          reply_to=asked)
     summary = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: texts.BTN_CONFIRM in _buttons(m))
     await h.api.press(worker, summary, texts.BTN_CONFIRM, chat_id=GRID_NHJ1_01_CHAT)
     card = await h.api.wait_for(lambda: next((m for m in h.api.bot_messages(GRID_NHJ1_01_CHAT)

@@ -784,13 +784,14 @@ class LoopbackBotAPI:
         port: int = 0,
         *,
         bot_first_name: str = "网格通 Sandbox",
-        group_privacy: bool = False,
+        group_privacy: bool = True,
         webhook_retry_delays: tuple[float, ...] = (0.05, 0.25, 1.0),
         now: Callable[[], float] = time.time,
     ) -> None:
         self.token = token
         self.host = host
         self.group_privacy = group_privacy
+        self._admin_in: set[int] = set()  # groups where the bot is an admin and sees everything
         self.webhook_retry_delays = webhook_retry_delays
         self._now = now
         self._requested_port = port
@@ -1145,9 +1146,11 @@ class LoopbackBotAPI:
     # -- driver: chats and users -----------------------------------------------------------
 
     def add_chat(
-        self, chat_id: int, type: str = "group", title: str | None = None, username: str | None = None
+        self, chat_id: int, type: str = "group", title: str | None = None, username: str | None = None,
+        *, bot_admin: bool = False,
     ) -> JSONDict:
-        """Register a group/supergroup (or a private chat) the bot is a member of."""
+        """Register a group/supergroup (or a private chat) the bot is a member of. An admin bot
+        sees every message of the group; otherwise privacy mode decides (`group_privacy`)."""
         if type not in ("group", "supergroup", "private", "channel"):
             raise ValueError(f"unknown chat type {type!r}")
         chat: JSONDict = {"id": chat_id, "type": type}
@@ -1160,6 +1163,10 @@ class LoopbackBotAPI:
             chat["username"] = username
         self._chats[chat_id] = chat
         self._messages.setdefault(chat_id, {})
+        if bot_admin:
+            self._admin_in.add(chat_id)
+        else:
+            self._admin_in.discard(chat_id)
         return dict(chat)
 
     def user(
@@ -1213,13 +1220,14 @@ class LoopbackBotAPI:
         return self._user_message(user, chat_id, content, reply_to)
 
     async def send_photo(
-        self, user: SandboxUser, data: bytes = SAMPLE_PNG, caption: str | None = None, chat_id: int | None = None
+        self, user: SandboxUser, data: bytes = SAMPLE_PNG, caption: str | None = None, chat_id: int | None = None,
+        *, reply_to: JSONDict | None = None,
     ) -> JSONDict:
         """The user sends a photo; the bytes are stored and offered as 2-4 PhotoSizes."""
         content: JSONDict = {"photo": self._store_photo(data)}
         if caption:
             content["caption"] = caption
-        return self._user_message(user, chat_id, content)
+        return self._user_message(user, chat_id, content, reply_to)
 
     async def send_location(self, user: SandboxUser, lat: float, lon: float, chat_id: int | None = None) -> JSONDict:
         return self._user_message(user, chat_id, {"location": {"latitude": lat, "longitude": lon}})
@@ -1331,8 +1339,9 @@ class LoopbackBotAPI:
         return copy.deepcopy(message)
 
     def _bot_sees(self, chat: JSONDict, message: JSONDict, target: _StoredMessage | None) -> bool:
-        """Group privacy mode: only commands, replies to the bot and @mentions reach it."""
-        if not self.group_privacy or chat["type"] not in ("group", "supergroup"):
+        """Group privacy mode (Telegram's default): only commands, replies to the bot and
+        @mentions reach it, unless the bot is an admin of the group."""
+        if not self.group_privacy or chat["type"] not in ("group", "supergroup") or chat["id"] in self._admin_in:
             return True
         text = message.get("text") or message.get("caption") or ""
         mentioned = f"@{self.bot_user['username']}".lower() in text.lower()

@@ -446,7 +446,13 @@ class WebChat:
         for kind, label in (("sticker", "[表情]"), ("voice", "[语音]"), ("document", "[文件]"), ("contact", "[名片]")):
             if message.get(kind) and not view["text"]:
                 view["text"] = label
-        keyboard = (message.get("reply_keyboard") or {}).get("keyboard")
+        markup = message.get("reply_keyboard") or {}
+        if markup.get("force_reply"):  # a question put to the people it mentions: their reply box opens
+            view["prompt"] = {
+                "for": [e["user"]["id"] for e in view["entities"] if e.get("type") == "text_mention" and e.get("user")],
+                "placeholder": markup.get("input_field_placeholder") or "",
+            }
+        keyboard = markup.get("keyboard")
         if keyboard:
             view["keyboard"] = [[b if isinstance(b, str) else b.get("text", "") for b in row] for row in keyboard]
         replied = message.get("reply_to_message")

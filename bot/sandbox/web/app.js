@@ -605,6 +605,9 @@
     if (messages) messages.set(view.id, view);
     const last = S.last.get(chatId);
     if (!last || last.id <= view.id) S.last.set(chatId, view);
+    if (chatId === S.chatId && kind === "message" && !known && view.prompt && view.prompt.for.includes(S.me.id)) {
+      startReply(view); // as a Telegram client does with a ForceReply that names you
+    }
     if (chatId === S.chatId) {
       const box = $("#messages");
       const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
