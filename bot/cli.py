@@ -6,24 +6,23 @@ import argparse
 import asyncio
 import json
 import logging
-import re
 import signal
 import sys
 from pathlib import Path
 
+from bot import logids
 from bot.config import Settings, redact_url
+from bot.nlp import pii
 
 log = logging.getLogger("gridbot")
 
 
-# Mainland mobile numbers: residents write them into complaints; a log line never shows one.
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
 class RedactingFormatter(logging.Formatter):
     """Replaces secrets (the bot token, the webhook secret) wherever they appear in a line,
-    tracebacks included: PTB puts the token in some exception messages. Phone numbers are
-    masked too (138****5678)."""
+    tracebacks included: PTB puts the token in some exception messages. Phone and ID-card
+    numbers are masked by the rule every outgoing text uses (bot/nlp/pii.py: 138****5678), and
+    a Telegram user id that reached the text unhashed (a database error quoting a row) becomes
+    its keyed hash (bot/logids.py)."""
 
     def __init__(self, fmt: str | None = None, secrets: tuple[str, ...] = ()) -> None:
         super().__init__(fmt)
@@ -32,7 +31,7 @@ class RedactingFormatter(logging.Formatter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return PHONE.sub(r"\1****\2", text)
+        return pii.mask_numbers(logids.redact(text))
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))
@@ -115,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("classify needs a text or --jsonl FILE")
         return classify_cli.classify_one(args.text)
     settings = Settings.from_env()
-    setup_logging(args.log_level, (settings.token, settings.webhook_secret, settings.web_secret),
+    logids.configure(settings.log_key)
+    setup_logging(args.log_level, (settings.token, settings.webhook_secret, settings.web_secret, settings.log_key),
                   as_json=args.log_json)
     try:
         return asyncio.run(_dispatch(args, settings)) or 0

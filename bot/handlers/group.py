@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.common import best_photo
 from bot.handlers.context import runtime as _rt
-from bot import texts
+from bot import logids, texts
 from bot.services import intake, outbox, staffwork, triage
 from bot.services.staffwork import Refused
 
@@ -34,7 +34,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             raise Refused(texts.STALE_BUTTON)
     except Refused as exc:
-        log.warning("refused button %r from user %s in chat %s: %s", data[:64], user_id, chat_id, exc)
+        log.warning("refused button %r from user %s in chat %s: %s", data[:64], logids.person(user_id),
+                    logids.chat(chat_id), exc)
         toast = str(exc)
     await query.answer(toast)
     outbox.wake_delivery()

@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot.handlers.context import runtime as _rt
-from bot import texts
+from bot import logids, texts
 from bot.services import outbox, sla_sweep
 from bot.services.sla_sweep import Refused
 
@@ -41,7 +41,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise Refused(texts.STALE_BUTTON)
         toast = await sla_sweep.ask_explanation(_rt(context), user_id, chat_id, ticket_id=int(match[1]))
     except Refused as exc:
-        log.info("refused %r from user %s in chat %s: %s", data[:64], user_id, chat_id, exc)
+        log.info("refused %r from user %s in chat %s: %s", data[:64], logids.person(user_id),
+                 logids.chat(chat_id), exc)
         toast = str(exc)
     await query.answer(toast)
     outbox.wake_delivery()
