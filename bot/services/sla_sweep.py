@@ -58,6 +58,7 @@ from bot.models import (
     OPEN_STATUSES, Attachment, ChatBinding, Consultation, Draft, Explanation, Level, Light, MessageRef, Outbox,
     ScheduledRun, Staff, Status, Ticket, TicketEvent, Unit,
 )
+from bot.nlp import pii
 from bot.runtime import Runtime
 from bot.services import outbox
 from bot.services.digests import EXPLAIN_PREFIX, MAX_PARTS, Digest, Item, fit_sections, render_digest
@@ -523,7 +524,8 @@ class _Items:
         key = (ticket.location_text, ticket.grid_id)
         place = self.places.get(key)
         if place is None:
-            place = ticket.location_text or self.tree.name(ticket.grid_id) or texts.PLACE_UNKNOWN
+            # Masked before it is cut: a phone cut in half would no longer be found.
+            place = pii.mask(ticket.location_text) or self.tree.name(ticket.grid_id) or texts.PLACE_UNKNOWN
             if len(place) > PLACE_CHARS:
                 place = place[:PLACE_CHARS] + "…"
             self.places[key] = place
