@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="no web server (dashboard, Open311, /metrics on GRIDBOT_WEB_HOST:GRIDBOT_WEB_PORT)")
     key = sub.add_parser("open311-key", help="make (or replace) an Open311 client's API key and print it once")
     key.add_argument("name", help="the client, e.g. 12345热线")
+    key.add_argument("--unit", action="append", default=[], metavar="CODE",
+                     help="a unit whose tickets (and those of the units under it) the key may read; "
+                          "repeatable. Without: it reads only the requests it filed")
     demo = sub.add_parser("demo", help="the whole system on this machine, no Telegram token needed")
     demo.add_argument("--fresh", action="store_true", help="start over with an empty database")
     demo.add_argument("--port", type=int, default=8080, help="the web chat page's port (taken: any free one)")
@@ -140,7 +143,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         return await _run(settings, args)
     if args.command == "open311-key":
-        return await _open311_key(settings, args.name)
+        return await _open311_key(settings, args.name, args.unit)
     if args.command == "export":
         return await _export(settings, args)
     if args.command == "demo":
@@ -232,9 +235,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _open311_key(settings: Settings, name: str) -> int:
+async def _open311_key(settings: Settings, name: str, units: list[str]) -> int:
     """Print a new API key for an Open311 client; only its hash is kept, so this is the one
-    time anyone sees it. Running it again for the same name replaces the old key."""
+    time anyone sees it. Running it again for the same name replaces the old key and units."""
     from bot.clock import Clock
     from bot.db import database, migrate
     from bot.services.open311 import new_key
@@ -244,10 +247,16 @@ async def _open311_key(settings: Settings, name: str) -> int:
         return 2
     await migrate(settings.database_url)
     async with database(settings.database_url):
-        key = await new_key(name, now=Clock().now())
+        try:
+            key = await new_key(name, now=Clock().now(), units=units)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
     print(key)
-    print(f"Open311 API key for {name.strip()}: shown once, keep it safe "
-          "(send it as api_key with POST /open311/v2/requests.json).", file=sys.stderr)
+    reads = (f"reads the requests it files and every ticket of {', '.join(units)} and the units under it"
+             if units else "reads only the requests it files (give --unit CODE to read a unit's tickets)")
+    print(f"Open311 API key for {name.strip()}: shown once, keep it safe. Send it as api_key (or the "
+          f"header X-Api-Key) with POST and GET /open311/v2/requests.json; it {reads}.", file=sys.stderr)
     return 0
 
 

@@ -69,6 +69,7 @@ class NewTicket:
     photos: list[dict]  # [{"file_id": ..., "file_unique_id": ...}]
     triage_reason: str | None  # why it waits at the command centre, or None
     source: str = "resident"
+    open311_client_id: int | None = None  # the Open311 client that filed it
 
 
 # --- filing ---------------------------------------------------------------------------------
@@ -106,6 +107,7 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
         due_at=deadlines.due_at,
         due_workdays=deadlines.due_workdays,
         due_hours=deadlines.due_hours,
+        open311_client_id=new.open311_client_id,
     )
     for photo in new.photos:
         await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
