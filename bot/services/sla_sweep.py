@@ -611,7 +611,8 @@ async def take_explanation(rt: Runtime, user_id: int, chat_id: int, text: str) -
         tree_command = await _command_chat()
         if tree_command is not None and tree_command != chat_id:
             messages.append(Outgoing(tree_command, texts.SLA_EXPLAINED_COPY.format(
-                number=ticket.number, unit=unit.name if unit else "", name=staff.name, text=text[:500])))
+                number=ticket.number, unit=unit.name if unit else "", name=staff.name,
+                text=pii.mask(text)[:500])))  # a copy to another chat: masked like every text that leaves
         await outbox.enqueue(messages, now=now, ticket=ticket)
     return True
 
