@@ -6,24 +6,23 @@ import argparse
 import asyncio
 import json
 import logging
-import re
 import signal
 import sys
 from pathlib import Path
 
+from bot import logids
 from bot.config import Settings, redact_url
+from bot.nlp import pii
 
 log = logging.getLogger("gridbot")
 
 
-# Mainland mobile numbers: residents write them into complaints; a log line never shows one.
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
 class RedactingFormatter(logging.Formatter):
     """Replaces secrets (the bot token, the webhook secret) wherever they appear in a line,
-    tracebacks included: PTB puts the token in some exception messages. Phone numbers are
-    masked too (138****5678)."""
+    tracebacks included: PTB puts the token in some exception messages. Phone and ID-card
+    numbers are masked by the rule every outgoing text uses (bot/nlp/pii.py: 138****5678), and
+    a Telegram user id that reached the text unhashed (a database error quoting a row) becomes
+    its keyed hash (bot/logids.py)."""
 
     def __init__(self, fmt: str | None = None, secrets: tuple[str, ...] = ()) -> None:
         super().__init__(fmt)
@@ -32,7 +31,7 @@ class RedactingFormatter(logging.Formatter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return PHONE.sub(r"\1****\2", text)
+        return pii.mask_numbers(logids.redact(text))
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))
@@ -93,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="no web server (dashboard, Open311, /metrics on GRIDBOT_WEB_HOST:GRIDBOT_WEB_PORT)")
     key = sub.add_parser("open311-key", help="make (or replace) an Open311 client's API key and print it once")
     key.add_argument("name", help="the client, e.g. 12345热线")
+    key.add_argument("--unit", action="append", default=[], metavar="CODE",
+                     help="a unit whose tickets (and those of the units under it) the key may read; "
+                          "repeatable. Without: it reads only the requests it filed")
     demo = sub.add_parser("demo", help="the whole system on this machine, no Telegram token needed")
     demo.add_argument("--fresh", action="store_true", help="start over with an empty database")
     demo.add_argument("--port", type=int, default=8080, help="the web chat page's port (taken: any free one)")
@@ -115,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("classify needs a text or --jsonl FILE")
         return classify_cli.classify_one(args.text)
     settings = Settings.from_env()
-    setup_logging(args.log_level, (settings.token, settings.webhook_secret),
+    logids.configure(settings.log_key)
+    setup_logging(args.log_level, (settings.token, settings.webhook_secret, settings.log_key),
                   as_json=args.log_json)
     try:
         return asyncio.run(_dispatch(args, settings)) or 0
@@ -140,7 +143,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         return await _run(settings, args)
     if args.command == "open311-key":
-        return await _open311_key(settings, args.name)
+        return await _open311_key(settings, args.name, args.unit)
     if args.command == "export":
         return await _export(settings, args)
     if args.command == "demo":
@@ -232,9 +235,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _open311_key(settings: Settings, name: str) -> int:
+async def _open311_key(settings: Settings, name: str, units: list[str]) -> int:
     """Print a new API key for an Open311 client; only its hash is kept, so this is the one
-    time anyone sees it. Running it again for the same name replaces the old key."""
+    time anyone sees it. Running it again for the same name replaces the old key and units."""
     from bot.clock import Clock
     from bot.db import database, migrate
     from bot.services.open311 import new_key
@@ -244,10 +247,16 @@ async def _open311_key(settings: Settings, name: str) -> int:
         return 2
     await migrate(settings.database_url)
     async with database(settings.database_url):
-        key = await new_key(name, now=Clock().now())
+        try:
+            key = await new_key(name, now=Clock().now(), units=units)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
     print(key)
-    print(f"Open311 API key for {name.strip()}: shown once, keep it safe "
-          "(send it as api_key with POST /open311/v2/requests.json).", file=sys.stderr)
+    reads = (f"reads the requests it files and every ticket of {', '.join(units)} and the units under it"
+             if units else "reads only the requests it files (give --unit CODE to read a unit's tickets)")
+    print(f"Open311 API key for {name.strip()}: shown once, keep it safe. Send it as api_key (or the "
+          f"header X-Api-Key) with POST and GET /open311/v2/requests.json; it {reads}.", file=sys.stderr)
     return 0
 
 

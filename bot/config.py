@@ -27,6 +27,9 @@ class Settings:
     # Seconds to wait for the Bot API's answer (and to connect) before a send counts as timed
     # out and is retried later; a long poll adds its own wait to this.
     telegram_timeout: float = 5.0
+    # Keys the hash that stands for a Telegram id in log lines (bot/logids.py); empty: random
+    # per process, so a person can be followed through one run's log only.
+    log_key: str = field(default="", repr=False)
 
     @property
     def api_base_file_url(self) -> str:
@@ -60,6 +63,7 @@ class Settings:
             web_port=_port(get("GRIDBOT_WEB_PORT", "8081"), "GRIDBOT_WEB_PORT"),
             web_base_url=get("GRIDBOT_WEB_BASE_URL"),
             telegram_timeout=_seconds(get("GRIDBOT_TELEGRAM_TIMEOUT", "5"), "GRIDBOT_TELEGRAM_TIMEOUT"),
+            log_key=get("GRIDBOT_LOG_KEY"),
         )
 
 

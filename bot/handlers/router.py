@@ -20,7 +20,7 @@ import logging
 
 from tortoise.transactions import in_transaction
 
-from bot import texts
+from bot import logids, texts
 from bot.channels.port import GROUP, Inbound, Press
 from bot.handlers import pending
 from bot.handlers.registry import ANYWHERE, GROUPS_ONLY, PRIVATE_ONLY, Conversation, Registry
@@ -148,14 +148,16 @@ class Router:
         """Run the button's action; returns the short toast for the presser."""
         found = self.registry.actions.parse(press.data)
         if found is None:
-            log.info("stale or unknown button pressed in a %s chat", press.chat_kind)
+            log.info("stale or unknown button %r from %s in %s", press.data[:64], logids.person(press.user_id),
+                     logids.chat(press.chat_id))
             return texts.STALE_BUTTON
         action, handler, values = found
         try:
             async with in_transaction():
                 toast = await handler(self.rt, press, *values)
         except Refused as exc:
-            log.info("refused %s in a %s chat: %s", action.name, press.chat_kind, exc)
+            log.info("refused %s from %s in %s: %s", action.name, logids.person(press.user_id),
+                     logids.chat(press.chat_id), exc)
             toast = str(exc)
         outbox.wake_delivery()
         return toast

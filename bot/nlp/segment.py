@@ -17,7 +17,7 @@ import jieba
 
 from bot.nlp.normalise import normalise
 
-__all__ = ["DOMAIN_DICT", "add_place_words", "domain_words", "place_words", "token_spans", "tokens"]
+__all__ = ["DOMAIN_DICT", "add_place_words", "domain_words", "place_words", "token_spans", "tokenizer", "tokens"]
 
 DOMAIN_DICT = Path(__file__).parent / "dict" / "domain.txt"
 
@@ -56,6 +56,11 @@ def _get_tokenizer() -> jieba.Tokenizer:
                     tokenizer.add_word(word)
                 _tokenizer = tokenizer
     return _tokenizer
+
+
+def tokenizer() -> jieba.Tokenizer:
+    """bot.nlp's own tokenizer (domain and place words added), e.g. for jieba.posseg in pii.py."""
+    return _get_tokenizer()
 
 
 def add_place_words(names: Iterable[str]) -> int:

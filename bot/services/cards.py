@@ -1,7 +1,13 @@
 """The ticket's card: what a unit's chat shows of a ticket, edited in place as it moves.
 
-Channel-neutral: text plus (label, data) buttons. The card never shows a resident's phone
-number or full name: a masked name, or 匿名居民.
+Channel-neutral: text plus (label, data) buttons. The card never shows a resident's full name
+(a masked name, or 匿名居民), and the free text on it (the complaint, answers to follow-up
+questions, the place, the resolution) is masked by bot/nlp/pii.py: names people give for
+themselves and ID-card numbers always. Phone numbers stay on the card in the chat of the unit
+handling the ticket — its worker is the one who calls the resident back or goes to the door —
+and are masked (138****8000) on every copy elsewhere (`for_onlookers`): a card left in a chat
+that held the ticket before, the command centre's copy of an urgent one, a consulted
+department's, a /ticket shown outside the handling unit.
 """
 
 from __future__ import annotations
@@ -10,7 +16,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.models import Level, Status, Ticket
+from bot.models import Level, Status, Ticket, Unit
+from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.services import buttons as B
 from bot.services.outbox import Buttons, Outgoing, card_ref
@@ -34,8 +41,9 @@ def local_time(moment, tz: ZoneInfo) -> str:
     return local.strftime(texts.TIME_FORMAT)
 
 
-def place_of(ticket: Ticket, grid_name: str | None) -> str:
-    parts = [p for p in (ticket.location_text, grid_name) if p]
+def place_of(ticket: Ticket, grid_name: str | None, *, keep_phones: bool = False) -> str:
+    """Where, as it may be shown: the place people typed, masked, and the grid."""
+    parts = [p for p in (pii.mask(ticket.location_text, keep_phones=keep_phones), grid_name) if p]
     return "，".join(parts) if parts else texts.PLACE_UNKNOWN
 
 
@@ -52,7 +60,8 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
                     due_words: str, reporters: int = 1) -> str:
     grid = await ticket.grid
     extras = "".join(
-        texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(f["a"], text_limit)) for f in ticket.followups if f.get("a")
+        texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(pii.mask(f["a"], keep_phones=True), text_limit))
+        for f in ticket.followups if f.get("a")
     )
     if photo_count:
         extras += texts.CARD_PHOTOS.format(count=photo_count)
@@ -65,9 +74,9 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
         urgent=texts.CARD_URGENT if ticket.urgent else "",
         category=label_of(ticket.category),
         reasons="、".join(ticket.reasons[:4]) or "—",
-        place=place_of(ticket, grid.name if grid else None),
+        place=place_of(ticket, grid.name if grid else None, keep_phones=True),
         who=await reporter_of(ticket),
-        text=shorten(ticket.text, text_limit),
+        text=shorten(pii.mask(ticket.text, keep_phones=True), text_limit),  # masked first: a cut phone hides
         extras=extras,
         due=f"{local_time(ticket.due_at, tz)}（{due_words}）",
         status=status_line,
@@ -79,8 +88,24 @@ async def _status_line(ticket: Ticket) -> str:
         staff = await ticket.accepted_by
         return texts.CARD_ACCEPTED_BY.format(name=staff.name if staff else "")
     if ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.resolution_note:
-        return texts.CARD_RESOLVED.format(note=shorten(ticket.resolution_note, 60))
+        return texts.CARD_RESOLVED.format(note=shorten(pii.mask(ticket.resolution_note, keep_phones=True), 60))
     return texts.STATUS_WORDS[str(ticket.status)]
+
+
+async def handles(ticket: Ticket, unit_id: int | None) -> bool:
+    """Is this unit the one handling the ticket now (the one whose people see the phone)? While
+    a ticket waits in triage, the command centre handles it."""
+    if unit_id is None:
+        return False
+    if ticket.unit_id is not None:
+        return ticket.unit_id == unit_id
+    unit = await Unit.get_or_none(id=unit_id)
+    return unit is not None and unit.level == Level.DISTRICT
+
+
+def for_onlookers(body: str) -> str:
+    """The card (from `card_text`, for the handling unit) as any other chat may see it."""
+    return pii.mask_phones(body)
 
 
 def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | None:

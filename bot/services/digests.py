@@ -6,7 +6,8 @@ What one sweep has for one chat (red, overdue, missing 书面说明, yellow; mos
   lines; a section that runs on into the next part repeats its short name with （续）, and the
   parts are marked （1/3）; or, when even that is too short,
 * one summary — how many per section, per unit and per category, and no ticket number — and
-  the complete list as a CSV file (UTF-8 with BOM: Excel and WPS open it as it is).
+  the complete list as a CSV file (UTF-8 with BOM: Excel and WPS open it as it is; every cell
+  through bot/services/cells.py, so a place typed as a formula stays text).
 
 Either way each ticket is named once per section in the chat (the file, not the summary, names
 them), and a sweep sends a chat at most `MAX_PARTS` messages besides the red cards it edits
@@ -17,9 +18,7 @@ The 书面说明 buttons (labels, not text) go on the first message.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from bot import texts
 from bot.handlers.actions import ID, Action
 from bot.nlp.classify import label_of
+from bot.services import cells
 from bot.services.outbox import Outgoing, upload
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units
@@ -201,9 +201,6 @@ def _top(counted: list[tuple[str, int]], name: Callable[[str], str]) -> str:
 
 
 def _csv(sections: list[_Section], label: _Labels, local: Callable[[dt.datetime], str]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(texts.SLA_FILE_COLUMNS)
     times: dict[dt.datetime, str] = {}
 
     def when(moment: dt.datetime | None) -> str:
@@ -213,11 +210,9 @@ def _csv(sections: list[_Section], label: _Labels, local: Callable[[dt.datetime]
             times[moment] = local(moment)
         return times[moment]
 
-    for section in sections:
-        kind = texts.SLA_FILE_KINDS[section.key]
-        writer.writerows((kind, i.number, label[i.category], i.place, i.unit_name, when(i.due_at),
-                          when(i.red_since)) for i in section.items)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    rows = ((texts.SLA_FILE_KINDS[section.key], i.number, label[i.category], i.place, i.unit_name, when(i.due_at),
+             when(i.red_since)) for section in sections for i in section.items)
+    return cells.csv_bytes(texts.SLA_FILE_COLUMNS, rows)
 
 
 def fit_sections(head: str, sections: list[tuple[str, list[str], int]], budget: int = BUDGET) -> str:

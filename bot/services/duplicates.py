@@ -11,6 +11,7 @@ import datetime as dt
 
 from bot import texts
 from bot.models import OPEN_STATUSES, Attachment, Resident, Status, Ticket, Unit
+from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.nlp.similarity import similar
 from bot.runtime import Runtime
@@ -43,7 +44,8 @@ async def offer_text(rt: Runtime, ticket: Ticket) -> str:
     return texts.DUP_OFFER.format(
         number=ticket.number, category=label_of(ticket.category),
         place=cards.place_of(ticket, grid.name if grid else None),
-        status=texts.STATUS_WORDS[str(ticket.status)], text=cards.shorten(ticket.text, 60),
+        # Another resident's words: masked entirely (phones too) before this resident reads them.
+        status=texts.STATUS_WORDS[str(ticket.status)], text=cards.shorten(pii.mask(ticket.text), 60),
     )
 
 

@@ -8,6 +8,9 @@ with the written explanation (书面说明) the responsible unit gave, or that i
 Ranking, within each sheet: 按期办结率, then 满意率, then 办结率, each higher first (a rate with
 no denominator ranks below any rate); equal keys share a rank (1, 2, 2, 4). A unit with nothing
 to assess in the period (nothing received, resolved or rated) is listed last without a rank.
+
+Every cell goes through bot/services/cells.py (text that a spreadsheet would run as a formula
+gets a leading '), and the 书面说明 through bot/nlp/pii.py (phones, ID numbers and names masked).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.models import Explanation, Level, Role, Staff, Ticket, TicketEvent, Unit
+from bot.nlp import pii
 from bot.refusals import Refused
-from bot.services import jurisdiction, stats
+from bot.services import cells, jurisdiction, stats
 from bot.services.stats import Figures, Period, UnitTree
 
 LEVEL_SHEETS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.DEPARTMENT)
@@ -163,8 +167,8 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
         *zip(texts.EXPORT_COLUMNS[3:], _figure_cells(own)),
     ]
     for r, (label, value) in enumerate(lines, start=1):
-        notes.cell(r, 1, label)
-        cell = notes.cell(r, 2, value)
+        notes.cell(r, 1, cells.safe(label))
+        cell = notes.cell(r, 2, cells.safe(value))
         if isinstance(value, float) and label in (texts.EXPORT_COLUMNS[i] for i in _PERCENT_COLUMNS):
             cell.number_format = PERCENT
     notes["A1"].font = Font(bold=True, size=14)
@@ -173,15 +177,15 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
 
     for level in LEVEL_SHEETS:
         sheet = book.create_sheet(texts.EXPORT_LEVEL_SHEETS[str(level)])
-        sheet.append(list(texts.EXPORT_COLUMNS))
+        sheet.append(cells.safe_row(texts.EXPORT_COLUMNS))
         for c in range(1, len(texts.EXPORT_COLUMNS) + 1):
             sheet.cell(1, c).font, sheet.cell(1, c).fill = bold, head_fill
             sheet.cell(1, c).alignment = Alignment(wrap_text=True, vertical="center")
         units = [u for u in scope if u.level == level]
         for rank, u, f in ranked([(u, found[u.id]) for u in units]):
             parent = tree.units.get(u.parent_id) if u.parent_id else None
-            sheet.append([rank if rank is not None else texts.STATS_NONE, u.name, parent.name if parent else "",
-                          *_figure_cells(f)])
+            sheet.append(cells.safe_row([rank if rank is not None else texts.STATS_NONE, u.name,
+                                         parent.name if parent else "", *_figure_cells(f)]))
             row = sheet.max_row
             for index in _PERCENT_COLUMNS:
                 sheet.cell(row, index + 1).number_format = PERCENT
@@ -192,7 +196,7 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
             sheet.column_dimensions[get_column_letter(c)].width = 24 if c in (2, 3, len(texts.EXPORT_COLUMNS)) else 11
 
     red = book.create_sheet(texts.EXPORT_SHEET_RED)
-    red.append(list(texts.EXPORT_RED_COLUMNS))
+    red.append(cells.safe_row(texts.EXPORT_RED_COLUMNS))
     for c in range(1, len(texts.EXPORT_RED_COLUMNS) + 1):
         red.cell(1, c).font, red.cell(1, c).fill = bold, head_fill
 
@@ -200,8 +204,9 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
     for r in reds:
-        red.append([r.number, r.category, local(r.red_at), r.unit, local(r.explain_by), r.state,
-                    r.text or "", r.explained_by or "", local(r.explained_at), r.status])
+        # The 书面说明 is free text a manager's file carries on: masked like every text that leaves.
+        red.append(cells.safe_row([r.number, r.category, local(r.red_at), r.unit, local(r.explain_by), r.state,
+                                   pii.mask(r.text) or "", r.explained_by or "", local(r.explained_at), r.status]))
         red.cell(red.max_row, 7).alignment = Alignment(wrap_text=True, vertical="top")
     red.freeze_panes = "B2"
     for c, width in enumerate((24, 12, 17, 20, 17, 12, 60, 10, 17, 14), start=1):
@@ -221,15 +226,15 @@ async def _assessment_sheet(book, unit: Unit, period: Period, bold, head_fill) -
     now = period.now or dt.datetime.now(dt.timezone.utc)
     sheet = book.create_sheet(texts.EXPORT_SHEET_SCORES)
     keys = list(texts.SCORE_WORDS)
-    sheet.append([texts.EXPORT_SCORE_GRID, texts.EXPORT_SCORE_WORKER, texts.EXPORT_SCORE_TOTAL,
-                  *(texts.SCORE_WORDS[k] for k in keys)])
+    sheet.append(cells.safe_row([texts.EXPORT_SCORE_GRID, texts.EXPORT_SCORE_WORKER, texts.EXPORT_SCORE_TOTAL,
+                                 *(texts.SCORE_WORDS[k] for k in keys)]))
     for c in range(1, len(keys) + 4):
         sheet.cell(1, c).font, sheet.cell(1, c).fill = bold, head_fill
     for grid_score, workers in await assessment.unit_scores(unit, period.start, period.end, now):
-        sheet.append([grid_score.name, "", grid_score.total, *(grid_score.counts.get(k, 0) for k in keys)])
+        sheet.append(cells.safe_row([grid_score.name, "", grid_score.total, *(grid_score.counts.get(k, 0) for k in keys)]))
         sheet.cell(sheet.max_row, 1).font = bold
         for w in workers:
-            sheet.append([grid_score.name, w.name, w.total, *(w.counts.get(k, 0) for k in keys)])
+            sheet.append(cells.safe_row([grid_score.name, w.name, w.total, *(w.counts.get(k, 0) for k in keys)]))
 
 
 # Indexes into EXPORT_COLUMNS (0-based) of the cells written by `_figure_cells`.

@@ -18,7 +18,9 @@ tickets and their history point at them.
 
 The district's ticket prefix (YZ in YZ-20261123-0007) has no column of its own yet: it is kept
 in the district unit's `area` JSON as ``{"ticket_prefix": "YZ"}`` (only grids, streets and
-communities use `area` for a polygon). Read it with `ticket_prefix()`.
+communities use `area` for a polygon). Read it with `ticket_prefix()`. The district's Open311
+settings (`open311:` — a public feed, the posts a key may make a minute) are kept there too,
+under ``"open311"``: read them with `open311_settings()`.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ CHILD_LEVELS = {Level.DISTRICT: Level.STREET, Level.STREET: Level.COMMUNITY,
 _UNIT_KEYS = frozenset({"code", "name", "aliases", "chat", "staff"})
 _PLACE_KEYS = frozenset({"center", "area"})
 ALLOWED_KEYS = {
-    Level.DISTRICT: _UNIT_KEYS | {"ticket_prefix", "departments", "volunteers_chat", "streets", "wishes"},
+    Level.DISTRICT: _UNIT_KEYS | {"ticket_prefix", "departments", "volunteers_chat", "streets", "wishes",
+                                  "open311"},
     Level.DEPARTMENT: _UNIT_KEYS,
     Level.STREET: _UNIT_KEYS | _PLACE_KEYS | {"communities"},
     Level.COMMUNITY: _UNIT_KEYS | _PLACE_KEYS | {"grids"},
@@ -128,6 +131,19 @@ class ChatSpec:
 
 
 @dataclass(frozen=True)
+class Open311Settings:
+    """The district's `open311:` section. `public_feed`: GET without a key answers, with only
+    category, status, dates and a location rounded to about 100 m; `posts_per_minute`: the
+    requests one key may file in any 60 seconds."""
+
+    public_feed: bool = False
+    posts_per_minute: int = 30
+
+
+OPEN311_KEYS = frozenset({"public_feed", "posts_per_minute"})
+
+
+@dataclass(frozen=True)
 class Jurisdiction:
     """A checked jurisdiction file. Units are in tree order: every parent before its children."""
 
@@ -137,6 +153,7 @@ class Jurisdiction:
     staff: tuple[StaffSpec, ...]
     chats: tuple[ChatSpec, ...]
     wish_claim_by: tuple[str, ...] = DEFAULT_WISH_CLAIM_BY
+    open311: Open311Settings = Open311Settings()
 
     @property
     def district(self) -> UnitSpec:
@@ -271,6 +288,7 @@ class _Reader:
     chat_seen: dict[int, tuple[int, str]] = field(default_factory=dict)
     ticket_prefix: str = ""
     wish_claim_by: tuple[str, ...] = DEFAULT_WISH_CLAIM_BY
+    open311: Open311Settings = Open311Settings()
 
     def problem(self, line: int | None, reason: str) -> None:
         self.problems.append(Problem(line, reason))
@@ -398,6 +416,7 @@ class _Reader:
         if level == Level.DISTRICT:
             self.read_prefix(m, what)
             self.read_wishes(m, what)
+            self.read_open311(m, what)
         if code is not None and name is not None:
             lat, lon = center if center else (None, None)
             self.units.append(UnitSpec(code, name, level, parent, aliases, lat, lon, area, m.line))
@@ -451,6 +470,24 @@ class _Reader:
                 chosen.append(value)
         if chosen:
             self.wish_claim_by = tuple(chosen)
+
+    def read_open311(self, m: _Map, what: str) -> None:
+        if m.get("open311") is None:
+            return
+        section = self.mapping(m["open311"], m.line_of("open311"), f"{what} 的 open311")
+        if section is None:
+            return
+        self.unknown_keys(section, OPEN311_KEYS, f"{what} 的 open311")
+        public = section.get("public_feed", False)
+        if not isinstance(public, bool):
+            self.problem(section.line_of("public_feed"), f"open311 的 public_feed 应为 true 或 false，不是 {public!r}")
+            public = False
+        per_minute = section.get("posts_per_minute", Open311Settings.posts_per_minute)
+        if not _is_int(per_minute) or not 1 <= per_minute <= 10_000:
+            self.problem(section.line_of("posts_per_minute"),
+                         f"open311 的 posts_per_minute 应为 1–10000 的整数，不是 {per_minute!r}")
+            per_minute = Open311Settings.posts_per_minute
+        self.open311 = Open311Settings(public_feed=public, posts_per_minute=per_minute)
 
     def read_staff(self, m: _Map, level: Level, unit: str | None, what: str) -> None:
         for value, line in self.items(m, "staff", what):
@@ -534,7 +571,7 @@ def parse_jurisdiction(text: str, source: str = "<file>") -> Jurisdiction:
     if reader.problems:
         raise JurisdictionError(source, reader.problems)
     return Jurisdiction(source, reader.ticket_prefix, tuple(reader.units), tuple(reader.staff),
-                        tuple(reader.chats), reader.wish_claim_by)
+                        tuple(reader.chats), reader.wish_claim_by, reader.open311)
 
 
 # ─── writing it into the database ────────────────────────────────────────────────────────────
@@ -596,7 +633,8 @@ async def _upsert(model: type, existing: dict, key: Any, lookup: dict[str, Any],
 
 def _unit_fields(spec: UnitSpec, j: Jurisdiction, ids: dict[str, int]) -> dict[str, Any]:
     if spec.level == Level.DISTRICT:
-        area: Any = {"ticket_prefix": j.ticket_prefix, "wish_claim_by": list(j.wish_claim_by)}
+        area: Any = {"ticket_prefix": j.ticket_prefix, "wish_claim_by": list(j.wish_claim_by), "open311": {
+            "public_feed": j.open311.public_feed, "posts_per_minute": j.open311.posts_per_minute}}
     else:
         area = [list(p) for p in spec.area] if spec.area else None
     return {
@@ -782,6 +820,19 @@ async def ticket_prefix() -> str | None:
         return unit.area.get("ticket_prefix")
 
     return await remembered(("prefix",), load)
+
+
+async def open311_settings() -> Open311Settings:
+    """The district's Open311 settings (defaults when no file, or an older one, set them)."""
+    async def load() -> Open311Settings:
+        unit = await command_unit()
+        stored = unit.area.get("open311") if unit is not None and isinstance(unit.area, dict) else None
+        if not isinstance(stored, dict):
+            return Open311Settings()
+        return Open311Settings(public_feed=stored.get("public_feed") is True,
+                               posts_per_minute=int(stored.get("posts_per_minute") or Open311Settings.posts_per_minute))
+
+    return await remembered(("open311",), load)
 
 
 # Answers asked for every ticket filed (its number's prefix, its grid's chat, the place names

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.models import Resident, Staff
+from bot.nlp import pii
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,6 @@ async def resident_for(user_id: int, *, display_name: str, username: str | None,
 
 
 def masked_name(display_name: str) -> str:
-    """What a group chat may see of a resident: the first character and stars (王**)."""
-    name = (display_name or "").strip()
-    if not name:
-        return "*"
-    return name[0] + "*" * min(max(len(name) - 1, 1), 2)
+    """What a group chat may see of a resident: the first character and stars (王**), by the
+    same rule as a name found in free text (bot/nlp/pii.py)."""
+    return pii.mask_name(display_name)

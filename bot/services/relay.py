@@ -21,6 +21,7 @@ from bot.handlers import pending
 from bot.handlers.actions import ID, Action
 from bot.handlers.pending import PendingKind
 from bot.models import Pending, Resident, Staff, Ticket, TicketEvent
+from bot.nlp import pii
 from bot.nlp.classify import classify
 from bot.runtime import Runtime
 import datetime as dt
@@ -160,7 +161,10 @@ async def answer(rt: Runtime, ticket: Ticket, user_id: int, *, text: str | None 
 
 
 def relayed_text(number: str, answer: str) -> list[str]:
-    """The answer as the chat reads it: one message, or parts within Telegram's limit."""
+    """The answer as the chat holding the ticket reads it (masked as its card is: the phone a
+    resident gives stays for the unit that handles the case), in one message or in parts
+    within Telegram's limit."""
+    answer = pii.mask(answer, keep_phones=True)
     whole = texts.RELAY_ANSWER.format(number=number, answer=answer)
     if u16len(whole) <= MESSAGE_LIMIT:
         return [whole]

@@ -60,6 +60,7 @@ from bot.models import (
 )
 from bot.handlers import pending
 from bot.handlers.pending import PendingKind
+from bot.nlp import pii
 from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.services import outbox
@@ -521,7 +522,8 @@ class _Items:
         key = (ticket.location_text, ticket.grid_id)
         place = self.places.get(key)
         if place is None:
-            place = ticket.location_text or self.tree.name(ticket.grid_id) or texts.PLACE_UNKNOWN
+            # Masked before it is cut: a phone cut in half would no longer be found.
+            place = pii.mask(ticket.location_text) or self.tree.name(ticket.grid_id) or texts.PLACE_UNKNOWN
             if len(place) > PLACE_CHARS:
                 place = place[:PLACE_CHARS] + "…"
             self.places[key] = place
@@ -609,7 +611,8 @@ async def take_explanation(rt: Runtime, row: Pending, inbound) -> None:
     command = await _command_chat()
     if command is not None and command != row.chat_id:
         messages.append(Outgoing(command, texts.SLA_EXPLAINED_COPY.format(
-            number=ticket.number, unit=unit.name if unit else "", name=staff.name, text=text[:500])))
+            number=ticket.number, unit=unit.name if unit else "", name=staff.name,
+            text=pii.mask(text)[:500])))  # a copy to another chat: masked like every text that leaves
         messages += [Outgoing(command, photo=file_id, text=ticket.number) for file_id in photos]
     await outbox.enqueue(messages, now=now, ticket=ticket)
 

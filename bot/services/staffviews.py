@@ -8,6 +8,7 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import MessageRef, OPEN_STATUSES, Staff, Ticket, TicketEvent, Unit
+from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.runtime import Runtime
 from bot.services import cards, jurisdiction, outbox, tickets
@@ -53,7 +54,7 @@ async def history(ticket: Ticket, tz: ZoneInfo) -> str:
         if e.from_status and e.to_status and e.from_status != e.to_status:
             move = f" {texts.STATUS_WORDS.get(e.from_status, e.from_status)}→{texts.STATUS_WORDS.get(e.to_status, e.to_status)}"
         unit = f" 【{e.unit.name}】" if e.unit else ""
-        note = f"：{e.note[:200]}" if e.note else ""
+        note = f"：{pii.mask(e.note)[:200]}" if e.note else ""  # a resident's remark may hold a phone
         lines.append(texts.HISTORY_STAFF_ROW.format(time=local_time(e.created_at, tz), who=who,
                                                     what=texts.EVENT_STAFF_WORDS.get(e.action, e.action),
                                                     move=move, unit=unit, note=note))
@@ -66,7 +67,7 @@ async def show_card(rt: Runtime, ticket: Ticket, chat_id: int) -> None:
         await MessageRef.filter(channel="telegram", chat_id=chat_id, ref=outbox.card_ref(ticket.id)).delete()
         messages = [m for m in await tickets.refresh_card(rt, ticket) if m.chat_id == chat_id]
         if not messages:  # this chat does not hold it: the command centre may act, others read
-            body = await tickets._card_body(rt, ticket)
+            body = cards.for_onlookers(await tickets._card_body(rt, ticket))  # not the handling unit's chat
             if chat_id == await jurisdiction.command_chat():
                 messages = [cards.card_message(chat_id, ticket, body, command_view=True)]
             else:

@@ -71,6 +71,7 @@ class NewTicket:
     photos: list[dict]  # [{"file_id": ..., "file_unique_id": ...}]
     triage_reason: str | None  # why it waits at the command centre, or None
     source: str = "resident"
+    open311_client_id: int | None = None  # the Open311 client that filed it
 
 
 # --- filing ---------------------------------------------------------------------------------
@@ -108,6 +109,7 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
         due_at=deadlines.due_at,
         due_workdays=deadlines.due_workdays,
         due_hours=deadlines.due_hours,
+        open311_client_id=new.open311_client_id,
     )
     for photo in new.photos:
         await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
@@ -397,12 +399,12 @@ async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | Non
             if chat_id not in shown:
                 messages += cards.photo_messages(chat_id, ticket, await _report_photos(ticket))
         elif chat_id in partners:
-            messages.append(Outgoing(chat_id, text=partners[chat_id] + "\n" + body, ref=ref))
+            messages.append(Outgoing(chat_id, text=partners[chat_id] + "\n" + cards.for_onlookers(body), ref=ref))
             if chat_id not in shown:
                 messages += cards.photo_messages(chat_id, ticket, await _report_photos(ticket))
         else:
             note = elsewhere_note or ""
-            messages.append(Outgoing(chat_id, text=(note + "\n" if note else "") + body, ref=ref))
+            messages.append(Outgoing(chat_id, text=(note + "\n" if note else "") + cards.for_onlookers(body), ref=ref))
     return messages
 
 
@@ -455,7 +457,7 @@ async def _urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> li
     command = await jurisdiction.command_chat()
     if command is None or holder is None:
         return []  # without a holder the triage card already sits in the command chat
-    return [cards.card_message(command, ticket, await _card_body(rt, ticket))]
+    return [cards.card_message(command, ticket, cards.for_onlookers(await _card_body(rt, ticket)))]
 
 
 async def event(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,

@@ -20,6 +20,7 @@ from tortoise.expressions import Q
 
 from bot import texts
 from bot.models import OPEN_STATUSES, Attachment, Light, Role, Staff, Status, Ticket, Unit
+from bot.nlp import pii
 from bot.nlp.classify import categories, label_of
 from bot.services import cards, staffviews, weblogin, websessions
 from bot.services.cards import local_time
@@ -229,7 +230,7 @@ async def ticket_list(request: web.Request, staff: Staff) -> web.Response:
         "place": cards.place_of(t, t.grid.name if t.grid else None),
         "created": local_time(t.created_at, tz),
         "due": local_time(t.due_at, tz),
-        "excerpt": cards.shorten(t.text.replace("\n", " "), 60),
+        "excerpt": cards.shorten(pii.mask(t.text).replace("\n", " "), 60),
     } for t in found[:LIST_LIMIT]]
     return server.render(
         request, "tickets.html", nav="tickets", tickets=items, more=len(found) > LIST_LIMIT, limit=LIST_LIMIT,
@@ -250,16 +251,20 @@ async def ticket_page(request: web.Request, staff: Staff) -> web.Response:
     history = (await staffviews.history(ticket, tz)).split("\n")[1:]  # the staff view, less its title
     holder, grid, accepted_by = await ticket.unit, await ticket.grid, await ticket.accepted_by
     photos = await Attachment.filter(ticket_id=ticket.id).order_by("id")
+    # Free text as on the cards: the phone only for the unit handling it, no names or ID numbers.
+    keep = await cards.handles(ticket, staff.unit_id)
     return server.render(
         request, "ticket.html", nav="tickets",
         t=ticket, category=label_of(ticket.category), light=str(ticket.light), state=str(ticket.status),
         holder=holder.name if holder else None, grid=grid.name if grid else None,
-        place=cards.place_of(ticket, grid.name if grid else None), who=await cards.reporter_of(ticket),
+        place=cards.place_of(ticket, grid.name if grid else None, keep_phones=keep), who=await cards.reporter_of(ticket),
+        text=pii.mask(ticket.text, keep_phones=keep),
+        resolution_note=pii.mask(ticket.resolution_note, keep_phones=keep),
         accepted_by=accepted_by.name if accepted_by else None,
         created=local_time(ticket.created_at, tz), due=local_time(ticket.due_at, tz),
         resolved=local_time(ticket.resolved_at, tz) if ticket.resolved_at else None,
         photos=[{"id": p.id, "kind": p.kind} for p in photos], history=history,
-        followups=[f for f in ticket.followups if f.get("q")],
+        followups=[{"q": f["q"], "a": pii.mask(f.get("a"), keep_phones=keep)} for f in ticket.followups if f.get("q")],
     )
 
 
