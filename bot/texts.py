@@ -486,3 +486,18 @@ SLA_FILE_NAME = "时限提醒清单-{stamp}.csv"
 SLA_FILE_CAPTION = "📎 时限提醒完整清单（{time}），共 {count} 件"
 SLA_FILE_COLUMNS = ("提醒", "工单号", "类别", "地点", "责任单位", "办结期限", "亮红灯时间")
 SLA_FILE_KINDS = {"own_red": "红灯", "other_red": "红灯", "overdue": "超期", "missing": "书面说明逾期", "yellow": "黄灯"}
+
+
+# --- delivery (issue 14) ---
+# A ticket's card that Telegram refused for good (bot/services/undelivered.py), told to the command centre.
+CARD_UNDELIVERED = ("⚠️ 工单 {number} 的卡片没能发到{chat}：{reason}。"
+                    "该单位可能看不到这件工单，请联系他们，或核对辖区文件里的群号后把机器人重新拉进群。")
+UNDELIVERED_CHAT_OF_UNIT = "【{unit}】的群"
+UNDELIVERED_CHAT_GROUP = "一个未绑定单位的群"
+UNDELIVERED_CHAT_PRIVATE = "一位工作人员的私聊"
+UNDELIVERED_REASONS = {
+    "forbidden": "机器人已被移出该群或被屏蔽",
+    "chat_not_found": "找不到这个群（可能已解散，或群号有误）",
+    "chat_migrated": "该群已升级为超级群，群号变了",
+    "bad_request": "Telegram 拒收了这条消息",
+}
