@@ -30,6 +30,8 @@ class Settings:
     # Seconds to wait for the Bot API's answer (and to connect) before a send counts as timed
     # out and is retried later; a long poll adds its own wait to this.
     telegram_timeout: float = 5.0
+    # /healthz says the outbox is stuck (503) once the oldest unsent message has waited this long.
+    health_outbox_seconds: float = 300.0
 
     @property
     def api_base_file_url(self) -> str:
@@ -64,16 +66,18 @@ class Settings:
             web_base_url=get("GRIDBOT_WEB_BASE_URL"),
             web_secret=get("GRIDBOT_WEB_SECRET"),
             telegram_timeout=_seconds(get("GRIDBOT_TELEGRAM_TIMEOUT", "5"), "GRIDBOT_TELEGRAM_TIMEOUT"),
+            health_outbox_seconds=_seconds(get("GRIDBOT_HEALTH_OUTBOX_SECONDS", "300"),
+                                           "GRIDBOT_HEALTH_OUTBOX_SECONDS", most=86_400),
         )
 
 
-def _seconds(value: str, name: str) -> float:
+def _seconds(value: str, name: str, most: float = 300) -> float:
     try:
         seconds = float(value)
     except ValueError:
         seconds = 0.0
-    if not 0 < seconds <= 300:
-        raise ValueError(f"{name} must be a number of seconds (0-300), not {value!r}")
+    if not 0 < seconds <= most:
+        raise ValueError(f"{name} must be a number of seconds (0-{most:g}), not {value!r}")
     return seconds
 
 

@@ -11,7 +11,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.services import jurisdiction
+from bot.services import jurisdiction, outbox
 
 log = logging.getLogger("gridbot.handlers")
 
@@ -24,6 +24,11 @@ def best_photo(sizes: Sequence[PhotoSize], limit: int) -> PhotoSize:
     return fitting[-1] if fitting else sizes[0]
 
 
+async def _say(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
+    """Through the outbox like every reply: Telegram down for a while delays it, never loses it."""
+    await outbox.say(chat_id, text, now=context.bot_data["rt"].clock.now())
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Private chat: what the bot does. Group chat: which unit this chat serves."""
     chat = update.effective_chat
@@ -34,18 +39,18 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             unit = await staff.unit
             role = texts.ROLE_WORDS.get(staff.role, "")
             reply = texts.WELCOME + "\n\n" + texts.STAFF_PRIVATE_HINT.format(unit=unit.name, role=role)
-        await update.effective_message.reply_text(reply)
+        await _say(context, chat.id, reply)
         return
     unit = await jurisdiction.unit_for_chat(chat.id)
     if unit is None:
-        await update.effective_message.reply_text(texts.GROUP_UNBOUND.format(chat_id=chat.id))
+        await _say(context, chat.id, texts.GROUP_UNBOUND.format(chat_id=chat.id))
     else:
-        await update.effective_message.reply_text(texts.GROUP_WELCOME.format(unit=unit.name))
+        await _say(context, chat.id, texts.GROUP_WELCOME.format(unit=unit.name))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat.type == ChatType.PRIVATE:
-        await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+        await _say(context, update.effective_chat.id, texts.UNKNOWN_COMMAND)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

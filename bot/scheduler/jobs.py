@@ -18,7 +18,7 @@ import time
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
-from bot.services import sla_sweep, tickets
+from bot.services import sla_sweep, tickets, update_claims
 
 log = logging.getLogger("gridbot.scheduler")
 
@@ -60,6 +60,15 @@ async def daily_report(rt: Runtime) -> int:
         return 0
 
 
+async def prune_update_claims(rt: Runtime) -> int:
+    """Forget the update ids handled more than two days ago (bot/services/update_claims.py)."""
+    try:
+        return await update_claims.prune(rt.clock.now())
+    except Exception:
+        log.exception("pruning update claims failed")
+        return 0
+
+
 def tick_seconds(rt: Runtime, every: float = 60.0) -> float:
     """`every` seconds of the bot's clock in real seconds: 60 at scale 1, 1 s at scale >= 60."""
     scale = rt.clock.scale if rt.clock.scale > 0 else 1.0
@@ -74,4 +83,6 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
                       max_instances=1, coalesce=True)
     scheduler.add_job(daily_report, "interval", args=[rt], seconds=tick_seconds(rt), id="daily_report",
                       max_instances=1, coalesce=True)
+    scheduler.add_job(prune_update_claims, "interval", args=[rt], seconds=tick_seconds(rt, 3600),
+                      id="prune_update_claims", max_instances=1, coalesce=True)
     return scheduler
