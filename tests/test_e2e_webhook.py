@@ -217,6 +217,29 @@ async def test_webhook_mode_without_a_secret_refuses_to_start(db, db_url, sandbo
     await bot.stop()  # harmless after a refused start
 
 
+async def test_a_webhook_bot_waits_for_the_bot_api_then_sets_its_webhook(db, db_url, sandbox):
+    """Telegram down at start: getMe and setWebhook are asked again until they answer."""
+    await load_jurisdiction_file(EXAMPLE)
+    bot = build_bot(sandbox, db_url)
+    sandbox.outage("getMe", "setWebhook")
+    starting = asyncio.create_task(bot.start(open_database=False))
+    try:
+        await sandbox.wait_for(lambda: len(sandbox.calls_to("getMe")) >= 3, 15)
+        assert not starting.done() and not bot.connected
+        sandbox.outage("setWebhook")  # getMe answers now; setWebhook not yet
+        await sandbox.wait_for(lambda: len(sandbox.calls_to("setWebhook")) >= 2, 15)
+        assert not starting.done()
+        sandbox.end_outage()
+        await asyncio.wait_for(starting, 15)
+        assert bot.connected and sandbox.calls_to("setWebhook")[-1].ok
+        resident = sandbox.user(5550001, "王秀兰")
+        await sandbox.send_text(resident, "/start")
+        assert (await sandbox.wait_for_bot_message(resident.id))["text"] == texts.WELCOME
+    finally:
+        starting.cancel()
+        await bot.stop()
+
+
 async def test_a_failed_start_leaves_nothing_running(db, db_url, sandbox):
     """setWebhook fails (Telegram refuses the URL, say): start raises and cleans up after itself."""
     bot = build_bot(sandbox, db_url)
