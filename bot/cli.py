@@ -65,6 +65,9 @@ def setup_logging(level: str = "INFO", secrets: tuple[str, ...] = (), *, as_json
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running" is expected when jobs are woken early
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("tortoise").setLevel(logging.WARNING)
+    # At DEBUG aiosqlite logs every query twice with its parameters: residents' own words, and
+    # so much of it that a supervisor's pipe fills and the bot stalls on a log write.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,8 @@ class Settings:
     # Keys the hash that stands for a Telegram id in log lines (bot/logids.py); empty: random
     # per process, so a person can be followed through one run's log only.
     log_key: str = field(default="", repr=False)
+    # /healthz says the outbox is stuck (503) once the oldest unsent message has waited this long.
+    health_outbox_seconds: float = 300.0
 
     @property
     def api_base_file_url(self) -> str:
@@ -64,16 +66,18 @@ class Settings:
             web_base_url=get("GRIDBOT_WEB_BASE_URL"),
             telegram_timeout=_seconds(get("GRIDBOT_TELEGRAM_TIMEOUT", "5"), "GRIDBOT_TELEGRAM_TIMEOUT"),
             log_key=get("GRIDBOT_LOG_KEY"),
+            health_outbox_seconds=_seconds(get("GRIDBOT_HEALTH_OUTBOX_SECONDS", "300"),
+                                           "GRIDBOT_HEALTH_OUTBOX_SECONDS", most=86_400),
         )
 
 
-def _seconds(value: str, name: str) -> float:
+def _seconds(value: str, name: str, most: float = 300) -> float:
     try:
         seconds = float(value)
     except ValueError:
         seconds = 0.0
-    if not 0 < seconds <= 300:
-        raise ValueError(f"{name} must be a number of seconds (0-300), not {value!r}")
+    if not 0 < seconds <= most:
+        raise ValueError(f"{name} must be a number of seconds (0-{most:g}), not {value!r}")
     return seconds
 
 

@@ -11,9 +11,20 @@ that the loop renews every third of it while it holds rows, however long a send 
 limiter, a slow upload): a process killed mid-send leaves rows whose claims lapse within
 seconds, and another pass takes them up again (at-least-once for the one message that was in
 flight: Telegram has no idempotency key). A loop that could not renew in time lets its rows go
-unsent rather than send what another instance may have claimed since. Failures are sorted by
-what they mean: wait as told (429), back off (5xx, timeouts), or record as undeliverable (403
-blocked, bad request) and move on.
+unsent rather than send what another instance may have claimed since.
+
+Failures are sorted by what they mean. A transient one (a network error, a timeout, 5xx, 429, an
+odd answer during an outage) is never a reason to give up: the row waits, as told (429) or with
+exponential backoff capped at `backoff_cap_seconds` and jittered (so that a hundred chats do not
+all knock at once when Telegram comes back), on the bot's clock, and is tried again until it is
+delivered, however long the outage. Only a permanent answer (403: blocked, removed from the
+group; 400: a refused request, a chat that is gone) ends a row, and never silently: a metric
+(gridbot_outbox_undeliverable_total{reason}), a log line (the chat's kind and the row's id, never
+a person's id) and, for a ticket's card, a note to the command centre (bot/services/undelivered.py).
+
+Order per chat: a row is sent only after every earlier row of its chat is done (sent or given
+up). While one of a chat's rows waits out a backoff, or is being sent by another instance, the
+chat gets nothing else, so a message queued during an outage never overtakes one queued before it.
 """
 
 from __future__ import annotations
@@ -22,15 +33,18 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import random
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from bot import logids
 from bot.channels.base import RetryLater, Sender, TargetMissing, Transient, Undeliverable
 from bot.clock import Clock
 from bot.models import MessageRef, Outbox, OutboxStatus
-from bot.services import outbox
+from bot.services import outbox, undelivered
+from bot.web import metrics
 
 log = logging.getLogger("gridbot.delivery")
 
@@ -45,14 +59,16 @@ class Delivery:
         concurrency: int = 16,
         poll_seconds: float = 1.0,
         claim_seconds: float = 10.0,
-        max_attempts: int = 8,
+        backoff_first_seconds: float = 2.0,
+        backoff_cap_seconds: float = 300.0,
     ) -> None:
         self.sender = sender
         self.clock = clock
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.claim_seconds = claim_seconds
-        self.max_attempts = max_attempts
+        self.backoff_first_seconds = backoff_first_seconds
+        self.backoff_cap_seconds = backoff_cap_seconds
         self._slots = asyncio.Semaphore(concurrency)  # chats sent to at once
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -67,7 +83,19 @@ class Delivery:
     def claim(self) -> dt.timedelta:
         """A claim's length on the bot's clock: `claim_seconds` of real time, also under the
         demo's fast clock."""
-        return dt.timedelta(seconds=self.claim_seconds * max(getattr(self.clock, "scale", 1.0), 1.0))
+        return self._real(self.claim_seconds)
+
+    def _real(self, seconds: float) -> dt.timedelta:
+        """`seconds` of real time on the bot's clock (the demo's clock may run faster): waits
+        that are about the Bot API, not about people's deadlines."""
+        return dt.timedelta(seconds=seconds * max(getattr(self.clock, "scale", 1.0), 1.0))
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        """How long a row waits after its `attempts`-th transient failure: doubling from
+        `backoff_first_seconds`, capped at `backoff_cap_seconds`, then a random half of it
+        taken off ("equal jitter"), so retries spread out instead of arriving together."""
+        ceiling = min(self.backoff_first_seconds * 2 ** min(max(attempts - 1, 0), 30), self.backoff_cap_seconds)
+        return self._real(ceiling * random.uniform(0.5, 1.0))
 
     # --- running ----------------------------------------------------------------------------
 
@@ -171,7 +199,8 @@ class Delivery:
         for row_id in ids:
             self._held.pop(row_id, None)  # rows not done with (an error, a stop) lapse and are taken up again
         if not task.cancelled() and task.exception() is not None:
-            log.error("delivery to chat %s failed", logids.chat(chat_id), exc_info=task.exception())
+            log.error("delivery to chat %s failed (outbox %s…)", logids.chat(chat_id), ids[0] if ids else "-",
+                      exc_info=task.exception())
         self.wake()  # the chat may have more waiting
 
     async def _deliver_chat(self, rows: list[Outbox], superseded: set[int], refs: _Refs) -> None:
@@ -179,8 +208,11 @@ class Delivery:
             retry_at: dt.datetime | None = None
             for row in rows:
                 if not self._still_ours(row):
-                    # The claim lapsed (the database was out of reach): whoever claims it next sends it.
+                    # The claim lapsed (the database was out of reach): whoever claims it next
+                    # sends it, and what follows it in this chat must not go before it.
                     log.warning("outbox %s: claim lapsed before sending, left to the next pass", row.id)
+                    retry_at = retry_at or self.clock.now()
+                    self._held.pop(row.id, None)
                     continue
                 if row.id in superseded:
                     await self._finish(row, OutboxStatus.SENT, error="superseded by a later edit")
@@ -225,16 +257,27 @@ class Delivery:
                 self._held[row_id] = until
         return renewed
 
+    def _due(self, now: dt.datetime, skip_chats: set[int] = frozenset()):
+        """Rows that may be sent now: due (or left by a claim that lapsed), in chats where no
+        row waits out a backoff or is being sent elsewhere (the chat's order comes first)."""
+        waiting = Outbox.filter(
+            Q(status=OutboxStatus.PENDING, available_at__gt=now)
+            | Q(status=OutboxStatus.SENDING, claimed_until__gte=now)
+        ).values("chat_id")
+        due = Outbox.filter(
+            Q(status=OutboxStatus.PENDING, available_at__lte=now)
+            | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
+        ).exclude(chat_id__in=Subquery(waiting))
+        if skip_chats:  # their rows wait for the chat's task, in order
+            due = due.exclude(chat_id__in=skip_chats)
+        return due
+
     async def _claim(self, skip_chats: set[int] = frozenset()) -> list[Outbox]:
         now = self.clock.now()
         async with in_transaction() as conn:
-            due = Outbox.filter(
-                Q(status=OutboxStatus.PENDING, available_at__lte=now)
-                | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
-            )
-            if skip_chats:  # their rows wait for the chat's task, in order
-                due = due.exclude(chat_id__in=skip_chats)
-            rows = await due.order_by("id").limit(self.batch).select_for_update(skip_locked=True).using_db(conn)
+            rows = await (self._due(now, skip_chats).order_by("id").limit(self.batch)
+                          .select_for_update(skip_locked=True).using_db(conn))
+            rows = await _chat_prefixes(rows, conn)
             if rows:
                 await Outbox.filter(id__in=[r.id for r in rows]).using_db(conn).update(
                     status=OutboxStatus.SENDING, claimed_until=now + self.claim
@@ -248,25 +291,34 @@ class Delivery:
         try:
             message_id = await self._dispatch(row, refs)
         except RetryLater as exc:
-            retry_at = self.clock.now() + dt.timedelta(seconds=max(exc.seconds, 0.5))
+            retry_at = self.clock.now() + self._real(max(exc.seconds, 0.5))
             log.warning("outbox %s: rate limited, retry in %.1fs", row.id, exc.seconds)
             await self._release(row, retry_at, attempts=attempts, error=str(exc), count=False)
             return retry_at
         except Transient as exc:
-            if attempts >= self.max_attempts:
-                log.error("outbox %s: undeliverable after %d attempts: %s", row.id, attempts, exc)
-                await self._finish(row, OutboxStatus.DEAD, attempts=attempts, error=str(exc))
-                return None
-            retry_at = self.clock.now() + dt.timedelta(seconds=min(2**attempts, 300))
-            log.warning("outbox %s: attempt %d failed: %s", row.id, attempts, exc)
+            wait = self.backoff(attempts)
+            log.warning("outbox %s: attempt %d failed (%s), next in %.0fs", row.id, attempts, exc,
+                        wait.total_seconds())
+            retry_at = self.clock.now() + wait
             await self._release(row, retry_at, attempts=attempts, error=str(exc))
             return retry_at
         except Undeliverable as exc:
-            log.warning("outbox %s: undeliverable to chat %s: %s", row.id, logids.chat(row.chat_id), exc)
-            await self._finish(row, OutboxStatus.DEAD, attempts=attempts, error=str(exc))
+            await self._give_up(row, attempts, exc)
             return None
         await self._finish(row, OutboxStatus.SENT, attempts=attempts, message_id=message_id)
         return None
+
+    async def _give_up(self, row: Outbox, attempts: int, exc: Undeliverable) -> None:
+        """A permanent answer: the row ends, and says so (metric, log, the command centre for a card)."""
+        log.warning("outbox %s: undeliverable to chat %s (%s): %s", row.id, logids.chat(row.chat_id),
+                    exc.reason, exc)
+        metrics.count_undeliverable(exc.reason)
+        async with in_transaction() as conn:
+            await self._finish(row, OutboxStatus.DEAD, attempts=attempts, error=str(exc), using_db=conn)
+            noted = await undelivered.note_for_card(row, exc.reason, now=self.clock.now(), using_db=conn)
+        if noted:
+            log.warning("outbox %s: the command centre is told that a ticket's card did not arrive", row.id)
+            self.wake()
 
     async def _dispatch(self, row: Outbox, refs: _Refs) -> int | None:
         existing = refs.get((row.channel, row.chat_id, row.ref)) if row.ref else None
@@ -299,9 +351,10 @@ class Delivery:
             on_conflict=["channel", "chat_id", "ref"], update_fields=["message_id", "updated_at"],
         )
 
-    async def _finish(self, row: Outbox, status: OutboxStatus, *, attempts=None, error=None, message_id=None):
+    async def _finish(self, row: Outbox, status: OutboxStatus, *, attempts=None, error=None, message_id=None,
+                      using_db=None):
         done_with_file = {"file_data": None} if row.file_data is not None else {}  # sent or dead: the bytes go
-        await Outbox.filter(id=row.id).update(
+        await Outbox.filter(id=row.id).using_db(using_db).update(
             **done_with_file,
             status=status,
             attempts=row.attempts if attempts is None else attempts,
@@ -329,17 +382,29 @@ class Delivery:
                 self.wake()
                 self._idle.clear()
                 await self._idle.wait()
-                pending = await Outbox.filter(
-                    status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING],
-                    available_at__lte=self.clock.now(),
-                ).count()
-                if not pending:
+                if not self._busy and not await self._due(self.clock.now()).exists():
                     return
 
         await asyncio.wait_for(settled(), timeout)
 
 
 _Refs = dict[tuple[str, int, str], int]  # (channel, chat, ref) → the message id it names
+
+
+
+async def _chat_prefixes(rows: list[Outbox], conn) -> list[Outbox]:
+    """Keep, of each chat's claimed rows, those that come before any row of that chat not
+    claimed here: rows beyond the batch, rows another instance locked in the same instant.
+    A chat's rows go out from its oldest unsent one on, or not at all this pass."""
+    if not rows:
+        return rows
+    ours = [r.id for r in rows]
+    first_not_ours = dict(await (
+        Outbox.filter(chat_id__in={r.chat_id for r in rows},
+                      status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
+        .exclude(id__in=ours).annotate(first=Min("id")).group_by("chat_id")
+        .using_db(conn).values_list("chat_id", "first")))
+    return [r for r in rows if r.chat_id not in first_not_ours or r.id < first_not_ours[r.chat_id]]
 
 
 async def _known_refs(rows: list[Outbox]) -> _Refs:

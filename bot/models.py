@@ -311,6 +311,41 @@ class MessageRef(Model):
         unique_together = (("channel", "chat_id", "ref"),)
 
 
+class UpdateClaim(Model):
+    """An update from the channel (Telegram's update_id) being handled or handled already.
+
+    Telegram sends an update again when a webhook answers slowly, and long polling hands out
+    again what a killed process never confirmed; with several instances the copy may reach
+    another instance. The first to insert the row handles the update (bot/services/update_claims.py);
+    a copy waits while the claim is live and is dropped once `done_at` is set. A claim whose
+    holder died (not done, `claimed_until` past) is taken over, so a crash mid-update loses
+    nothing. Rows older than two days are pruned.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=16, default="telegram")
+    update_id = fields.BigIntField()
+    claimed_until = fields.DatetimeField()
+    done_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "update_claim"
+        unique_together = (("channel", "update_id"),)
+        indexes = (Index(fields=("created_at",), name="update_claim_age_idx"),)
+
+
+class HealthBeat(Model):
+    """One row /healthz writes at every probe: a real write, so a full disk or a read-only
+    database shows as a failed check rather than as failed posts (bot/web/health.py)."""
+
+    name = fields.CharField(max_length=32, primary_key=True)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "health_beat"
+
+
 class Pending(Model):
     """A pending question: the bot asked one person something in one chat and waits for the
     answer (a resident's report in progress, a worker's reason for 办结, a 书面说明, a question

@@ -537,3 +537,18 @@ DRAFT_FULL = ("您的描述已经很详细了（最多 {limit} 字），这一�
               "请点“确认提交”提交这件问题，或提交后再另起一件。")
 EVENT_WORDS["help_again"] = "您又按了一次求助"
 EVENT_STAFF_WORDS["help_again"] = "又按了一次求助"
+
+
+# --- delivery (issue 14) ---
+# A ticket's card that Telegram refused for good (bot/services/undelivered.py), told to the command centre.
+CARD_UNDELIVERED = ("⚠️ 工单 {number} 的卡片没能发到{chat}：{reason}。"
+                    "该单位可能看不到这件工单，请联系他们，或核对辖区文件里的群号后把机器人重新拉进群。")
+UNDELIVERED_CHAT_OF_UNIT = "【{unit}】的群"
+UNDELIVERED_CHAT_GROUP = "一个未绑定单位的群"
+UNDELIVERED_CHAT_PRIVATE = "一位工作人员的私聊"
+UNDELIVERED_REASONS = {
+    "forbidden": "机器人已被移出该群或被屏蔽",
+    "chat_not_found": "找不到这个群（可能已解散，或群号有误）",
+    "chat_migrated": "该群已升级为超级群，群号变了",
+    "bad_request": "Telegram 拒收了这条消息",
+}

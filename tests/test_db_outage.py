@@ -63,7 +63,9 @@ async def test_healthz_says_the_database_is_down_and_then_back(web_harness, db_u
         try:
             async with probe.get(url) as answer:
                 assert answer.status == 503
-                assert await answer.json() == {"database": "down", "bot_api": "ok", "outbox_due": None}
+                assert await answer.json() == {
+                    "status": "degraded", "database": "down", "database_write": "down", "bot_api": "ok",
+                    "bot": "running", "outbox": None, "outbox_due": None, "outbox_oldest_due_seconds": None}
         finally:
             await _outage(db_name, False)
         async with probe.get(url) as answer:

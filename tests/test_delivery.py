@@ -72,16 +72,85 @@ async def test_undeliverable_is_recorded_and_never_retried(db):
     assert row.status == OutboxStatus.DEAD and "blocked" in row.error
 
 
-async def test_too_many_transient_failures_end_as_undeliverable(db):
+async def test_transient_failures_never_end_a_message_and_the_backoff_is_capped(db):
+    """An outage of hours: the row is tried again and again (it used to be given up after 8
+    tries, about 4 minutes), each wait doubling up to the cap, jittered, on the bot's clock."""
     clock, channel = FrozenClock(T0), FakeChannel()
-    delivery = Delivery(channel, clock, max_attempts=3)
+    delivery = Delivery(channel, clock)  # the defaults: from 2 s, doubling, up to 5 minutes
     await enqueue([Outgoing(1, "a")], now=T0)
-    channel.script = [Transient("timeout")] * 3
-    for _ in range(3):
-        await delivery.deliver_due()
-        clock.advance(dt.timedelta(minutes=10))
+    channel.script = [Transient("502 Bad Gateway")] * 40
+    waits = []
+    for attempt in range(1, 41):
+        assert await delivery.deliver_due() == 1, attempt
+        row = await Outbox.get()
+        assert row.status == OutboxStatus.PENDING and row.attempts == attempt
+        waits.append((row.available_at - clock.now()).total_seconds())
+        clock.set(row.available_at)  # the moment it is due again
+    for attempt, wait in enumerate(waits, start=1):
+        ceiling = min(2 * 2 ** (attempt - 1), 300)
+        assert ceiling / 2 <= wait <= ceiling, (attempt, wait)
+    assert len({round(w, 3) for w in waits[-20:]}) > 1  # jittered, not all at once
+    assert clock.now() - T0 > dt.timedelta(hours=1)
+    await delivery.deliver_due()  # Telegram is back
     row = await Outbox.get()
-    assert row.status == OutboxStatus.DEAD and row.attempts == 3
+    assert row.status == OutboxStatus.SENT and channel.sent == [(1, "a", None)]
+
+
+async def test_a_message_queued_during_a_backoff_waits_behind_the_one_before_it(db):
+    clock, channel = FrozenClock(T0), FakeChannel()
+    delivery = Delivery(channel, clock)
+    await enqueue([Outgoing(1, "first")], now=T0)
+    channel.script = [Transient("timed out")]
+    await delivery.deliver_due()
+    await enqueue([Outgoing(1, "second"), Outgoing(2, "elsewhere")], now=clock.now())
+    assert await delivery.deliver_due() == 1  # the other chat goes on; chat 1 waits for "first"
+    assert channel.sent == [(2, "elsewhere", None)]
+    clock.advance(dt.timedelta(minutes=5))
+    await delivery.deliver_due()
+    assert [t for c, t, _ in channel.sent if c == 1] == ["first", "second"]
+
+
+async def test_a_chat_another_instance_is_sending_to_is_left_alone(db):
+    """Two instances: while one holds a chat's rows, the other sends nothing into that chat,
+    not even a row queued since, which would arrive before the held ones."""
+    clock, channel = FrozenClock(T0), FakeChannel()
+    await enqueue([Outgoing(1, "a"), Outgoing(1, "b")], now=T0)
+    first, second = Delivery(channel, clock), Delivery(channel, clock)
+    held = await first._claim()  # sending "a" and "b", slowly
+    await enqueue([Outgoing(1, "c"), Outgoing(2, "x")], now=T0)
+    assert await second.deliver_due() == 1
+    assert channel.sent == [(2, "x", None)]
+    for row in held:
+        await first._send_one(row, {})
+    await second.deliver_due()
+    assert [t for c, t, _ in channel.sent if c == 1] == ["a", "b", "c"]
+
+
+async def test_a_permanent_answer_ends_the_row_with_a_metric_and_a_log_line(db, caplog):
+    from bot import logids
+    from bot.web.metrics import REGISTRY
+
+    def ended(reason):
+        return REGISTRY.get_sample_value("gridbot_outbox_undeliverable_total", {"reason": reason}) or 0
+
+    clock, channel = FrozenClock(T0), FakeChannel()
+    delivery = Delivery(channel, clock)
+    group, person = -1001000000999, 5550123
+    await enqueue([Outgoing(group, "card", ref="card:999"), Outgoing(person, "hello")], now=T0)
+    before = ended("forbidden"), ended("bad_request")
+    channel.script = [Undeliverable("Forbidden: bot was kicked from the supergroup chat", "forbidden"),
+                      Undeliverable("Bad Request: message text is empty")]
+    caplog.set_level("WARNING", logger="gridbot.delivery")
+    await delivery.deliver_due()
+    assert await Outbox.filter(status=OutboxStatus.DEAD).count() == 2
+    assert (ended("forbidden"), ended("bad_request")) == (before[0] + 1, before[1] + 1)
+    lines = [r.getMessage() for r in caplog.records if "undeliverable" in r.getMessage()]
+    rows = await Outbox.all().order_by("id")
+    # A group is a unit's chat, named as it is; a private chat's id is a person's: hashed.
+    assert any(f"outbox {rows[0].id}: undeliverable to chat {group} (forbidden)" in line for line in lines)
+    assert any(f"outbox {rows[1].id}: undeliverable to chat {logids.person(person)} (bad_request)" in line
+               for line in lines)
+    assert not any(str(person) in line for line in lines)  # no person's id in clear
 
 
 async def test_a_claim_left_by_a_killed_process_is_taken_up_again(db):

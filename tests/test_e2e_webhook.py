@@ -3,6 +3,7 @@ Telegram does (with X-Telegram-Bot-Api-Secret-Token), and the bot refuses anythi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 
@@ -125,6 +126,13 @@ MALFORMED = [
     b'{"update_id": 5, "message": {"message_id": 1}}',
     '{"update_id": 5, "message": 一}'.encode(),
     b"\xff\xfe not utf-8",
+    b'{"update_id": 5, "message": {"message_id": 1, "date": 1, "text": "\xff\xfe", "chat": {"id": 1, "type": "private"}}}',
+    b"[" * 100_000 + b"]" * 100_000,  # deep enough to exhaust the parser
+    b'{"update_id": 5, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    b'{"update_id": 5, "message": {"message_id": 1, "date": 1e20, "chat": {"id": 1, "type": "private"}}}',
+    b'{"update_id": 5, "message": {"message_id": 1, "date": Infinity, "chat": {"id": 1, "type": "private"}}}',
+    b'{"update_id": 5, "message": {"message_id": 1, "date": NaN, "chat": {"id": 1, "type": "private"}}}',
+    b'{"update_id": "5"}', b'{"update_id": 1e20}', b'{"update_id": null}',
 ]
 
 
@@ -136,6 +144,59 @@ async def test_malformed_json_with_the_right_secret_is_a_400(hooked, sandbox):
     await sandbox.send_text(resident, "/start")
     assert (await sandbox.wait_for_bot_message(resident.id))["text"] == texts.WELCOME
     assert len(hooked.seen) == 1
+
+
+async def test_an_update_sent_twice_is_handled_once_also_when_the_copies_arrive_together(hooked, sandbox):
+    """Telegram sends an update again when the answer is slow: the copy, or two copies racing,
+    are dropped; the resident is answered once."""
+    resident = sandbox.user(5550001, "王秀兰")
+    sent = await sandbox.send_text(resident, "/start")
+    await sandbox.wait_for_bot_message(resident.id)
+    (update,) = [u for u in sandbox.updates if u.get("message", {}).get("message_id") == sent["message_id"]]
+    body = json.dumps(update).encode()
+    statuses = await asyncio.gather(*(post(hooked.webhook_url, body, {SECRET_HEADER: SECRET}) for _ in range(3)))
+    assert statuses == [200, 200, 200]  # each copy is answered, so Telegram stops sending it
+    fresh = dict(update, update_id=update["update_id"] + 1000)  # a new update with the same words
+    await asyncio.gather(*(post(hooked.webhook_url, json.dumps(fresh).encode(), {SECRET_HEADER: SECRET})
+                           for _ in range(2)))
+    await sandbox.wait_for(lambda: fresh["update_id"] in hooked.seen)
+    await hooked.delivery.drain()
+    assert sorted(hooked.seen) == [update["update_id"], fresh["update_id"]]
+    assert [m["text"] for m in sandbox.bot_messages(resident.id)] == [texts.WELCOME, texts.WELCOME]
+
+
+async def test_copies_of_an_update_reaching_two_instances_are_handled_once(hooked, sandbox, db_url):
+    """Two instances on one database behind a balancer: each gets a copy of the same update."""
+    other = build_bot(sandbox, db_url)
+    other_seen: list[int] = []
+
+    async def record(update: Update, context) -> None:
+        other_seen.append(update.update_id)
+
+    other.app.add_handler(TypeHandler(Update, record), group=-100)
+    await other.start(open_database=False)
+    try:
+        resident = sandbox.user(5550002, "李建国")
+        update = {
+            "update_id": 424242,
+            "message": {
+                "message_id": 1, "date": 1_700_000_000, "text": "/start",
+                "chat": {"id": resident.id, "type": "private", "first_name": resident.first_name},
+                "from": resident.to_dict(), "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        body = json.dumps(update).encode()
+        statuses = await asyncio.gather(post(hooked.webhook_url, body, {SECRET_HEADER: SECRET}),
+                                        post(other.webhook_url, body, {SECRET_HEADER: SECRET}))
+        assert statuses == [200, 200]
+        await sandbox.wait_for_bot_message(resident.id)
+        await sandbox.wait_for(lambda: (hooked.seen + other_seen).count(424242) == 1)
+        await hooked.delivery.drain()
+        await other.delivery.drain()
+        assert (hooked.seen + other_seen).count(424242) == 1
+        assert [m["text"] for m in sandbox.bot_messages(resident.id)] == [texts.WELCOME]
+    finally:
+        await other.stop()
 
 
 async def test_only_post_is_served(hooked):
@@ -154,6 +215,29 @@ async def test_webhook_mode_without_a_secret_refuses_to_start(db, db_url, sandbo
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", bot.webhook_port))
     await bot.stop()  # harmless after a refused start
+
+
+async def test_a_webhook_bot_waits_for_the_bot_api_then_sets_its_webhook(db, db_url, sandbox):
+    """Telegram down at start: getMe and setWebhook are asked again until they answer."""
+    await load_jurisdiction_file(EXAMPLE)
+    bot = build_bot(sandbox, db_url)
+    sandbox.outage("getMe", "setWebhook")
+    starting = asyncio.create_task(bot.start(open_database=False))
+    try:
+        await sandbox.wait_for(lambda: len(sandbox.calls_to("getMe")) >= 3, 15)
+        assert not starting.done() and not bot.connected
+        sandbox.outage("setWebhook")  # getMe answers now; setWebhook not yet
+        await sandbox.wait_for(lambda: len(sandbox.calls_to("setWebhook")) >= 2, 15)
+        assert not starting.done()
+        sandbox.end_outage()
+        await asyncio.wait_for(starting, 15)
+        assert bot.connected and sandbox.calls_to("setWebhook")[-1].ok
+        resident = sandbox.user(5550001, "王秀兰")
+        await sandbox.send_text(resident, "/start")
+        assert (await sandbox.wait_for_bot_message(resident.id))["text"] == texts.WELCOME
+    finally:
+        starting.cancel()
+        await bot.stop()
 
 
 async def test_a_failed_start_leaves_nothing_running(db, db_url, sandbox):

@@ -111,3 +111,52 @@ async def test_two_instances_one_database_everything_once(district, api, bots, d
     events = Counter((e.ticket_id, e.action) for e in await TicketEvent.filter(action__in=["lit_yellow", "lit_red"]))
     assert set(events.values()) == {1}
     assert set(events) == {(t.id, "lit_yellow") for t in yellow} | {(t.id, "lit_red") for t in red}
+
+
+async def test_an_update_sent_again_to_the_other_instance_is_handled_once(district, api, bots, db_url):
+    """Telegram sends an update again when the answer is slow; the balancer hands the copy to
+    the other instance. Both answer 200; the resident is answered once."""
+    if not db_url.startswith("postgres"):
+        pytest.skip("several instances need PostgreSQL")
+    import json
+
+    import aiohttp
+
+    from bot import texts
+    from bot.models import UpdateClaim
+    from bot.runner import SECRET_HEADER
+
+    ports = [free_port(), free_port()]
+    async with RoundRobin([f"http://127.0.0.1:{p}/telegram" for p in ports]) as proxy:
+        instances = [await bots("run", "--no-web", "--webhook", proxy.url, "--listen", f"127.0.0.1:{port}",
+                                GRIDBOT_WEBHOOK_SECRET=SECRET) for port in ports]
+        await api.wait_for(lambda: api.arrived("setWebhook") == 2 or any(i.died() for i in instances), 60)
+        assert not any(i.died() for i in instances), [i.log() for i in instances]
+        resident = api.user(5561001, "王秀兰")
+        update = {"update_id": 31337, "message": {
+            "message_id": 1, "date": 1_700_000_000, "text": "/start",
+            "chat": {"id": resident.id, "type": "private", "first_name": resident.first_name},
+            "from": resident.to_dict(), "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        async with aiohttp.ClientSession() as http:
+            async def deliver() -> int:
+                async with http.post(proxy.url, data=json.dumps(update),
+                                     headers={"Content-Type": "application/json", SECRET_HEADER: SECRET}) as r:
+                    return r.status
+
+            assert await asyncio.gather(deliver(), deliver()) == [200, 200]
+        assert len(proxy.forwarded) == 2  # one copy each
+        await api.wait_for_bot_message(resident.id, timeout=30)
+
+        async def settled() -> bool:
+            claim = await UpdateClaim.get_or_none(update_id=31337)
+            return (claim is not None and claim.done_at is not None
+                    and not await Outbox.exclude(status=OutboxStatus.SENT).exists())
+
+        await until(settled, timeout=30)
+
+        async def copy_dropped() -> bool:  # the copy waited for the first to finish, then went
+            return any("update 31337 was handled already" in i.log() for i in instances)
+
+        await until(copy_dropped, timeout=10)
+    assert [m["text"] for m in api.bot_messages(resident.id)] == [texts.WELCOME]
+    assert sum("update 31337 was handled already" in i.log() for i in instances) == 1

@@ -21,7 +21,17 @@ class Transient(DeliveryError):
 
 
 class Undeliverable(DeliveryError):
-    """The recipient blocked the bot, the chat is gone, or the request is malformed."""
+    """A permanent answer: the recipient blocked the bot, the chat is gone, or the request is
+    malformed. `reason` is one of REASONS (a metric label and a key of texts.UNDELIVERED_REASONS)."""
+
+    def __init__(self, description: str, reason: str = "bad_request") -> None:
+        super().__init__(description)
+        self.reason = reason if reason in REASONS else "bad_request"
+
+
+# Why a message ended undelivered: blocked or removed (403), the chat does not exist or moved
+# to a new id (400 with those words), any other refusal of the request (400).
+REASONS = ("forbidden", "chat_not_found", "chat_migrated", "bad_request")
 
 
 class TargetMissing(DeliveryError):

@@ -8,7 +8,7 @@ from bot import texts
 from bot.channels.port import Inbound
 from bot.handlers import pending
 from bot.handlers.registry import Command, Feature, Job
-from bot.services import jurisdiction, outbox
+from bot.services import jurisdiction, outbox, update_claims
 from bot.services.outbox import Outgoing
 from bot.services.people import resident_for
 
@@ -38,9 +38,15 @@ async def expire_questions(rt) -> int:
     return await pending.expire_due(rt, rt.router.registry.conversations)
 
 
+async def prune_update_claims(rt) -> int:
+    """Forget the update ids handled more than two days ago (bot/services/update_claims.py)."""
+    return await update_claims.prune(rt.clock.now())
+
+
 FEATURE = Feature(
     name="basics",
     commands=[Command("start", start, menu=texts.COMMANDS["start"]),
               Command("help", start, menu=texts.COMMANDS["help"])],
-    jobs=[Job("expire_questions", expire_questions, every=dt.timedelta(minutes=1))],
+    jobs=[Job("expire_questions", expire_questions, every=dt.timedelta(minutes=1)),
+          Job("prune_update_claims", prune_update_claims, every=dt.timedelta(hours=1))],
 )

@@ -6,7 +6,7 @@ protocol (``POST /bot<TOKEN>/<method>``, ``{"ok": ..., "result": ...}``) and beh
 Telegram where behaviour tends to break bots in production: message ids per chat, long
 polling, 409 when polling while a webhook is set, "message is not modified", 4096-character
 limits, ``callback_data`` over 64 bytes, parse_mode errors, a blocked user's 403, 429 with
-``retry_after``. The driver side (``send_text``, ``press``, ``transcript``, ``wait_for``...)
+``retry_after``, an outage (``outage``: every call answers 502 until it ends). The driver side (``send_text``, ``press``, ``transcript``, ``wait_for``...)
 plays the users and reads what the bot did.
 
 Everything runs in one event loop; nothing here is thread-safe, by design.
@@ -835,6 +835,7 @@ class LoopbackBotAPI:
 
         # Faults and change notification.
         self._faults: dict[str, deque[_Fault]] = {}
+        self._outage: tuple[frozenset[str], int, str] | None = None  # (methods or {"*"}, status, description)
         self._delays: dict[str, deque[list[float]]] = {}
         self._changed = asyncio.Event()
         self._subscribers: list[asyncio.Queue[JSONDict]] = []
@@ -918,6 +919,7 @@ class LoopbackBotAPI:
             if not secrets.compare_digest(request.match_info["token"].encode(), self.token.encode()):
                 raise BotAPIError(401, "Unauthorized")
             await self._apply_delay(method)
+            self._check_outage(method)
             fault = self._take_fault(method)
             if fault and not fault.applied:
                 raise self._fault_error(fault)
@@ -1024,6 +1026,28 @@ class LoopbackBotAPI:
 
     def unblock(self, chat_id: int) -> None:
         self._blocked.pop(chat_id, None)
+
+    def outage(self, *methods: str, status: int = 502, description: str | None = None) -> None:
+        """Every call of ``methods`` (none named: every method) fails with ``status`` until
+        ``end_outage()``: Telegram down for as long as a test wants, not for a counted number
+        of calls. Nothing is performed while it lasts."""
+        if description is None:
+            try:
+                description = HTTPStatus(status).phrase
+            except ValueError:
+                description = f"Error {status}"
+        names = frozenset(m.lower() for m in methods) or frozenset({"*"})
+        self._outage = (names, status, description)
+
+    def end_outage(self) -> None:
+        self._outage = None
+
+    def _check_outage(self, method: str) -> None:
+        if self._outage is None:
+            return
+        names, status, description = self._outage
+        if "*" in names or method.lower() in names:
+            raise BotAPIError(status, description)
 
     def _take_fault(self, method: str) -> _Fault | None:
         for key in (method.lower(), "*"):
@@ -1411,6 +1435,9 @@ class LoopbackBotAPI:
             ],
             "photos": [[file_id, sizes] for file_id, sizes in self._photos.items()],
             "counter": self._counter,
+            # The bot remembers the update ids it has handled (bot/services/update_claims.py):
+            # the next run must go on numbering, as Telegram does, or its updates look seen.
+            "next_update_id": self._next_update_id,
         }
 
     def import_state(self, state: JSONDict) -> None:
@@ -1441,6 +1468,10 @@ class LoopbackBotAPI:
         for file_id, sizes in state.get("photos", []):
             self._photos[file_id] = sizes
         self._counter = max(self._counter, int(state.get("counter", 0)))
+        # A state written before update ids were saved: jump past any id the last run can have
+        # used (Telegram, too, picks a new start after a quiet week).
+        next_update_id = int(state.get("next_update_id") or int(time.time()))
+        self._next_update_id = max(self._next_update_id, next_update_id)
         self._notify(all_chats=True)
 
     @property

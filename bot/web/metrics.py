@@ -2,17 +2,20 @@
 
 Ticket and outbox figures are read from the database at scrape time (one GROUP BY for tickets,
 two counts for the outbox), so every instance behind one database reports the same numbers and
-nothing drifts. The sweep's duration is pushed by the sweep itself through `observe_sweep`.
+nothing drifts. The sweep's duration is pushed by the sweep itself through `observe_sweep`, and
+each message delivery gives up on for good by delivery through `count_undeliverable` (a counter
+per instance, as Prometheus counters are: sum them across instances).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from tortoise.functions import Count
 
+from bot.channels.base import REASONS
 from bot.models import Light, Outbox, OutboxStatus, Status, Ticket
 
 # Our own registry: the process-wide default one also collects Python internals, and tests
@@ -28,6 +31,12 @@ OUTBOX_OLDEST = Gauge("gridbot_outbox_oldest_pending_seconds",
                       registry=REGISTRY)
 OUTBOX_DEAD = Gauge("gridbot_outbox_dead", "Messages recorded as undeliverable (blocked user, chat gone, refused).",
                     registry=REGISTRY)
+UNDELIVERABLE = Counter("gridbot_outbox_undeliverable",
+                        "Messages ended on a permanent answer (403 blocked or removed, 400 refused, chat gone), "
+                        "by reason; transient failures are retried and never counted here.",
+                        ["reason"], registry=REGISTRY)
+for _reason in REASONS:  # every reason shown from the start, at 0: an alert can watch its rate
+    UNDELIVERABLE.labels(_reason)
 SWEEP_SECONDS = Histogram("gridbot_sweep_duration_seconds", "How long one SLA sweep took.",
                           buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), registry=REGISTRY)
 SWEEP_LAST = Gauge("gridbot_sweep_last_duration_seconds", "How long the latest SLA sweep took.",
@@ -40,6 +49,11 @@ def observe_sweep(seconds: float) -> None:
     """Record one sweep's duration (called by bot/scheduler/jobs.py after each SLA sweep)."""
     SWEEP_SECONDS.observe(seconds)
     SWEEP_LAST.set(seconds)
+
+
+def count_undeliverable(reason: str) -> None:
+    """One message ended undelivered (called by bot/delivery.py)."""
+    UNDELIVERABLE.labels(reason).inc()
 
 
 async def render(now: dt.datetime) -> bytes:

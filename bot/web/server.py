@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -39,14 +40,16 @@ def templates() -> jinja2.Environment:
 
 
 class WebServer:
-    def __init__(self, rt: Runtime, bot: Bot, *, host: str | None = None, port: int | None = None) -> None:
+    def __init__(self, rt: Runtime, bot: Bot, *, host: str | None = None, port: int | None = None,
+                 bot_running: Callable[[], bool] = lambda: True) -> None:
         self.rt = rt
         self.bot = bot
         self.host = rt.settings.web_host if host is None else host
         self.port = rt.settings.web_port if port is None else port
         self.sessions = Sessions(secure=rt.settings.web_base_url.lower().startswith("https://"))
         self.templates = templates()
-        self.health = Health(bot, rt.clock)
+        self.health = Health(bot, rt.clock, outbox_stuck_seconds=rt.settings.health_outbox_seconds,
+                             bot_running=bot_running)
         self.app = web.Application(middlewares=[_headers])
         self.app[SERVER] = self
         dashboard.add_routes(self.app)
@@ -125,6 +128,7 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 async def _health(request: web.Request) -> web.Response:
-    """bot/web/health.py: 200 when the database and the Bot API answer, 503 naming what does not."""
+    """bot/web/health.py: 200 when the database reads and writes, the Bot API answers and the
+    outbox moves; 503 ("status": "degraded") naming what does not."""
     healthy, report = await server_of(request).health.check()
     return web.json_response(report, status=200 if healthy else 503)

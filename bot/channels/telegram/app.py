@@ -17,6 +17,7 @@ from bot import texts
 from bot.channels.port import Press
 from bot.channels.telegram import inbound
 from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.updates import OnceEach
 
 log = logging.getLogger("gridbot.telegram")
 
@@ -28,7 +29,8 @@ def build_application(rt, router) -> Application:
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_file_url)
-        .concurrent_updates(True)
+        # concurrently, each update_id once (a copy Telegram sends again is dropped)
+        .concurrent_updates(OnceEach(256, rt.clock))
         .request(AiohttpRequest(read_timeout=settings.telegram_timeout,
                                 connect_timeout=settings.telegram_timeout))
         # a long poll holds its connection: a pool of its own, as PTB's default has

@@ -118,18 +118,18 @@ class _translated:
             seconds = seconds.total_seconds() if hasattr(seconds, "total_seconds") else float(seconds)
             raise RetryLater(seconds) from exc
         if isinstance(exc, tg.Forbidden):
-            raise Undeliverable(str(exc)) from exc
+            raise Undeliverable(str(exc), "forbidden") from exc
+        if isinstance(exc, tg.ChatMigrated):
+            raise Undeliverable(f"chat migrated to {exc.new_chat_id}", "chat_migrated") from exc
         if isinstance(exc, tg.BadRequest):
             text = str(exc).lower()
             if "not modified" in text:
                 raise _NotModified() from exc
             if "message to edit not found" in text or "message can't be edited" in text:
                 raise TargetMissing(str(exc)) from exc
-            raise Undeliverable(str(exc)) from exc
-        if isinstance(exc, (tg.TimedOut, tg.NetworkError)):
-            raise Transient(str(exc)) from exc
-        if isinstance(exc, tg.ChatMigrated):
-            raise Undeliverable(f"chat migrated to {exc.new_chat_id}") from exc
-        if isinstance(exc, tg.InvalidToken):
-            raise Transient("invalid token") from exc
+            raise Undeliverable(str(exc), "chat_not_found" if "chat not found" in text else "bad_request") from exc
+        if isinstance(exc, tg.TelegramError):
+            # Timeouts, network errors, 5xx, an invalid-token answer (a proxy in front of the
+            # Bot API answers oddly during an outage), anything not known to be final: retried.
+            raise Transient(f"{type(exc).__name__}: {exc}") from exc
         return False

@@ -1,0 +1,90 @@
+"""Each update handled once, by long polling too, and never lost to a claim its holder left.
+
+Long polling hands out again what a killed process never confirmed (the next process gets the
+same update_id): the copy is dropped. A process killed in the middle of an update leaves its
+claim unfinished: a copy waits while the claim's lease runs, then is handled (at least once,
+never lost).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+
+from bot import texts
+from bot.channels.telegram.updates import MalformedUpdate, parse_webhook_body
+from bot.models import UpdateClaim
+from bot.services import update_claims
+from bot.services.update_claims import State
+
+
+def _start_update(api, user, update_id: int) -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 900 + update_id % 100, "date": 1_700_000_000, "text": "/start",
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "from": user.to_dict(), "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+
+
+async def test_long_polling_hands_out_an_update_again_and_it_is_handled_once(harness, caplog):
+    h = harness
+    caplog.set_level(logging.INFO, logger="gridbot.updates")
+    resident = h.resident()
+    await h.api.send_text(resident, "/start")
+    await h.api.wait_for_bot_message(resident.id)
+    (update,) = h.api.updates
+    await h.api.send_update(copy.deepcopy(update))  # as after a crash before the offset was confirmed
+    sentinel = h.resident(5550100, "哨兵")
+    await h.reply_to(sentinel, "/start")
+    await h.api.wait_for(lambda: any("handled already" in r.getMessage() for r in caplog.records), 10)
+    await h.drain()
+    assert [m["text"] for m in h.api.bot_messages(resident.id)] == [texts.WELCOME]
+
+
+async def test_an_update_whose_holder_died_is_handled_once_its_lease_lapses(harness):
+    h = harness
+    resident = h.resident()
+    now = h.rt.clock.now()
+    # what a process killed in the middle of update 77 leaves behind
+    await UpdateClaim.create(update_id=77, claimed_until=now + update_claims.LEASE, created_at=now)
+    await h.api.send_update(_start_update(h.api, resident, 77))  # Telegram hands it out again
+    await h.api.wait_for(lambda: not h.api.pending_updates and h.api.polling, 10)
+    await h.drain()
+    assert h.api.bot_messages(resident.id) == []  # the copy waits: the claim may still be live
+    h.rt.clock.advance(update_claims.LEASE + dt.timedelta(seconds=1))
+    reply = await h.api.wait_for_bot_message(resident.id, timeout=10)
+    assert reply["text"] == texts.WELCOME
+    claim = await UpdateClaim.get(update_id=77)
+    assert claim.done_at is not None
+
+
+async def test_claims_and_their_pruning(db):
+    t0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
+    assert (await update_claims.claim(5, now=t0)).state == State.OURS
+    busy = await update_claims.claim(5, now=t0 + dt.timedelta(seconds=1))
+    assert busy.state == State.BUSY and busy.until == t0 + update_claims.LEASE
+    await update_claims.done(5, now=t0 + dt.timedelta(seconds=2))
+    assert (await update_claims.claim(5, now=t0 + dt.timedelta(hours=1))).state == State.DONE
+    assert (await update_claims.claim(6, now=t0)).state == State.OURS
+    assert (await update_claims.claim(6, now=t0 + dt.timedelta(minutes=1))).state == State.OURS  # its holder died
+    assert await update_claims.prune(t0 + dt.timedelta(days=3)) == 2
+    assert await UpdateClaim.all().count() == 0
+
+
+def test_a_webhook_body_that_is_no_update_is_refused_whatever_it_holds():
+    from telegram import Bot
+
+    bot = Bot("123456:SANDBOX-TOKEN")
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"update_id": 1, "message": {"message_id": 1, "date": 1e20,'
+                 b' "chat": {"id": 1, "type": "private"}}}', b"\xff", b"[]", b'{"update_id": true}',
+                 b'{"update_id": -1}', b'{"update_id": 100000000000000000000}'):
+        try:
+            parse_webhook_body(body, bot)
+        except MalformedUpdate:
+            continue
+        raise AssertionError(body[:60])
+    assert parse_webhook_body(b'{"update_id": 3}', bot).update_id == 3
