@@ -3,12 +3,15 @@
 Rules are matched on the character string, not on jieba tokens: segmentation of short, informal
 complaints is unreliable ("路灯不亮" comes out as 路 / 灯不亮), and a district officer writing a rule
 thinks in words as they appear in text. All plain phrases are compiled into one regular expression
-shaped like a trie (油(?:烟(?:机|味)?|…)), so one left-to-right scan finds them, and at each
-position the longest phrase wins: 油烟机 is found as 油烟机, never also as 油烟, and 焚烧垃圾 is one
-finding, not 焚烧 plus 垃圾.
+shaped like a trie (油(?:烟(?:机|味)?|…)) inside a lookahead, so one left-to-right scan tries every
+position and finds the longest phrase starting there. Nothing is consumed: hits may overlap
+(长期停 and 停水 in "长期停水", 停电 and 电梯 in "关停电梯"); a hit lying wholly inside a longer
+one is dropped, so 油烟机 is never also 油烟 and 焚烧垃圾 is one finding, not 焚烧 plus 垃圾.
+Which of two partly overlapping hits the resident meant is for word boundaries to say
+(`bot.nlp.classify` asks jieba, only for the few messages where it matters).
 
 A phrase may contain `*`, meaning "then, later in the same clause": 电梯*困 matches 电梯里困了人.
-Those are few and are tried one by one; they do not consume text.
+Those are few and are tried one by one.
 
 Negation ("没有噪音了", "再也闻不到油烟") is decided by `Negation`, whose cue words come from the rule
 files too.
@@ -80,15 +83,29 @@ class PhraseMatcher:
         self._gapped = [(p, tuple(filter(None, p.split("*"))), _gap_regex(p)) for p in sorted(phrases) if "*" in p]
         source = _trie_regex(self._plain)
         self._regex = re.compile(source) if source else None
+        # The same trie inside a lookahead: every start position is tried, nothing is consumed.
+        self._every = re.compile(f"(?=({source}))") if source else None
         # Most messages share no character with most small phrase lists (a danger rule's words):
         # checking that first skips the regex engine entirely.
         self._first_chars = frozenset(p[0] for p in self._plain)
 
-    def find(self, text: str) -> list[Hit]:
-        """Hits in text order. Plain phrases do not overlap one another (longest wins)."""
+    def find(self, text: str, *, overlapping: bool = True) -> list[Hit]:
+        """Hits in text order. Plain hits may overlap; none lies wholly inside another.
+
+        `overlapping=False` is the old leftmost-longest scan that consumes text (长期停 hides 停水),
+        kept only so the evaluation can show what overlapping hits gained.
+        """
         hits: list[Hit] = []
-        if self._regex is not None and not self._first_chars.isdisjoint(text):
-            hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)]
+        if not overlapping:
+            if self._regex is not None and not self._first_chars.isdisjoint(text):
+                hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)]
+        elif self._every is not None and not self._first_chars.isdisjoint(text):
+            reach = 0  # the furthest end of a hit so far: a hit ending before it lies inside one
+            for m in self._every.finditer(text):
+                start, end = m.span(1)
+                if end > reach:
+                    hits.append(Hit(m.group(1), start, end))
+                    reach = end
         found_gapped = False
         for phrase, parts, regex in self._gapped:
             if _all_in(parts, text):
