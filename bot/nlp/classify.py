@@ -166,6 +166,10 @@ class Classifier:
         return self._rules
 
     @property
+    def urgency(self) -> UrgencyRules:
+        return self._urgency
+
+    @property
     def learned(self):
         return self._learned
 
