@@ -247,11 +247,13 @@ class Classifier:
                     if f.start < into.get(code, len(norm)):
                         into[code] = f.start
         found = {c: v for c, v in found.items() if v}
-        # On a tie of sums the category met first; the fallback's context words (学校, 景区) lose a
-        # tie to a grid category unless a policy word backs them.
-        late = len(norm) + 1
-        ranked = sorted(scores.items(), key=lambda kv: (
-            -kv[1], late if kv[0] == fallback and not policy else first_seen.get(kv[0], len(norm))))
+        # The fallback's own words are context (学校, 企业, 教师村, 地铁): unless it names a problem
+        # (社保, 房产证) or a policy word backs it, they never outvote a grid category's evidence.
+        contest = scores
+        if fallback in scores and not policy and fallback not in named and any(
+                s >= self._rules.decision.context_yields_to for c, s in scores.items() if c != fallback):
+            contest = {c: s for c, s in scores.items() if c != fallback}
+        ranked = sorted(contest.items(), key=lambda kv: (-kv[1], first_seen.get(kv[0], len(norm))))
         ev = Evidence(norm, found, scores, named, weak, first_seen, excluded, policy, ranked=ranked)
         contenders = named or weak
         if contenders:
