@@ -486,3 +486,7 @@ SLA_FILE_NAME = "时限提醒清单-{stamp}.csv"
 SLA_FILE_CAPTION = "📎 时限提醒完整清单（{time}），共 {count} 件"
 SLA_FILE_COLUMNS = ("提醒", "工单号", "类别", "地点", "责任单位", "办结期限", "亮红灯时间")
 SLA_FILE_KINDS = {"own_red": "红灯", "other_red": "红灯", "overdue": "超期", "missing": "书面说明逾期", "yellow": "黄灯"}
+
+# --- classifier (issue 17) ---
+BTN_RECATEGORISE = "改类别"
+PICK_CATEGORY = "工单 {number}：请选择正确的类别"

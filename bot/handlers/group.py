@@ -16,7 +16,7 @@ from bot.services.staffwork import Refused
 
 log = logging.getLogger("gridbot.handlers.group")
 
-CARD_BUTTON = re.compile(r"^w:(acc|res|esc|tra|ret|ask|rej|con|tto|csel|cgo):(\d{1,9})(?::(\d{1,9}))?$")
+CARD_BUTTON = re.compile(r"^w:(acc|res|esc|tra|ret|ask|rej|con|tto|csel|cgo|cat|setc):(\d{1,9})(?::([a-z_0-9]{1,20}))?$")
 TRIAGE_BUTTON = re.compile(r"^tr:(cat|grid|setcat|comm|setgrid):(\d{1,9})(?::([a-z_0-9]{1,20}))?$")
 
 

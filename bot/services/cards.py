@@ -99,6 +99,7 @@ def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | Non
     up = (texts.BTN_CONSULT, f"w:con:{t}") if ticket.level == Level.DISTRICT else (texts.BTN_ESCALATE, f"w:esc:{t}")
     second = [up, (texts.BTN_TRANSFER, f"w:tra:{t}"), (texts.BTN_RETURN, f"w:ret:{t}")]
     third = [(texts.BTN_ASK, f"w:ask:{t}")] if ticket.resident_id else []
+    third.append((texts.BTN_RECATEGORISE, f"w:cat:{t}"))
     if command_view and ticket.level != Level.DISTRICT:
         third.append((texts.BTN_CONSULT, f"w:con:{t}"))
     return [first, second] + ([third] if third else [])

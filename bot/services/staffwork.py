@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import Draft, Level, Role, Staff, Ticket, Unit
+from bot.nlp.classify import categories, label_of
 from bot.runtime import Runtime
 from bot.services.textin import clean
 from bot.services.ids import is_row_id
@@ -76,6 +77,14 @@ async def _press(rt: Runtime, staff: Staff, chat_id: int, action: str, ticket: T
                                        buttons=[[(d.name, f"w:tto:{ticket.id}:{d.id}")] for d in departments])],
                              now=rt.clock.now(), ticket=ticket)
         return texts.PICK_DEPARTMENT.format(number=ticket.number)
+    if action == "cat":
+        rows = [[(label, f"w:setc:{ticket.id}:{code}")] for code, label in categories()]
+        await outbox.enqueue([Outgoing(chat_id, texts.PICK_CATEGORY.format(number=ticket.number), buttons=rows)],
+                             now=rt.clock.now(), ticket=ticket)
+        return texts.PICK_CATEGORY.format(number=ticket.number)
+    if action == "setc" and arg in dict(categories()):
+        await tickets.change_category(rt, ticket, arg, staff, source="card")
+        return texts.CATEGORY_CHANGED.format(category=label_of(arg))
     if action == "tto" and is_row_id(arg):
         department = await Unit.get_or_none(id=int(arg))
         if department is None:

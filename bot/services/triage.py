@@ -30,7 +30,7 @@ async def press(rt: Runtime, user_id: int, chat_id: int, action: str, ticket_id:
                 await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
                            [[(label, f"tr:setcat:{ticket.id}:{code}")] for code, label in categories()], now)
             elif action == "setcat" and arg in dict(categories()):
-                await tickets.change_category(rt, ticket, arg, staff)
+                await tickets.change_category(rt, ticket, arg, staff, source="triage")
                 grid = await ticket.grid
                 if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
                     await tickets.assign_from_triage(rt, ticket, grid, staff)
