@@ -490,3 +490,4 @@ SLA_FILE_KINDS = {"own_red": "红灯", "other_red": "红灯", "overdue": "超期
 # --- classifier (issue 17) ---
 BTN_RECATEGORISE = "改类别"
 PICK_CATEGORY = "工单 {number}：请选择正确的类别"
+REASONS_BY_STAFF = "{name}改定"

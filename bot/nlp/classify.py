@@ -183,8 +183,9 @@ class Classifier:
         how = ev.how
         words = ev.words(top_code)
         phrases = [f.phrase for f in sorted(ev.found.get(top_code, ()), key=lambda f: (-f.weight, f.start))]
-        if self._learned is not None:
-            top_code, confidence, words = self._learned.decide(ev)
+        decided = self._learned.decide(ev) if self._learned is not None else None
+        if decided is not None:
+            top_code, confidence, words = decided
             how = "weights"
             phrases = [f.phrase for f in ev.found.get(top_code, ())]
             low = confidence < self._learned.min_confidence or (not ev.found and top_code == self._rules.fallback)

@@ -94,8 +94,11 @@ class LearnedWeights:
         p = np.exp(logits)
         return p / p.sum()
 
-    def decide(self, ev: Evidence) -> tuple[str, float, list[str]]:
-        """(category, probability, the resident's words that decided)."""
+    def decide(self, ev: Evidence) -> tuple[str, float, list[str]] | None:
+        """(category, probability, the resident's words that decided), or None when the rules'
+        verdict is a category the weights were never trained on: then the rules decide."""
+        if ev.verdict not in self.classes:
+            return None
         feats = features(ev, self.sizes)
         p = self.probabilities(feats)
         best = int(p.argmax())

@@ -18,7 +18,8 @@ from bot.models import (
     Attachment, CategoryExample, Consultation, Level, Light, Resident, Role, Staff, Status, Ticket,
     TicketCounter, TicketEvent, Unit,
 )
-from bot.nlp.classify import categories as nlp_categories
+from bot.nlp.classify import Classifier, categories as nlp_categories
+from bot.nlp.normalise import normalise
 from bot.runtime import Runtime
 from bot.services import cards, jurisdiction, outbox
 from bot.services.outbox import Outgoing
@@ -311,7 +312,10 @@ async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Sta
 
 async def _recategorise(ticket: Ticket, category: str, staff: Staff, source: str, now: dt.datetime) -> None:
     old = ticket.category
-    await Ticket.filter(id=ticket.id).update(category=category, updated_at=now)
+    # The card's 依据: the resident's words for the new category, if the rules see any; else who chose it.
+    words = Classifier.default().evidence(normalise(ticket.text)).words(category)[:4]
+    reasons = words or [texts.REASONS_BY_STAFF.format(name=staff.name)]
+    await Ticket.filter(id=ticket.id).update(category=category, reasons=reasons, updated_at=now)
     await reload(ticket)
     await event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now,
                 data={"from": old, "to": category, "source": source})
