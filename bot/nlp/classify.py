@@ -135,7 +135,9 @@ class Classifier:
             for phrase, weight, kind in rule.words():
                 self._weights[phrase].append((rule, weight, kind))
         self._matcher = PhraseMatcher(self._weights)
-        self._exclusions = {r.code: [_ExclusionCheck(e) for e in r.exclude_if] for r in rules.categories}
+        checks: dict[Exclusion, _ExclusionCheck] = {}  # exclude_everywhere is one check, not one per category
+        self._exclusions = {r.code: [checks.setdefault(e, _ExclusionCheck(e)) for e in r.exclude_if]
+                            for r in rules.categories}
         self._weak = frozenset(rules.decision.weak_names)
 
     @classmethod
@@ -225,7 +227,14 @@ class Classifier:
             for code in list(found):
                 if code != fallback:
                     found[code] = [f for f in found[code] if f.kind != OBJECT]
-        excluded = tuple(code for code in found if found[code] and any(x.fires(norm) for x in self._exclusions[code]))
+        fired: dict[_ExclusionCheck, bool] = {}
+
+        def fires(check: _ExclusionCheck) -> bool:
+            if check not in fired:
+                fired[check] = check.fires(norm)
+            return fired[check]
+
+        excluded = tuple(code for code in found if found[code] and any(fires(x) for x in self._exclusions[code]))
         for code in excluded:
             del found[code]
         if self._weak:
