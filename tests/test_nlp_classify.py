@@ -304,3 +304,9 @@ def test_the_decision_is_written_in_the_rule_file(tmp_path):
     (tmp_path / "c.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(RuleFileError, match="only the fallback"):
         Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+
+
+def test_context_words_of_other_never_outvote_grid_evidence():
+    # 教师 (other, 4) only says who lives there; the loose wires (safety, 3) are the case
+    assert classify("教师公寓楼道里电线乱搭").category == "safety"
+    assert classify("教师工资什么时候发").category == "other"
