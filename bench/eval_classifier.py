@@ -1,24 +1,28 @@
-"""Measure the complaint classifier against a labelled CSV (text,category,urgent[,confidence]).
+"""Measure the complaint classifier against labelled CSV files (text,category[,urgent]).
 
-    .venv/bin/python bench/eval_classifier.py [CSV] [--errors]
+    .venv/bin/python bench/eval_classifier.py [CSV ...] [--matching overlap|jieba|leftmost|all]
+                                              [--no-weights | --weights FILE] [--errors]
 
 The labelled data stays outside the repository (its licence is unknown); by default it is read from
-../shared/data/complaints_dev.csv relative to the repository root. `--errors` lists the messages
-the classifier gets wrong, for working on the rules — never copy them into the rules.
+../shared/data/complaints_dev.csv relative to the repository root. `--matching all` compares the
+ways of finding rule words on the same files (the README's table). `--errors` lists the messages
+the classifier gets wrong, for working on the rules — never copy them into the rules or tests.
+The last line is a JSON summary per file.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.nlp.classify import Classifier  # noqa: E402
+from bot.nlp.classify import MATCHING, Classifier  # noqa: E402
+from bot.nlp.evaluate import evaluate, format_report, read_labelled  # noqa: E402
 
 DEFAULT_CSV = REPO.parent / "shared" / "data" / "complaints_dev.csv"
 
@@ -28,69 +32,40 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(f) if row.get("text")]
 
 
-def f1(p: float, r: float) -> float:
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("csv", nargs="?", default=str(DEFAULT_CSV))
+    parser.add_argument("csv", nargs="*", default=[str(DEFAULT_CSV)])
+    parser.add_argument("--matching", choices=[*MATCHING, "all"], default="overlap")
+    parser.add_argument("--no-weights", action="store_true", help="the rules alone, even if weights.json exists")
+    parser.add_argument("--weights", type=Path, help="a weights file other than the one beside the rules")
     parser.add_argument("--errors", action="store_true", help="list misclassified messages and missed urgents")
     args = parser.parse_args(argv)
 
-    rows = read_rows(Path(args.csv))
-    clf = Classifier.default()
-    codes = [code for code, _ in clf.categories()]
-    results = [(row, clf.classify(row["text"])) for row in rows]
-
-    tp, fp, fn = Counter(), Counter(), Counter()
-    confusions = Counter()
-    for row, res in results:
-        gold, pred = row["category"].strip(), res.category
-        if gold == pred:
-            tp[gold] += 1
-        else:
-            fp[pred] += 1
-            fn[gold] += 1
-            confusions[(gold, pred)] += 1
-
-    print(f"{len(rows)} messages from {args.csv}\n")
-    print(f"{'category':<14}{'support':>8}{'predicted':>10}{'precision':>11}{'recall':>8}{'F1':>7}")
-    f1s = []
-    for code in codes:
-        support, predicted = tp[code] + fn[code], tp[code] + fp[code]
-        p = tp[code] / predicted if predicted else 0.0
-        r = tp[code] / support if support else 0.0
-        if support:
-            f1s.append(f1(p, r))
-        print(f"{code:<14}{support:>8}{predicted:>10}{p:>11.3f}{r:>8.3f}{f1(p, r):>7.3f}")
-
-    accuracy = sum(tp.values()) / len(rows)
-    urgent_gold = [(row, res) for row, res in results if row.get("urgent", "0").strip() == "1"]
-    urgent_pred = [res for _, res in results if res.urgent]
-    caught = sum(res.urgent for _, res in urgent_gold)
-    print(f"\naccuracy      {accuracy:.3f}  ({sum(tp.values())}/{len(rows)})")
-    print(f"macro-F1      {sum(f1s) / len(f1s):.3f}  (over the {len(f1s)} categories present)")
-    if urgent_gold:
-        print(f"urgent recall {caught / len(urgent_gold):.3f}  ({caught}/{len(urgent_gold)});"
-              f" flagged {len(urgent_pred)}, of which labelled urgent {caught}")
-    low = sum(res.low_confidence for _, res in results)
-    print(f"low-confidence (sent to triage) {low}")
-
-    print("\ntop confusions (gold → predicted):")
-    for (gold, pred), n in confusions.most_common(8):
-        print(f"  {gold:>12} → {pred:<12} {n}")
-
-    if args.errors:
-        print("\nerrors:")
-        for row, res in results:
-            if row["category"].strip() != res.category:
-                print(f"  [{row['category']}→{res.category}] {row['text']}  {res.scores[:3]} {res.matched}")
-        print("\nurgent missed / extra:")
-        for row, res in results:
-            gold_urgent = row.get("urgent", "0").strip() == "1"
-            if gold_urgent != res.urgent:
-                print(f"  [gold {int(gold_urgent)} pred {int(res.urgent)}] {row['text']}  {res.urgent_words}")
+    weights = False if args.no_weights else (args.weights or True)
+    modes = MATCHING if args.matching == "all" else (args.matching,)
+    summary = {}
+    for path in map(Path, args.csv):
+        rows = read_labelled(path)
+        for mode in modes:
+            clf = Classifier.from_files(weights=weights, matching=mode)
+            results = [clf.classify(r.text) for r in rows]
+            report = evaluate(clf, rows, results)
+            label = f"{path.name} [{mode}{', weights' if clf.learned else ''}]"
+            print(f"== {label}")
+            print(format_report(report) if len(modes) == 1 else
+                  f"accuracy {report.accuracy:.3f}, other precision {report.precision('other'):.3f}")
+            summary[label] = report.summary()
+            if args.errors:
+                print("\nerrors:")
+                for row, res in zip(rows, results):
+                    if row.category != res.category:
+                        print(f"  [{row.category}→{res.category}] {row.text}  {res.scores[:3]} {res.matched}")
+                print("\nurgent missed / extra:")
+                for row, res in zip(rows, results):
+                    if row.urgent is not None and row.urgent != res.urgent:
+                        print(f"  [gold {int(row.urgent)} pred {int(res.urgent)}] {row.text}  {res.urgent_words}")
+            print()
+    print(json.dumps(summary, ensure_ascii=False))
     return 0
 
 

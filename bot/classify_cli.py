@@ -19,6 +19,8 @@ def result(text: str) -> dict:
         "low_confidence": c.low_confidence,
         "scores": [[code, round(score, 3)] for code, score in c.scores],
         "matched": list(c.matched),
+        "rule_words": list(c.phrases),
+        "decided_by": c.decided_by,
         "urgent": c.urgent,
         "urgent_words": list(c.urgent_words),
         "places": extract_places(text),

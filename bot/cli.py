@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     cls.add_argument("text", nargs="?")
     cls.add_argument("--jsonl", type=argparse.FileType("r", encoding="utf-8"),
                      help="a file of lines like {\"text\": ...}; '-' reads standard input")
+    from bot import rules_cli
+
+    rules_cli.add_parser(sub)
     load = sub.add_parser("load-jurisdiction", help="load or update the jurisdiction file")
     load.add_argument("file", type=Path)
     run = sub.add_parser("run", help="run the bot (polling, or a webhook with --webhook)")
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.text:
             parser.error("classify needs a text or --jsonl FILE")
         return classify_cli.classify_one(args.text)
+    if args.command == "rules" and args.rules_command == "eval":  # pure text work too
+        return rules_cli.run_eval(args)
     settings = Settings.from_env()
     logids.configure(settings.log_key)
     setup_logging(args.log_level, (settings.token, settings.webhook_secret, settings.log_key),
@@ -149,6 +154,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _open311_key(settings, args.name, args.unit)
     if args.command == "export":
         return await _export(settings, args)
+    if args.command == "rules":
+        from bot import rules_cli
+
+        run = {"export": rules_cli.run_export, "suggest": rules_cli.run_suggest, "train": rules_cli.run_train}
+        return await run[args.rules_command](settings, args)
     if args.command == "demo":
         from bot.sandbox.demo import run_demo
 

@@ -69,6 +69,9 @@ class Unit(Model):
     # Optional polygon [[lat, lon], ...] for grids; without it the nearest centre wins.
     area = fields.JSONField(null=True)
     active = fields.BooleanField(default=True)
+    # A department's categories (jurisdiction file `categories:`): a transfer to a department
+    # with exactly one implies that category (bot/services/tickets.py, transfer).
+    categories = fields.JSONField(default=list)
 
     class Meta:
         table = "unit"
@@ -491,3 +494,28 @@ class Open311Client(Model):
 
     class Meta:
         table = "open311_client"
+
+
+class CategoryExample(Model):
+    """Staff changed a ticket's category: the ticket's text with both categories, a labelled
+    example the rules learn from (`gridbot rules suggest`, `gridbot rules train`, `export`).
+
+    `source` says where: "card" (改类别 on a unit's card), "triage" (the command centre's triage
+    card), "transfer" (a transfer to a department that handles one category). The latest example
+    of a ticket is its label; earlier ones stay as history.
+    """
+
+    id = fields.IntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="category_examples", on_delete=fields.CASCADE
+    )
+    text = fields.TextField()
+    from_category = fields.CharField(max_length=32)
+    to_category = fields.CharField(max_length=32)
+    source = fields.CharField(max_length=16)
+    staff_user_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "category_example"
+        indexes = (Index(fields=("created_at",), name="category_example_created_idx"),)

@@ -552,3 +552,8 @@ UNDELIVERED_REASONS = {
     "chat_migrated": "该群已升级为超级群，群号变了",
     "bad_request": "Telegram 拒收了这条消息",
 }
+
+# --- classifier (issue 17) ---
+BTN_RECATEGORISE = "改类别"
+PICK_CATEGORY = "工单 {number}：请选择正确的类别"
+REASONS_BY_STAFF = "{name}改定"

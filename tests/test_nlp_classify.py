@@ -200,3 +200,113 @@ def test_package_attribute_is_the_module_as_callers_import_it():
 
     assert nlp.classify("楼下油烟太大").category == "fumes"
     assert nlp.label_of(nlp.categories()[0][0]) == "噪音扰民"
+
+
+# -- matching that sees every word -------------------------------------------------------------
+
+def test_an_overlapping_word_is_settled_by_word_boundaries():
+    # 关停电梯 is 关停 + 电梯 for jieba: the lift, not a power cut
+    result = classify("物业关停电梯一个月了")
+    assert result.category == "utility" and "电梯" in result.matched and "停电" not in result.matched
+    # 长期停 (a car parked for long) no longer hides 停水
+    result = classify("小区长期停水没人管")
+    assert result.category == "utility" and "停水" in result.matched
+
+
+def test_the_ways_of_matching_can_be_compared():
+    overlap = Classifier.from_files(weights=False)
+    leftmost = Classifier.from_files(weights=False, matching="leftmost")
+    words_only = Classifier.from_files(weights=False, matching="jieba")
+    assert overlap.classify("小区长期停水").category == "utility"
+    assert leftmost.classify("小区长期停水").category == "street_order"  # the old fault, kept to measure it
+    assert words_only.classify("小区长期停水").category == "utility"
+    with pytest.raises(ValueError):
+        Classifier.from_files(matching="fuzzy")
+
+
+def test_reasons_are_the_residents_own_words_not_rule_syntax():
+    result = classify("小区垃圾桶三天没人收了")
+    assert result.category == "sanitation"
+    assert "垃圾桶三天没人收" in result.matched and not any("*" in w for w in result.matched)
+    assert "垃圾*没人收" in result.phrases  # the rule behind it, for the people editing the file
+
+
+# -- decisions like a person's -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("烧烤店噪音和油烟", "noise"),            # two named problems: the first named decides,
+    ("烧烤店油烟和噪音", "fumes"),            # whatever the sums (烧烤店 adds to fumes)
+    ("违建导致隔壁成了危房", "construction"),  # the cause named first
+])
+def test_between_two_named_problems_the_first_named_decides(text, expected):
+    result = classify(text)
+    assert result.category == expected and result.decided_by == "named"
+
+
+@pytest.mark.parametrize("text", ["洒水车每天早上扰民", "屠宰场扰民", "楼下培训机构扰民严重"])
+def test_context_words_never_outvote_a_named_nuisance(text):
+    assert classify(text).category == "noise"
+
+
+def test_a_weak_name_yields_to_the_problem_itself():
+    assert classify("皮革厂气味扰民").category == "fumes"      # the smell is the problem
+    assert classify("退休教师反映楼下饭店油烟熏人").category == "fumes"
+
+
+@pytest.mark.parametrize("text", ["危房最低补贴是多少", "液化气价格太高了", "垃圾分类制度什么时候实施",
+                                  "拟设焚烧厂离村子太近"])
+def test_other_beats_a_grid_object_only_with_a_policy_word(text):
+    assert classify(text).category == "other"
+
+
+def test_without_a_policy_word_the_object_keeps_its_category():
+    assert classify("液化气罐放在楼道里").category == "safety"
+    assert classify("医院门口的路灯坏了").category == "facility"  # 医院 is context
+    assert classify("医患纠纷怎么处理").category == "other"       # a longer word: not a neighbours' quarrel
+
+
+def test_a_supplier_overcharging_is_a_supply_complaint():
+    assert classify("燃气公司乱收费").category == "utility"
+
+
+RULES_DECISION = """
+thresholds: {fallback: other, min_score: 2}
+decision: {naming_weight: 5, weak_names: [扰民], weak_yields_to: 3}
+categories:
+  noise:
+    label: 噪音
+    keywords: {5: [噪音, 扰民]}
+  fumes:
+    label: 油烟
+    keywords: {5: [油烟], 3: [气味]}
+    objects: {4: [烟囱]}
+  other:
+    label: 其他
+    keywords: {4: [学校]}
+    policy: {3: [补贴]}
+"""
+
+
+def test_the_decision_is_written_in_the_rule_file(tmp_path):
+    (tmp_path / "c.yaml").write_text(RULES_DECISION, encoding="utf-8")
+    (tmp_path / "u.yaml").write_text("rules: [{any: [着火]}]", encoding="utf-8")
+    clf = Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+    assert clf.classify("噪音和油烟").category == "noise"
+    assert clf.classify("学校扰民").category == "noise"
+    assert clf.classify("气味扰民").category == "fumes"
+    assert clf.classify("烟囱很高").category == "fumes"
+    assert clf.classify("烟囱补贴").category == "other"
+    bad = RULES_DECISION.replace("weak_names: [扰民]", "weak_names: [吵闹]")
+    (tmp_path / "c.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(RuleFileError, match="吵闹"):
+        Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+    bad = RULES_DECISION.replace("    policy: {3: [补贴]}", "").replace("    objects: {4: [烟囱]}", "    policy: {4: [烟囱]}")
+    (tmp_path / "c.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(RuleFileError, match="only the fallback"):
+        Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+
+
+def test_context_words_of_other_never_outvote_grid_evidence():
+    # 教师 (other, 4) only says who lives there; the loose wires (safety, 3) are the case
+    assert classify("教师公寓楼道里电线乱搭").category == "safety"
+    assert classify("教师工资什么时候发").category == "other"

@@ -45,3 +45,16 @@ def test_not_a_denial():
     assert not deny("没有人管噪音", "噪音")       # nobody acts: still a complaint
     assert not deny("噪音太大", "噪音")
     assert not deny("没有办法,噪音太大", "噪音")  # the cue is in another clause
+
+
+def test_hits_may_overlap_so_no_word_hides_another():
+    m = PhraseMatcher(["长期停", "停水", "停电", "电梯"])
+    assert [h.phrase for h in m.find("小区长期停水")] == ["长期停", "停水"]
+    assert [h.phrase for h in m.find("物业关停电梯")] == ["停电", "电梯"]
+    # the old scan consumed text: kept only for measuring what overlapping hits gained
+    assert [h.phrase for h in m.find("小区长期停水", overlapping=False)] == ["长期停"]
+
+
+def test_a_hit_inside_a_longer_one_is_not_found_twice():
+    m = PhraseMatcher(["垃圾", "焚烧垃圾", "油烟", "油烟机"])
+    assert [h.phrase for h in m.find("有人焚烧垃圾，垃圾满地")] == ["焚烧垃圾", "垃圾"]

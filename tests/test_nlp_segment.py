@@ -39,3 +39,8 @@ def test_segmenter_is_private_and_built_once():
     first = segment._get_tokenizer()
     assert segment._get_tokenizer() is first
     assert first is not jieba.dt  # our words never change other code's segmentation
+
+
+def test_boundaries_are_where_jieba_words_start_and_end():
+    cuts = segment.boundaries("关停电梯")  # 关停 / 电梯
+    assert {0, 2, 4} <= cuts and 1 not in cuts and 3 not in cuts

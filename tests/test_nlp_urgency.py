@@ -79,3 +79,22 @@ def test_rules_with_support_words_and_unless(tmp_path):
     assert found.urgent and found.reasons == ("井盖",) and "小孩" in found.words
     assert rules.assess("电箱冒烟").urgent
     assert not rules.assess("烟囱冒烟").urgent
+
+
+@pytest.mark.parametrize("text", [
+    "河边护栏被洪水冲毁，孩子天天从那里过",
+    "写字楼的玻璃幕墙爆裂了",
+    "电梯突然下坠了好几层",
+    "楼道里燃气泄漏味道很重",
+    "老楼墙体开裂还在倾斜",
+    "楼上装修把楼板破坏了",
+    "阳台悬空梁已经断了",
+    "湖边栈道木板松动，游客很多",
+])
+def test_present_danger_named_in_the_issue_is_urgent(text):
+    assert classify(text).urgent, text
+
+
+def test_a_crack_alone_is_a_hazard_not_an_emergency():
+    assert not classify("房子的墙壁又开裂了").urgent
+    assert classify("房子的墙壁开裂越来越大，随时会塌").urgent

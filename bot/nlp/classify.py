@@ -1,8 +1,21 @@
 """Which kind of problem is this message about, how sure are we, and is it urgent?
 
-The decision is made by weighted keywords from `rules/categories.yaml` and danger rules from
+The decision is made by weighted rule words from `rules/categories.yaml` and danger rules from
 `rules/urgency.yaml`, so a district can correct the bot by editing a file, and staff can always see
-which words decided ("why this category"). Text in, result out: no database, no network.
+which words decided ("why this category"): the resident's own words, as they wrote them.
+Text in, result out: no database, no network.
+
+How the evidence is weighed, like a person reading the message (the file's `decision:`):
+- a problem word at least `naming_weight` heavy *names* the problem; when any category is named,
+  only named categories compete and the one named first wins (烧烤店噪音和油烟 → noise). Context
+  words (学校, 洒水车, 物业) never outvote a named problem.
+- a weak name (扰民) stands only when nothing else is named: 洒水车扰民 → noise, 气味扰民 → fumes.
+- a policy word of the fallback category (补贴, 价格, 收费, 规划 …) takes the weight away from
+  *object* words (危房, 液化气, 公厕): 危房最低补贴 is a policy question, not a danger.
+- with nothing named, the highest sum of weights wins; on a tie the category met first.
+
+When a weights file trained by `gridbot rules train` lies beside the rule file, it makes the final
+choice from the same evidence (see `bot.nlp.learned`); the words shown are still the resident's.
 
     >>> from bot.nlp.classify import classify
     >>> result = classify("樓下餐廳油煙太大")
@@ -15,15 +28,26 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.nlp import segment
 from bot.nlp.normalise import normalise
-from bot.nlp.phrases import PhraseMatcher
-from bot.nlp.rulefiles import CATEGORIES_FILE, CategoryRule, CategoryRules, Exclusion, load_categories
+from bot.nlp.phrases import Hit, PhraseMatcher
+from bot.nlp.rulefiles import (
+    CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, load_categories,
+)
 from bot.nlp.urgency import URGENCY_FILE, UrgencyRules, load_urgency
 
-__all__ = ["Classification", "Classifier", "categories", "classify", "followup_question", "label_of"]
+__all__ = ["MATCHING", "Classification", "Classifier", "Evidence", "Found", "categories", "classify",
+           "followup_question", "label_of"]
+
+# How rule words are found (the default, and the others for measuring them: bench/eval_classifier.py):
+#   overlap   every character phrase, overlaps allowed; where two overlap, jieba's word boundaries
+#             say which one the resident wrote (关停电梯: 电梯, not 停电)
+#   jieba     only phrases that start and end on jieba word boundaries
+#   leftmost  the old scan that consumes text (长期停 hides 停水)
+MATCHING = ("overlap", "jieba", "leftmost")
 
 
 @dataclass(frozen=True)
@@ -31,18 +55,53 @@ class Classification:
     category: str                             # code, e.g. "fumes"
     label: str                                # Chinese label, e.g. "油烟异味"
     confidence: float                         # 0..1
-    scores: tuple[tuple[str, float], ...]     # (code, score), best first; categories with no evidence left out
-    matched: tuple[str, ...]                  # the words that decided the category, strongest first
+    scores: tuple[tuple[str, float], ...]     # (code, score): the chosen category first, then by score
+    matched: tuple[str, ...]                  # the resident's words that decided, strongest first
     urgent: bool
     urgent_words: tuple[str, ...] = ()
     low_confidence: bool = False              # nothing decided clearly: filed under `other` for a person to triage
     urgent_reasons: tuple[str, ...] = ()      # names of the danger rules that fired
     excluded: tuple[str, ...] = ()            # categories dropped by an exclude_if rule (油烟机 + 维修 → not fumes)
+    phrases: tuple[str, ...] = ()             # the rule words behind `matched`, as the rule file writes them
+    decided_by: str = "score"                 # "named" (a named problem), "score" (sums), "weights" (learned)
 
 
-# A keyword at least this heavy names a problem; lighter ones (半夜, 工厂, 请问) are context and do
-# not make a category "named first" when breaking a tie.
-_NAMING_WEIGHT = 2.0
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A rule word found and counted for one category."""
+
+    phrase: str   # as in the rule file (normalised), e.g. 垃圾*没人收
+    start: int
+    end: int
+    weight: float
+    kind: str     # PROBLEM, OBJECT or POLICY
+
+
+@dataclass
+class Evidence:
+    """What the rules found in one message, before a decision is made from it."""
+
+    text: str                                        # the normalised text
+    found: dict[str, list[Found]]                    # code → words counted for it
+    scores: dict[str, float]                         # code → sum of weights (after policy and exclusions)
+    named: dict[str, int]                            # code → where its problem is first named
+    weak: dict[str, int]                             # code → where a weak name (扰民) stands
+    first_seen: dict[str, int]                       # code → its first word of weight ≥ 2
+    excluded: tuple[str, ...] = ()
+    policy: bool = False                             # a policy word of the fallback was found
+    verdict: str = ""                                # the rules' decision
+    how: str = "score"                               # "named" or "score"
+    ranked: list[tuple[str, float]] = field(default_factory=list)
+
+    def words(self, code: str) -> list[str]:
+        """The resident's words counted for `code`, heaviest first, each once."""
+        found = sorted(self.found.get(code, ()), key=lambda f: (-f.weight, f.start))
+        return list(dict.fromkeys(self.text[f.start:f.end] for f in found))
+
+
+# A word at least this heavy is evidence of its own; lighter ones (半夜, 工厂, 请问) are context
+# and never make a category "met first" when breaking a tie of sums.
+_TIE_WEIGHT = 2.0
 
 
 class _ExclusionCheck:
@@ -63,19 +122,36 @@ class Classifier:
     """Classifies messages with one set of rules. Build once (`Classifier.default()`), share freely:
     classifying reads the rules and never changes them."""
 
-    def __init__(self, rules: CategoryRules, urgency: UrgencyRules) -> None:
+    def __init__(self, rules: CategoryRules, urgency: UrgencyRules, *, weights=None,
+                 matching: str = "overlap") -> None:
+        if matching not in MATCHING:
+            raise ValueError(f"matching is one of {MATCHING}, not {matching!r}")
         self._rules = rules
         self._urgency = urgency
-        self._weights: dict[str, list[tuple[CategoryRule, float]]] = defaultdict(list)
+        self._matching = matching
+        self._learned = weights  # a bot.nlp.learned.LearnedWeights, or None
+        self._weights: dict[str, list[tuple[CategoryRule, float, str]]] = defaultdict(list)
         for rule in rules.categories:
-            for phrase, weight in rule.keywords.items():
-                self._weights[phrase].append((rule, weight))
+            for phrase, weight, kind in rule.words():
+                self._weights[phrase].append((rule, weight, kind))
         self._matcher = PhraseMatcher(self._weights)
-        self._exclusions = {r.code: [_ExclusionCheck(e) for e in r.exclude_if] for r in rules.categories}
+        checks: dict[Exclusion, _ExclusionCheck] = {}  # exclude_everywhere is one check, not one per category
+        self._exclusions = {r.code: [checks.setdefault(e, _ExclusionCheck(e)) for e in r.exclude_if]
+                            for r in rules.categories}
+        self._weak = frozenset(rules.decision.weak_names)
 
     @classmethod
-    def from_files(cls, categories: Path = CATEGORIES_FILE, urgency: Path = URGENCY_FILE) -> Classifier:
-        return cls(load_categories(categories), load_urgency(urgency))
+    def from_files(cls, categories: Path = CATEGORIES_FILE, urgency: Path = URGENCY_FILE, *,
+                   weights: Path | None | bool = True, matching: str = "overlap") -> Classifier:
+        """The rules of these files. `weights`: True uses the trained weights file beside the
+        category rules when there is one, a path uses that file, False or None uses the rules alone."""
+        from bot.nlp import learned
+
+        if weights is True:
+            path = learned.weights_path(Path(categories))
+            weights = path if path.exists() else None
+        model = learned.load(Path(weights)) if weights else None
+        return cls(load_categories(categories), load_urgency(urgency), weights=model, matching=matching)
 
     @classmethod
     def default(cls) -> Classifier:
@@ -87,69 +163,155 @@ class Classifier:
                     _default = cls.from_files()
         return _default
 
+    @property
+    def rules(self) -> CategoryRules:
+        return self._rules
+
+    @property
+    def urgency(self) -> UrgencyRules:
+        return self._urgency
+
+    @property
+    def learned(self):
+        return self._learned
+
     # -- the decision ------------------------------------------------------------------------
 
     def classify(self, text: str) -> Classification:
         norm = normalise(text)
-        scores, first_seen, words = self._score(norm)
-        excluded = tuple(code for code in scores if any(x.fires(norm) for x in self._exclusions[code]))
-        for code in excluded:
-            del scores[code]
-
-        # Highest score first; on a tie the category the resident named first (the labelling rule).
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], first_seen.get(kv[0], len(norm))))
-        top_code, top = ranked[0] if ranked else (self._rules.fallback, 0.0)
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        confidence = self._confidence(top, runner_up)
-        low = top < self._rules.min_score or confidence < self._rules.min_confidence
+        ev = self.evidence(norm)
+        top_code = ev.verdict
+        top = ev.scores.get(top_code, 0.0)
+        how = ev.how
+        words = ev.words(top_code)
+        phrases = [f.phrase for f in sorted(ev.found.get(top_code, ()), key=lambda f: (-f.weight, f.start))]
+        decided = self._learned.decide(ev) if self._learned is not None else None
+        if decided is not None:
+            top_code, confidence, words = decided
+            how = "weights"
+            phrases = [f.phrase for f in ev.found.get(top_code, ())]
+            low = confidence < self._learned.min_confidence or (not ev.found and top_code == self._rules.fallback)
+        else:
+            others = [s for c, s in ev.ranked if c != top_code and (how == "score" or c in ev.named or c in ev.weak)]
+            confidence = self._confidence(top, max(others, default=0.0))
+            low = how == "score" and (top < self._rules.min_score or confidence < self._rules.min_confidence)
 
         urgency = self._urgency.assess(norm)
         code = top_code
         if low:
             code = self._rules.urgent_fallback if urgency.urgent and self._rules.urgent_fallback else self._rules.fallback
-
-        decided_by = sorted(words.get(code, ()), key=lambda w: -self._weight(code, w))
+        if code != top_code:
+            words, phrases = [], []
+        scores = [(top_code, ev.scores.get(top_code, 0.0))] + [(c, s) for c, s in ev.ranked if c != top_code]
         return Classification(
             category=code,
             label=self.label_of(code),
             confidence=round(confidence, 3),
-            scores=tuple((c, round(s, 2)) for c, s in ranked),
-            matched=tuple(decided_by),
+            scores=tuple((c, round(s, 2)) for c, s in scores if s > 0 or c == code),
+            matched=tuple(words),
             urgent=urgency.urgent,
             urgent_words=urgency.words,
             low_confidence=low,
             urgent_reasons=urgency.reasons,
-            excluded=excluded,
+            excluded=ev.excluded,
+            phrases=tuple(dict.fromkeys(phrases)),
+            decided_by=how,
         )
 
-    def _score(self, norm: str) -> tuple[dict[str, float], dict[str, int], dict[str, list[str]]]:
-        """Sum of the weights of each category's keywords found.
+    def evidence(self, norm: str) -> Evidence:
+        """The rule words found in normalised text, per category, and the rules' verdict."""
+        found = self._found(norm)
+        fallback = self._rules.fallback
+        policy = any(f.kind == POLICY for f in found.get(fallback, ()))
+        if policy:  # a policy question about a thing: the thing's words no longer count for its category
+            for code in list(found):
+                if code != fallback:
+                    found[code] = [f for f in found[code] if f.kind != OBJECT]
+        fired: dict[_ExclusionCheck, bool] = {}
 
-        Each keyword counts once, denied ones not at all, and a hit lying inside a wider hit of the
-        same category adds nothing: 焚烧*垃圾 over "焚烧垃圾" is one piece of evidence, not two.
-        """
+        def fires(check: _ExclusionCheck) -> bool:
+            if check not in fired:
+                fired[check] = check.fires(norm)
+            return fired[check]
+
+        excluded = tuple(code for code in found if found[code] and any(fires(x) for x in self._exclusions[code]))
+        for code in excluded:
+            del found[code]
+        if self._weak:
+            self._weak_names_yield(found)
+
         scores: dict[str, float] = {}
+        named: dict[str, int] = {}
+        weak: dict[str, int] = {}
         first_seen: dict[str, int] = {}
-        words: dict[str, list[str]] = defaultdict(list)
-        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        naming = self._rules.decision.naming_weight
+        for code, items in found.items():
+            if not items:
+                continue
+            scores[code] = sum(f.weight for f in items)
+            for f in items:
+                if f.weight >= _TIE_WEIGHT and f.start < first_seen.get(code, len(norm)):
+                    first_seen[code] = f.start
+                if f.kind == PROBLEM and f.weight >= naming:
+                    into = weak if f.phrase in self._weak else named
+                    if f.start < into.get(code, len(norm)):
+                        into[code] = f.start
+        found = {c: v for c, v in found.items() if v}
+        # The fallback's own words are context (学校, 企业, 教师村, 地铁): unless it names a problem
+        # (社保, 房产证) or a policy word backs it, they never outvote a grid category's evidence.
+        contest = scores
+        if fallback in scores and not policy and fallback not in named and any(
+                s >= self._rules.decision.context_yields_to for c, s in scores.items() if c != fallback):
+            contest = {c: s for c, s in scores.items() if c != fallback}
+        ranked = sorted(contest.items(), key=lambda kv: (-kv[1], first_seen.get(kv[0], len(norm))))
+        ev = Evidence(norm, found, scores, named, weak, first_seen, excluded, policy, ranked=ranked)
+        contenders = named or weak
+        if contenders:
+            ev.verdict = min(contenders, key=lambda c: (contenders[c], -scores[c]))
+            ev.how = "named"
+        else:
+            ev.verdict = ranked[0][0] if ranked else fallback
+        return ev
+
+    def _weak_names_yield(self, found: dict[str, list[Found]]) -> None:
+        """A weak name (扰民) counts for nothing when another category has problem words of its own."""
+        fallback = self._rules.fallback
+        problem = {c: sum(f.weight for f in items if f.kind == PROBLEM and f.phrase not in self._weak)
+                   for c, items in found.items() if c != fallback}
+        limit = self._rules.decision.weak_yields_to
+        for code, items in found.items():
+            if any(f.phrase in self._weak for f in items) and any(
+                    w >= limit for c, w in problem.items() if c != code):
+                found[code] = [f for f in items if f.phrase not in self._weak]
+
+    def _found(self, norm: str) -> dict[str, list[Found]]:
+        """Each category's rule words in the text. Each word counts once, denied ones not at all,
+        and words of one category that overlap are one piece of evidence: "焚烧垃圾" is 焚烧垃圾, not
+        also 焚烧 and 焚烧*垃圾. The heaviest word is taken first, then plain before gapped words
+        (so the resident's exact words, 墙体开裂, are shown rather than a gap phrase's stretch)."""
+        found: dict[str, list[Found]] = defaultdict(list)
         negation = self._rules.negation
+        hits = self._hits(norm)
+        candidates = [(hit, rule, weight, kind) for hit in hits for rule, weight, kind in self._weights[hit.phrase]]
+        if len(candidates) > 1:  # the heaviest first, then plain before gapped, then the widest
+            candidates.sort(key=lambda c: (-c[2], "*" in c[0].phrase, c[0].start - c[0].end))
+        for hit, rule, weight, kind in candidates:
+            items = found[rule.code]
+            if any(f.phrase == hit.phrase or (f.start < hit.end and hit.start < f.end) for f in items):
+                continue
+            if rule.negatable and kind != POLICY and negation.denies(norm, hit):
+                continue
+            items.append(Found(hit.phrase, hit.start, hit.end, weight, kind))
+        return found
+
+    def _hits(self, norm: str) -> list[Hit]:
+        if self._matching == "leftmost":
+            return self._matcher.find(norm, overlapping=False)
         hits = self._matcher.find(norm)
-        widest_first = sorted(hits, key=lambda h: h.start - h.end) if len(hits) > 1 else hits
-        for hit in widest_first:
-            for rule, weight in self._weights[hit.phrase]:
-                code = rule.code
-                if hit.phrase in words[code]:
-                    continue
-                if any(s <= hit.start and hit.end <= e for s, e in spans[code]):
-                    continue
-                if rule.negatable and negation.denies(norm, hit):
-                    continue
-                scores[code] = scores.get(code, 0.0) + weight
-                if weight >= _NAMING_WEIGHT and hit.start < first_seen.get(code, len(norm)):
-                    first_seen[code] = hit.start
-                words[code].append(hit.phrase)
-                spans[code].append((hit.start, hit.end))
-        return scores, first_seen, words
+        if self._matching == "jieba":
+            cuts = segment.boundaries(norm) if hits else frozenset()
+            return [h for h in hits if h.start in cuts and h.end in cuts]
+        return _settle_overlaps(norm, hits)
 
     def _confidence(self, top: float, runner_up: float) -> float:
         """How much evidence (saturating in the top score) × how clearly it beats the runner-up."""
@@ -157,9 +319,6 @@ class Classifier:
             return 0.0
         strength = 1.0 - math.exp(-top / self._rules.strength_scale)
         return strength * top / (top + runner_up)
-
-    def _weight(self, code: str, phrase: str) -> float:
-        return self._rules.by_code[code].keywords.get(phrase, 0.0)
 
     # -- the categories, for menus and staff ----------------------------------------------------
 
@@ -181,8 +340,28 @@ class Classifier:
             raise KeyError(f"unknown category code {code!r}") from None
 
     def vocabulary(self, min_weight: float = 0.0) -> frozenset[str]:
-        """The keywords of all categories (normalised) weighing at least `min_weight` somewhere."""
-        return frozenset(p for p, entries in self._weights.items() if any(w >= min_weight for _, w in entries))
+        """The rule words of all categories (normalised) weighing at least `min_weight` somewhere."""
+        return frozenset(p for p, entries in self._weights.items() if any(w >= min_weight for _, w, _ in entries))
+
+
+def _settle_overlaps(norm: str, hits: list[Hit]) -> list[Hit]:
+    """Two character phrases that overlap (停电 and 电梯 in "关停电梯"): when exactly one of them
+    is a whole jieba word, or a run of whole words, the resident wrote that one; the other goes.
+    When both or neither are, both stay (segmentation is no better judge there). jieba runs only
+    for messages with such an overlap, a few in a hundred."""
+    plain = [h for h in hits if "*" not in h.phrase]
+    pairs = [(a, b) for i, a in enumerate(plain) for b in plain[i + 1:] if b.start < a.end]
+    if not pairs:
+        return hits
+    cuts = segment.boundaries(norm)
+    whole = lambda h: h.start in cuts and h.end in cuts  # noqa: E731
+    drop = set()
+    for a, b in pairs:
+        if whole(a) and not whole(b):
+            drop.add(b)
+        elif whole(b) and not whole(a):
+            drop.add(a)
+    return [h for h in hits if h not in drop]
 
 
 _default: Classifier | None = None

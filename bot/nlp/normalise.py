@@ -49,6 +49,8 @@ _EMOJI = re.compile(
 
 # Characters of Unicode category Cf (zero-width space, joiners, BOM): invisible, but they split words.
 def _drop_format_chars(text: str) -> str:
+    if text.isprintable():  # the usual message: no format character can be in it (they are not printable)
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 

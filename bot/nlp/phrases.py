@@ -2,13 +2,16 @@
 
 Rules are matched on the character string, not on jieba tokens: segmentation of short, informal
 complaints is unreliable ("路灯不亮" comes out as 路 / 灯不亮), and a district officer writing a rule
-thinks in words as they appear in text. All plain phrases are compiled into one regular expression
-shaped like a trie (油(?:烟(?:机|味)?|…)), so one left-to-right scan finds them, and at each
-position the longest phrase wins: 油烟机 is found as 油烟机, never also as 油烟, and 焚烧垃圾 is one
-finding, not 焚烧 plus 垃圾.
+thinks in words as they appear in text. All plain phrases go into one trie, walked from every
+position of the text to find the longest phrase starting there (`found_in` uses the same trie as a
+regular expression, 油(?:烟(?:机|味)?|…), since presence is all it needs). Nothing is consumed:
+hits may overlap (长期停 and 停水 in "长期停水", 停电 and 电梯 in "关停电梯"); a hit lying wholly
+inside a longer one is dropped, so 油烟机 is never also 油烟 and 焚烧垃圾 is one finding, not 焚烧
+plus 垃圾. Which of two partly overlapping hits the resident meant is for word boundaries to say
+(`bot.nlp.classify` asks jieba, only for the few messages where it matters).
 
 A phrase may contain `*`, meaning "then, later in the same clause": 电梯*困 matches 电梯里困了人.
-Those are few and are tried one by one; they do not consume text.
+Those are grouped by their first part, and only the groups whose first part occurs are tried.
 
 Negation ("没有噪音了", "再也闻不到油烟") is decided by `Negation`, whose cue words come from the rule
 files too.
@@ -25,6 +28,7 @@ __all__ = ["CLAUSE_BREAK", "Hit", "Negation", "PhraseMatcher"]
 # Punctuation that ends a clause: a gap phrase or a negation cue never reaches across it.
 CLAUSE_BREAK = ",.!?;:，。！？；：、\n"
 _GAP_MAX = 12  # characters a `*` may span
+_END = ""  # marks the end of a word in the trie (no character is empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,19 +82,42 @@ class PhraseMatcher:
         phrases = {p for p in phrases if p}
         self._plain = sorted(p for p in phrases if "*" not in p)
         self._gapped = [(p, tuple(filter(None, p.split("*"))), _gap_regex(p)) for p in sorted(phrases) if "*" in p]
+        # Gap phrases grouped by their first part, and one scan that says which first parts occur:
+        # of a few hundred gap phrases, a message leaves a handful worth trying.
+        self._by_anchor: dict[str, list[tuple[str, tuple[str, ...], re.Pattern[str]]]] = {}
+        for entry in self._gapped:
+            self._by_anchor.setdefault(entry[1][0], []).append(entry)
+        anchors = _trie_regex(self._by_anchor)
+        self._anchors = re.compile(f"(?=({anchors}))") if anchors else None
         source = _trie_regex(self._plain)
         self._regex = re.compile(source) if source else None
+        # The same trie as nested dicts, walked from every position: nothing is consumed. (A regex
+        # lookahead tried at every position does the same, seven times slower: Python's engine
+        # cannot skip to the next possible first character inside a lookahead.)
+        self._trie: dict = {}
+        for word in self._plain:
+            node = self._trie
+            for ch in word:
+                node = node.setdefault(ch, {})
+            node[_END] = True
         # Most messages share no character with most small phrase lists (a danger rule's words):
         # checking that first skips the regex engine entirely.
         self._first_chars = frozenset(p[0] for p in self._plain)
 
-    def find(self, text: str) -> list[Hit]:
-        """Hits in text order. Plain phrases do not overlap one another (longest wins)."""
+    def find(self, text: str, *, overlapping: bool = True) -> list[Hit]:
+        """Hits in text order. Plain hits may overlap; none lies wholly inside another.
+
+        `overlapping=False` is the old leftmost-longest scan that consumes text (长期停 hides 停水),
+        kept only so the evaluation can show what overlapping hits gained.
+        """
         hits: list[Hit] = []
-        if self._regex is not None and not self._first_chars.isdisjoint(text):
-            hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)]
+        if not overlapping:
+            if self._regex is not None and not self._first_chars.isdisjoint(text):
+                hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)]
+        elif self._trie and not self._first_chars.isdisjoint(text):
+            hits = self._walk(text)
         found_gapped = False
-        for phrase, parts, regex in self._gapped:
+        for phrase, parts, regex in self._gapped_candidates(text):
             if _all_in(parts, text):
                 m = regex.search(text)
                 if m:
@@ -100,11 +127,45 @@ class PhraseMatcher:
             hits.sort(key=lambda h: h.start)
         return hits
 
+    def _walk(self, text: str) -> list[Hit]:
+        """The longest phrase starting at each position, unless it lies inside an earlier hit."""
+        hits: list[Hit] = []
+        reach = 0  # the furthest end of a hit so far: a hit ending before it lies inside one
+        n = len(text)
+        root = self._trie.get
+        for i in range(n):
+            node = root(text[i])
+            if node is None:
+                continue
+            j, last = i + 1, (i + 1 if _END in node else 0)
+            while j < n:
+                node = node.get(text[j])
+                if node is None:
+                    break
+                j += 1
+                if _END in node:
+                    last = j
+            if last > reach:
+                hits.append(Hit(text[i:last], i, last))
+                reach = last
+        return hits
+
+    def _gapped_candidates(self, text: str):
+        """The gap phrases whose first part occurs in the text (each once, in no special order)."""
+        if self._anchors is None:
+            return ()
+        seen = {m.group(1) for m in self._anchors.finditer(text)}
+        if not seen:
+            return ()
+        if len(seen) == 1:
+            return self._by_anchor[seen.pop()]
+        return [entry for anchor in seen for entry in self._by_anchor[anchor]]
+
     def found_in(self, text: str) -> bool:
         """Whether any phrase occurs (cheaper than `find` when only presence matters)."""
         if self._regex is not None and not self._first_chars.isdisjoint(text) and self._regex.search(text):
             return True
-        for _, parts, regex in self._gapped:
+        for _, parts, regex in self._gapped_candidates(text):
             if _all_in(parts, text) and regex.search(text):
                 return True
         return False

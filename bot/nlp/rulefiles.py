@@ -18,8 +18,8 @@ from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Negation
 
 __all__ = [
-    "CATEGORIES_FILE", "RULES_DIR", "CategoryRule", "CategoryRules", "Exclusion", "RuleFileError",
-    "load_categories", "word_list",
+    "CATEGORIES_FILE", "OBJECT", "POLICY", "PROBLEM", "RULES_DIR", "CategoryRule", "CategoryRules", "Decision",
+    "Exclusion", "RuleFileError", "load_categories", "word_list",
 ]
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -42,14 +42,51 @@ class Exclusion:
     note: str = ""
 
 
+# What a rule word says about the message (see the head of rules/categories.yaml).
+PROBLEM = "problem"  # names what is wrong (噪音, 违建, 停水) or, at lower weights, points to it
+OBJECT = "object"    # names a thing (路灯, 电梯, 危房): a policy word beside it makes a policy question
+POLICY = "policy"    # the fallback's words of policy (补贴, 价格, 收费, 规划, 制度 …)
+
+
 @dataclass(frozen=True)
 class CategoryRule:
     code: str
     label: str
-    keywords: dict[str, float]  # phrase → weight
+    keywords: dict[str, float]  # phrase → weight (problem words)
     followup: str | None = None
     negatable: bool = False  # "没有X了" cancels X (nuisances); for 路灯 "没有路灯" IS the complaint
     exclude_if: tuple[Exclusion, ...] = ()
+    objects: dict[str, float] = field(default_factory=dict)  # phrase → weight (things, not problems)
+    policy: dict[str, float] = field(default_factory=dict)   # the fallback only
+
+    def words(self) -> list[tuple[str, float, str]]:
+        """(phrase, weight, kind) of every rule word of the category."""
+        return ([(p, w, PROBLEM) for p, w in self.keywords.items()]
+                + [(p, w, OBJECT) for p, w in self.objects.items()]
+                + [(p, w, POLICY) for p, w in self.policy.items()])
+
+    def weight(self, phrase: str) -> float:
+        return self.keywords.get(phrase) or self.objects.get(phrase) or self.policy.get(phrase) or 0.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How the evidence is weighed (rules/categories.yaml, `decision:`).
+
+    naming_weight: a problem word at least this heavy names the problem. When any category is
+      named, only named categories compete and the one named first wins; lighter words (context:
+      学校, 洒水车, 物业) never outvote a named problem.
+    weak_names: names that stand only when no other category (but the fallback) has problem words
+      weighing `weak_yields_to` or more; otherwise they count for nothing: 扰民 is noise in
+      "洒水车扰民", but in "气味扰民" the smell is the problem.
+    context_yields_to: the fallback's own words are context (学校, 企业, 地铁): unless it names a
+      problem or has a policy word, any other category with this much evidence beats it.
+    """
+
+    naming_weight: float = 5.0
+    weak_names: tuple[str, ...] = ()
+    weak_yields_to: float = 3.0
+    context_yields_to: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +98,7 @@ class CategoryRules:
     min_confidence: float
     strength_scale: float
     urgent_fallback: str | None
+    decision: Decision = field(default_factory=Decision)
     by_code: dict[str, CategoryRule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -77,21 +115,24 @@ def word_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(w for w in (normalise(str(v)) for v in value) if w)
 
 
-def _keywords(value: Any, where: str) -> dict[str, float]:
-    """`{weight: [words]}`, grouped by weight so the file reads as strong words, then weaker ones."""
+def _keywords(value: Any, where: str, seen: dict[str, str] | None = None) -> dict[str, float]:
+    """`{weight: [words]}`, grouped by weight so the file reads as strong words, then weaker ones.
+    `seen` (word → the list it is in) catches a word listed twice across a category's lists."""
     if not value:
         return {}
     if not isinstance(value, dict):
         raise RuleFileError(f"{where}: expected weight → list of words, got {type(value).__name__}")
     keywords: dict[str, float] = {}
+    seen = {} if seen is None else seen
     for weight, words in value.items():
         try:
             w = float(weight)
         except (TypeError, ValueError):
             raise RuleFileError(f"{where}: weight {weight!r} is not a number") from None
         for word in word_list(words, f"{where}.{weight}"):
-            if word in keywords:
-                raise RuleFileError(f"{where}: {word!r} is listed twice")
+            if word in seen:
+                raise RuleFileError(f"{where}: {word!r} is listed twice (also in {seen[word]})")
+            seen[word] = where.rpartition(".")[2]
             keywords[word] = w
     return keywords
 
@@ -124,10 +165,15 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
         where = f"{Path(path).name}: categories.{code}"
         if not isinstance(body, dict) or not body.get("label"):
             raise RuleFileError(f"{where}: every category needs a `label`")
+        if body.get("policy") and str(code) != fallback:
+            raise RuleFileError(f"{where}.policy: only the fallback category ({fallback}) has policy words")
+        seen: dict[str, str] = {}
         rules.append(CategoryRule(
             code=str(code),
             label=str(body["label"]),
-            keywords=_keywords(body.get("keywords"), f"{where}.keywords"),
+            keywords=_keywords(body.get("keywords"), f"{where}.keywords", seen),
+            objects=_keywords(body.get("objects"), f"{where}.objects", seen),
+            policy=_keywords(body.get("policy"), f"{where}.policy", seen),
             followup=(str(body["followup"]).strip() or None) if body.get("followup") else None,
             negatable=bool(body.get("negatable", False)),
             exclude_if=_exclusions(body.get("exclude_if"), f"{where}.exclude_if")
@@ -147,7 +193,22 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
     for name, code in (("fallback", fallback), ("urgent_fallback", urgent_fallback)):
         if code is not None and code not in codes:
             raise RuleFileError(f"{path}: thresholds.{name} {code!r} is not a category")
+    dec = data.get("decision") or {}
+    if not isinstance(dec, dict):
+        raise RuleFileError(f"{path}: `decision:` is a mapping")
+    try:
+        naming = float(dec.get("naming_weight", 5.0))
+        yields = float(dec.get("weak_yields_to", 3.0))
+        context = float(dec.get("context_yields_to", 3.0))
+    except (TypeError, ValueError):
+        raise RuleFileError(f"{path}: decision: naming_weight, weak_yields_to and context_yields_to are numbers") from None
+    weak = word_list(dec.get("weak_names"), "decision.weak_names")
+    keyworded = {p for r in rules for p in r.keywords}
+    for word in weak:
+        if word not in keyworded:
+            raise RuleFileError(f"{path}: decision.weak_names: {word!r} is no category's keyword")
     return CategoryRules(
+        decision=Decision(naming_weight=naming, weak_names=weak, weak_yields_to=yields, context_yields_to=context),
         categories=tuple(rules),
         negation=negation,
         fallback=fallback,

@@ -17,7 +17,8 @@ import jieba
 
 from bot.nlp.normalise import normalise
 
-__all__ = ["DOMAIN_DICT", "add_place_words", "domain_words", "place_words", "token_spans", "tokenizer", "tokens"]
+__all__ = ["DOMAIN_DICT", "add_place_words", "boundaries", "domain_words", "place_words", "token_spans", "tokenizer",
+           "tokens"]
 
 DOMAIN_DICT = Path(__file__).parent / "dict" / "domain.txt"
 
@@ -96,3 +97,16 @@ def token_spans(text: str) -> list[tuple[str, int, int]]:
 def tokens(text: str) -> list[str]:
     """The words of `text` after normalisation, whitespace dropped."""
     return [w for w in _get_tokenizer().lcut(normalise(text)) if not w.isspace()]
+
+
+def boundaries(normalised_text: str) -> frozenset[int]:
+    """The offsets where a jieba word starts or ends in text that is already normalised.
+
+    The classifier asks this only when two rule words overlap (停电 and 电梯 in "关停电梯"):
+    a word that starts and ends on these offsets is one the resident wrote.
+    """
+    cuts = {0, len(normalised_text)}
+    for _, start, end in _get_tokenizer().tokenize(normalised_text):
+        cuts.add(start)
+        cuts.add(end)
+    return frozenset(cuts)

@@ -16,6 +16,8 @@ REJECT = Action("w:rej", ID)  # 驳回 a resolution (managers; asks why)
 CONSULT = Action("w:con", ID)  # 部门会商: shows the departments to pick
 CONSULT_PICK = Action("w:csel", ID, ID)  # … picks (or unpicks) one
 CONSULT_GO = Action("w:cgo", ID)  # … and starts it
+RECATEGORISE = Action("w:cat", ID)  # 改类别: shows the categories
+SET_CATEGORY = Action("w:setc", ID, CODE)  # … to this one
 
 # The command centre's triage card.
 TRIAGE_CATEGORY = Action("tr:cat", ID)

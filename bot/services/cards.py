@@ -125,6 +125,7 @@ def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | Non
     up = (texts.BTN_CONSULT, B.CONSULT.data(t)) if ticket.level == Level.DISTRICT else (texts.BTN_ESCALATE, B.ESCALATE.data(t))
     second = [up, (texts.BTN_TRANSFER, B.TRANSFER.data(t)), (texts.BTN_RETURN, B.RETURN.data(t))]
     third = [(texts.BTN_ASK, B.ASK.data(t))] if ticket.resident_id else []
+    third.append((texts.BTN_RECATEGORISE, B.RECATEGORISE.data(t)))
     if command_view and ticket.level != Level.DISTRICT:
         third.append((texts.BTN_CONSULT, B.CONSULT.data(t)))
     return [first, second] + ([third] if third else [])

@@ -66,7 +66,7 @@ _PLACE_KEYS = frozenset({"center", "area"})
 ALLOWED_KEYS = {
     Level.DISTRICT: _UNIT_KEYS | {"ticket_prefix", "departments", "volunteers_chat", "streets", "wishes",
                                   "open311"},
-    Level.DEPARTMENT: _UNIT_KEYS,
+    Level.DEPARTMENT: _UNIT_KEYS | {"categories"},
     Level.STREET: _UNIT_KEYS | _PLACE_KEYS | {"communities"},
     Level.COMMUNITY: _UNIT_KEYS | _PLACE_KEYS | {"grids"},
     Level.GRID: _UNIT_KEYS | _PLACE_KEYS,
@@ -104,6 +104,7 @@ class UnitSpec:
     lon: float | None = None
     area: tuple[tuple[float, float], ...] | None = None
     line: int = 0
+    categories: tuple[str, ...] = ()  # a department's categories (one: a transfer implies it)
 
 
 @dataclass(frozen=True)
@@ -373,6 +374,19 @@ class _Reader:
                 names.append(value.strip())
         return tuple(names)
 
+    def categories(self, m: _Map, what: str) -> tuple[str, ...]:
+        """A department's categories: codes of rules/categories.yaml (noise, sanitation …)."""
+        from bot.nlp.classify import categories
+
+        known = [code for code, _ in categories()]
+        codes: list[str] = []
+        for value, line in self.items(m, "categories", what):
+            if value not in known:
+                self.problem(line, f"{what} 的 categories 里 {value!r} 不是类别（可用：{'、'.join(known)}）")
+            elif value not in codes:
+                codes.append(value)
+        return tuple(codes)
+
     def point(self, value: Any, line: int, what: str) -> tuple[float, float] | None:
         """A [lat, lon] pair; a swapped pair fails the latitude range, which is the usual slip."""
         if (not isinstance(value, list) or len(value) != 2
@@ -417,9 +431,10 @@ class _Reader:
             self.read_prefix(m, what)
             self.read_wishes(m, what)
             self.read_open311(m, what)
+        categories = self.categories(m, what) if level == Level.DEPARTMENT else ()
         if code is not None and name is not None:
             lat, lon = center if center else (None, None)
-            self.units.append(UnitSpec(code, name, level, parent, aliases, lat, lon, area, m.line))
+            self.units.append(UnitSpec(code, name, level, parent, aliases, lat, lon, area, m.line, categories))
         self.chat(m, "chat", what, code, PURPOSE_UNIT, name)
         self.read_staff(m, level, code, what)
         if level == Level.DISTRICT:
@@ -645,6 +660,7 @@ def _unit_fields(spec: UnitSpec, j: Jurisdiction, ids: dict[str, int]) -> dict[s
         "lat": spec.lat,
         "lon": spec.lon,
         "area": area,
+        "categories": list(spec.categories),
         "active": True,
     }
 

@@ -16,6 +16,7 @@ from bot.channels.port import Inbound, Press
 from bot.handlers import pending
 from bot.handlers.pending import PendingKind
 from bot.models import Pending, Level, Role, Staff, Ticket, Unit
+from bot.nlp.classify import categories, label_of
 from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.services import buttons as B
@@ -77,6 +78,14 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
                                        buttons=[[(d.name, B.TRANSFER_TO.data(ticket.id, d.id))] for d in departments])],
                              now=rt.clock.now(), ticket=ticket)
         return texts.PICK_DEPARTMENT.format(number=ticket.number)
+    if action == "cat":
+        rows = [[(label, B.SET_CATEGORY.data(ticket.id, code))] for code, label in categories()]
+        await outbox.enqueue([Outgoing(chat_id, texts.PICK_CATEGORY.format(number=ticket.number), buttons=rows)],
+                             now=rt.clock.now(), ticket=ticket)
+        return texts.PICK_CATEGORY.format(number=ticket.number)
+    if action == "setc" and str(arg) in dict(categories()):
+        await tickets.change_category(rt, ticket, str(arg), staff, source="card")
+        return texts.CATEGORY_CHANGED.format(category=label_of(str(arg)))
     if action == "tto" and arg is not None:
         department = await Unit.get_or_none(id=arg)
         if department is None:

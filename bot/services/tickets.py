@@ -15,9 +15,11 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import (
-    Attachment, Consultation, Level, Light, Resident, Role, Staff, Status, Ticket, TicketCounter,
-    TicketEvent, Unit,
+    Attachment, CategoryExample, Consultation, Level, Light, Resident, Role, Staff, Status, Ticket,
+    TicketCounter, TicketEvent, Unit,
 )
+from bot.nlp.classify import Classifier, categories as nlp_categories
+from bot.nlp.normalise import normalise
 from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.services import cards, jurisdiction, outbox
@@ -298,15 +300,31 @@ async def assign_from_triage(rt: Runtime, ticket: Ticket, grid: Unit, staff: Sta
     await outbox.enqueue(messages, now=now, ticket=ticket)
 
 
-async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Staff) -> None:
+async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Staff, *,
+                          source: str = "card") -> None:
+    """改类别 by the unit holding the ticket (`source` "card", or "triage" at the command centre).
+    The text and both categories are kept as a labelled example the rules learn from."""
     await require_holder(ticket, staff)
+    if category not in dict(nlp_categories()):
+        raise IllegalMove(texts.STALE_BUTTON)
+    if category == ticket.category:
+        return
     now = rt.clock.now()
+    await _recategorise(ticket, category, staff, source, now)
+    await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
+
+
+async def _recategorise(ticket: Ticket, category: str, staff: Staff, source: str, now: dt.datetime) -> None:
     old = ticket.category
-    await Ticket.filter(id=ticket.id).update(category=category, updated_at=now)
+    # The card's 依据: the resident's words for the new category, if the rules see any; else who chose it.
+    words = Classifier.default().evidence(normalise(ticket.text)).words(category)[:4]
+    reasons = words or [texts.REASONS_BY_STAFF.format(name=staff.name)]
+    await Ticket.filter(id=ticket.id).update(category=category, reasons=reasons, updated_at=now)
     await reload(ticket)
     await event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now,
-                 data={"from": old, "to": category})
-    await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
+                data={"from": old, "to": category, "source": source})
+    await CategoryExample.create(ticket=ticket, text=ticket.text, from_category=old, to_category=category,
+                                 source=source, staff_user_id=staff.user_id, created_at=now)
 
 
 # --- who may act ----------------------------------------------------------------------------
@@ -518,11 +536,25 @@ async def escalate(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Un
 
 
 async def transfer(rt: Runtime, ticket: Ticket, staff: Staff, department: Unit, reason: str | None = None) -> None:
+    """转派. A department that handles exactly one category (jurisdiction file `categories:`, e.g.
+    环卫 → sanitation) says what the case is: sending it there changes the category to that one,
+    recorded like a 改类别 (source "transfer"). A department with several categories, or none
+    listed, implies nothing: its staff use 改类别 on the card if the category is wrong."""
     await require_holder(ticket, staff)
     if department.level != Level.DEPARTMENT or not department.active or department.id == ticket.unit_id:
         raise IllegalMove(texts.NOT_A_DEPARTMENT)
+    check_move(ticket, "transfer")  # before the category changes: a refused transfer changes nothing
+    implied = implied_category(department)
+    if implied is not None and implied != ticket.category:
+        await _recategorise(ticket, implied, staff, "transfer", rt.clock.now())
     await _hand_over(rt, ticket, Actor.of_staff(staff), "transfer", "transferred", department, reason,
                      texts.NOTIFY_TRANSFERRED)
+
+
+def implied_category(department: Unit) -> str | None:
+    """The one category a department handles, if it lists exactly one that the rules know."""
+    listed = [c for c in (department.categories or []) if c in dict(nlp_categories())]
+    return listed[0] if len(listed) == 1 else None
 
 
 async def return_up(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit:

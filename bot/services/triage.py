@@ -31,7 +31,7 @@ async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int
                 await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
                            [[(label, B.TRIAGE_SET_CATEGORY.data(ticket.id, code))] for code, label in categories()], now)
             elif action == "setcat" and str(arg) in dict(categories()):
-                await tickets.change_category(rt, ticket, arg, staff)
+                await tickets.change_category(rt, ticket, arg, staff, source="triage")
                 grid = await ticket.grid
                 if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
                     await tickets.assign_from_triage(rt, ticket, grid, staff)

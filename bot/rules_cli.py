@@ -1,0 +1,163 @@
+"""`gridbot rules …`: measure the rules, learn from staff corrections, fit optional weights.
+
+    gridbot rules eval FILE.csv [FILE.csv …] [--no-weights | --weights W] [--errors]
+    gridbot rules export OUT.csv              the corrections staff made, as a labelled CSV
+    gridbot rules suggest [--csv FILE …]      proposed YAML changes, with what each fixes and breaks
+    gridbot rules train [--csv FILE …] [--out W]   weights beside the rules (needs scikit-learn)
+
+`eval` is pure text work; the others read the corrections from the database (DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.nlp.classify import MATCHING, Classifier
+from bot.nlp.evaluate import Labelled, evaluate, format_report, read_labelled
+from bot.nlp.rulefiles import CATEGORIES_FILE
+
+MIN_TRAINING = 10  # fewer labelled examples than this teach nothing worth a weights file
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    rules = sub.add_parser("rules", help="measure the rules, suggest changes from corrections, train weights")
+    cmd = rules.add_subparsers(dest="rules_command", required=True)
+    ev = cmd.add_parser("eval", help="accuracy, precision/recall per category and confusions on labelled CSV")
+    ev.add_argument("files", nargs="+", type=Path, help="CSV with text,category[,urgent]")
+    ev.add_argument("--no-weights", action="store_true", help="the rules alone, even if a weights file exists")
+    ev.add_argument("--weights", type=Path, help="a weights file (default: the one beside the rules, if any)")
+    ev.add_argument("--matching", choices=MATCHING, default="overlap", help=argparse.SUPPRESS)
+    ev.add_argument("--errors", action="store_true", help="list the messages classified wrongly")
+    ex = cmd.add_parser("export", help="write the staff corrections as CSV (text,category,…)")
+    ex.add_argument("out", type=Path)
+    sg = cmd.add_parser("suggest", help="propose keywords and exclusions from the corrections (prints YAML)")
+    sg.add_argument("--csv", action="append", type=Path, default=[], help="also these labelled files")
+    sg.add_argument("--no-db", action="store_true", help="only the --csv files, not the database")
+    sg.add_argument("--min-fixes", type=int, default=2, help="a proposal must fix at least this many (2)")
+    sg.add_argument("--limit", type=int, default=20)
+    tr = cmd.add_parser("train", help="fit weights over the rules' evidence into a weights file")
+    tr.add_argument("--csv", action="append", type=Path, default=[], help="also these labelled files")
+    tr.add_argument("--no-db", action="store_true", help="only the --csv files, not the database")
+    tr.add_argument("--out", type=Path, help="where to write (default: weights.json beside the rules)")
+    tr.add_argument("--folds", type=int, default=5, help="k for the cross-validated estimate (0: none)")
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    weights = False if args.no_weights else (args.weights or True)
+    try:
+        clf = Classifier.from_files(weights=weights, matching=args.matching)
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the weights file: {exc}", file=sys.stderr)
+        return 2
+    if clf.learned is not None:
+        meta = clf.learned.meta
+        print(f"with learned weights (trained {meta.get('trained_at', '?')} on {meta.get('examples', '?')} examples)")
+    status = 0
+    for path in args.files:
+        try:
+            rows = read_labelled(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        if not rows:
+            print(f"{path}: no labelled rows (columns text,category[,urgent])", file=sys.stderr)
+            status = 2
+            continue
+        results = [clf.classify(r.text) for r in rows]
+        report = evaluate(clf, rows, results)
+        print(f"== {path}")
+        print(format_report(report))
+        if args.errors:
+            print("\nerrors (label → classifier):")
+            for row, res in zip(rows, results):
+                if row.category != res.category:
+                    print(f"  [{row.category}→{res.category}] {row.text}  {'、'.join(res.matched)}")
+        print(json.dumps(report.summary(), ensure_ascii=False))
+    return status
+
+
+def _files(paths: list[Path]) -> tuple[list[Labelled], list[str]]:
+    rows, names = [], []
+    for path in paths:
+        got = read_labelled(path)
+        rows += got
+        names.append(f"{len(got)} from {path.name}")
+    return rows, names
+
+
+async def _corrections(settings, use_db: bool) -> list[Labelled]:
+    if not use_db:
+        return []
+    from bot.db import database, migrate
+    from bot.services.examples import labelled_examples
+
+    await migrate(settings.database_url)
+    async with database(settings.database_url):
+        return await labelled_examples()
+
+
+async def run_export(settings, args: argparse.Namespace) -> int:
+    from bot.db import database, migrate
+    from bot.services.examples import export_csv
+
+    await migrate(settings.database_url)
+    async with database(settings.database_url):
+        n = await export_csv(args.out)
+    print(f"{args.out}: {n} corrections")
+    return 0
+
+
+async def run_suggest(settings, args: argparse.Namespace) -> int:
+    from bot.nlp.suggest import format_proposals, suggest
+
+    rows, names = _files(args.csv)
+    corrections = await _corrections(settings, not args.no_db)
+    rows = corrections + rows
+    if not rows:
+        print("no labelled examples yet: staff corrections (改类别) are kept as they happen", file=sys.stderr)
+        return 1
+    clf = Classifier.from_files(weights=False)
+    wrong = sum(clf.classify(r.text).category != r.category for r in rows)
+    proposals = suggest(clf, rows, min_fixes=args.min_fixes, limit=args.limit)
+    sources = ", ".join([f"{len(corrections)} staff corrections"] * (not args.no_db) + names)
+    print(format_proposals(proposals, examples=len(rows), wrong=wrong, sources=sources), end="")
+    return 0
+
+
+async def run_train(settings, args: argparse.Namespace) -> int:
+    from bot.nlp import learned, train
+
+    rows, names = _files(args.csv)
+    corrections = await _corrections(settings, not args.no_db)
+    rows = corrections + rows
+    codes = {r.category for r in rows}
+    if len(rows) < MIN_TRAINING or len(codes) < 2:
+        print(f"{len(rows)} labelled examples in {len(codes)} categories: need at least {MIN_TRAINING} "
+              "in two or more to train", file=sys.stderr)
+        return 1
+    clf = Classifier.from_files(weights=False)
+    texts, labels = [r.text for r in rows], [r.category for r in rows]
+    print(f"training on {len(rows)} examples ({', '.join([f'{len(corrections)} staff corrections'] + names)})")
+    cv = {}
+    smallest = min(labels.count(c) for c in codes)
+    if args.folds >= 2 and len(rows) >= 2 * args.folds:
+        fold = train.cross_validate(clf, texts, labels, k=args.folds)
+        n = len(fold.gold)
+        cv = {"folds": args.folds,
+              "rules_accuracy": round(sum(a == b for a, b in zip(fold.gold, fold.rules)) / n, 4),
+              "weights_accuracy": round(sum(a == b for a, b in zip(fold.gold, fold.learned)) / n, 4)}
+        print(f"{args.folds}-fold cross-validation: rules alone {cv['rules_accuracy']:.3f}, "
+              f"rules + weights {cv['weights_accuracy']:.3f}"
+              + (" (some categories have fewer examples than folds)" if smallest < args.folds else ""))
+    doc = train.fit(clf, texts, labels, meta={"rules": train.rules_digest(CATEGORIES_FILE), "cv": cv})
+    out = args.out or learned.weights_path(CATEGORIES_FILE)
+    out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    print(f"{out}: {len(doc['features'])} weights for {len(doc['classes'])} categories")
+    if cv and cv["weights_accuracy"] < cv["rules_accuracy"]:
+        print("note: the weights do worse than the rules alone on held-out folds; delete the file to go "
+              "back to the rules")
+    return 0
