@@ -7,7 +7,7 @@ On a fresh database (`--db sqlite`: a file; `--db postgres`: a scratch database
 `gridbot_bench_storm` made anew on the server of `--url`) with examples/yingze.yaml, it inserts
 N assigned tickets spread evenly over the grids, all filed at the same moment, moves the clock
 past their yellow light (`--red`: past red, which also writes to the communities and the command
-centre and edits cards) and runs the sweep of bot/services/sla_sweep.py once, timed.
+centre and edits cards) and runs the sweep of bot/sla/lights.py once, timed.
 
 Sending what it queued through Telegram's real limits (AIORateLimiter: 30 messages/s, 20 a
 minute per group) against the sandbox would take minutes of real time to say what arithmetic
@@ -57,8 +57,8 @@ from bot.db import database  # noqa: E402
 from bot.models import ChatBinding, Level, Outbox, Status, Ticket, Unit  # noqa: E402
 from bot.nlp.classify import label_of  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
-from bot.services import sla_sweep  # noqa: E402
-from bot.services.jurisdiction import load_jurisdiction_file  # noqa: E402
+from bot.sla import lights  # noqa: E402
+from bot.jurisdiction.directory import load_jurisdiction_file  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 FILED = dt.datetime(2026, 4, 1, 10, 0, tzinfo=SH).astimezone(dt.timezone.utc)  # a Wednesday
@@ -140,10 +140,10 @@ async def run(args: argparse.Namespace) -> int:
         clock = FrozenClock(FILED + dt.timedelta(hours=48 if args.red else 24, minutes=1))
         rt = Runtime.from_settings(Settings(database_url=url), clock=clock, rate_limit=True)
         started = time.perf_counter()
-        result = await sla_sweep.sweep(rt)
+        result = await lights.sweep(rt)
         took = time.perf_counter() - started
         rows = await Outbox.all().order_by("id").values("chat_id", "text", "ref", "file_data", "available_at")
-        again = await sla_sweep.sweep(rt)  # a second sweep right after: nothing left to tell
+        again = await lights.sweep(rt)  # a second sweep right after: nothing left to tell
 
     per_chat = Counter(r["chat_id"] for r in rows)
     per_minute = Counter((r["chat_id"], r["available_at"].replace(second=0, microsecond=0)) for r in rows)

@@ -20,7 +20,7 @@ Then, with the clock frozen at Wednesday 2026-04-01 10:00 (Shanghai), it times:
 * an idle sweep (nothing due): the fixed cost of looking;
 * a sweep with `--due` tickets turning yellow;
 * a storm: `--storm` tickets turning yellow at once over the 50 grid chats (at most three
-  messages each, or a summary and the list as a file: bot/services/digests.py);
+  messages each, or a summary and the list as a file: bot/sla/digests.py);
 * a storm of `--storm` tickets turning red at once (reminders to grids, communities and the
   command centre, 书面说明 owed for each, card edits capped at 10 per chat).
 
@@ -58,8 +58,8 @@ from bot.config import Settings  # noqa: E402
 from bot.db import database, migrate  # noqa: E402
 from bot.models import ChatBinding, Level, Outbox, Unit  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
-from bot.services import sla_sweep  # noqa: E402
-from bot.services.jurisdiction import load_jurisdiction_file  # noqa: E402
+from bot.sla import lights  # noqa: E402
+from bot.jurisdiction.directory import load_jurisdiction_file  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 4, 1, 10, 0, tzinfo=SH).astimezone(dt.timezone.utc)
@@ -73,7 +73,7 @@ COLUMNS = (
     "red_notified_at", "due_notified_at", "reopen_count", "grid_id", "unit_id",
 )
 CATEGORIES = ("noise", "fumes", "facility", "sanitation", "construction", "street_order")
-YELLOW_QUERY = (  # what the sweep asks for one status (see sla_sweep._claim)
+YELLOW_QUERY = (  # what the sweep asks for one status (see lights._claim)
     "SELECT id FROM ticket WHERE status = 'assigned' AND yellow_at <= $1 AND yellow_notified_at IS NULL "
     "ORDER BY yellow_at, id LIMIT 20000 FOR NO KEY UPDATE SKIP LOCKED"
 )
@@ -179,9 +179,9 @@ async def add_grids(total: int) -> list[tuple[int, int]]:
     return grids
 
 
-async def timed_sweep(rt: Runtime) -> tuple[float, sla_sweep.SweepResult]:
+async def timed_sweep(rt: Runtime) -> tuple[float, lights.SweepResult]:
     start = time.perf_counter()
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     return time.perf_counter() - start, result
 
 
@@ -203,7 +203,7 @@ async def prepare(server_url: str, size: int) -> tuple[str, list[int], dict]:
         rt = Runtime.from_settings(Settings(database_url=url), clock=FrozenClock(NOW), rate_limit=False)
         await copy_rows(url, due_rows("W", 60, grid_ids, red=False))
         await copy_rows(url, due_rows("X", 60, grid_ids, red=True))
-        await sla_sweep.sweep(rt)  # warm-up
+        await lights.sweep(rt)  # warm-up
         info["load_s"] = await copy_rows(url, base_rows(size, grid_ids), settle=True)
         info["plan"] = await explain(url)
     return url, grid_ids, info

@@ -194,7 +194,7 @@ async def _makemigrations(settings: Settings) -> int:
 
 async def _load_jurisdiction(settings: Settings, path: Path, *, migrated: bool = False) -> int:
     from bot.db import database, migrate
-    from bot.services.jurisdiction import JurisdictionError, apply_jurisdiction, read_jurisdiction_file
+    from bot.jurisdiction.directory import JurisdictionError, apply_jurisdiction, read_jurisdiction_file
 
     try:  # checked before the database is touched: a bad file changes nothing
         jurisdiction = read_jurisdiction_file(path)
@@ -253,7 +253,7 @@ async def _open311_key(settings: Settings, name: str, units: list[str]) -> int:
     time anyone sees it. Running it again for the same name replaces the old key and units."""
     from bot.clock import Clock
     from bot.db import database, migrate
-    from bot.services.open311 import new_key
+    from bot.intake.open311 import new_key
 
     if not name.strip() or len(name.strip()) > 64:
         print("the client's name is 1 to 64 characters", file=sys.stderr)
@@ -289,7 +289,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import Clock
     from bot.db import database, migrate
     from bot.models import Unit
-    from bot.services import export, jurisdiction, stats
+    from bot.figures import export
+    from bot.jurisdiction import directory
+    from bot.figures import stats
 
     tz = ZoneInfo(settings.timezone)
     try:
@@ -302,7 +304,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         if args.unit:
             unit = await Unit.get_or_none(code=args.unit)
         else:
-            unit = await jurisdiction.command_unit()
+            unit = await directory.command_unit()
         if unit is None:
             print(f"no unit {args.unit!r}" if args.unit else "no district loaded: run load-jurisdiction first",
                   file=sys.stderr)

@@ -70,7 +70,7 @@ class Unit(Model):
     area = fields.JSONField(null=True)
     active = fields.BooleanField(default=True)
     # A department's categories (jurisdiction file `categories:`): a transfer to a department
-    # with exactly one implies that category (bot/services/tickets.py, transfer).
+    # with exactly one implies that category (bot/workflow/tickets.py, transfer).
     categories = fields.JSONField(default=list)
 
     class Meta:
@@ -193,7 +193,7 @@ class Ticket(Model):
         table = "ticket"
         indexes = (
             # The SLA sweep's: status = ? AND <level>_notified_at IS NULL AND <moment> <= now is one
-            # range of each index, holding only what is due and not yet told (bot/services/sla_sweep.py).
+            # range of each index, holding only what is due and not yet told (bot/sla/lights.py).
             Index(fields=("status", "yellow_notified_at", "yellow_at"), name="ticket_yellow_sweep_idx"),
             Index(fields=("status", "red_notified_at", "red_at"), name="ticket_red_sweep_idx"),
             Index(fields=("status", "due_notified_at", "due_at"), name="ticket_due_sweep_idx"),
@@ -319,7 +319,7 @@ class UpdateClaim(Model):
 
     Telegram sends an update again when a webhook answers slowly, and long polling hands out
     again what a killed process never confirmed; with several instances the copy may reach
-    another instance. The first to insert the row handles the update (bot/services/update_claims.py);
+    another instance. The first to insert the row handles the update (bot/channels/claims.py);
     a copy waits while the claim is live and is dropped once `done_at` is set. A claim whose
     holder died (not done, `claimed_until` past) is taken over, so a crash mid-update loses
     nothing. Rows older than two days are pruned.
@@ -395,7 +395,7 @@ class Consultation(Model):
 
 
 class Explanation(Model):
-    """书面说明: owed by the unit that held a ticket when it turned red (bot/services/sla_sweep.py).
+    """书面说明: owed by the unit that held a ticket when it turned red (bot/sla/lights.py).
 
     One row per red light: `round` is the ticket's reopen_count then, so a reopened ticket that
     turns red again owes a new one. The text also goes into the history as an "explained" event.
@@ -482,7 +482,7 @@ class Open311Client(Model):
 
     Only the SHA-256 of its API key is kept (`gridbot open311-key NAME` prints a new key once).
     A key reads the requests it filed and, in full, the tickets of the units it was given
-    (`--unit CODE`: that unit's and those under it); see bot/services/open311.py.
+    (`--unit CODE`: that unit's and those under it); see bot/intake/open311.py.
     """
 
     id = fields.IntField(primary_key=True)

@@ -93,7 +93,7 @@ async def _corrections(settings, use_db: bool) -> list[Labelled]:
     if not use_db:
         return []
     from bot.db import database, migrate
-    from bot.services.examples import labelled_examples
+    from bot.workflow.corrections import labelled_examples
 
     await migrate(settings.database_url)
     async with database(settings.database_url):
@@ -102,7 +102,7 @@ async def _corrections(settings, use_db: bool) -> list[Labelled]:
 
 async def run_export(settings, args: argparse.Namespace) -> int:
     from bot.db import database, migrate
-    from bot.services.examples import export_csv
+    from bot.workflow.corrections import export_csv
 
     await migrate(settings.database_url)
     async with database(settings.database_url):

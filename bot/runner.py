@@ -30,7 +30,7 @@ from bot.channels.telegram.inbound import CHANNEL as TELEGRAM
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import MalformedUpdate, parse_webhook_body
 from bot.db import database
-from bot.delivery import Delivery
+from bot.messaging.delivery import Delivery
 from bot.handlers.router import Router
 from bot.runtime import Runtime
 from bot.scheduler.jobs import build_scheduler

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services.sla import SlaPolicy
-from bot.services.workdays import WorkCalendar
+from bot.sla.policy import SlaPolicy
+from bot.sla.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)

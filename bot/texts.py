@@ -337,7 +337,7 @@ TIME_FORMAT = "%m-%d %H:%M"
 
 
 # --- lights and deadlines (SLA) ---
-# Used by bot/services/sla_sweep.py and bot/handlers/sla.py. One sweep sends one digest per chat.
+# Used by bot/sla/lights.py and bot/handlers/sla.py. One sweep sends one digest per chat.
 SLA_DIGEST_HEAD = "⏰ 时限提醒（{time}）"
 SLA_SECTION_OWN_RED = (
     "🔴 红灯：以下 {count} 件工单超过时限仍未接单。请立即处理，"
@@ -462,7 +462,7 @@ EXPORT_EXPLAIN_MISSING = "逾期未说明"
 EXPORT_EXPLAIN_NONE_OWED = "无责任单位"
 
 
-# --- reminders too many for one message (bot/services/digests.py) ---
+# --- reminders too many for one message (bot/sla/digests.py) ---
 # Up to three messages, marked （1/3）; beyond that a summary without ticket numbers and the full list as a file.
 SLA_PART = "（{part}/{parts}）"
 SLA_SECTION_NAMES = {
@@ -540,7 +540,7 @@ EVENT_STAFF_WORDS["help_again"] = "又按了一次求助"
 
 
 # --- delivery (issue 14) ---
-# A ticket's card that Telegram refused for good (bot/services/undelivered.py), told to the command centre.
+# A ticket's card that Telegram refused for good (bot/messaging/undelivered.py), told to the command centre.
 CARD_UNDELIVERED = ("⚠️ 工单 {number} 的卡片没能发到{chat}：{reason}。"
                     "该单位可能看不到这件工单，请联系他们，或核对辖区文件里的群号后把机器人重新拉进群。")
 UNDELIVERED_CHAT_OF_UNIT = "【{unit}】的群"

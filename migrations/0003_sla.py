@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('explained_by_name', fields.CharField(null=True, max_length=64)),
                 ('listed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'explanation', 'app': 'models', 'unique_together': (('ticket', 'round'),), 'indexes': [Index(fields=['pending', 'due_at'], name='explanation_pending_idx')], 'pk_attr': 'id', 'table_description': '书面说明: owed by the unit that held a ticket when it turned red (bot/services/sla_sweep.py).'},
+            options={'table': 'explanation', 'app': 'models', 'unique_together': (('ticket', 'round'),), 'indexes': [Index(fields=['pending', 'due_at'], name='explanation_pending_idx')], 'pk_attr': 'id', 'table_description': '书面说明: owed by the unit that held a ticket when it turned red (bot/sla/lights.py).'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -12,8 +12,8 @@ from bot.models import ChatBinding, Outbox, OutboxStatus
 from bot.runner import GridBot
 from bot.runtime import Runtime
 from bot.sandbox import LoopbackBotAPI
-from bot.services import routing
-from bot.services.jurisdiction import load_jurisdiction_file
+from bot.jurisdiction import routing
+from bot.jurisdiction.directory import load_jurisdiction_file
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yingze.yaml"
 

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 from bot.models import Level, Light, Staff, Status, Ticket, TicketEvent, Unit
 from bot.models_care import CareLevel, Household, Visit
-from bot.services.assessment import grid_scores, month_bounds
-from bot.services.jurisdiction import load_jurisdiction_file
-from bot.services.wishes import policy
+from bot.figures.assessment import grid_scores, month_bounds
+from bot.jurisdiction.directory import load_jurisdiction_file
+from bot.care.wishes import policy
 from tests.e2e import EXAMPLE
 
 TZ = ZoneInfo("Asia/Shanghai")

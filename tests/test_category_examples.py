@@ -1,12 +1,13 @@
-"""Every category staff change is kept as a labelled example (bot/services/tickets.py): 改类别 by
+"""Every category staff change is kept as a labelled example (bot/workflow/tickets.py): 改类别 by
 the holder, and a transfer to a department that handles one category. Service level, every backend."""
 
 import pytest
 from tortoise.transactions import in_transaction
 
 from bot.models import CategoryExample, Ticket, TicketEvent, Unit
-from bot.services import examples, tickets
-from bot.services.jurisdiction import JurisdictionError, parse_jurisdiction
+from bot.workflow import corrections
+from bot.workflow import tickets
+from bot.jurisdiction.directory import JurisdictionError, parse_jurisdiction
 from tests.e2e import EXAMPLE
 from tests.test_workflow_moves import (  # noqa: F401  (rt is a fixture)
     CHENGGUAN, OTHER_WORKER, SHIZHENG, WORKER, file, fresh, rt, staff, unit,
@@ -82,8 +83,8 @@ async def test_examples_of_a_ticket_corrected_twice_count_once(rt, tmp_path):
     await tx(tickets.change_category, rt, ticket, "noise", await staff(WORKER))
     await tx(tickets.change_category, rt, await fresh(ticket), "dispute", await staff(WORKER))
     assert await CategoryExample.all().count() == 2
-    assert [(e.text, e.category) for e in await examples.labelled_examples()] == [(ticket.text, "dispute")]
-    assert await examples.export_csv(tmp_path / "x.csv") == 1
+    assert [(e.text, e.category) for e in await corrections.labelled_examples()] == [(ticket.text, "dispute")]
+    assert await corrections.export_csv(tmp_path / "x.csv") == 1
 
 
 def test_department_categories_are_checked_in_the_jurisdiction_file():

@@ -4,9 +4,9 @@ import datetime as dt
 
 from bot.channels.base import RetryLater, Sent, TargetMissing, Transient, Undeliverable
 from bot.clock import FrozenClock
-from bot.delivery import Delivery
+from bot.messaging.delivery import Delivery
 from bot.models import MessageRef, Outbox, OutboxStatus
-from bot.services.outbox import Outgoing, enqueue
+from bot.messaging.outbox import Outgoing, enqueue
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
 

@@ -14,9 +14,9 @@ import datetime as dt
 
 from bot.channels.base import Sent
 from bot.clock import Clock, FrozenClock
-from bot.delivery import Delivery
+from bot.messaging.delivery import Delivery
 from bot.models import Outbox, OutboxStatus
-from bot.services.outbox import Outgoing, enqueue
+from bot.messaging.outbox import Outgoing, enqueue
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
 

@@ -6,8 +6,9 @@ import datetime as dt
 from bot import texts
 from bot.models import Light, Status, Ticket
 from bot.models_care import Household, Visit, Wish, WishStatus
-from bot.services import visits, wishes
-from bot.services.sla_sweep import sweep
+from bot.care import visits
+from bot.care import wishes
+from bot.sla.lights import sweep
 from tests.e2e import COMMUNITY_NHJ1_CHAT, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
 from tests.test_e2e_intake import _buttons
 

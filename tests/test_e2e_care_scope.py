@@ -8,9 +8,9 @@ import datetime as dt
 from bot import texts
 from bot.models import Outbox, Resident, Ticket, TicketEvent, Unit
 from bot.models_care import VulnerableResident, Wish, WishStatus
-from bot.services import carehelp
-from bot.services.jurisdiction import apply_jurisdiction, parse_jurisdiction
-from bot.services.sla_sweep import sweep
+from bot.care import helpcall
+from bot.jurisdiction.directory import apply_jurisdiction, parse_jurisdiction
+from bot.sla.lights import sweep
 from tests.e2e import EXAMPLE, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
 
 COMMUNITY_NHJ1 = 600101  # 梁淑芬, 南海街一社区
@@ -132,8 +132,8 @@ async def test_help_pressed_twice_at_once_makes_one_ticket(harness):
     both transactions at once, and the lock on the care row keeps them from making two."""
     h = harness
     await _enrolled_elder(h)
-    care = await carehelp.vulnerable(ELDER)
-    tickets = await asyncio.gather(*(carehelp.raise_help(h.rt, care, "李桂英") for _ in range(4)))
+    care = await helpcall.vulnerable(ELDER)
+    tickets = await asyncio.gather(*(helpcall.raise_help(h.rt, care, "李桂英") for _ in range(4)))
     assert len({t.id for t in tickets}) == 1
     assert await Ticket.filter(source="help").count() == 1
     assert await TicketEvent.filter(action="help_again").count() == 3

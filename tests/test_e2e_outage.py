@@ -16,7 +16,8 @@ from collections import Counter
 from bot import texts
 from bot.clock import Clock
 from bot.models import Outbox, OutboxStatus, Ticket
-from bot.services import outbox, tickets
+from bot.messaging import outbox
+from bot.workflow import tickets
 from tests.e2e import COMMAND_CHAT, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, start_harness
 from tests.procs import until
 from tests.test_e2e_intake import NUMBER, _buttons, has_button, submit_report

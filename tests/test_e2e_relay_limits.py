@@ -6,8 +6,8 @@ import datetime as dt
 
 from bot import texts
 from bot.models import Outbox, OutboxStatus, Ticket, TicketEvent
-from bot.services.longtext import MESSAGE_LIMIT, split_utf16, u16len
-from bot.services.relay import relayed_text
+from bot.messaging.longtext import MESSAGE_LIMIT, split_utf16, u16len
+from bot.workflow.relay import relayed_text
 from tests.e2e import GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
 from tests.procs import until
 from tests.test_e2e_intake import submit_report

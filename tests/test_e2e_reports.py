@@ -177,7 +177,7 @@ async def test_a_written_explanation_typed_as_a_formula_stays_text_in_every_work
 
 
 def test_every_formula_start_becomes_text():
-    from bot.services import cells
+    from bot.figures import cells
 
     for start in ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", " ="):
         assert cells.safe(start + "1+1") == "'" + start + "1+1"

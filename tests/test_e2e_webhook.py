@@ -19,8 +19,8 @@ from bot.config import Settings
 from bot.models import ChatBinding
 from bot.runner import SECRET_HEADER, GridBot
 from bot.runtime import Runtime
-from bot.services import routing
-from bot.services.jurisdiction import load_jurisdiction_file
+from bot.jurisdiction import routing
+from bot.jurisdiction.directory import load_jurisdiction_file
 from tests.e2e import EXAMPLE
 
 SECRET = "webhook-Secret_42"

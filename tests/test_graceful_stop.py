@@ -1,7 +1,7 @@
 """Stopping (SIGTERM) sends what is queued before the bot goes away."""
 
 from bot.models import Outbox, OutboxStatus
-from bot.services.outbox import Outgoing, enqueue
+from bot.messaging.outbox import Outgoing, enqueue
 from tests.e2e import start_harness
 
 

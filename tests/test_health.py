@@ -7,7 +7,7 @@ import datetime as dt
 
 from tortoise import connections
 
-from bot.services.outbox import say
+from bot.messaging.outbox import say
 from tests.conftest import _pg_admin
 from tests.webtools import browser, web_harness  # noqa: F401 (fixture)
 

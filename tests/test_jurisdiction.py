@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.models import ChatBinding, Level, Role, Staff, Unit
-from bot.services.jurisdiction import (
+from bot.jurisdiction.directory import (
     JurisdictionError,
     StaffSpec,
     ancestors,

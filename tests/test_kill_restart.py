@@ -10,7 +10,7 @@ a new process on the same database:
   sent twice. That is the at-least-once window: Telegram has no idempotency key, so a message
   that reached Telegram while the process died before recording it is sent again by the next
   process. Messages claimed but not yet sent are not doubled, and do not wait long: a claim is
-  a lease the delivery loop renews while it lives (bot/delivery.py), so a dead process's
+  a lease the delivery loop renews while it lives (bot/messaging/delivery.py), so a dead process's
   claims lapse within `claim_seconds`;
 * right after the sweep's first digest went out: each (ticket, level) is claimed once, and
   every digest is delivered once.
@@ -26,7 +26,7 @@ import pytest
 
 from bot import texts
 from bot.models import Pending, Level, Outbox, OutboxStatus, Status, Ticket, TicketEvent, Unit
-from bot.services.outbox import Outgoing, enqueue
+from bot.messaging.outbox import Outgoing, enqueue
 from tests.e2e import COMMAND_CHAT, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT
 from tests.procs import api, bots, buttons, district, text_of, until  # noqa: F401 (fixtures)
 

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot import cli, texts
 from bot.models import Open311Client, Outbox, OutboxStatus, Resident, Status, Ticket
 from bot.nlp.classify import categories
-from bot.services import open311
+from bot.intake import open311
 from bot.web import metrics
 from tests.e2e import COMMAND_CHAT, GRID_NHJ1_01_CHAT, IN_NHJ1_01
 from tests.test_e2e_intake import submit_report

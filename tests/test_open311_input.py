@@ -12,7 +12,7 @@ import json
 import aiohttp
 
 from bot.models import Ticket
-from bot.services import open311
+from bot.intake import open311
 from tests.e2e import IN_NHJ1_01
 from tests.test_open311_reads import district_file
 from tests.webtools import web_harness  # noqa: F401

@@ -7,10 +7,10 @@ import pytest
 
 from bot.channels.base import Sent, Undeliverable
 from bot.clock import FrozenClock
-from bot.delivery import Delivery
+from bot.messaging.delivery import Delivery
 from bot.models import Outbox, OutboxStatus
-from bot.services import outbox
-from bot.services.outbox import Outgoing, enqueue
+from bot.messaging import outbox
+from bot.messaging.outbox import Outgoing, enqueue
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.services.sla import Deadlines, PolicyError, SlaPolicy
-from bot.services.workdays import WorkCalendar
+from bot.sla.policy import Deadlines, PolicyError, SlaPolicy
+from bot.sla.workdays import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc
@@ -219,7 +219,7 @@ def test_unparsable_policy_file_is_refused(tmp_path):
 def test_clock_statuses_match_the_ticket_model():
     # The sweep filters on these; a status added to the model must be placed on purpose.
     from bot.models import OPEN_STATUSES, Status
-    from bot.services.sla import DUE_RUNS_IN, LIGHTS_RUN_IN
+    from bot.sla.policy import DUE_RUNS_IN, LIGHTS_RUN_IN
 
     assert set(DUE_RUNS_IN) == {s.value for s in OPEN_STATUSES}
     assert set(LIGHTS_RUN_IN) == {Status.TRIAGE.value, Status.ASSIGNED.value}

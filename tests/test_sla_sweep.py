@@ -31,11 +31,12 @@ from bot.models import (
 )
 from bot.refusals import Refused
 from bot.runtime import Runtime
-from bot.services import sla_sweep, tickets
-from bot.services.digests import MAX_EXPLAIN_BUTTONS, u16len
-from bot.services.jurisdiction import load_jurisdiction_file
-from bot.services.people import SYSTEM, Actor
-from bot.services.sla import PolicyError, QuietWindow, SlaPolicy
+from bot.sla import lights
+from bot.workflow import tickets
+from bot.sla.digests import MAX_EXPLAIN_BUTTONS, u16len
+from bot.jurisdiction.directory import load_jurisdiction_file
+from bot.jurisdiction.people import SYSTEM, Actor
+from bot.sla.policy import PolicyError, QuietWindow, SlaPolicy
 from tests.e2e import (
     COMMAND_CHAT, COMMUNITY_NHJ1_CHAT, EXAMPLE, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT, WORKER_NHJ1_01,
     WORKER_NHJ1_02,
@@ -91,20 +92,20 @@ def buttons(chat_rows: list[dict]) -> list[str]:
 async def test_yellow_at_24_hours_red_at_48_hours_each_told_once(rt):
     ticket = await file(rt)
     at(rt, FILED + 24 * H - MIN)
-    assert (await sla_sweep.sweep(rt)).claimed == 0
+    assert (await lights.sweep(rt)).claimed == 0
 
     at(rt, FILED + 24 * H)
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     assert (result.yellow, result.red, result.overdue, result.digests) == (1, 0, 0, 1)
     [yellow] = await digests(GRID_NHJ1_01_CHAT)
     assert f"🟡 {ticket.number}｜油烟异味｜南海街1号院" in yellow and "黄灯" in yellow
     await ticket.refresh_from_db()
     assert ticket.light == Light.YELLOW and ticket.yellow_notified_at == rt.clock.now()
-    assert (await sla_sweep.sweep(rt)).claimed == 0  # told once
+    assert (await lights.sweep(rt)).claimed == 0  # told once
     assert await digests(COMMAND_CHAT) == []  # yellow is the holder's business only
 
     at(rt, FILED + 48 * H)
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     assert (result.yellow, result.red, result.digests) == (0, 1, 3)
     own = (await digests(GRID_NHJ1_01_CHAT))[-1]
     assert f"🔴 {ticket.number}" in own and "书面说明" in own and "04-04 10:00" in own  # explain within 24 h
@@ -121,7 +122,7 @@ async def test_yellow_at_24_hours_red_at_48_hours_each_told_once(rt):
     owed = await Explanation.get(ticket_id=ticket.id)
     assert owed.pending and owed.unit_id == ticket.unit_id
     assert owed.due_at == rt.clock.now() + dt.timedelta(hours=24)
-    assert (await sla_sweep.sweep(rt)).claimed == 0
+    assert (await lights.sweep(rt)).claimed == 0
     assert (await actions(ticket)).count("lit_yellow") == 1 and (await actions(ticket)).count("lit_red") == 1
 
 
@@ -133,17 +134,17 @@ async def test_due_after_five_working_days_across_a_weekend_and_the_qingming_hol
     await tickets.accept(rt, ticket, worker)  # accepting stops the lights, not the deadline
 
     at(rt, DUE_END - MIN)  # Thursday 23:59, after a weekend and three days of holiday
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     assert result.claimed == 0
     at(rt, DUE_END)
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     assert (result.yellow, result.red, result.overdue) == (0, 0, 1)
     [command] = await digests(COMMAND_CHAT)
     assert f"⌛ {ticket.number}｜油烟异味｜南海街1号院｜【南海街一社区第一网格】｜期限 04-10 00:00" in command
     [leader] = await digests(WORKER_NHJ1_01)  # 张丽 leads the grid: told in private
     assert ticket.number in leader and "超期" in leader
     assert await digests(GRID_NHJ1_01_CHAT) == []
-    assert (await sla_sweep.sweep(rt)).claimed == 0
+    assert (await lights.sweep(rt)).claimed == 0
     assert "overdue" in await actions(ticket)
 
 
@@ -152,7 +153,7 @@ async def test_accepting_stops_the_yellow_and_red_clocks(rt):
     at(rt, FILED + 23 * H)
     await tickets.accept(rt, ticket, await Staff.get(user_id=WORKER_NHJ1_01))
     at(rt, FILED + 72 * H)
-    assert (await sla_sweep.sweep(rt)).claimed == 0
+    assert (await lights.sweep(rt)).claimed == 0
     await ticket.refresh_from_db()
     assert ticket.light == Light.GREEN and ticket.yellow_notified_at is None
     assert await digests(GRID_NHJ1_01_CHAT) == []
@@ -161,7 +162,7 @@ async def test_accepting_stops_the_yellow_and_red_clocks(rt):
 async def test_a_reopened_ticket_gets_new_deadlines_and_is_told_again(rt):
     ticket = await file(rt)
     at(rt, FILED + 48 * H)
-    assert (await sla_sweep.sweep(rt)).red == 1
+    assert (await lights.sweep(rt)).red == 1
     worker = await Staff.get(user_id=WORKER_NHJ1_01)
     at(rt, FILED + 50 * H)
     await tickets.resolve(rt, ticket, worker, "已处理", [])
@@ -173,35 +174,35 @@ async def test_a_reopened_ticket_gets_new_deadlines_and_is_told_again(rt):
     assert ticket.due_at > DUE_END  # a fresh 5 working days
 
     at(rt, reopened_at + 24 * H - MIN)
-    result = await sla_sweep.sweep(rt)  # (the first red's 书面说明 is listed missing meanwhile)
+    result = await lights.sweep(rt)  # (the first red's 书面说明 is listed missing meanwhile)
     assert (result.yellow, result.red, result.overdue) == (0, 0, 0)
     at(rt, reopened_at + 24 * H)
-    assert (await sla_sweep.sweep(rt)).yellow == 1
+    assert (await lights.sweep(rt)).yellow == 1
     at(rt, reopened_at + 48 * H)
-    assert (await sla_sweep.sweep(rt)).red == 1
+    assert (await lights.sweep(rt)).red == 1
     assert await Explanation.filter(ticket_id=ticket.id).order_by("round").values_list("round", flat=True) == [0, 1]
 
 
 async def test_a_ticket_first_seen_red_is_told_red_only(rt):
     ticket = await file(rt)
     at(rt, FILED + 60 * H)  # the bot was down through the yellow moment
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     assert (result.yellow, result.red) == (0, 1)
     [own] = await digests(GRID_NHJ1_01_CHAT)
     assert "🔴" in own and "🟡" not in own
     assert await actions(ticket) == ["submitted", "assigned", "lit_red"]
     at(rt, FILED + 61 * H)
-    assert (await sla_sweep.sweep(rt)).claimed == 0
+    assert (await lights.sweep(rt)).claimed == 0
 
 
 async def test_triage_tickets_remind_the_command_centre(rt):
     ticket = await file(rt, triage=True)
     at(rt, FILED + 24 * H)
-    assert (await sla_sweep.sweep(rt)).yellow == 1
+    assert (await lights.sweep(rt)).yellow == 1
     [digest] = await digests(COMMAND_CHAT)
     assert ticket.number in digest
     at(rt, FILED + 48 * H)
-    assert (await sla_sweep.sweep(rt)).red == 1
+    assert (await lights.sweep(rt)).red == 1
     own = (await digests(COMMAND_CHAT))[-1]
     row = await Outbox.filter(chat_id=COMMAND_CHAT, text=own).first()
     assert buttons(row.buttons) == [f"sla:exp:{ticket.id}"]  # the command centre explains its own delay
@@ -211,11 +212,11 @@ async def test_triage_tickets_remind_the_command_centre(rt):
 async def test_urgent_clocks_run_in_hours_and_one_sweep_tells_a_chat_once(rt):
     ticket = await file(rt, text="南海街1号院楼道煤气味很浓", category="safety", urgent=True)
     at(rt, FILED + 1 * H - MIN)
-    assert (await sla_sweep.sweep(rt)).claimed == 0
+    assert (await lights.sweep(rt)).claimed == 0
     at(rt, FILED + 1 * H)  # urgent: yellow after 1 hour
-    assert (await sla_sweep.sweep(rt)).yellow == 1
+    assert (await lights.sweep(rt)).yellow == 1
     at(rt, FILED + 2 * H)  # red after 2 hours, and urgent safety must be handled within 2 hours
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     assert (result.yellow, result.red, result.overdue) == (0, 1, 1)
     [command] = await digests(COMMAND_CHAT)  # red and overdue for the same chat: one message
     assert "🔴 红灯" in command and "⌛ 超期" in command and command.count(ticket.number) == 2
@@ -230,25 +231,25 @@ def in_chat(user_id: int, chat_id: int, text: str | None = None) -> Inbound:
 
 async def write_explanation(rt, user_id: int, chat_id: int, text: str) -> bool:
     """What the router does with the words of someone asked for a 书面说明 (False: nobody asked)."""
-    asked = await Pending.get_or_none(chat_id=chat_id, user_id=user_id, kind=sla_sweep.EXPLAIN.name)
+    asked = await Pending.get_or_none(chat_id=chat_id, user_id=user_id, kind=lights.EXPLAIN.name)
     if asked is None:
         return False
-    await sla_sweep.take_explanation(rt, asked, in_chat(user_id, chat_id, text.strip()))
+    await lights.take_explanation(rt, asked, in_chat(user_id, chat_id, text.strip()))
     return True
 
 
 async def test_written_explanation_lands_in_the_history_once(rt):
     ticket = await file(rt)
     at(rt, FILED + 48 * H)
-    await sla_sweep.sweep(rt)
+    await lights.sweep(rt)
     with pytest.raises(Refused, match="南海街一社区第一网格"):  # not the responsible unit
-        await sla_sweep.ask_explanation(rt, in_chat(WORKER_NHJ1_02, GRID_NHJ1_02_CHAT), ticket_id=ticket.id)
+        await lights.ask_explanation(rt, in_chat(WORKER_NHJ1_02, GRID_NHJ1_02_CHAT), ticket_id=ticket.id)
     with pytest.raises(Refused):
-        await sla_sweep.ask_explanation(rt, in_chat(5550001, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)  # not staff
+        await lights.ask_explanation(rt, in_chat(5550001, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)  # not staff
     # Words before being asked are group chatter, left to the other handlers.
     assert not await write_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "收到")
 
-    toast = await sla_sweep.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)
+    toast = await lights.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)
     assert toast == texts.SLA_ASK_EXPLANATION_TOAST
     draft = await Pending.get(chat_id=GRID_NHJ1_01_CHAT, user_id=WORKER_NHJ1_01)
     assert draft.kind == "explain" and draft.subject == str(ticket.id)
@@ -263,30 +264,30 @@ async def test_written_explanation_lands_in_the_history_once(rt):
     assert ticket.number in copy.text and "防汛培训" in copy.text
     assert not await Pending.exists(chat_id=GRID_NHJ1_01_CHAT, user_id=WORKER_NHJ1_01)
     with pytest.raises(Refused, match="已经提交过"):
-        await sla_sweep.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), number=ticket.number.lower())
+        await lights.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), number=ticket.number.lower())
     # Explained in time: never listed as missing.
     at(rt, FILED + 80 * H)
-    assert (await sla_sweep.sweep(rt)).missing_explanations == 0
+    assert (await lights.sweep(rt)).missing_explanations == 0
 
 
 async def test_missing_explanations_are_listed_to_the_command_centre_once(rt):
     first = await file(rt)
     second = await file(rt, "nanhaijie1-02", place="惠民小区")
     at(rt, FILED + 48 * H)
-    await sla_sweep.sweep(rt)
+    await lights.sweep(rt)
     before = len(await digests(COMMAND_CHAT))
     at(rt, FILED + 72 * H - MIN)
-    assert (await sla_sweep.sweep(rt)).missing_explanations == 0
+    assert (await lights.sweep(rt)).missing_explanations == 0
     at(rt, FILED + 72 * H)
-    assert (await sla_sweep.sweep(rt)).missing_explanations == 2
+    assert (await lights.sweep(rt)).missing_explanations == 2
     listing = (await digests(COMMAND_CHAT))[before:]
     assert len(listing) == 1 and "书面说明逾期" in listing[0]
     assert f"{first.number}｜【南海街一社区第一网格】" in listing[0] and f"{second.number}｜【南海街一社区第二网格】" in listing[0]
-    assert (await sla_sweep.sweep(rt)).missing_explanations == 0
+    assert (await lights.sweep(rt)).missing_explanations == 0
     assert "explanation_overdue" in await actions(first)
     # Late is still better than never: the text is kept, marked late.
     at(rt, FILED + 73 * H)
-    await sla_sweep.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=first.id)
+    await lights.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=first.id)
     assert await write_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "补交说明")
     assert (await TicketEvent.get(ticket_id=first.id, action="explained")).data["late"] is True
 
@@ -312,13 +313,13 @@ async def test_quiet_hours_hold_non_red_reminders_until_morning_in_one_digest(rt
     urgent = await file(rt, text="南海街1号院门口井盖丢了", category="safety", urgent=True)
     for step in range(0, 8 * 60, 30):  # a sweep every half hour through the night
         at(rt, night + step * MIN)
-        result = await sla_sweep.sweep(rt)
+        result = await lights.sweep(rt)
         assert result.yellow == 0  # held back …
     own = await digests(GRID_NHJ1_01_CHAT)
     assert len(own) == 1 and urgent.number in own[0] and "🔴" in own[0]  # … but red is never held
     assert [t.light for t in await Ticket.filter(number__in=numbers)] == [Light.GREEN] * 3
     at(rt, dt.datetime(2026, 4, 2, 7, 0, tzinfo=SH))
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     assert result.yellow == 3
     morning = (await digests(GRID_NHJ1_01_CHAT))[1:]
     assert len(morning) == 1 and all(n in morning[0] for n in numbers)
@@ -383,21 +384,21 @@ async def test_two_thousand_tickets_turning_yellow_make_one_digest_per_chat(rt):
     grids = await make_grids(50)
     await bulk_tickets(rt, grids, 2000, filed=FILED)
     at(rt, FILED + 24 * H)
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     assert (result.yellow, result.digests, result.card_edits) == (2000, 50, 0)  # no card edits for yellow
     for _, chat in grids:
         [digest] = await digests(chat)
         assert u16len(digest) <= 4096 and "🟡 黄灯：以下 40 件" in digest
         assert digest.count("\n🟡 ST-") == 40  # 40 rows fit: no "另有"
     assert await Ticket.filter(light=Light.YELLOW).count() == 2000
-    assert (await sla_sweep.sweep(rt)).claimed == 0
+    assert (await lights.sweep(rt)).claimed == 0
 
 
 async def test_red_cards_are_edited_at_most_ten_per_chat_per_sweep(rt):
     filed = [await file(rt) for _ in range(12)]
     at(rt, FILED + 48 * H)
-    result = await sla_sweep.sweep(rt)
-    assert result.red == 12 and result.card_edits == sla_sweep.CARD_EDITS_PER_CHAT
+    result = await lights.sweep(rt)
+    assert result.red == 12 and result.card_edits == lights.CARD_EDITS_PER_CHAT
     [own] = await digests(GRID_NHJ1_01_CHAT)
     row = await Outbox.filter(chat_id=GRID_NHJ1_01_CHAT, text=own).first()
     assert len(row.buttons) == MAX_EXPLAIN_BUTTONS and "/explain" in own
@@ -419,24 +420,24 @@ def named_in(messages) -> Counter:
     return seen
 
 
-def long_digest(own_red: int, overdue: int, yellow: int) -> sla_sweep.Digest:
-    d = sla_sweep.Digest()
+def long_digest(own_red: int, overdue: int, yellow: int) -> lights.Digest:
+    d = lights.Digest()
     for i in range(own_red + overdue + yellow):
-        item = sla_sweep.Item(i + 1, f"YZ-20260401-{i:04d}", "fumes", "南海街1号院" * 3, "南海街一社区第一网格",
+        item = lights.Item(i + 1, f"YZ-20260401-{i:04d}", "fumes", "南海街1号院" * 3, "南海街一社区第一网格",
                               dt.datetime(2026, 4, 10, tzinfo=UTC))
         (d.own_red if i < own_red else d.overdue if i < own_red + overdue else d.yellow).append(item)
     return d
 
 
-def render(d: sla_sweep.Digest):
-    return sla_sweep.render_digest(-1, d, now=dt.datetime(2026, 4, 3, tzinfo=UTC), tz=SH,
+def render(d: lights.Digest):
+    return lights.render_digest(-1, d, now=dt.datetime(2026, 4, 3, tzinfo=UTC), tz=SH,
                                    deadline=dt.datetime(2026, 4, 4, tzinfo=UTC))
 
 
 def test_a_list_too_long_for_one_message_goes_in_parts_each_ticket_named_once():
     d = long_digest(20, 0, 140)  # about 7,000 characters: the old digest cut it with "另有"
     messages = render(d)
-    assert 1 < len(messages) <= sla_sweep.MAX_PARTS
+    assert 1 < len(messages) <= lights.MAX_PARTS
     assert all(u16len(m.text) <= 4096 and m.file_data is None for m in messages)
     assert all(f"（{n}/{len(messages)}）" in m.text.splitlines()[0] for n, m in enumerate(messages, 1))
     assert named_in(messages) == Counter(i.number for i in d.own_red + d.yellow)  # each exactly once
@@ -478,7 +479,7 @@ async def test_the_csv_list_keeps_places_typed_as_formulas_as_text_and_masks_pho
     await bulk_tickets(rt, [(grid, GRID_NHJ1_01_CHAT)], 600, filed=FILED, prefix="YL",
                        place=lambda i: places[i % len(places)])  # more than three messages hold: a file
     at(rt, FILED + 24 * H)
-    await sla_sweep.sweep(rt)
+    await lights.sweep(rt)
     [listing] = [m for m in await reminders(GRID_NHJ1_01_CHAT) if m.file_data is not None]
     rows = list(csv.reader(io.StringIO(bytes(listing.file_data).decode("utf-8-sig"))))
     column = rows[0].index("地点")
@@ -492,9 +493,9 @@ async def test_one_grid_with_hundreds_due_hears_of_each_once_in_three_messages_a
     grid = await Unit.get(code="nanhaijie1-01")
     await bulk_tickets(rt, [(grid, GRID_NHJ1_01_CHAT)], 300, filed=FILED, prefix="YL")
     at(rt, FILED + 24 * H)
-    result = await sla_sweep.sweep(rt)
+    result = await lights.sweep(rt)
     told = await reminders(GRID_NHJ1_01_CHAT)
-    assert result.yellow == 300 and 1 < len(told) <= sla_sweep.MAX_PARTS == result.digests
+    assert result.yellow == 300 and 1 < len(told) <= lights.MAX_PARTS == result.digests
     assert named_in(told) == Counter(f"YL-{i:06d}" for i in range(300))
     assert all(u16len(m.text) <= 4096 for m in told)
 
@@ -504,8 +505,8 @@ async def test_a_red_storm_names_every_ticket_once_in_each_chat_that_must_hear_o
              (("nanhaijie1-01", GRID_NHJ1_01_CHAT), ("nanhaijie1-02", GRID_NHJ1_02_CHAT))]
     await bulk_tickets(rt, grids, 1200, filed=FILED, prefix="RS")
     at(rt, FILED + 48 * H)
-    result = await sla_sweep.sweep(rt)
-    assert result.red == 1200 and result.card_edits == 2 * sla_sweep.CARD_EDITS_PER_CHAT
+    result = await lights.sweep(rt)
+    assert result.red == 1200 and result.card_edits == 2 * lights.CARD_EDITS_PER_CHAT
     numbers = [f"RS-{i:06d}" for i in range(1200)]
     for chat_id, expected in [(GRID_NHJ1_01_CHAT, numbers[0::2]), (GRID_NHJ1_02_CHAT, numbers[1::2]),
                               (COMMUNITY_NHJ1_CHAT, numbers), (COMMAND_CHAT, numbers)]:
@@ -514,7 +515,7 @@ async def test_a_red_storm_names_every_ticket_once_in_each_chat_that_must_hear_o
         assert named_in(told) == Counter(expected), chat_id
         cards = await Outbox.filter(chat_id=chat_id, ref__isnull=False).count()
         assert len(told) + cards <= 20  # Telegram's limit for a group, per minute
-    assert (await sla_sweep.sweep(rt)).claimed == 0
+    assert (await lights.sweep(rt)).claimed == 0
 
 
 async def test_red_cards_edited_in_a_batch_read_as_refresh_card_writes_them(rt):
@@ -542,7 +543,7 @@ async def test_red_cards_edited_in_a_batch_read_as_refresh_card_writes_them(rt):
     batch = [await Ticket.get(id=t.id) for t in (plain, with_photo, triage, elsewhere, never)]
     for ticket in batch:
         ticket.light = Light.RED
-    ours = await sla_sweep.card_messages(rt, batch, await sla_sweep._Tree.load())
+    ours = await lights.card_messages(rt, batch, await lights._Tree.load())
     assert [t.id for t, _ in ours] == [t.id for t in batch]
     for ticket, messages in ours:
         assert messages == await tickets.refresh_card(rt, ticket), ticket.number
@@ -568,14 +569,14 @@ async def test_four_sweeps_at_once_notify_each_ticket_and_level_exactly_once(rt,
     start = asyncio.Event()
     ready = 0
 
-    async def instance() -> list[sla_sweep.SweepResult]:
+    async def instance() -> list[lights.SweepResult]:
         nonlocal ready
         async with database(db_url):  # its own connections, as a separate process would have
             ready += 1
             if ready == 4:
                 start.set()
             await start.wait()
-            return [await sla_sweep.sweep(rt) for _ in range(3)]
+            return [await lights.sweep(rt) for _ in range(3)]
 
     runs = [r for rs in await asyncio.gather(*(instance() for _ in range(4))) for r in rs]
     assert sum(r.red for r in runs) == 100 and sum(r.yellow for r in runs) == 100
@@ -584,7 +585,7 @@ async def test_four_sweeps_at_once_notify_each_ticket_and_level_exactly_once(rt,
     # 24 h later (4 sweeps at once again, on the pool's separate connections): the yellow ones
     # turn red, and the explanations nobody wrote for the first red ones are listed
     at(rt, FILED + 24 * H + MIN)
-    later = await asyncio.gather(*(sla_sweep.sweep(rt) for _ in range(4)))
+    later = await asyncio.gather(*(lights.sweep(rt) for _ in range(4)))
     assert sum(r.red for r in later) == 100 and sum(r.missing_explanations for r in later) == 100
     for action, expected in [("lit_red", 200), ("lit_yellow", 100), ("overdue", 60), ("explanation_overdue", 100)]:
         per_ticket = await TicketEvent.filter(action=action).values_list("ticket_id", flat=True)
@@ -605,17 +606,17 @@ async def test_daily_report_goes_out_once_with_yesterdays_figures(rt):
     c = await file(rt, "wenmiao-01", place="文庙广场")
     await file(rt, triage=True)
     at(rt, FILED + 48 * H)
-    await sla_sweep.sweep(rt)
+    await lights.sweep(rt)
     at(rt, dt.datetime(2026, 4, 3, 15, 0, tzinfo=SH))
     worker = await Staff.get(user_id=WORKER_NHJ1_01)
     await tickets.resolve(rt, a, worker, "已处理", [])
     await tickets.accept(rt, c, await Staff.get(user_id=100401))
 
     at(rt, dt.datetime(2026, 4, 4, 8, 29, tzinfo=SH))
-    assert await sla_sweep.daily_report(rt) == 0  # not yet
+    assert await lights.daily_report(rt) == 0  # not yet
     at(rt, dt.datetime(2026, 4, 4, 8, 30, tzinfo=SH))
-    sent = await sla_sweep.daily_report(rt)
-    assert await sla_sweep.daily_report(rt) == 0  # once per day, whoever asks
+    sent = await lights.daily_report(rt)
+    assert await lights.daily_report(rt) == 0  # once per day, whoever asks
     assert await ScheduledRun.exists(key="daily_report:2026-04-04")
     texts_by_chat = {row.chat_id: row.text for row in await Outbox.filter(text__startswith="📊")}
     assert sent == len(texts_by_chat)
@@ -636,14 +637,14 @@ async def test_daily_report_goes_out_once_with_yesterdays_figures(rt):
     assert -1001000000405 not in texts_by_chat  # 文庙社区第二网格: nothing at all, no message
     # The next morning's report is another day's.
     at(rt, dt.datetime(2026, 4, 5, 9, 0, tzinfo=SH))
-    assert await sla_sweep.daily_report(rt) > 0
+    assert await lights.daily_report(rt) > 0
 
 
 async def test_daily_report_can_be_switched_off(rt, tmp_path):
     rt.sla = policy_with(tmp_path, "daily_report_at: null\n")
     await file(rt)
     at(rt, FILED + 30 * H)
-    assert await sla_sweep.daily_report(rt) == 0
+    assert await lights.daily_report(rt) == 0
 
 
 # --- the scheduler --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Figures (bot/services/stats.py) against tickets with known histories, the periods, the
+"""Figures (bot/figures/stats.py) against tickets with known histories, the periods, the
 ranking and workbook of the export, and the chart's Chinese labels."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import pytest
 
 from bot import texts
 from bot.models import Explanation, Light, Status, Ticket, TicketEvent, Unit
-from bot.services import charts, export, stats
-from bot.services.jurisdiction import load_jurisdiction_file
+from bot.figures import charts
+from bot.figures import export
+from bot.figures import stats
+from bot.jurisdiction.directory import load_jurisdiction_file
 from tests.e2e import EXAMPLE
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -15,8 +15,8 @@ import logging
 from bot import texts
 from bot.channels.telegram.updates import MalformedUpdate, parse_webhook_body
 from bot.models import UpdateClaim
-from bot.services import update_claims
-from bot.services.update_claims import State
+from bot.channels import claims
+from bot.channels.claims import State
 
 
 def _start_update(api, user, update_id: int) -> dict:
@@ -50,12 +50,12 @@ async def test_an_update_whose_holder_died_is_handled_once_its_lease_lapses(harn
     resident = h.resident()
     now = h.rt.clock.now()
     # what a process killed in the middle of update 77 leaves behind
-    await UpdateClaim.create(update_id=77, claimed_until=now + update_claims.LEASE, created_at=now)
+    await UpdateClaim.create(update_id=77, claimed_until=now + claims.LEASE, created_at=now)
     await h.api.send_update(_start_update(h.api, resident, 77))  # Telegram hands it out again
     await h.api.wait_for(lambda: not h.api.pending_updates and h.api.polling, 10)
     await h.drain()
     assert h.api.bot_messages(resident.id) == []  # the copy waits: the claim may still be live
-    h.rt.clock.advance(update_claims.LEASE + dt.timedelta(seconds=1))
+    h.rt.clock.advance(claims.LEASE + dt.timedelta(seconds=1))
     reply = await h.api.wait_for_bot_message(resident.id, timeout=10)
     assert reply["text"] == texts.WELCOME
     claim = await UpdateClaim.get(update_id=77)
@@ -64,14 +64,14 @@ async def test_an_update_whose_holder_died_is_handled_once_its_lease_lapses(harn
 
 async def test_claims_and_their_pruning(db):
     t0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
-    assert (await update_claims.claim(5, now=t0)).state == State.OURS
-    busy = await update_claims.claim(5, now=t0 + dt.timedelta(seconds=1))
-    assert busy.state == State.BUSY and busy.until == t0 + update_claims.LEASE
-    await update_claims.done(5, now=t0 + dt.timedelta(seconds=2))
-    assert (await update_claims.claim(5, now=t0 + dt.timedelta(hours=1))).state == State.DONE
-    assert (await update_claims.claim(6, now=t0)).state == State.OURS
-    assert (await update_claims.claim(6, now=t0 + dt.timedelta(minutes=1))).state == State.OURS  # its holder died
-    assert await update_claims.prune(t0 + dt.timedelta(days=3)) == 2
+    assert (await claims.claim(5, now=t0)).state == State.OURS
+    busy = await claims.claim(5, now=t0 + dt.timedelta(seconds=1))
+    assert busy.state == State.BUSY and busy.until == t0 + claims.LEASE
+    await claims.done(5, now=t0 + dt.timedelta(seconds=2))
+    assert (await claims.claim(5, now=t0 + dt.timedelta(hours=1))).state == State.DONE
+    assert (await claims.claim(6, now=t0)).state == State.OURS
+    assert (await claims.claim(6, now=t0 + dt.timedelta(minutes=1))).state == State.OURS  # its holder died
+    assert await claims.prune(t0 + dt.timedelta(days=3)) == 2
     assert await UpdateClaim.all().count() == 0
 
 

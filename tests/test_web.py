@@ -179,7 +179,7 @@ async def test_the_figures_page_shows_the_units_figures_and_chart_or_says_they_a
         await login(h, phone, COMMANDER, "冯晓燕")
         status, html = await page(phone, base + "/figures")
         assert status == 200 and "迎泽区" in html
-        if importlib.util.find_spec("bot.services.stats") is None:
+        if importlib.util.find_spec("bot.figures.stats") is None:
             assert 'id="figures-unavailable"' in html and "统计数据暂不可用" in html
             return
         assert 'id="figures-unavailable"' not in html
@@ -187,7 +187,7 @@ async def test_the_figures_page_shows_the_units_figures_and_chart_or_says_they_a
             assert words in html, words
         status, html = await page(phone, base + "/figures?period=someday")
         assert status == 200 and 'id="figures-unavailable"' in html and "someday" in html
-        if importlib.util.find_spec("bot.services.charts") is not None:
+        if importlib.util.find_spec("bot.figures.charts") is not None:
             assert 'src="/figures/chart.png?unit=' in html
             async with phone.get(base + "/figures/chart.png") as chart:
                 assert chart.status == 200 and (await chart.read())[:4] == b"\x89PNG"

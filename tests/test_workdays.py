@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services import workdays
-from bot.services.workdays import WorkCalendar, WorkdayFileError
+from bot.sla import workdays
+from bot.sla.workdays import WorkCalendar, WorkdayFileError
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc

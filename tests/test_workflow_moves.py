@@ -1,4 +1,4 @@
-"""Ticket moves (bot/services/tickets.py) at the service level, on every backend under test.
+"""Ticket moves (bot/workflow/tickets.py) at the service level, on every backend under test.
 
 1. Every move the MOVES table allows: status before and after, who holds the ticket after, and
    the one history row (TicketEvent) it writes.
@@ -34,9 +34,9 @@ from bot.models import (
     Attachment, Consultation, Level, Light, Outbox, Resident, Staff, Status, Ticket, TicketEvent, Unit,
 )
 from bot.runtime import Runtime
-from bot.services import tickets
-from bot.services.jurisdiction import apply_jurisdiction, command_unit, read_jurisdiction_file
-from bot.services.people import Actor
+from bot.workflow import tickets
+from bot.jurisdiction.directory import apply_jurisdiction, command_unit, read_jurisdiction_file
+from bot.jurisdiction.people import Actor
 from tests.e2e import COMMANDER, EXAMPLE, WORKER_NHJ1_01, WORKER_NHJ1_02
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -656,7 +656,7 @@ async def test_merge_refusals(rt):
     await refused(tickets.NotAllowed, tickets.merge, rt, ticket, await file(rt), await staff(OTHER_WORKER))
 
 
-# --- bugs found by these tests, fixed in bot/services/tickets.py
+# --- bugs found by these tests, fixed in bot/workflow/tickets.py
 
 NOT_RAISED = pytest.fail.Exception  # pytest.raises(...) found nothing to catch
 

@@ -10,8 +10,8 @@ import pytest_asyncio
 from tortoise.transactions import in_transaction
 
 from bot.models import Light, Status, Ticket, Unit
-from bot.services import tickets
-from bot.services.people import SYSTEM
+from bot.workflow import tickets
+from bot.jurisdiction.people import SYSTEM
 from tests.e2e import start_harness
 
 LINK = re.compile(r"https?://\S+/login/[A-Za-z0-9_-]+")

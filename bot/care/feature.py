@@ -10,9 +10,14 @@ import re
 from bot import texts
 from bot.channels.port import Inbound, Press
 from bot.handlers.registry import LOCATION, PHOTO, PRIVATE_ONLY, TEXT, Command, Conversation, Feature, Job
-from bot.services import assessment, carehelp, jurisdiction, outbox, visits, wishes
-from bot.services.outbox import Outgoing
-from bot.services.wishes import WishRefused
+from bot.figures import assessment
+from bot.care import helpcall
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.care import visits
+from bot.care import wishes
+from bot.messaging.outbox import Outgoing
+from bot.care.wishes import WishRefused
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -22,7 +27,7 @@ async def _say(rt, chat_id: int, text: str, buttons=None) -> None:
 
 
 async def _staff(rt, who):
-    staff = await jurisdiction.staff_for_user(who.user_id, who.channel)
+    staff = await directory.staff_for_user(who.user_id, who.channel)
     if staff is None:
         await _say(rt, who.chat_id, texts.NOT_STAFF)
     return staff
@@ -44,7 +49,7 @@ async def wish_list(rt, inbound: Inbound) -> None:
     staff = await _staff(rt, inbound)
     if staff is None:
         return
-    unit = None if inbound.private else await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
+    unit = None if inbound.private else await directory.unit_for_chat(inbound.chat_id, inbound.channel)
     await _say(rt, inbound.chat_id, await wishes.listing(staff, unit))
 
 
@@ -57,7 +62,7 @@ async def care(rt, inbound: Inbound) -> None:
     if not inbound.private or len(args) < 2 or not args[0].isdigit() or len(args[0]) > 15:
         await _say(rt, inbound.chat_id, texts.CARE_USAGE)
         return
-    reply = await carehelp.mark(rt, staff, int(args[0]), args[1], args[2] if len(args) > 2 else None)
+    reply = await helpcall.mark(rt, staff, int(args[0]), args[1], args[2] if len(args) > 2 else None)
     await _say(rt, inbound.chat_id, reply)
 
 
@@ -100,7 +105,7 @@ async def score(rt, inbound: Inbound) -> None:
             return
         year, month = int(m[1]), int(m[2])
     start, end = assessment.month_bounds(year, month, rt.tz)
-    unit = await staff.unit if inbound.private else await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
+    unit = await staff.unit if inbound.private else await directory.unit_for_chat(inbound.chat_id, inbound.channel)
     results = await assessment.unit_scores(unit, start, end, rt.clock.now()) if unit else []
     if not results:
         await _say(rt, inbound.chat_id, texts.SCORE_NONE)
@@ -118,20 +123,20 @@ async def delivered_pressed(rt, press: Press, wish_id: int) -> str | None:
 
 
 async def thank_pressed(rt, press: Press, wish_id: int) -> str | None:
-    return await wishes.thank(rt, wish_id, await jurisdiction.staff_for_user(press.user_id, press.channel))
+    return await wishes.thank(rt, wish_id, await directory.staff_for_user(press.user_id, press.channel))
 
 
 async def visit_pressed(rt, press: Press, household_id: int) -> str | None:
-    staff = await jurisdiction.staff_for_user(press.user_id, press.channel)
+    staff = await directory.staff_for_user(press.user_id, press.channel)
     return await visits.start_visit(rt, staff, press, household_id) if staff else texts.NOT_STAFF
 
 
 async def need_help(rt, inbound: Inbound) -> bool:
     """需要帮助 on a vulnerable resident's keyboard; from anyone else it is just words."""
-    cared = await carehelp.vulnerable(inbound.user_id)
+    cared = await helpcall.vulnerable(inbound.user_id)
     if cared is None:
         return False
-    await carehelp.raise_help(rt, cared, inbound.display_name)
+    await helpcall.raise_help(rt, cared, inbound.display_name)
     return True
 
 

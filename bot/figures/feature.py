@@ -10,7 +10,11 @@ from bot.channels.port import Inbound
 from bot.handlers.registry import Command, Feature
 from bot.models import Staff, Unit
 from bot.refusals import Refused
-from bot.services import charts, export, jurisdiction, outbox, stats
+from bot.figures import charts
+from bot.figures import export
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.figures import stats
 
 
 async def _send(rt, *messages: outbox.Outgoing) -> None:
@@ -19,12 +23,12 @@ async def _send(rt, *messages: outbox.Outgoing) -> None:
 
 async def _who_and_where(rt, inbound: Inbound) -> tuple[Staff, Unit]:
     """The staff member asking and the unit the answer is about."""
-    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
     if staff is None:
         raise Refused(texts.NOT_STAFF)
     if inbound.private:
         return staff, await staff.unit
-    unit = await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
+    unit = await directory.unit_for_chat(inbound.chat_id, inbound.channel)
     if unit is None:
         raise Refused(texts.GROUP_UNBOUND.format(chat_id=inbound.chat_id))
     return staff, unit

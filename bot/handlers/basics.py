@@ -8,9 +8,11 @@ from bot import texts
 from bot.channels.port import Inbound
 from bot.handlers import pending
 from bot.handlers.registry import Command, Feature, Job
-from bot.services import jurisdiction, outbox, update_claims
-from bot.services.outbox import Outgoing
-from bot.services.people import resident_for
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.channels import claims
+from bot.messaging.outbox import Outgoing
+from bot.jurisdiction.people import resident_for
 
 
 async def start(rt, inbound: Inbound) -> None:
@@ -18,7 +20,7 @@ async def start(rt, inbound: Inbound) -> None:
     which unit this chat serves."""
     if inbound.private:
         reply = texts.WELCOME
-        staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+        staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
         if staff is not None:
             unit = await staff.unit
             role = texts.ROLE_WORDS.get(staff.role, "")
@@ -27,7 +29,7 @@ async def start(rt, inbound: Inbound) -> None:
             await resident_for(inbound.user_id, display_name=inbound.display_name, username=inbound.username,
                                now=rt.clock.now())
     else:
-        unit = await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
+        unit = await directory.unit_for_chat(inbound.chat_id, inbound.channel)
         reply = (texts.GROUP_UNBOUND.format(chat_id=inbound.chat_id) if unit is None
                  else texts.GROUP_WELCOME.format(unit=unit.name))
     await outbox.enqueue([Outgoing(inbound.chat_id, reply)], now=rt.clock.now())
@@ -39,8 +41,8 @@ async def expire_questions(rt) -> int:
 
 
 async def prune_update_claims(rt) -> int:
-    """Forget the update ids handled more than two days ago (bot/services/update_claims.py)."""
-    return await update_claims.prune(rt.clock.now())
+    """Forget the update ids handled more than two days ago (bot/channels/claims.py)."""
+    return await claims.prune(rt.clock.now())
 
 
 FEATURE = Feature(

@@ -23,8 +23,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.models import Pending, MessageRef
-from bot.services import outbox
-from bot.services.outbox import Outgoing
+from bot.messaging import outbox
+from bot.messaging.outbox import Outgoing
 
 log = logging.getLogger("gridbot.pending")
 

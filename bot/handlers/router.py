@@ -26,10 +26,10 @@ from bot.handlers import pending
 from bot.handlers.registry import ANYWHERE, GROUPS_ONLY, PRIVATE_ONLY, Conversation, Registry
 from bot.models import Pending, MessageRef
 from bot.refusals import Refused
-from bot.services import outbox
-from bot.services.outbox import Outgoing
-from bot.services.ratelimit import FloodGuard
-from bot.services.textin import clean
+from bot.messaging import outbox
+from bot.messaging.outbox import Outgoing
+from bot.handlers.flood import FloodGuard
+from bot.nlp.textin import clean
 
 log = logging.getLogger("gridbot.router")
 
@@ -180,7 +180,7 @@ def _cleaned(inbound: Inbound) -> Inbound:
 
 
 async def _asked_name(row: Pending) -> str:
-    from bot.services import jurisdiction
+    from bot.jurisdiction import directory
 
-    staff = await jurisdiction.staff_for_user(row.user_id)
+    staff = await directory.staff_for_user(row.user_id)
     return staff.name if staff else ""

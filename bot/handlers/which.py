@@ -20,7 +20,7 @@ from bot.handlers.pending import PendingKind
 from bot.handlers.registry import Conversation, Feature
 from bot.models import Pending
 from bot.refusals import Refused
-from bot.services.outbox import Outgoing
+from bot.messaging.outbox import Outgoing
 
 
 def _stored(inbound: Inbound) -> dict:
@@ -47,7 +47,7 @@ async def ask(rt, question: Pending, inbound: Inbound) -> None:
 
 
 async def _enqueue(rt, message: Outgoing) -> None:
-    from bot.services import outbox
+    from bot.messaging import outbox
 
     await outbox.enqueue([message], now=rt.clock.now())
 

@@ -8,14 +8,17 @@ from bot.channels.port import Inbound, Press
 from bot.handlers.registry import (
     LOCATION, PHOTO, PRIVATE_ONLY, TEXT, Command, Conversation, Feature,
 )
-from bot.services import intake, jurisdiction, outbox, residents
-from bot.services.buttons import MY_TICKET
-from bot.services.outbox import Outgoing
+from bot.intake import report
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.intake import mine
+from bot.workflow.buttons import MY_TICKET
+from bot.messaging.outbox import Outgoing
 
 
 def _draft_press(code: str):
     async def pressed(rt, press: Press, draft_id: int, version: int, arg=None) -> str | None:
-        return await intake.on_button(rt, intake.Who.of(press), code, draft_id, version, arg)
+        return await report.on_button(rt, report.Who.of(press), code, draft_id, version, arg)
     pressed.__name__ = f"draft_{code}"
     return pressed
 
@@ -26,12 +29,12 @@ async def _say(rt, chat_id: int, text: str, buttons=None) -> None:
 
 async def my_tickets(rt, inbound: Inbound) -> None:
     """/my: the resident's own tickets, newest first, each a button to its history."""
-    text, buttons = await residents.my_tickets(inbound.user_id)
+    text, buttons = await mine.my_tickets(inbound.user_id)
     await _say(rt, inbound.chat_id, text, buttons or None)
 
 
 async def my_ticket(rt, press: Press, ticket_id: int) -> str | None:
-    found = await residents.ticket_for_resident(press.user_id, ticket_id, rt.tz, rt.clock.now())
+    found = await mine.ticket_for_resident(press.user_id, ticket_id, rt.tz, rt.clock.now())
     if found is None:
         return texts.NOT_ALLOWED
     await _say(rt, press.chat_id, found[0], found[1] or None)
@@ -39,28 +42,28 @@ async def my_ticket(rt, press: Press, ticket_id: int) -> str | None:
 
 
 async def cancel(rt, inbound: Inbound) -> None:
-    await intake.cancel(rt, inbound)
+    await report.cancel(rt, inbound)
 
 
 async def patrol(rt, inbound: Inbound) -> None:
     """/report: a worker files what they found on patrol (巡查上报)."""
-    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
     if staff is None:
         await _say(rt, inbound.chat_id, texts.NOT_STAFF)
         return
-    await intake.start_patrol(rt, intake.Who.of(inbound), staff)
+    await report.start_patrol(rt, report.Who.of(inbound), staff)
 
 
 FEATURE = Feature(
     name="intake",
-    actions={**{action: _draft_press(code) for code, action in intake.DRAFT_ACTIONS.items()},
+    actions={**{action: _draft_press(code) for code, action in report.DRAFT_ACTIONS.items()},
              MY_TICKET: my_ticket},
-    conversations=[Conversation(intake.REPORT, take=intake.take, accepts=frozenset({TEXT, PHOTO, LOCATION}),
-                                expired=intake.expired)],
+    conversations=[Conversation(report.REPORT, take=report.take, accepts=frozenset({TEXT, PHOTO, LOCATION}),
+                                expired=report.expired)],
     commands=[
         Command("my", my_tickets, PRIVATE_ONLY, menu=texts.COMMANDS["my"]),
         Command("cancel", cancel, menu=texts.COMMANDS["cancel"]),
         Command("report", patrol),
     ],
-    private_message=intake.new_report,
+    private_message=report.new_report,
 )

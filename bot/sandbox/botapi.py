@@ -1435,7 +1435,7 @@ class LoopbackBotAPI:
             ],
             "photos": [[file_id, sizes] for file_id, sizes in self._photos.items()],
             "counter": self._counter,
-            # The bot remembers the update ids it has handled (bot/services/update_claims.py):
+            # The bot remembers the update ids it has handled (bot/channels/claims.py):
             # the next run must go on numbering, as Telegram does, or its updates look seen.
             "next_update_id": self._next_update_id,
         }

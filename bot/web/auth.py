@@ -1,7 +1,7 @@
 """The dashboard's session cookie, and the check that a form was posted from our own pages.
 
 The cookie carries the random token of a session kept in the database
-(bot/services/websessions.py): nothing in it can be forged or outlives a logout. HttpOnly,
+(bot/web/sessions.py): nothing in it can be forged or outlives a logout. HttpOnly,
 SameSite=Lax, and Secure when the dashboard's public address is https.
 
 Posts that change who is logged in (`/login`, `/logout`) must come from the dashboard's own
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.services.websessions import SESSION_LIFETIME
+from bot.web.sessions import SESSION_LIFETIME
 
 COOKIE = "gridbot_session"
 _OWN_SITE = ("same-origin", "none")  # none: typed or bookmarked by the person, no other page

@@ -22,8 +22,11 @@ from bot import texts
 from bot.models import OPEN_STATUSES, Attachment, Light, Role, Staff, Status, Ticket, Unit
 from bot.nlp import pii
 from bot.nlp.classify import categories, label_of
-from bot.services import cards, staffviews, weblogin, websessions
-from bot.services.cards import local_time
+from bot.workflow import cards
+from bot.workflow import views
+from bot.web import logins
+from bot.web import sessions
+from bot.workflow.cards import local_time
 from bot.web.auth import from_own_pages
 
 log = logging.getLogger("gridbot.web")
@@ -64,7 +67,7 @@ def _staff_key():
 async def current_staff(request: web.Request) -> Staff | None:
     """The person of this request's session, looked up in the database on every request."""
     server = _server(request)
-    return await websessions.staff_for(server.sessions.token(request), now=server.rt.clock.now())
+    return await sessions.staff_for(server.sessions.token(request), now=server.rt.clock.now())
 
 
 def _staff_only(handler):
@@ -132,7 +135,7 @@ async def _visible_ticket(number: str, staff: Staff, scope: Scope) -> Ticket | N
         return None
     if scope.sees(ticket):
         return ticket
-    return await staffviews.visible_ticket(ticket.number, staff)
+    return await views.visible_ticket(ticket.number, staff)
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -148,7 +151,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     previews): the page posts the token back at once, and that post logs in."""
     server = _server(request)
     token = request.match_info["token"]
-    if not await weblogin.peek(token, now=server.rt.clock.now()):
+    if not await logins.peek(token, now=server.rt.clock.now()):
         return server.render(request, "login_invalid.html", status=410)
     response = server.render(request, "login.html", token=token)
     response.headers["Cache-Control"] = "no-store"
@@ -164,11 +167,11 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     token = form.get("token")
     now = server.rt.clock.now()
-    staff = await weblogin.consume(token if isinstance(token, str) else "", now=now)
+    staff = await logins.consume(token if isinstance(token, str) else "", now=now)
     if staff is None:
         return server.render(request, "login_invalid.html", status=410)
     response = web.HTTPSeeOther("/tickets")
-    server.sessions.set_cookie(response, await websessions.open_session(staff, now=now))
+    server.sessions.set_cookie(response, await sessions.open_session(staff, now=now))
     log.info("web login: staff %s", staff.id)
     raise response
 
@@ -178,7 +181,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     server = _server(request)
     if not from_own_pages(request, server.base_url):
         return server.render(request, "cross_site.html", status=403)
-    await websessions.end(server.sessions.token(request), now=server.rt.clock.now())
+    await sessions.end(server.sessions.token(request), now=server.rt.clock.now())
     response = web.HTTPSeeOther("/?out=1")
     server.sessions.clear_cookie(response)
     raise response
@@ -248,7 +251,7 @@ async def ticket_page(request: web.Request, staff: Staff) -> web.Response:
     if ticket is None:
         return server.render(request, "not_found.html", status=404, number=request.match_info["number"][:32])
     tz = server.rt.tz
-    history = (await staffviews.history(ticket, tz)).split("\n")[1:]  # the staff view, less its title
+    history = (await views.history(ticket, tz)).split("\n")[1:]  # the staff view, less its title
     holder, grid, accepted_by = await ticket.unit, await ticket.grid, await ticket.accepted_by
     photos = await Attachment.filter(ticket_id=ticket.id).order_by("id")
     # Free text as on the cards: the phone only for the unit handling it, no names or ID numbers.
@@ -296,8 +299,8 @@ async def photo(request: web.Request, staff: Staff) -> web.StreamResponse:
 
 async def figures_page(request: web.Request, staff: Staff) -> web.Response:
     """受理量, 办结率, 按期办结率, 满意率 … for a unit and each unit under it, read from
-    bot/services/stats.py (the one place the figures are defined), with the 30-day chart of
-    bot/services/charts.py. Both are imported when the page is asked for; without them the
+    bot/figures/stats.py (the one place the figures are defined), with the 30-day chart of
+    bot/figures/charts.py. Both are imported when the page is asked for; without them the
     page says the figures are not available instead of failing."""
     server = _server(request)
     scope = await scope_of(staff)
@@ -306,8 +309,8 @@ async def figures_page(request: web.Request, staff: Staff) -> web.Response:
     context = {"unit": unit, "units": scope.units, "periods": PERIODS, "spec": spec, "available": False,
                "error": None, "rows": [], "children": [], "columns": CHILD_COLUMNS, "categories": [],
                "period_label": None,
-               "chart": _module("bot.services.charts", "chart_png") is not None}
-    stats = _module("bot.services.stats", "period", "figures_with_children")
+               "chart": _module("bot.figures.charts", "chart_png") is not None}
+    stats = _module("bot.figures.stats", "period", "figures_with_children")
     if stats is not None:
         try:
             period = stats.period(spec, server.rt.clock.now(), server.rt.tz)
@@ -325,7 +328,7 @@ async def figures_page(request: web.Request, staff: Staff) -> web.Response:
 async def chart(request: web.Request, staff: Staff) -> web.StreamResponse:
     """The unit's last 30 days as a PNG (/chart in the chats draws the same)."""
     server = _server(request)
-    charts = _module("bot.services.charts", "chart_png")
+    charts = _module("bot.figures.charts", "chart_png")
     if charts is None:
         return web.Response(status=404, text="no charts")
     unit = _unit_in_scope(request, await scope_of(staff)) or staff.unit

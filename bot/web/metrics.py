@@ -52,7 +52,7 @@ def observe_sweep(seconds: float) -> None:
 
 
 def count_undeliverable(reason: str) -> None:
-    """One message ended undelivered (called by bot/delivery.py)."""
+    """One message ended undelivered (called by bot/messaging/delivery.py)."""
     UNDELIVERABLE.labels(reason).inc()
 
 

@@ -10,7 +10,7 @@
 
 Reading needs an API key (`api_key` in the query, or the header X-Api-Key), unless the
 district's file switches on the public feed; what a key reads in full, and what the public feed
-shows, is decided in bot/services/open311.py (`read_scope`). service_request_id is our ticket
+shows, is decided in bot/intake/open311.py (`read_scope`). service_request_id is our ticket
 number. What leaves is the problem, never the person: no names, no Telegram ids, and the free
 text masked by bot/nlp/pii.py (phones, ID numbers, names people give for themselves). Personal
 fields a client posts (first_name, last_name, phone, email, device_id, account_id) are ignored
@@ -30,9 +30,9 @@ from bot import texts
 from bot.models import OPEN_STATUSES, Status, Ticket
 from bot.nlp import pii
 from bot.nlp.classify import categories, label_of
-from bot.services import jurisdiction
-from bot.services import open311 as service
-from bot.services.textin import clean
+from bot.jurisdiction import directory
+from bot.intake import open311 as service
+from bot.nlp.textin import clean
 
 PREFIX = "/open311/v2"
 MAX_RESULTS = 1000
@@ -213,7 +213,7 @@ async def one_request(request: web.Request) -> web.Response:
 
 
 async def _command_name() -> str:
-    unit = await jurisdiction.command_unit()
+    unit = await directory.command_unit()
     return unit.name if unit else ""
 
 

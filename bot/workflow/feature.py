@@ -12,14 +12,21 @@ from bot import texts
 from bot.channels.port import Inbound, Press
 from bot.refusals import Refused
 from bot.handlers.registry import GROUPS_ONLY, PHOTO, TEXT, Command, Conversation, Feature, Job, Replies
-from bot.services import buttons as B
-from bot.services import feedback, jurisdiction, outbox, relay, staffviews, staffwork, tickets, triage
-from bot.services.outbox import Outgoing
+from bot.workflow import buttons as B
+from bot.workflow import feedback
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.workflow import relay
+from bot.workflow import views
+from bot.workflow import presses
+from bot.workflow import tickets
+from bot.workflow import triage
+from bot.messaging.outbox import Outgoing
 
 
 def _card(code: str):
     async def pressed(rt, press: Press, ticket_id: int, arg: int | None = None) -> str | None:
-        return await staffwork.press(rt, press, code, ticket_id, arg)
+        return await presses.press(rt, press, code, ticket_id, arg)
     pressed.__name__ = f"card_{code}"
     return pressed
 
@@ -36,7 +43,7 @@ async def _say(rt, chat_id: int, text: str) -> None:
 
 
 async def _staff_or_refuse(rt, inbound: Inbound):
-    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
     if staff is None:
         await _say(rt, inbound.chat_id, texts.NOT_STAFF)
     return staff
@@ -46,11 +53,11 @@ async def todo(rt, inbound: Inbound) -> None:
     """/todo in a unit's chat: its open tickets, oldest deadline first."""
     if await _staff_or_refuse(rt, inbound) is None:
         return
-    unit = await jurisdiction.unit_for_chat(inbound.chat_id, inbound.channel)
+    unit = await directory.unit_for_chat(inbound.chat_id, inbound.channel)
     if unit is None:
         await _say(rt, inbound.chat_id, texts.GROUP_UNBOUND.format(chat_id=inbound.chat_id))
         return
-    await _say(rt, inbound.chat_id, await staffviews.todo(unit, rt.tz))
+    await _say(rt, inbound.chat_id, await views.todo(unit, rt.tz))
 
 
 async def _ticket_from_args(rt, inbound: Inbound, usage: str):
@@ -61,7 +68,7 @@ async def _ticket_from_args(rt, inbound: Inbound, usage: str):
     if not inbound.args:
         await _say(rt, inbound.chat_id, usage)
         return None, None
-    found = await staffviews.visible_ticket(inbound.args[0], staff)
+    found = await views.visible_ticket(inbound.args[0], staff)
     if found is None:
         await _say(rt, inbound.chat_id, texts.TICKET_NOT_FOUND.format(number=inbound.args[0][:32]))
     return staff, found
@@ -71,14 +78,14 @@ async def show_ticket(rt, inbound: Inbound) -> None:
     """/ticket NUMBER: the card shown anew."""
     _, found = await _ticket_from_args(rt, inbound, texts.USAGE_TICKET)
     if found is not None:
-        await staffviews.show_card(rt, found, inbound.chat_id)
+        await views.show_card(rt, found, inbound.chat_id)
 
 
 async def history(rt, inbound: Inbound) -> None:
     """/history NUMBER: every change with who made it."""
     _, found = await _ticket_from_args(rt, inbound, texts.USAGE_HISTORY)
     if found is not None:
-        await _say(rt, inbound.chat_id, await staffviews.history(found, rt.tz))
+        await _say(rt, inbound.chat_id, await views.history(found, rt.tz))
 
 
 async def merge(rt, inbound: Inbound) -> None:
@@ -90,8 +97,8 @@ async def merge(rt, inbound: Inbound) -> None:
         await _say(rt, inbound.chat_id, texts.USAGE_MERGE)
         return
     async with in_transaction():
-        dup = await staffviews.visible_ticket(inbound.args[0], staff)
-        main = await staffviews.visible_ticket(inbound.args[1], staff)
+        dup = await views.visible_ticket(inbound.args[0], staff)
+        main = await views.visible_ticket(inbound.args[1], staff)
         if dup is None or main is None:
             missing = inbound.args[0] if dup is None else inbound.args[1]
             await _say(rt, inbound.chat_id, texts.TICKET_NOT_FOUND.format(number=missing[:32]))
@@ -126,9 +133,9 @@ FEATURE = Feature(
         relay.REPLY_BUTTON: relay.reply_pressed,
     },
     conversations=[
-        Conversation(staffwork.REASON, take=staffwork.take_reason, accepts=frozenset({TEXT, PHOTO}),
-                     expired=staffwork.reason_expired),
-        Conversation(staffwork.CONSULT, take=_nothing, accepts=frozenset(), expired=staffwork.consult_expired),
+        Conversation(presses.REASON, take=presses.take_reason, accepts=frozenset({TEXT, PHOTO}),
+                     expired=presses.reason_expired),
+        Conversation(presses.CONSULT, take=_nothing, accepts=frozenset(), expired=presses.consult_expired),
         Conversation(relay.ANSWER, take=relay.take_answer, accepts=frozenset({TEXT, PHOTO}),
                      expired=relay.expired, not_an_answer=relay.looks_like_a_new_complaint),
         Conversation(feedback.COMMENT, take=feedback.take_comment),

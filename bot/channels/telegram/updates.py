@@ -4,7 +4,7 @@
 anything that is not one (the webhook answers 400: nothing Telegram would send, so nothing to
 send again). `OnceEach` is python-telegram-bot's update processor (the documented place to
 wrap how updates are processed) with a claim in the database in front of each update
-(bot/services/update_claims.py): a copy Telegram sends again, to this instance or another,
+(bot/channels/claims.py): a copy Telegram sends again, to this instance or another,
 is handled once.
 """
 
@@ -21,8 +21,8 @@ from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.clock import Clock
-from bot.services import update_claims
-from bot.services.update_claims import State
+from bot.channels import claims
+from bot.channels.claims import State
 
 log = logging.getLogger("gridbot.updates")
 
@@ -79,7 +79,7 @@ class OnceEach(BaseUpdateProcessor):
             await coroutine
         finally:
             try:
-                await update_claims.done(update_id, now=self.clock.now())
+                await claims.done(update_id, now=self.clock.now())
             except Exception as exc:  # its lease lapses instead: a later copy is handled again
                 log.warning("update %s: could not record it as handled (%s)", update_id, type(exc).__name__)
 
@@ -87,7 +87,7 @@ class OnceEach(BaseUpdateProcessor):
         lease = dt.timedelta(seconds=self.lease_seconds * self._scale)
         while True:
             try:
-                claim = await update_claims.claim(update_id, now=self.clock.now(), lease=lease)
+                claim = await claims.claim(update_id, now=self.clock.now(), lease=lease)
             except Exception as exc:
                 # No database: the handlers cannot write either, so handling a copy twice can
                 # change nothing twice; dropping it could lose the resident's words.

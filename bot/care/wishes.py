@@ -20,13 +20,15 @@ from bot import texts
 from bot.models import Pending, Level, Role, Staff, Unit
 from bot.models_care import Wish, WishStatus
 from bot.runtime import Runtime
-from bot.services.textin import clean
+from bot.nlp.textin import clean
 from bot.handlers import pending
 from bot.handlers.actions import ID, Action
 from bot.handlers.pending import PendingKind
-from bot.services import jurisdiction, outbox, scope
-from bot.services.care_policy import CarePolicy
-from bot.services.outbox import Outgoing
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.jurisdiction import scope
+from bot.care.policy import CarePolicy
+from bot.messaging.outbox import Outgoing
 
 # The delivery photo a volunteer is asked for waits a day.
 DELIVERY_PHOTO = PendingKind("wish", dt.timedelta(days=1))
@@ -62,7 +64,7 @@ async def post(rt: Runtime, staff: Staff, chat_id: int, text: str) -> Wish:
     community = await Unit.get(id=staff.unit_id)
     if community.level != Level.COMMUNITY:
         raise WishRefused(texts.WISH_ONLY_COMMUNITY)
-    volunteers = await jurisdiction.volunteers_chat()
+    volunteers = await directory.volunteers_chat()
     if volunteers is None:
         raise WishRefused(texts.WISH_NO_VOLUNTEERS)
     now = rt.clock.now()
@@ -77,7 +79,7 @@ async def post(rt: Runtime, staff: Staff, chat_id: int, text: str) -> Wish:
 
 
 async def _community_chat(community: Unit) -> int | None:
-    return await jurisdiction.chat_for_unit(community)
+    return await directory.chat_for_unit(community)
 
 
 def _volunteer_card(wish: Wish, chat_id: int, community: Unit) -> Outgoing:
@@ -97,13 +99,13 @@ async def may_claim(person: Staff | None) -> bool:
     """A volunteer, or staff when the district file lets staff claim too."""
     if person is None:
         return False
-    allowed = await jurisdiction.wish_claim_by()
+    allowed = await directory.wish_claim_by()
     return ("volunteer" if person.role == Role.VOLUNTEER else "staff") in allowed
 
 
 async def claim(rt: Runtime, wish_id: int, user_id: int) -> str:
     """The first allowed person to press wins; the claim is one conditional update."""
-    person = await jurisdiction.staff_for_user(user_id, volunteers=True)
+    person = await directory.staff_for_user(user_id, volunteers=True)
     if not await may_claim(person):
         return texts.WISH_CLAIM_NOT_ALLOWED
     now = rt.clock.now()
@@ -116,7 +118,7 @@ async def claim(rt: Runtime, wish_id: int, user_id: int) -> str:
         if not won:
             return texts.WISH_TAKEN if wish.claimed_by != user_id else texts.WISH_YOURS
         community = await Unit.get(id=wish.community_id)
-        messages = [_volunteer_card(wish, await jurisdiction.volunteers_chat(), community)]
+        messages = [_volunteer_card(wish, await directory.volunteers_chat(), community)]
         chat = await _community_chat(community)
         if chat is not None:
             messages.append(Outgoing(chat, texts.WISH_CLAIMED_NOTE.format(id=wish.id, name=wish.claimed_by_name)))
@@ -163,7 +165,7 @@ async def delivered(rt: Runtime, draft: Pending, photo: str) -> None:
             return
         wish = await Wish.get(id=draft.data["wish_id"])
         community = await Unit.get(id=wish.community_id)
-        messages = [_volunteer_card(wish, await jurisdiction.volunteers_chat(), community),
+        messages = [_volunteer_card(wish, await directory.volunteers_chat(), community),
                     Outgoing(draft.chat_id, texts.WISH_DELIVERED_NOTE.format(id=wish.id))]
         chat = await _community_chat(community)
         if chat is not None:

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.models import Resident, Ticket, TicketEvent
 from bot.nlp.classify import label_of
-from bot.services import feedback
-from bot.services.buttons import MY_TICKET, NOT_FIXED
-from bot.services.cards import local_time, place_of, shorten
+from bot.workflow import feedback
+from bot.workflow.buttons import MY_TICKET, NOT_FIXED
+from bot.workflow.cards import local_time, place_of, shorten
 
 MY_LIMIT = 10
 

@@ -26,11 +26,13 @@ from bot.nlp.classify import classify
 from bot.runtime import Runtime
 import datetime as dt
 
-from bot.services import jurisdiction, outbox, tickets
-from bot.services.longtext import MESSAGE_LIMIT, split_utf16, u16len
-from bot.services.longtext import MESSAGE_LIMIT, split_utf16, u16len
-from bot.services.outbox import Outgoing
-from bot.services.people import Actor
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.workflow import tickets
+from bot.messaging.longtext import MESSAGE_LIMIT, split_utf16, u16len
+from bot.messaging.longtext import MESSAGE_LIMIT, split_utf16, u16len
+from bot.messaging.outbox import Outgoing
+from bot.jurisdiction.people import Actor
 
 # A worker's question waits three days for the resident's answer; after that a plain message
 # is not taken as one (a reply to the question still is).
@@ -189,7 +191,7 @@ async def take_reply_to_card(rt: Runtime, inbound: Inbound, ref: str) -> bool:
     """A worker replying to a ticket's card asks the resident (the same as 追问)."""
     if inbound.private or not inbound.text:
         return False
-    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
     ticket = await Ticket.get_or_none(id=_ticket_of(ref))
     if staff is None or ticket is None or not ticket.resident_id or not await tickets.may_act(ticket, staff):
         return False

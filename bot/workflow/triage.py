@@ -9,15 +9,17 @@ from bot.models import Level, Status, Ticket, Unit
 from bot.refusals import Refused
 from bot.nlp.classify import categories, label_of
 from bot.runtime import Runtime
-from bot.services import buttons as B
-from bot.services import jurisdiction, outbox, tickets
-from bot.services.outbox import Outgoing
+from bot.workflow import buttons as B
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.workflow import tickets
+from bot.messaging.outbox import Outgoing
 
 
 async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int | None = None) -> str | None:
     chat_id = press_.chat_id
     async with in_transaction():
-        staff = await jurisdiction.staff_for_user(press_.user_id, press_.channel)
+        staff = await directory.staff_for_user(press_.user_id, press_.channel)
         if staff is None:
             raise Refused(texts.NOT_STAFF)
         ticket = await Ticket.get_or_none(id=ticket_id)

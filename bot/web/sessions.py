@@ -1,6 +1,6 @@
 """Dashboard sessions, kept in the database (table `web_session`).
 
-Logging in (bot/services/weblogin.py consumes the one-time link) opens a session: the browser
+Logging in (bot/web/logins.py consumes the one-time link) opens a session: the browser
 gets a random token in a cookie, the database keeps only its SHA-256. Every request looks the
 row up, so a session ends for good, on every instance, the moment it expires, its person logs
 out, or the person is no longer active staff: a copied cookie is worth nothing after that.

@@ -23,7 +23,7 @@ one range of an index — (status, yellow_notified_at, yellow_at), the same for 
 what is due, not the size of the table (bench/sweep.py: 100,000 vs 1,000,000 tickets). The
 event and explanation rows are inserted set-wise too, so 10,000 claims are a few statements.
 
-No storms: one sweep sends each chat at most three messages (bot/services/digests.py: red,
+No storms: one sweep sends each chat at most three messages (bot/sla/digests.py: red,
 overdue, missing explanations, yellow, every ticket named once; a list longer than three
 messages becomes a short summary and a CSV file); cards are edited for red tickets only, at
 most `CARD_EDITS_PER_CHAT` per chat and `CARD_EDITS_PER_SWEEP` per sweep (yellow shows in the
@@ -63,10 +63,10 @@ from bot.handlers.pending import PendingKind
 from bot.nlp import pii
 from bot.refusals import Refused
 from bot.runtime import Runtime
-from bot.services import outbox
-from bot.services.digests import MAX_PARTS, Digest, Item, fit_sections, render_digest
-from bot.services.outbox import Outgoing
-from bot.services.sla import DUE_RUNS_IN, LIGHTS_RUN_IN
+from bot.messaging import outbox
+from bot.sla.digests import MAX_PARTS, Digest, Item, fit_sections, render_digest
+from bot.messaging.outbox import Outgoing
+from bot.sla.policy import DUE_RUNS_IN, LIGHTS_RUN_IN
 
 log = logging.getLogger("gridbot.sla")
 
@@ -468,7 +468,8 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: _Tree) -> list[t
     consultation; anything else (a card left in a chat that held the ticket before, departments
     consulted) goes through `tickets.refresh_card` itself. tests/test_sla_sweep.py checks that
     both give the same messages."""
-    from bot.services import cards, tickets  # the workflow module renders cards; imported late (cycles)
+    from bot.workflow import cards
+    from bot.workflow import tickets  # the workflow module renders cards; imported late (cycles)
 
     ids = [t.id for t in batch]
     refs = {outbox.card_ref(i): i for i in ids}

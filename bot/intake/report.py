@@ -23,9 +23,12 @@ from bot.handlers.pending import PendingKind
 from bot.models import Pending, Level, Resident, Unit
 from bot.nlp.classify import categories, classify, followup_question, label_of
 from bot.runtime import Runtime
-from bot.services import duplicates, outbox, routing, tickets
-from bot.services.outbox import Outgoing
-from bot.services.people import Actor, resident_for
+from bot.intake import duplicates
+from bot.messaging import outbox
+from bot.jurisdiction import routing
+from bot.workflow import tickets
+from bot.messaging.outbox import Outgoing
+from bot.jurisdiction.people import Actor, resident_for
 
 # A report waits three days for its next words; then the resident is told it was not filed.
 REPORT = PendingKind("report", dt.timedelta(days=3))

@@ -7,7 +7,7 @@ What one sweep has for one chat (red, overdue, missing 书面说明, yellow; mos
   parts are marked （1/3）; or, when even that is too short,
 * one summary — how many per section, per unit and per category, and no ticket number — and
   the complete list as a CSV file (UTF-8 with BOM: Excel and WPS open it as it is; every cell
-  through bot/services/cells.py, so a place typed as a formula stays text).
+  through bot/figures/cells.py, so a place typed as a formula stays text).
 
 Either way each ticket is named once per section in the chat (the file, not the summary, names
 them), and a sweep sends a chat at most `MAX_PARTS` messages besides the red cards it edits
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from bot import texts
 from bot.handlers.actions import ID, Action
 from bot.nlp.classify import label_of
-from bot.services import cells
-from bot.services.outbox import Outgoing, upload
+from bot.figures import cells
+from bot.messaging.outbox import Outgoing, upload
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units
 BUDGET = MESSAGE_LIMIT - 96  # head-room for the channel's own formatting

@@ -13,14 +13,15 @@ from bot import texts
 from bot.models import Pending, Level, Staff, Unit
 from bot.models_care import CareLevel, Household, Visit
 from bot.runtime import Runtime
-from bot.services.textin import clean
+from bot.nlp.textin import clean
 from bot.handlers import pending
 from bot.handlers.actions import ID, Action
 from bot.handlers.pending import PendingKind
-from bot.services import jurisdiction, outbox
-from bot.services.cards import local_time
-from bot.services.outbox import Outgoing
-from bot.services.wishes import policy
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.workflow.cards import local_time
+from bot.messaging.outbox import Outgoing
+from bot.care.wishes import policy
 
 # The note of a visit waits a day after the worker picked the household.
 VISIT_NOTE = PendingKind("visit", dt.timedelta(days=1))
@@ -64,7 +65,7 @@ async def start_visit(rt: Runtime, staff: Staff, press, household_id: int) -> st
 
 async def take_visit(rt: Runtime, draft: Pending, inbound) -> None:
     """The visit's note closes it; a photo or the place may come first (a captioned photo does both)."""
-    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
     if staff is None:
         return
     if inbound.photo is not None or inbound.location is not None:
@@ -150,7 +151,7 @@ async def _tell_communities_of_overdue(rt: Runtime, now) -> int:
         by_community.setdefault(grid.parent_id, []).append(texts.VISIT_OVERDUE_ROW.format(grid=grid.name, count=count))
     messages = []
     for community_id, rows in by_community.items():
-        chat = await jurisdiction.chat_for_unit(await Unit.get(id=community_id))
+        chat = await directory.chat_for_unit(await Unit.get(id=community_id))
         if chat is not None:
             messages.append(Outgoing(chat, texts.VISIT_OVERDUE_HEADER + "\n" + "\n".join(rows)))
     await outbox.enqueue(messages, now=now)

@@ -19,9 +19,12 @@ from bot.models import Pending, Level, Role, Staff, Ticket, Unit
 from bot.nlp.classify import categories, label_of
 from bot.refusals import Refused
 from bot.runtime import Runtime
-from bot.services import buttons as B
-from bot.services import jurisdiction, outbox, relay, tickets
-from bot.services.outbox import Outgoing
+from bot.workflow import buttons as B
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.workflow import relay
+from bot.workflow import tickets
+from bot.messaging.outbox import Outgoing
 
 # A reason asked for at a press (办结's result, 上报's why …) waits two hours: a worker on foot
 # may need a while; after that the press must be made again.
@@ -32,7 +35,7 @@ NEEDS_REASON = {"res": "resolve", "esc": "escalate", "ret": "return", "rej": "re
 
 
 async def _staff(press: Press) -> Staff:
-    staff = await jurisdiction.staff_for_user(press.user_id, press.channel)
+    staff = await directory.staff_for_user(press.user_id, press.channel)
     if staff is None:
         raise Refused(texts.NOT_STAFF)
     return staff
@@ -113,7 +116,7 @@ async def _check_before_reason(ticket: Ticket, step: str) -> None:
 async def _check_reject(ticket: Ticket, staff: Staff) -> None:
     tickets.check_move(ticket, "reject")
     holder = await Unit.get(id=ticket.unit_id)
-    managers = {u.id for u in await jurisdiction.ancestors(holder)}
+    managers = {u.id for u in await directory.ancestors(holder)}
     if not (staff.role == Role.COMMAND or staff.unit_id in managers):
         raise Refused(texts.REJECT_ONLY_MANAGERS)
 
@@ -186,7 +189,7 @@ async def take_reason(rt: Runtime, row: Pending, inbound: Inbound) -> None:
             name=row.data.get("name", ""), count=len(row.data["photos"])))], now=now)
         return
     await pending.close(row)
-    staff = await jurisdiction.staff_for_user(inbound.user_id, inbound.channel)
+    staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
     ticket = await Ticket.get_or_none(id=row.data["ticket_id"])
     if staff is None or ticket is None:
         return

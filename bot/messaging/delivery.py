@@ -20,7 +20,7 @@ all knock at once when Telegram comes back), on the bot's clock, and is tried ag
 delivered, however long the outage. Only a permanent answer (403: blocked, removed from the
 group; 400: a refused request, a chat that is gone) ends a row, and never silently: a metric
 (gridbot_outbox_undeliverable_total{reason}), a log line (the chat's kind and the row's id, never
-a person's id) and, for a ticket's card, a note to the command centre (bot/services/undelivered.py).
+a person's id) and, for a ticket's card, a note to the command centre (bot/messaging/undelivered.py).
 
 Order per chat: a row is sent only after every earlier row of its chat is done (sent or given
 up). While one of a chat's rows waits out a backoff, or is being sent by another instance, the
@@ -43,7 +43,8 @@ from bot import logids
 from bot.channels.base import RetryLater, Sender, TargetMissing, Transient, Undeliverable
 from bot.clock import Clock
 from bot.models import MessageRef, Outbox, OutboxStatus
-from bot.services import outbox, undelivered
+from bot.messaging import outbox
+from bot.messaging import undelivered
 from bot.web import metrics
 
 log = logging.getLogger("gridbot.delivery")

@@ -11,8 +11,11 @@ from bot.models import MessageRef, OPEN_STATUSES, Staff, Ticket, TicketEvent, Un
 from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.runtime import Runtime
-from bot.services import cards, jurisdiction, outbox, tickets
-from bot.services.cards import local_time
+from bot.workflow import cards
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.workflow import tickets
+from bot.workflow.cards import local_time
 
 TODO_LIMIT = 30
 
@@ -68,7 +71,7 @@ async def show_card(rt: Runtime, ticket: Ticket, chat_id: int) -> None:
         messages = [m for m in await tickets.refresh_card(rt, ticket) if m.chat_id == chat_id]
         if not messages:  # this chat does not hold it: the command centre may act, others read
             body = cards.for_onlookers(await tickets._card_body(rt, ticket))  # not the handling unit's chat
-            if chat_id == await jurisdiction.command_chat():
+            if chat_id == await directory.command_chat():
                 messages = [cards.card_message(chat_id, ticket, body, command_view=True)]
             else:
                 messages = [outbox.Outgoing(chat_id, body, ref=outbox.card_ref(ticket.id))]
@@ -77,4 +80,4 @@ async def show_card(rt: Runtime, ticket: Ticket, chat_id: int) -> None:
 
 
 async def unit_of_chat(chat_id: int) -> Unit | None:
-    return await jurisdiction.unit_for_chat(chat_id)
+    return await directory.unit_for_chat(chat_id)

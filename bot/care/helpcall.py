@@ -11,11 +11,15 @@ from bot.handlers import pending
 from bot.models import Level, OPEN_STATUSES, Resident, Role, Staff, Status, Ticket, TicketEvent, Unit
 from bot.models_care import VulnerableResident
 from bot.runtime import Runtime
-from bot.services import cards, outbox, relay, scope, tickets
-from bot.services.outbox import Outgoing
-from bot.services.people import Actor, masked_name
-from bot.services.textin import clean
-from bot.services.wishes import policy
+from bot.workflow import cards
+from bot.messaging import outbox
+from bot.workflow import relay
+from bot.jurisdiction import scope
+from bot.workflow import tickets
+from bot.messaging.outbox import Outgoing
+from bot.jurisdiction.people import Actor, masked_name
+from bot.nlp.textin import clean
+from bot.care.wishes import policy
 
 HELP_CATEGORY = "safety"
 AGAIN = "help_again"  # the event of a press while the request is open
@@ -29,7 +33,7 @@ def help_keyboard() -> dict:
 async def mark(rt: Runtime, staff: Staff, user_id: int, kind: str, grid_code: str | None) -> str:
     """Staff mark a resident as needing care; the resident gets the 需要帮助 button.
 
-    A person registers and changes only residents of grids they answer for (bot/services/
+    A person registers and changes only residents of grids they answer for (bot/jurisdiction/
     scope.py): a worker their grid, community staff the community's grids, street staff the
     street's, the command centre all. Moving a resident held by another grid needs someone who
     answers for both grids (the community between its grids, the street between its

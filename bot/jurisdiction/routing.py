@@ -5,14 +5,14 @@ from __future__ import annotations
 from bot.models import Unit
 from bot.nlp.places import Gazetteer, PlaceEntry
 from bot.nlp.segment import add_place_words
-from bot.services import jurisdiction
+from bot.jurisdiction import directory
 
 # A location farther than this from every grid is not guessed: the resident picks instead.
 MAX_DISTANCE_M = 2_000
 
 
 async def grid_for_location(lat: float, lon: float) -> Unit | None:
-    near = await jurisdiction.grids_near(lat, lon)
+    near = await directory.grids_near(lat, lon)
     if not near:
         return None
     grid, distance = near[0]
@@ -30,11 +30,11 @@ async def grid_for_text(text: str) -> tuple[Unit, str] | None:
 
 
 async def _gazetteer() -> Gazetteer:
-    return await jurisdiction.remembered(("gazetteer",), _load_gazetteer)
+    return await directory.remembered(("gazetteer",), _load_gazetteer)
 
 
 async def _load_gazetteer() -> Gazetteer:
-    entries = [PlaceEntry(name=name, unit_code=code) for name, code in await jurisdiction.gazetteer_entries()]
+    entries = [PlaceEntry(name=name, unit_code=code) for name, code in await directory.gazetteer_entries()]
     gazetteer = Gazetteer(entries)
     add_place_words(gazetteer.words())  # so 南海街一社区 stays one token for jieba
     return gazetteer
@@ -42,4 +42,4 @@ async def _load_gazetteer() -> Gazetteer:
 
 def forget_gazetteer() -> None:
     """After the jurisdiction file is loaded again (jurisdiction's cache holds it)."""
-    jurisdiction.forget_cached()
+    directory.forget_cached()

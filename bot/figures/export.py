@@ -2,14 +2,14 @@
 
 One .xlsx (openpyxl): a sheet 说明 (scope, period, how to read it, the unit's own totals), a sheet
 per level under the unit — 街道, 社区, 网格, 部门 — with one row per unit, its figures
-(bot/services/stats.py) and its rank, and a sheet 红灯工单 listing every red light of the period
+(bot/figures/stats.py) and its rank, and a sheet 红灯工单 listing every red light of the period
 with the written explanation (书面说明) the responsible unit gave, or that it gave none.
 
 Ranking, within each sheet: 按期办结率, then 满意率, then 办结率, each higher first (a rate with
 no denominator ranks below any rate); equal keys share a rank (1, 2, 2, 4). A unit with nothing
 to assess in the period (nothing received, resolved or rated) is listed last without a rank.
 
-Every cell goes through bot/services/cells.py (text that a spreadsheet would run as a formula
+Every cell goes through bot/figures/cells.py (text that a spreadsheet would run as a formula
 gets a leading '), and the 书面说明 through bot/nlp/pii.py (phones, ID numbers and names masked).
 """
 
@@ -25,8 +25,10 @@ from bot import texts
 from bot.models import Explanation, Level, Role, Staff, Ticket, TicketEvent, Unit
 from bot.nlp import pii
 from bot.refusals import Refused
-from bot.services import cells, jurisdiction, stats
-from bot.services.stats import Figures, Period, UnitTree
+from bot.figures import cells
+from bot.jurisdiction import directory
+from bot.figures import stats
+from bot.figures.stats import Figures, Period, UnitTree
 
 LEVEL_SHEETS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.DEPARTMENT)
 MANAGER_ROLES = frozenset({Role.COMMUNITY, Role.STREET, Role.COMMAND})
@@ -41,7 +43,7 @@ async def check_may_export(staff: Staff, unit: Unit) -> None:
         raise Refused(texts.EXPORT_ONLY_MANAGERS)
     if staff.role == Role.COMMAND or staff.unit_id == unit.id:
         return
-    if any(u.id == staff.unit_id for u in await jurisdiction.ancestors(unit)):
+    if any(u.id == staff.unit_id for u in await directory.ancestors(unit)):
         return
     raise Refused(texts.EXPORT_NOT_YOUR_UNIT)
 
@@ -221,7 +223,7 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
 
 async def _assessment_sheet(book, unit: Unit, period: Period, bold, head_fill) -> None:
     """网格员考核: one row per grid and per worker, the counts and the weighted score."""
-    from bot.services import assessment
+    from bot.figures import assessment
 
     now = period.now or dt.datetime.now(dt.timezone.utc)
     sheet = book.create_sheet(texts.EXPORT_SHEET_SCORES)

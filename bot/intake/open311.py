@@ -2,7 +2,7 @@
 
 A request becomes a ticket through the same path as a resident's report: the description is
 classified (or the client names the category as its service_code), the grid is found from
-lat/long or from the address (bot/services/routing.py), what has no grid or no clear category
+lat/long or from the address (bot/jurisdiction/routing.py), what has no grid or no clear category
 waits in triage at the command centre, and `tickets.file_ticket` files it with its card and
 events in one transaction. Such a ticket has no resident: nobody is told in a private chat,
 and the client reads its progress through GET requests.
@@ -46,9 +46,12 @@ from bot import texts
 from bot.models import Level, Open311Client, Ticket, Unit
 from bot.nlp.classify import categories, classify
 from bot.runtime import Runtime
-from bot.services import jurisdiction, outbox, routing, tickets
-from bot.services.people import Actor
-from bot.services.textin import clean
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.jurisdiction import routing
+from bot.workflow import tickets
+from bot.jurisdiction.people import Actor
+from bot.nlp.textin import clean
 
 SOURCE = "open311"
 KEY_PREFIX = "o311_"
@@ -148,7 +151,7 @@ async def read_scope(client: Open311Client) -> ReadScope:
 
 
 async def public_feed() -> bool:
-    return (await jurisdiction.open311_settings()).public_feed
+    return (await directory.open311_settings()).public_feed
 
 
 def rounded(coordinate: float | None) -> float | None:
@@ -209,7 +212,7 @@ def number_of(value, name: str) -> float | None:
 async def _within_limit(rt: Runtime, client: Open311Client) -> None:
     """Raise RateLimited if the key filed its quota in the last minute. Call in the filing
     transaction: the client's row is locked, so concurrent posts of one key count in turn."""
-    limit = (await jurisdiction.open311_settings()).posts_per_minute
+    limit = (await directory.open311_settings()).posts_per_minute
     await Open311Client.filter(id=client.id).select_for_update().first()
     now = rt.clock.now()
     recent = await (Ticket.filter(open311_client_id=client.id, created_at__gt=now - WINDOW)

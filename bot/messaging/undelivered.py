@@ -1,6 +1,6 @@
 """A ticket's card that can never reach its chat: the command centre is told.
 
-Delivery (bot/delivery.py) ends a message only on a permanent answer (the bot was removed from
+Delivery (bot/messaging/delivery.py) ends a message only on a permanent answer (the bot was removed from
 the group, the chat is gone, the request was refused). For most messages a metric and a log line
 say so; a ticket's card is different: without it the unit may never see the ticket. So the
 command centre's chat gets a short note naming the ticket, the chat and the reason, queued in
@@ -17,7 +17,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from bot import texts
 from bot.models import ChatBinding, Outbox, OutboxStatus, Ticket
-from bot.services import jurisdiction, outbox
+from bot.jurisdiction import directory
+from bot.messaging import outbox
 
 CARD_PREFIX = "card:"
 
@@ -37,7 +38,7 @@ async def note_for_card(row: Outbox, reason: str, *, now: dt.datetime,
     ticket_id = ticket_of_card(row.ref)
     if ticket_id is None:
         return False
-    command_chat = await jurisdiction.command_chat()
+    command_chat = await directory.command_chat()
     if command_chat is None or command_chat == row.chat_id:  # the note could not get through either
         return False
     told_before = await (Outbox.filter(chat_id=row.chat_id, ref=row.ref, status=OutboxStatus.DEAD)

@@ -19,9 +19,9 @@ from bot import texts
 from bot.models import Level, Status, Ticket, Unit
 from bot.nlp import pii
 from bot.nlp.classify import label_of
-from bot.services import buttons as B
-from bot.services.outbox import Buttons, Outgoing, card_ref
-from bot.services.people import masked_name
+from bot.workflow import buttons as B
+from bot.messaging.outbox import Buttons, Outgoing, card_ref
+from bot.jurisdiction.people import masked_name
 
 
 def shorten(text: str, limit: int) -> str:

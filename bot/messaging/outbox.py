@@ -1,7 +1,7 @@
 """Messages to send are rows, written in the transaction that caused them.
 
 A state change and the messages it causes commit together or not at all; the delivery loop
-(bot/delivery.py) sends them afterwards. A crash between commit and send loses nothing.
+(bot/messaging/delivery.py) sends them afterwards. A crash between commit and send loses nothing.
 Rows are channel-neutral: a chat id, text, buttons as (label, data) pairs, a photo file id, and
 `ref`, the name of a message that is edited in place on later rows (a ticket's card). A file
 the bot made itself (a chart, a workbook) travels as bytes in the row (`file_data`, see

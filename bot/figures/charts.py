@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.models import Unit
-from bot.services import stats
+from bot.figures import stats
 
 log = logging.getLogger("gridbot.charts")
 
@@ -50,7 +50,7 @@ class ChartData:
 
 
 async def chart_data(unit: Unit, now: dt.datetime, tz: ZoneInfo, days: int = DAYS) -> ChartData:
-    """What the chart shows, read through bot/services/stats.py (same rules as /stats)."""
+    """What the chart shows, read through bot/figures/stats.py (same rules as /stats)."""
     period = stats.last_days(days, now, tz)
     daily = await stats.daily_counts(unit, period, tz)
     own, children = await stats.figures_with_children(unit, period)

@@ -22,10 +22,12 @@ from bot.nlp.classify import Classifier, categories as nlp_categories
 from bot.nlp.normalise import normalise
 from bot.refusals import Refused
 from bot.runtime import Runtime
-from bot.services import cards, jurisdiction, outbox
-from bot.services.buttons import RATE
-from bot.services.outbox import Outgoing
-from bot.services.people import SYSTEM, Actor
+from bot.workflow import cards
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.workflow.buttons import RATE
+from bot.messaging.outbox import Outgoing
+from bot.jurisdiction.people import SYSTEM, Actor
 
 # Each move: the statuses it may start from and the status it leads to. Written once.
 _WORKING = frozenset({Status.ASSIGNED, Status.ACCEPTED})
@@ -139,7 +141,7 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
 
 
 async def _next_number(rt: Runtime, now: dt.datetime) -> str:
-    prefix = await jurisdiction.ticket_prefix() or "GB"
+    prefix = await directory.ticket_prefix() or "GB"
     key = f"{prefix}-{now.astimezone(rt.tz):%Y%m%d}"
     for _ in range(3):
         if await TicketCounter.filter(key=key).update(value=F("value") + 1):
@@ -341,7 +343,7 @@ async def may_act(ticket: Ticket, staff: Staff) -> bool:
     if staff.unit_id == ticket.unit_id:
         return True
     holder = await ticket.unit
-    return any(u.id == staff.unit_id for u in await jurisdiction.ancestors(holder))
+    return any(u.id == staff.unit_id for u in await directory.ancestors(holder))
 
 
 async def require_holder(ticket: Ticket, staff: Staff) -> None:
@@ -375,7 +377,7 @@ async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: boo
                     new_photos: list[str] | None = None) -> list[Outgoing]:
     """The card in the unit's chat. `new_photos`: a ticket just filed, whose photos (file ids)
     and single reporter are known without asking the database."""
-    chat_id = await jurisdiction.chat_for_unit(unit)
+    chat_id = await directory.chat_for_unit(unit)
     if chat_id is None:
         return []
     known = {} if new_photos is None else {"photo_count": len(new_photos), "reporters": 1}
@@ -387,7 +389,7 @@ async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: boo
 
 
 async def _post_triage_card(rt: Runtime, ticket: Ticket, why: str | None, new_photos: list[str]) -> list[Outgoing]:
-    chat_id = await jurisdiction.command_chat()
+    chat_id = await directory.command_chat()
     if chat_id is None:
         return []
     body = await _card_body(rt, ticket, photo_count=len(new_photos), reporters=1)
@@ -428,10 +430,10 @@ async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | Non
 
 async def _holder_chat(ticket: Ticket) -> int | None:
     if ticket.status == Status.TRIAGE:
-        return await jurisdiction.command_chat()
+        return await directory.command_chat()
     if ticket.unit_id is None:
         return None
-    return await jurisdiction.chat_for_unit(await Unit.get(id=ticket.unit_id))
+    return await directory.chat_for_unit(await Unit.get(id=ticket.unit_id))
 
 
 async def _report_photos(ticket: Ticket) -> list[str]:
@@ -448,7 +450,7 @@ async def _consultation_chats(ticket: Ticket) -> dict[int, str]:
     for row in rows:
         if row.lead:
             continue
-        chat_id = await jurisdiction.chat_for_unit(row.department)
+        chat_id = await directory.chat_for_unit(row.department)
         if chat_id is not None:
             chats[chat_id] = texts.CARD_CONSULT_PARTNER.format(lead=lead.name if lead else "")
     return chats
@@ -472,7 +474,7 @@ async def tell_resident(ticket: Ticket, text: str) -> list[Outgoing]:
 
 async def _urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> list[Outgoing]:
     """An urgent ticket is also shown to the command centre at once (the holder has the card)."""
-    command = await jurisdiction.command_chat()
+    command = await directory.command_chat()
     if command is None or holder is None:
         return []  # without a holder the triage card already sits in the command chat
     return [cards.card_message(command, ticket, cards.for_onlookers(await _card_body(rt, ticket)))]
@@ -503,7 +505,7 @@ async def upper_unit(unit: Unit) -> Unit | None:
     """Next rung up: grid → community → street → district; a department answers to the
     district command centre."""
     if unit.level == Level.DEPARTMENT:
-        return await jurisdiction.command_unit()
+        return await directory.command_unit()
     if unit.parent_id is None:
         return None
     return await Unit.get(id=unit.parent_id)
@@ -573,7 +575,7 @@ async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit
     if not staff.active:
         raise NotAllowed(texts.NOT_ALLOWED)
     holder = await Unit.get(id=ticket.unit_id)
-    managers = {u.id for u in await jurisdiction.ancestors(holder)}
+    managers = {u.id for u in await directory.ancestors(holder)}
     if not (staff.role == Role.COMMAND or staff.unit_id in managers):
         raise NotAllowed(texts.REJECT_ONLY_MANAGERS)
     now = rt.clock.now()
@@ -598,7 +600,7 @@ async def consult(rt: Runtime, ticket: Ticket, staff: Staff, departments: list[U
     lead = departments[0]
     deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, ticket.created_at, cross_department=True,
                                  calendar=rt.calendar, tz=rt.tz)
-    old_holder = ticket.unit_id or (await jurisdiction.command_unit()).id
+    old_holder = ticket.unit_id or (await directory.command_unit()).id
     before = await move(ticket, "consult", now, unit_id=lead.id, level=Level.DEPARTMENT, assigned_at=now,
                         accepted_at=None, accepted_by_id=None, due_at=deadlines.due_at,
                         due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours, due_notified_at=None)

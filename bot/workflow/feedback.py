@@ -12,10 +12,11 @@ from bot.handlers import pending
 from bot.handlers.pending import PendingKind
 from bot.models import Pending, Resident, Status, Ticket
 from bot.runtime import Runtime
-from bot.services import outbox, tickets
-from bot.services.buttons import SKIP_COMMENT
-from bot.services.outbox import Outgoing
-from bot.services.people import Actor
+from bot.messaging import outbox
+from bot.workflow import tickets
+from bot.workflow.buttons import SKIP_COMMENT
+from bot.messaging.outbox import Outgoing
+from bot.jurisdiction.people import Actor
 
 RATINGS = ("satisfied", "basic", "unsatisfied")
 # A closed ticket can be reopened by its resident for this long: "it broke again" a week on is

@@ -15,9 +15,11 @@ from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.nlp.similarity import similar
 from bot.runtime import Runtime
-from bot.services import cards, outbox, tickets
-from bot.services.outbox import Outgoing
-from bot.services.people import Actor
+from bot.workflow import cards
+from bot.messaging import outbox
+from bot.workflow import tickets
+from bot.messaging.outbox import Outgoing
+from bot.jurisdiction.people import Actor
 
 WINDOW = dt.timedelta(days=7)
 # Same grid and category already narrow it down; the words only need to overlap a little.

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.services.workdays import WorkCalendar
+from bot.sla.workdays import WorkCalendar
 
 UTC = dt.timezone.utc
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "policy" / "sla.yaml"

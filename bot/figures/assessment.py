@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bot import texts
 from bot.models import Level, Role, Staff, Ticket, TicketEvent, Unit
 from bot.models_care import Household, Visit
-from bot.services.wishes import policy
+from bot.care.wishes import policy
 
 
 @dataclass
