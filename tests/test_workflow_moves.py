@@ -2,7 +2,7 @@
 
 1. Every move the MOVES table allows: status before and after, who holds the ticket after, and
    the one history row (TicketEvent) it writes.
-2. Every move it refuses, and every person who may not act: IllegalMove / NotAllowed, and
+2. Every move it refuses, and every person who may not act: Refused / Refused, and
    nothing changed (ticket rows, history, outbox, consultations).
 3. A random walk over (move, actor) pairs (hypothesis) keeping the ladder's invariants.
 4. Two 接单 racing in separate transactions: exactly one wins.
@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.transactions import in_transaction
 
+from bot.refusals import Refused
 from bot import texts
 from bot.clock import FrozenClock
 from bot.config import Settings
@@ -548,7 +549,7 @@ async def test_every_move_the_status_does_not_allow_is_refused_and_changes_nothi
         with subtests.test(move=move, status=status):
             ticket = await ticket_in(rt, status)
             main = await file(rt) if move == "merge" else None
-            await refused(tickets.IllegalMove, attempt, rt, move, ticket, main=main)
+            await refused(Refused, attempt, rt, move, ticket, main=main)
             if move == "auto_close":  # the sweep leaves it alone too
                 rt.clock.advance(dt.timedelta(days=4))
                 before = await _ticket_state(ticket.id)
@@ -559,10 +560,10 @@ async def test_every_move_the_status_does_not_allow_is_refused_and_changes_nothi
 async def test_rating_is_only_for_the_ticket_s_own_resident_and_only_once(rt):
     ticket = await ticket_in(rt, Status.RESOLVED)
     stranger = await Resident.create(user_id=next(_resident_ids), display_name="路人", created_at=rt.clock.now())
-    await refused(tickets.NotAllowed, tickets.rate, rt, ticket, stranger, "unsatisfied")
+    await refused(Refused, tickets.rate, rt, ticket, stranger, "unsatisfied")
     closed = await ticket_in(rt, Status.CLOSED)
     owner = await Resident.get(id=closed.resident_id)
-    error = await refused(tickets.IllegalMove, tickets.rate, rt, closed, owner, "unsatisfied")
+    error = await refused(Refused, tickets.rate, rt, closed, owner, "unsatisfied")
     assert str(error) == texts.RATED_ALREADY
 
 
@@ -571,10 +572,10 @@ async def test_escalate_at_the_district_is_refused(rt):
     for who in (WORKER, COMMUNITY, STREET):
         await tx(tickets.escalate, rt, await fresh(ticket), await staff(who), "上报")
     ticket = await holds(ticket, await command_unit())
-    error = await refused(tickets.IllegalMove, tickets.escalate, rt, ticket, await staff(COMMAND), "再上报")
+    error = await refused(Refused, tickets.escalate, rt, ticket, await staff(COMMAND), "再上报")
     assert str(error) == texts.ALREADY_TOP.format(number=ticket.number)
     # and the street that sent it up no longer holds it
-    await refused(tickets.NotAllowed, tickets.escalate, rt, ticket, await staff(STREET), "再上报")
+    await refused(Refused, tickets.escalate, rt, ticket, await staff(STREET), "再上报")
 
 
 async def test_transfer_only_to_an_active_department(rt, subtests):
@@ -582,7 +583,7 @@ async def test_transfer_only_to_an_active_department(rt, subtests):
     for target in ("nanhaijie1", "nanhaijie1-02", "miaoqian", "yingze", "wuye"):
         with subtests.test(target=target):
             ticket = await ticket_in(rt, Status.ASSIGNED)
-            error = await refused(tickets.IllegalMove, tickets.transfer, rt, ticket, await staff(WORKER),
+            error = await refused(Refused, tickets.transfer, rt, ticket, await staff(WORKER),
                                   await unit(target), "转派")
             assert str(error) == texts.NOT_A_DEPARTMENT
 
@@ -592,20 +593,20 @@ async def test_consult_needs_two_distinct_departments(rt, subtests):
         with subtests.test(departments=codes):
             ticket = await ticket_in(rt, Status.ASSIGNED)
             departments = [await unit(code) for code in codes]
-            error = await refused(tickets.IllegalMove, tickets.consult, rt, ticket, await staff(COMMAND), departments)
+            error = await refused(Refused, tickets.consult, rt, ticket, await staff(COMMAND), departments)
             assert str(error) == texts.CONSULT_NEED_TWO
 
 
 async def test_only_the_command_centre_consults_and_assigns_only_managers_reject(rt, subtests):
     for who in (WORKER, COMMUNITY, STREET, CHENGGUAN):
         with subtests.test("consult", who=who):
-            error = await refused(tickets.NotAllowed, attempt, rt, "consult", await ticket_in(rt, Status.ASSIGNED), who)
+            error = await refused(Refused, attempt, rt, "consult", await ticket_in(rt, Status.ASSIGNED), who)
             assert str(error) == texts.CONSULT_ONLY_COMMAND
         with subtests.test("assign from triage", who=who):
-            await refused(tickets.NotAllowed, attempt, rt, "assign", await ticket_in(rt, Status.TRIAGE), who)
+            await refused(Refused, attempt, rt, "assign", await ticket_in(rt, Status.TRIAGE), who)
     for who in (WORKER, OTHER_WORKER, OTHER_COMMUNITY, OTHER_STREET, CHENGGUAN):  # the holder itself too
         with subtests.test("reject", who=who):
-            error = await refused(tickets.NotAllowed, attempt, rt, "reject", await ticket_in(rt, Status.RESOLVED), who)
+            error = await refused(Refused, attempt, rt, "reject", await ticket_in(rt, Status.RESOLVED), who)
             assert str(error) == texts.REJECT_ONLY_MANAGERS
 
 
@@ -619,7 +620,7 @@ async def _outsider_refused_everywhere(rt, ticket: Ticket, who: int) -> None:
     main = await file(rt)
     for move, status in HOLDER_MOVES:
         await Ticket.filter(id=ticket.id).update(status=status)
-        await refused(tickets.NotAllowed, attempt, rt, move, await fresh(ticket), who, main=main)
+        await refused(Refused, attempt, rt, move, await fresh(ticket), who, main=main)
     await Ticket.filter(id=ticket.id).update(status=Status.ASSIGNED)
 
 
@@ -649,11 +650,11 @@ async def test_an_inactive_staff_member_may_not_act(rt):
 
 async def test_merge_refusals(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
-    error = await refused(tickets.IllegalMove, tickets.merge, rt, ticket, ticket, await staff(COMMAND))
+    error = await refused(Refused, tickets.merge, rt, ticket, ticket, await staff(COMMAND))
     assert str(error) == texts.CANNOT_MERGE_SELF
     gone = await ticket_in(rt, Status.MERGED)
-    await refused(tickets.IllegalMove, tickets.merge, rt, ticket, gone, await staff(COMMAND))
-    await refused(tickets.NotAllowed, tickets.merge, rt, ticket, await file(rt), await staff(OTHER_WORKER))
+    await refused(Refused, tickets.merge, rt, ticket, gone, await staff(COMMAND))
+    await refused(Refused, tickets.merge, rt, ticket, await file(rt), await staff(OTHER_WORKER))
 
 
 # --- bugs found by these tests, fixed in bot/workflow/tickets.py
@@ -662,14 +663,14 @@ NOT_RAISED = pytest.fail.Exception  # pytest.raises(...) found nothing to catch
 
 
 async def test_reject_from_triage_is_an_illegal_move(rt):
-    await refused(tickets.IllegalMove, attempt, rt, "reject", await ticket_in(rt, Status.TRIAGE))
+    await refused(Refused, attempt, rt, "reject", await ticket_in(rt, Status.TRIAGE))
 
 
 async def test_reopen_of_a_ticket_without_a_holder_is_an_illegal_move(rt):
     merged = await ticket_in(rt, Status.TRIAGE)
     await tx(tickets.merge, rt, merged, await file(rt), await staff(COMMAND))
     for ticket in (await ticket_in(rt, Status.TRIAGE), await fresh(merged)):
-        await refused(tickets.IllegalMove, attempt, rt, "reopen", ticket)
+        await refused(Refused, attempt, rt, "reopen", ticket)
 
 
 @pytest.mark.parametrize(("move", "status", "who"), [("reject", Status.RESOLVED, COMMUNITY),
@@ -678,7 +679,7 @@ async def test_reopen_of_a_ticket_without_a_holder_is_an_illegal_move(rt):
 async def test_an_inactive_manager_or_commander_may_not_reject_consult_or_assign(rt, move, status, who):
     ticket = await ticket_in(rt, status)
     await Staff.filter(user_id=who).update(active=False)
-    await refused(tickets.NotAllowed, attempt, rt, move, ticket, who)
+    await refused(Refused, attempt, rt, move, ticket, who)
 
 
 async def test_consult_with_a_department_listed_twice(rt):
@@ -687,7 +688,7 @@ async def test_consult_with_a_department_listed_twice(rt):
     before = await snapshot()
     try:
         await tickets.consult(rt, ticket, await staff(COMMAND), [lead, partner, lead])
-    except tickets.IllegalMove:  # refused: then nothing changed
+    except Refused:  # refused: then nothing changed
         assert await snapshot() == before
     else:  # or counted once
         rows = await Consultation.filter(ticket_id=ticket.id).order_by("id").values_list("department_id", "lead")
@@ -697,13 +698,13 @@ async def test_consult_with_a_department_listed_twice(rt):
 async def test_consult_with_an_inactive_department_is_refused(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
     await Unit.filter(code="wuye").update(active=False)
-    await refused(tickets.IllegalMove, tickets.consult, rt, ticket, await staff(COMMAND),
+    await refused(Refused, tickets.consult, rt, ticket, await staff(COMMAND),
                   [await unit("wuye"), await unit("chengguan")])
 
 
 async def test_assign_from_triage_only_to_a_grid(rt):
     ticket = await ticket_in(rt, Status.TRIAGE)
-    await refused(tickets.IllegalMove, tickets.assign_from_triage, rt, ticket, await unit("nanhaijie1"),
+    await refused(Refused, tickets.assign_from_triage, rt, ticket, await unit("nanhaijie1"),
                   await staff(COMMAND))
 
 
@@ -711,7 +712,7 @@ async def test_a_department_cannot_transfer_to_itself(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
     department = await unit("chengguan")
     await tx(tickets.transfer, rt, ticket, await staff(WORKER), department)
-    await refused(tickets.IllegalMove, tickets.transfer, rt, await fresh(ticket), await staff(CHENGGUAN), department)
+    await refused(Refused, tickets.transfer, rt, await fresh(ticket), await staff(CHENGGUAN), department)
 
 
 async def test_reopening_a_closed_ticket_clears_closed_at(rt):
@@ -765,7 +766,7 @@ async def _try(rt: Runtime, step: str, ticket: Ticket, who: int, main: Ticket) -
     before refusing must show."""
     try:
         await _step(rt, step, ticket, who, main)
-    except (tickets.IllegalMove, tickets.NotAllowed):
+    except Refused:
         return False
     return True
 
@@ -872,7 +873,7 @@ async def test_two_accepts_at_once_exactly_one_wins(rt, subtests):
                         mine = copies[who] if loaded == "before" else await fresh(ticket)
                         await tickets.accept(rt, mine, await staff(who))
                     return "won"
-                except tickets.IllegalMove:
+                except Refused:
                     return "refused"
 
             results = await asyncio.gather(press(WORKER), press(COMMUNITY))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot.refusals import Refused
 from bot import texts
 from bot.channels.port import Inbound, Press
 from bot.handlers.registry import LOCATION, PHOTO, PRIVATE_ONLY, TEXT, Command, Conversation, Feature, Job
@@ -17,7 +18,6 @@ from bot.messaging import outbox
 from bot.care import visits
 from bot.care import wishes
 from bot.messaging.outbox import Outgoing
-from bot.care.wishes import WishRefused
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -40,7 +40,7 @@ async def wish(rt, inbound: Inbound) -> None:
         return
     try:
         await wishes.post(rt, staff, inbound.chat_id, inbound.text or "")
-    except WishRefused as exc:
+    except Refused as exc:
         await _say(rt, inbound.chat_id, str(exc))
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 
 from tortoise.transactions import in_transaction
 
+from bot.refusals import Refused
 from bot import texts
 from bot.models import Pending, Level, Role, Staff, Unit
 from bot.models_care import Wish, WishStatus
@@ -45,10 +46,6 @@ def policy() -> CarePolicy:
     return _policy
 
 
-class WishRefused(Exception):
-    pass
-
-
 def _ref(wish: Wish) -> str:
     return f"wish:{wish.id}"
 
@@ -56,17 +53,17 @@ def _ref(wish: Wish) -> str:
 async def post(rt: Runtime, staff: Staff, chat_id: int, text: str) -> Wish:
     """`/wish 描述 | 受益人备注`: the part after | stays private with the community."""
     if staff.role not in (Role.COMMUNITY, Role.COMMAND, Role.STREET):
-        raise WishRefused(texts.WISH_ONLY_COMMUNITY)
+        raise Refused(texts.WISH_ONLY_COMMUNITY)
     description, _, private = clean(text).partition("|")
     description = description.strip()
     if not description:
-        raise WishRefused(texts.WISH_USAGE)
+        raise Refused(texts.WISH_USAGE)
     community = await Unit.get(id=staff.unit_id)
     if community.level != Level.COMMUNITY:
-        raise WishRefused(texts.WISH_ONLY_COMMUNITY)
+        raise Refused(texts.WISH_ONLY_COMMUNITY)
     volunteers = await directory.volunteers_chat()
     if volunteers is None:
-        raise WishRefused(texts.WISH_NO_VOLUNTEERS)
+        raise Refused(texts.WISH_NO_VOLUNTEERS)
     now = rt.clock.now()
     async with in_transaction():
         wish = await Wish.create(community=community, description=description[:500],

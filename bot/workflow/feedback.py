@@ -6,6 +6,7 @@ import datetime as dt
 
 from tortoise.transactions import in_transaction
 
+from bot.refusals import Refused
 from bot import texts
 from bot.channels.port import Inbound, Press
 from bot.handlers import pending
@@ -64,7 +65,7 @@ async def rate(rt: Runtime, press: Press, ticket_id: int, rating: str) -> str | 
         resident, ticket = found
         try:
             await tickets.rate(rt, ticket, resident, rating)
-        except (tickets.IllegalMove, tickets.NotAllowed) as exc:
+        except Refused as exc:
             return str(exc)
         prompt = None
         if rating != "unsatisfied":

@@ -230,7 +230,7 @@ async def _apply_reason(rt: Runtime, staff: Staff, ticket: Ticket, draft: Pendin
         return texts.REJECTED_TOAST.format(unit=unit.name)
     if step == "ask":
         if not await tickets.may_act(ticket, staff):
-            raise tickets.NotAllowed(texts.NOT_ALLOWED)
+            raise Refused(texts.NOT_ALLOWED)
         await relay.ask_resident(rt, ticket, staff, text, draft.data.get("photos", []))
         return texts.ASKED_TOAST
     return texts.STALE_BUTTON

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.refusals import Refused
 from bot import texts
 from bot.channels.port import Inbound
 from bot.handlers import pending
@@ -44,7 +45,7 @@ ASK_PREFIX = "ask:"  # the question's message in the resident's chat: ask:<ticke
 async def ask_resident(rt: Runtime, ticket: Ticket, staff: Staff, question: str, photos: list[dict]) -> None:
     resident = await Resident.get_or_none(id=ticket.resident_id) if ticket.resident_id else None
     if resident is None:
-        raise tickets.IllegalMove(texts.NO_RESIDENT_TO_ASK)
+        raise Refused(texts.NO_RESIDENT_TO_ASK)
     now = rt.clock.now()
     await tickets.event(ticket, Actor.of_staff(staff), "asked", ticket.status, ticket.status, now, note=question[:2000])
     asked = await TicketEvent.filter(ticket_id=ticket.id, action="asked").order_by("-id").first()

@@ -50,14 +50,6 @@ ACTION_WORDS = {"assign": "派单", "accept": "接单", "resolve": "办结", "ra
                 "transfer": "转派", "return": "退回", "consult": "发起会商", "merge": "合并"}
 
 
-class IllegalMove(Refused):
-    """A move the ticket's status does not allow; the message is for the person who tried."""
-
-
-class NotAllowed(Refused):
-    """The actor may not act on this ticket."""
-
-
 @dataclass
 class NewTicket:
     text: str
@@ -166,7 +158,7 @@ async def move(ticket: Ticket, action: str, now: dt.datetime, **changes) -> Stat
     updated = await Ticket.filter(id=ticket.id, status=before).update(status=to, updated_at=now, **changes)
     if not updated:  # someone else moved it a moment ago
         await reload(ticket)
-        raise IllegalMove(texts.ILLEGAL_MOVE.format(
+        raise Refused(texts.ILLEGAL_MOVE.format(
             number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)], action=ACTION_WORDS[action]))
     await reload(ticket)
     return before
@@ -191,10 +183,10 @@ async def accept(rt: Runtime, ticket: Ticket, staff: Staff) -> None:
 
 
 def check_move(ticket: Ticket, action: str) -> None:
-    """Raise IllegalMove now if the ticket's status does not allow the move."""
+    """Raise Refused now if the ticket's status does not allow the move."""
     allowed_from, _ = MOVES[action]
     if ticket.status not in allowed_from:
-        raise IllegalMove(texts.ILLEGAL_MOVE.format(
+        raise Refused(texts.ILLEGAL_MOVE.format(
             number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)], action=ACTION_WORDS[action]))
 
 
@@ -225,9 +217,9 @@ async def resolve(rt: Runtime, ticket: Ticket, staff: Staff, note: str, photos: 
 async def rate(rt: Runtime, ticket: Ticket, resident: Resident, rating: str) -> None:
     """满意 / 基本满意 close the ticket; 不满意 sends it back to the unit that resolved it."""
     if ticket.resident_id != resident.id:
-        raise NotAllowed(texts.NOT_ALLOWED)
+        raise Refused(texts.NOT_ALLOWED)
     if ticket.status != Status.RESOLVED:
-        raise IllegalMove(texts.RATED_ALREADY)
+        raise Refused(texts.RATED_ALREADY)
     now = rt.clock.now()
     actor = Actor.of_resident(resident)
     if rating == "unsatisfied":
@@ -274,7 +266,7 @@ async def auto_close_unrated(rt: Runtime) -> int:
             ticket = await Ticket.get(id=ticket_id)
             try:
                 before = await move(ticket, "auto_close", now, rating="default", rated_at=now, closed_at=now)
-            except IllegalMove:
+            except Refused:
                 continue  # rated or reopened meanwhile, or another instance got there first
             await event(ticket, SYSTEM, "auto_closed", before, ticket.status, now, note=texts.RATINGS["default"])
             messages = await refresh_card(rt, ticket)
@@ -290,9 +282,9 @@ async def auto_close_unrated(rt: Runtime) -> int:
 async def assign_from_triage(rt: Runtime, ticket: Ticket, grid: Unit, staff: Staff) -> None:
     """The command centre picks the grid for a ticket that had none (or an unsure category)."""
     if staff.role != "command" or not staff.active:
-        raise NotAllowed(texts.NOT_ALLOWED)
+        raise Refused(texts.NOT_ALLOWED)
     if grid.level != Level.GRID or not grid.active:
-        raise IllegalMove(texts.STALE_BUTTON)
+        raise Refused(texts.STALE_BUTTON)
     now = rt.clock.now()
     before = await move(ticket, "assign", now, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
                          assigned_at=now)
@@ -308,7 +300,7 @@ async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Sta
     The text and both categories are kept as a labelled example the rules learn from."""
     await require_holder(ticket, staff)
     if category not in dict(nlp_categories()):
-        raise IllegalMove(texts.STALE_BUTTON)
+        raise Refused(texts.STALE_BUTTON)
     if category == ticket.category:
         return
     now = rt.clock.now()
@@ -348,7 +340,7 @@ async def may_act(ticket: Ticket, staff: Staff) -> bool:
 
 async def require_holder(ticket: Ticket, staff: Staff) -> None:
     if not await may_act(ticket, staff):
-        raise NotAllowed(texts.NOT_ALLOWED)
+        raise Refused(texts.NOT_ALLOWED)
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -531,7 +523,7 @@ async def escalate(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Un
     await require_holder(ticket, staff)
     target = await upper_unit(await Unit.get(id=ticket.unit_id)) if ticket.unit_id else None
     if target is None or target.id == ticket.unit_id:
-        raise IllegalMove(texts.ALREADY_TOP.format(number=ticket.number))
+        raise Refused(texts.ALREADY_TOP.format(number=ticket.number))
     await _hand_over(rt, ticket, Actor.of_staff(staff), "escalate", "escalated", target, reason,
                      texts.NOTIFY_ESCALATED)
     return target
@@ -544,7 +536,7 @@ async def transfer(rt: Runtime, ticket: Ticket, staff: Staff, department: Unit, 
     listed, implies nothing: its staff use 改类别 on the card if the category is wrong."""
     await require_holder(ticket, staff)
     if department.level != Level.DEPARTMENT or not department.active or department.id == ticket.unit_id:
-        raise IllegalMove(texts.NOT_A_DEPARTMENT)
+        raise Refused(texts.NOT_A_DEPARTMENT)
     check_move(ticket, "transfer")  # before the category changes: a refused transfer changes nothing
     implied = implied_category(department)
     if implied is not None and implied != ticket.category:
@@ -563,7 +555,7 @@ async def return_up(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> U
     await require_holder(ticket, staff)
     target = await return_target(ticket) if ticket.unit_id else None
     if target is None:
-        raise IllegalMove(texts.NO_RETURN_TARGET.format(number=ticket.number))
+        raise Refused(texts.NO_RETURN_TARGET.format(number=ticket.number))
     await _hand_over(rt, ticket, Actor.of_staff(staff), "return", "returned", target, reason,
                      texts.NOTIFY_RETURNED)
     return target
@@ -573,11 +565,11 @@ async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit
     """A manager's 驳回: the resolution is not accepted, the holder works on."""
     check_move(ticket, "reject")
     if not staff.active:
-        raise NotAllowed(texts.NOT_ALLOWED)
+        raise Refused(texts.NOT_ALLOWED)
     holder = await Unit.get(id=ticket.unit_id)
     managers = {u.id for u in await directory.ancestors(holder)}
     if not (staff.role == Role.COMMAND or staff.unit_id in managers):
-        raise NotAllowed(texts.REJECT_ONLY_MANAGERS)
+        raise Refused(texts.REJECT_ONLY_MANAGERS)
     now = rt.clock.now()
     before = await move(ticket, "reject", now, resolved_at=None, resolution_note=None, assigned_at=now,
                         accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1)
@@ -592,10 +584,10 @@ async def consult(rt: Runtime, ticket: Ticket, staff: Staff, departments: list[U
     """部门会商: the first department leads and holds the ticket; the others help. The deadline
     becomes the cross-department one, counted from filing."""
     if staff.role != Role.COMMAND or not staff.active:
-        raise NotAllowed(texts.CONSULT_ONLY_COMMAND)
+        raise Refused(texts.CONSULT_ONLY_COMMAND)
     departments = list({d.id: d for d in departments}.values())  # each once, the lead first
     if len(departments) < 2 or any(d.level != Level.DEPARTMENT or not d.active for d in departments):
-        raise IllegalMove(texts.CONSULT_NEED_TWO)
+        raise Refused(texts.CONSULT_NEED_TWO)
     now = rt.clock.now()
     lead = departments[0]
     deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, ticket.created_at, cross_department=True,
@@ -620,10 +612,10 @@ async def merge(rt: Runtime, duplicate: Ticket, main: Ticket, staff: Staff) -> N
     """The same problem reported twice: the duplicate closes into the main ticket, and its
     resident hears of the main ticket's progress from now on."""
     if duplicate.id == main.id:
-        raise IllegalMove(texts.CANNOT_MERGE_SELF)
+        raise Refused(texts.CANNOT_MERGE_SELF)
     await require_holder(duplicate, staff)
     if main.status in (Status.MERGED, Status.CANCELLED):
-        raise IllegalMove(texts.ILLEGAL_MOVE.format(number=main.number, status=texts.STATUS_WORDS[str(main.status)], action="合并"))
+        raise Refused(texts.ILLEGAL_MOVE.format(number=main.number, status=texts.STATUS_WORDS[str(main.status)], action="合并"))
     now = rt.clock.now()
     before = await move(duplicate, "merge", now, merged_into_id=main.id, closed_at=now)
     actor = Actor.of_staff(staff)

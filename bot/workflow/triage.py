@@ -57,7 +57,7 @@ async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int
                 return texts.TRIAGE_DONE.format(unit=grid.name)
             else:
                 raise Refused(texts.STALE_BUTTON)
-        except (tickets.IllegalMove, tickets.NotAllowed) as exc:
+        except Refused as exc:
             raise Refused(str(exc)) from exc
     return None
 
