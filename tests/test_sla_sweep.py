@@ -29,6 +29,7 @@ from bot.models import (
     Attachment, ChatBinding, Pending, Explanation, Level, Light, MessageRef, Outbox, Resident, ScheduledRun, Staff,
     Status, Ticket, TicketEvent, Unit,
 )
+from bot.jurisdiction.tree import current as tree_of_units
 from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.sla import lights
@@ -543,7 +544,7 @@ async def test_red_cards_edited_in_a_batch_read_as_refresh_card_writes_them(rt):
     batch = [await Ticket.get(id=t.id) for t in (plain, with_photo, triage, elsewhere, never)]
     for ticket in batch:
         ticket.light = Light.RED
-    ours = await lights.card_messages(rt, batch, await lights._Tree.load())
+    ours = await lights.card_messages(rt, batch, await tree_of_units())
     assert [t.id for t, _ in ours] == [t.id for t in batch]
     for ticket, messages in ours:
         assert messages == await tickets.refresh_card(rt, ticket), ticket.number

@@ -28,7 +28,8 @@ from bot.refusals import Refused
 from bot.figures import cells
 from bot.jurisdiction import directory
 from bot.figures import stats
-from bot.figures.stats import Figures, Period, UnitTree
+from bot.figures.stats import Figures, Period
+from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 
 LEVEL_SHEETS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.DEPARTMENT)
 MANAGER_ROLES = frozenset({Role.COMMUNITY, Role.STREET, Role.COMMAND})
@@ -142,7 +143,7 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    tree = await UnitTree.load()
+    tree = await tree_of_units()
     scope = [unit, *tree.descendants(unit.id)]
     found = await stats.figures_for_units(scope, period, tree=tree)
     reds = await red_rows(unit, period, tree)

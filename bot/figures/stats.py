@@ -69,6 +69,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Min
 
 from bot import texts
+from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.models import OPEN_STATUSES, Level, Light, Status, Ticket, TicketEvent, Unit
 
 UTC = dt.timezone.utc
@@ -246,7 +247,7 @@ async def figures_by_child(unit: Unit, period: Period) -> list[tuple[Unit, Figur
 
 async def figures_with_children(unit: Unit, period: Period) -> tuple[Figures, list[tuple[Unit, Figures]]]:
     """The unit's own figures and its children's, from one pass over the data."""
-    tree = await UnitTree.load()
+    tree = await tree_of_units()
     children = tree.children(unit.id)
     found = await figures_for_units([unit, *children], period, tree=tree)
     return found[unit.id], [(child, found[child.id]) for child in children]
@@ -256,12 +257,12 @@ async def figures_for_units(units: Sequence[Unit], period: Period, *,
                             tree: UnitTree | None = None) -> dict[int, Figures]:
     """Figures for any set of units (by unit id) at the cost of one: e.g. every unit of the
     district for the monthly export."""
-    tree = tree or await UnitTree.load()
+    tree = tree or await tree_of_units()
     snap = await _Snapshot.load(period)
     result = {u.id: Figures() for u in units}
     wanted = set(result)
     for row in snap.tickets.values():
-        members = tree.members(row, snap.held.get(row.id, ())) & wanted
+        members = tree.counts_for(row.unit_id, row.grid_id, snap.held.get(row.id, ())) & wanted
         if members:
             _count_ticket(row, period, snap, [result[m] for m in members])
     seen: set[tuple[int, int, str]] = set()
@@ -269,7 +270,7 @@ async def figures_for_units(units: Sequence[Unit], period: Period, *,
         row = snap.tickets.get(ticket_id)
         if row is None:
             continue  # a merged or cancelled ticket
-        members = tree.members(row, snap.held.get(row.id, ())) & wanted
+        members = tree.counts_for(row.unit_id, row.grid_id, snap.held.get(row.id, ())) & wanted
         for unit_id in members:
             _count_event(result[unit_id], action, data, seen_key=(unit_id, ticket_id, action), seen=seen)
     return result
@@ -344,7 +345,7 @@ async def tickets_counting_for(unit: Unit, ticket_ids: Iterable[int], *,
     ids = sorted(set(ticket_ids))
     if not ids:
         return set()
-    tree = tree or await UnitTree.load()
+    tree = tree or await tree_of_units()
     mine: set[int] = set()
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
         held: dict[int, set[int]] = defaultdict(set)
@@ -354,15 +355,9 @@ async def tickets_counting_for(unit: Unit, ticket_ids: Iterable[int], *,
         for tid, unit_id, grid_id in await (
                 Ticket.filter(id__in=chunk, merged_into_id__isnull=True, status__not_in=list(NOT_COUNTED))
                 .values_list("id", "unit_id", "grid_id")):
-            if unit.id in tree.members(_Ref(unit_id, grid_id), held.get(tid, ())):
+            if unit.id in tree.counts_for(unit_id, grid_id, held.get(tid, ())):
                 mine.add(tid)
     return mine
-
-
-@dataclass
-class _Ref:
-    unit_id: int | None
-    grid_id: int | None
 
 
 # ─── per day (the chart) ─────────────────────────────────────────────────────────────────────
@@ -378,12 +373,12 @@ class DayCount:
 async def daily_counts(unit: Unit, period: Period, tz: ZoneInfo) -> list[DayCount]:
     """Received and resolved per local day of the period (same rules as `received` and
     `resolved` above), every day listed, zeros included."""
-    tree = await UnitTree.load()
+    tree = await tree_of_units()
     snap = await _Snapshot.load(period)
     received: Counter = Counter()
     resolved: Counter = Counter()
     for row in snap.tickets.values():
-        if unit.id not in tree.members(row, snap.held.get(row.id, ())):
+        if unit.id not in tree.counts_for(row.unit_id, row.grid_id, snap.held.get(row.id, ())):
             continue
         if row.created_at in period:
             received[row.created_at.astimezone(tz).date()] += 1
@@ -396,51 +391,6 @@ async def daily_counts(unit: Unit, period: Period, tz: ZoneInfo) -> list[DayCoun
 
 
 # ─── the data behind it ──────────────────────────────────────────────────────────────────────
-
-
-class UnitTree:
-    """Every unit, loaded once (hundreds of rows), and who answers for what."""
-
-    def __init__(self, units: Sequence[Unit]) -> None:
-        self.units = {u.id: u for u in units}
-        self._up: dict[int | None, frozenset[int]] = {None: frozenset()}
-        self.roots = frozenset(u.id for u in units if u.level == Level.DISTRICT)
-
-    @classmethod
-    async def load(cls) -> UnitTree:
-        return cls(await Unit.all().order_by("id"))
-
-    def children(self, unit_id: int, *, active: bool = True) -> list[Unit]:
-        """Direct children, streets (and communities, grids) before departments, by id."""
-        found = [u for u in self.units.values() if u.parent_id == unit_id and (u.active or not active)]
-        return sorted(found, key=lambda u: (u.level == Level.DEPARTMENT, u.id))
-
-    def descendants(self, unit_id: int, *, active: bool = True) -> list[Unit]:
-        """Every unit under this one (not itself), parents before children."""
-        out: list[Unit] = []
-        queue = self.children(unit_id, active=active)
-        while queue:
-            unit = queue.pop(0)
-            out.append(unit)
-            queue.extend(self.children(unit.id, active=active))
-        return out
-
-    def up(self, unit_id: int | None) -> frozenset[int]:
-        """The unit and every unit above it."""
-        if unit_id not in self._up:
-            chain, seen = [], set()
-            current = self.units.get(unit_id)
-            while current is not None and current.id not in seen:
-                seen.add(current.id)
-                chain.append(current.id)
-                current = self.units.get(current.parent_id) if current.parent_id else None
-            self._up[unit_id] = frozenset(chain)
-        return self._up[unit_id]
-
-    def members(self, row: _Row, held_departments: Iterable[int]) -> set[int]:
-        """Every unit this ticket counts for: the district always; the holder, the grid and
-        everything above them; the departments that held it."""
-        return set(self.roots) | self.up(row.unit_id) | self.up(row.grid_id) | set(held_departments)
 
 
 @dataclass

@@ -804,17 +804,9 @@ async def staff_for_user(user_id: int, channel: str = CHANNEL, *, volunteers: bo
 
 async def ancestors(unit: Unit) -> list[Unit]:
     """The units above this one, nearest first: grid → community, street, district."""
-    chain: list[Unit] = []
-    seen = {unit.id}
-    parent_id = unit.parent_id
-    while parent_id is not None and parent_id not in seen:  # `seen`: never loop on bad data
-        parent = await Unit.get_or_none(id=parent_id)
-        if parent is None:
-            break
-        chain.append(parent)
-        seen.add(parent.id)
-        parent_id = parent.parent_id
-    return chain
+    from bot.jurisdiction.tree import current  # the tree is kept in this module's cache
+
+    return (await current()).ancestors(unit.id)
 
 
 async def wish_claim_by() -> tuple[str, ...]:

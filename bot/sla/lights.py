@@ -54,6 +54,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from bot import texts
+from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.models import (
     OPEN_STATUSES, Attachment, ChatBinding, Consultation, Pending, Explanation, Level, Light, MessageRef, Outbox,
     ScheduledRun, Staff, Status, Ticket, TicketEvent, Unit,
@@ -134,49 +135,6 @@ class _Claimed:
     status: str
     due_at: dt.datetime | None
     reopen_count: int
-
-
-class _Tree:
-    """The units, their chats and the command centre, loaded once per sweep (hundreds of rows)."""
-
-    def __init__(self, units: list[Unit], chats: dict[int, int]) -> None:
-        self.units = {u.id: u for u in units}
-        self.chats = chats  # unit id -> its own chat
-        district = sorted((u for u in units if u.level == Level.DISTRICT and u.active), key=lambda u: u.id)
-        self.district = district[0] if district else None
-
-    @classmethod
-    async def load(cls) -> _Tree:
-        units = await Unit.all()
-        chats: dict[int, int] = {}
-        for unit_id, chat_id in await (ChatBinding.filter(channel=CHANNEL, purpose="unit")
-                                       .order_by("id").values_list("unit_id", "chat_id")):
-            chats.setdefault(unit_id, chat_id)
-        return cls(units, chats)
-
-    def holder(self, unit_id: int | None) -> Unit | None:
-        """Who answers for a ticket held by `unit_id`: that unit, or the command centre while it
-        waits in triage."""
-        if unit_id is not None and unit_id in self.units:
-            return self.units[unit_id]
-        return self.district
-
-    def chat(self, unit: Unit | None) -> int | None:
-        return self.chats.get(unit.id) if unit else None
-
-    def superior(self, unit: Unit | None) -> Unit | None:
-        """grid → community → street → district; a department → the district."""
-        if unit is None or unit.parent_id is None:
-            return None
-        return self.units.get(unit.parent_id)
-
-    @property
-    def command_chat(self) -> int | None:
-        return self.chat(self.district)
-
-    def name(self, unit_id: int | None) -> str:
-        unit = self.units.get(unit_id) if unit_id is not None else None
-        return unit.name if unit else ""
 
 
 class _Params(list):
@@ -270,7 +228,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
     policy = rt.sla
     # Without quiet hours the units are needed only once something is claimed: an idle sweep
     # (nearly every minute) is then just the claiming statements.
-    tree = await _Tree.load() if policy.quiet_hours is not None else None
+    tree = await tree_of_units() if policy.quiet_hours is not None else None
     quiet_units, triage_quiet = _quiet_units(rt, tree, now) if tree else (set(), False)
     command_quiet = tree is not None and tree.district is not None and tree.district.id in quiet_units
     result = SweepResult()
@@ -284,7 +242,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
         result.missing_explanations = len(missing)
         if not result.claimed:
             return result
-        tree = tree or await _Tree.load()
+        tree = tree or await tree_of_units()
         missing_items = [Item(ticket_id, number, "", "", tree.name(unit_id), None, red_since=red_at)
                          for ticket_id, number, unit_id, red_at in missing]
 
@@ -336,7 +294,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
     return result
 
 
-def _quiet_units(rt: Runtime, tree: _Tree, now: dt.datetime) -> tuple[set[int], bool]:
+def _quiet_units(rt: Runtime, tree: UnitTree, now: dt.datetime) -> tuple[set[int], bool]:
     """Units whose non-red reminders wait now, and whether triage (the district's) waits too."""
     if rt.sla.quiet_hours is None:
         return set(), False
@@ -393,7 +351,7 @@ async def _claim_missing_explanations(db: _Sql, now: dt.datetime, limit: int) ->
     return sorted(found, key=lambda row: (row[3], row[0]))
 
 
-async def _log(db: _Sql, now: dt.datetime, action: str, claimed: list[_Claimed], tree: _Tree,
+async def _log(db: _Sql, now: dt.datetime, action: str, claimed: list[_Claimed], tree: UnitTree,
                data: dict | None = None) -> None:
     """The audit rows of one level's claims (the holder is the unit the ticket had then)."""
     rows = []
@@ -437,7 +395,7 @@ async def _leaders(unit_ids: set[int]) -> dict[int, list[int]]:
 
 
 async def _refresh_red_cards(rt: Runtime, red_cards: dict[int, list[int]], now: dt.datetime,
-                             tree: _Tree | None = None) -> int:
+                             tree: UnitTree | None = None) -> int:
     """Edit the cards of red tickets: at most CARD_EDITS_PER_CHAT per holder chat and
     CARD_EDITS_PER_SWEEP in all, taken round-robin over the chats (the rest show red in the
     digest, and on the card at its next change)."""
@@ -450,7 +408,7 @@ async def _refresh_red_cards(rt: Runtime, red_cards: dict[int, list[int]], now: 
         return 0
     # (not prefetch_related: cards `await ticket.grid`, which a prefetched None cannot be)
     found = {t.id: t for chunk in _chunks(chosen) for t in await Ticket.filter(id__in=chunk)}
-    cards = await card_messages(rt, [found[i] for i in chosen], tree or await _Tree.load())
+    cards = await card_messages(rt, [found[i] for i in chosen], tree or await tree_of_units())
     rows = [Outbox(chat_id=m.chat_id, text=m.text, buttons=outbox.encode_buttons(m.buttons), photo=m.photo,
                    ref=m.ref, reply_to_ref=m.reply_to_ref, ticket_id=ticket.id, available_at=now, created_at=now)
             for ticket, messages in cards for m in messages]
@@ -459,7 +417,7 @@ async def _refresh_red_cards(rt: Runtime, red_cards: dict[int, list[int]], now: 
     return len(rows)
 
 
-async def card_messages(rt: Runtime, batch: list[Ticket], tree: _Tree) -> list[tuple[Ticket, list[Outgoing]]]:
+async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> list[tuple[Ticket, list[Outgoing]]]:
     """What `tickets.refresh_card` gives for each ticket, with a few queries for the whole batch
     instead of ten per ticket (a red storm edits up to CARD_EDITS_PER_SWEEP cards inside the
     sweep's transaction, its locks held meanwhile).
@@ -515,7 +473,7 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: _Tree) -> list[t
 class _Items:
     """Digest rows for claimed tickets; one per ticket, shared by every chat that lists it."""
 
-    def __init__(self, tree: _Tree) -> None:
+    def __init__(self, tree: UnitTree) -> None:
         self.tree = tree
         self.places: dict[tuple[str | None, int | None], str] = {}
 
@@ -697,7 +655,7 @@ async def unit_figures(rt: Runtime, day: dt.date, now: dt.datetime) -> dict[int 
 
 
 async def _report_messages(rt: Runtime, day: dt.date, now: dt.datetime) -> list[Outgoing]:
-    tree = await _Tree.load()
+    tree = await tree_of_units()
     if tree.district is None:
         return []
     direct = await unit_figures(rt, day, now)
@@ -735,7 +693,7 @@ async def _report_messages(rt: Runtime, day: dt.date, now: dt.datetime) -> list[
     return messages
 
 
-def _depth(unit: Unit, tree: _Tree) -> int:
+def _depth(unit: Unit, tree: UnitTree) -> int:
     depth, seen = 0, {unit.id}
     while (unit := tree.superior(unit)) is not None and unit.id not in seen:
         seen.add(unit.id)

@@ -28,37 +28,34 @@ async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int
         if staff.role != "command":
             raise Refused(texts.NOT_ALLOWED)
         now = rt.clock.now()
-        try:
-            if action == "cat":
-                await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
-                           [[(label, B.TRIAGE_SET_CATEGORY.data(ticket.id, code))] for code, label in categories()], now)
-            elif action == "setcat" and str(arg) in dict(categories()):
-                await tickets.change_category(rt, ticket, arg, staff, source="triage")
-                grid = await ticket.grid
-                if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
-                    await tickets.assign_from_triage(rt, ticket, grid, staff)
-                    return texts.TRIAGE_DONE.format(unit=grid.name)
-                return texts.CATEGORY_CHANGED.format(category=label_of(arg))
-            elif action == "grid":
-                communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
-                await _ask(chat_id, texts.TRIAGE_PICK_COMMUNITY.format(number=ticket.number),
-                           [[(c.name, B.TRIAGE_COMMUNITY.data(ticket.id, c.id))] for c in communities], now)
-            elif action == "comm" and arg is not None:
-                grids = await Unit.filter(parent_id=int(arg), level=Level.GRID, active=True).order_by("id")
-                if not grids:
-                    raise Refused(texts.STALE_BUTTON)
-                await _ask(chat_id, texts.TRIAGE_PICK_GRID.format(number=ticket.number),
-                           [[(g.name, B.TRIAGE_SET_GRID.data(ticket.id, g.id))] for g in grids], now)
-            elif action == "setgrid" and arg is not None:
-                grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
-                if grid is None:
-                    raise Refused(texts.STALE_BUTTON)
+        if action == "cat":
+            await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
+                       [[(label, B.TRIAGE_SET_CATEGORY.data(ticket.id, code))] for code, label in categories()], now)
+        elif action == "setcat" and str(arg) in dict(categories()):
+            await tickets.change_category(rt, ticket, arg, staff, source="triage")
+            grid = await ticket.grid
+            if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
                 await tickets.assign_from_triage(rt, ticket, grid, staff)
                 return texts.TRIAGE_DONE.format(unit=grid.name)
-            else:
+            return texts.CATEGORY_CHANGED.format(category=label_of(arg))
+        elif action == "grid":
+            communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
+            await _ask(chat_id, texts.TRIAGE_PICK_COMMUNITY.format(number=ticket.number),
+                       [[(c.name, B.TRIAGE_COMMUNITY.data(ticket.id, c.id))] for c in communities], now)
+        elif action == "comm" and arg is not None:
+            grids = await Unit.filter(parent_id=int(arg), level=Level.GRID, active=True).order_by("id")
+            if not grids:
                 raise Refused(texts.STALE_BUTTON)
-        except Refused as exc:
-            raise Refused(str(exc)) from exc
+            await _ask(chat_id, texts.TRIAGE_PICK_GRID.format(number=ticket.number),
+                       [[(g.name, B.TRIAGE_SET_GRID.data(ticket.id, g.id))] for g in grids], now)
+        elif action == "setgrid" and arg is not None:
+            grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
+            if grid is None:
+                raise Refused(texts.STALE_BUTTON)
+            await tickets.assign_from_triage(rt, ticket, grid, staff)
+            return texts.TRIAGE_DONE.format(unit=grid.name)
+        else:
+            raise Refused(texts.STALE_BUTTON)
     return None
 
 
