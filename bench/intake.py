@@ -115,7 +115,7 @@ def bot_main(args: argparse.Namespace) -> None:
 async def fresh_database(kind: str, server_url: str, workdir: Path) -> str:
     from bench.benchdb import fresh_bench_database
     from bot.db import database
-    from bot.jurisdiction.directory import load_jurisdiction_file
+    from bot.jurisdiction.load import load_jurisdiction_file
 
     url = await fresh_bench_database(kind, server_url, name=BENCH_DB, sqlite_path=workdir / "intake.sqlite3")
     async with database(url):

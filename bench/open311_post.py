@@ -81,7 +81,7 @@ async def main() -> None:
     from bot.runner import GridBot
     from bot.sandbox import LoopbackBotAPI
     from bot.intake import open311
-    from bot.jurisdiction.directory import load_jurisdiction_file
+    from bot.jurisdiction.load import load_jurisdiction_file
 
     with tempfile.TemporaryDirectory() as tmp:
         url = await fresh_bench_database("sqlite", "", name="", sqlite_path=Path(tmp) / "bench.sqlite3")

@@ -58,7 +58,7 @@ from bot.models import ChatBinding, Level, Outbox, Status, Ticket, Unit  # noqa:
 from bot.nlp.classify import label_of  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.sla import lights  # noqa: E402
-from bot.jurisdiction.directory import load_jurisdiction_file  # noqa: E402
+from bot.jurisdiction.load import load_jurisdiction_file  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 FILED = dt.datetime(2026, 4, 1, 10, 0, tzinfo=SH).astimezone(dt.timezone.utc)  # a Wednesday

@@ -59,7 +59,7 @@ from bot.db import database, migrate  # noqa: E402
 from bot.models import ChatBinding, Level, Outbox, Unit  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.sla import lights  # noqa: E402
-from bot.jurisdiction.directory import load_jurisdiction_file  # noqa: E402
+from bot.jurisdiction.load import load_jurisdiction_file  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 4, 1, 10, 0, tzinfo=SH).astimezone(dt.timezone.utc)

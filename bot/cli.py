@@ -194,7 +194,8 @@ async def _makemigrations(settings: Settings) -> int:
 
 async def _load_jurisdiction(settings: Settings, path: Path, *, migrated: bool = False) -> int:
     from bot.db import database, migrate
-    from bot.jurisdiction.directory import JurisdictionError, apply_jurisdiction, read_jurisdiction_file
+    from bot.jurisdiction.load import apply_jurisdiction, read_jurisdiction_file
+    from bot.jurisdiction.spec import JurisdictionError
 
     try:  # checked before the database is touched: a bad file changes nothing
         jurisdiction = read_jurisdiction_file(path)

@@ -84,9 +84,9 @@ async def database(db_url: str) -> AsyncIterator[TortoiseContext]:
 
 def _forget_cached_answers() -> None:
     """What the services keep from the last database (a grid's chat, place names) is not this one's."""
-    from bot.jurisdiction import directory
+    from bot.jurisdiction import cache
 
-    directory.forget_cached()
+    cache.forget_cached()
 
 
 def _cli_config() -> dict:

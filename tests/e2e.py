@@ -13,7 +13,7 @@ from bot.runner import GridBot
 from bot.runtime import Runtime
 from bot.sandbox import LoopbackBotAPI
 from bot.jurisdiction import routing
-from bot.jurisdiction.directory import load_jurisdiction_file
+from bot.jurisdiction.load import load_jurisdiction_file
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yingze.yaml"
 

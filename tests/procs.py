@@ -170,7 +170,7 @@ async def api():
 async def district(db, api):
     """The sample district in the database, its group chats known to the sandbox."""
     from bot.models import ChatBinding
-    from bot.jurisdiction.directory import load_jurisdiction_file
+    from bot.jurisdiction.load import load_jurisdiction_file
 
     await load_jurisdiction_file(EXAMPLE)
     for binding in await ChatBinding.all():

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from bot.models import Level, Light, Staff, Status, Ticket, TicketEvent, Unit
 from bot.models_care import CareLevel, Household, Visit
 from bot.figures.assessment import grid_scores, month_bounds
-from bot.jurisdiction.directory import load_jurisdiction_file
+from bot.jurisdiction.load import load_jurisdiction_file
 from bot.care.wishes import policy
 from tests.e2e import EXAMPLE
 

@@ -8,7 +8,8 @@ from bot.refusals import Refused
 from bot.models import CategoryExample, Ticket, TicketEvent, Unit
 from bot.workflow import corrections
 from bot.workflow import tickets
-from bot.jurisdiction.directory import JurisdictionError, parse_jurisdiction
+from bot.jurisdiction.reader import parse_jurisdiction
+from bot.jurisdiction.spec import JurisdictionError
 from tests.e2e import EXAMPLE
 from tests.test_workflow_moves import (  # noqa: F401  (rt is a fixture)
     CHENGGUAN, OTHER_WORKER, SHIZHENG, WORKER, file, fresh, rt, staff, unit,

@@ -20,7 +20,7 @@ import pytest_asyncio
 from bot import cli, texts
 from bot.db import database
 from bot.models import ChatBinding, Staff, Unit
-from bot.jurisdiction.directory import read_jurisdiction_file
+from bot.jurisdiction.load import read_jurisdiction_file
 from tests.conftest import BACKENDS, _pg_admin, _pg_url_for
 from tests.e2e import EXAMPLE
 

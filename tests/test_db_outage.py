@@ -6,7 +6,7 @@ import pytest
 
 from bot import texts
 from bot.models import Pending, Ticket
-from tests.conftest import PG_URL, _pg_admin
+from tests.conftest import _pg_admin
 from tests.test_e2e_intake import _buttons
 from tests.webtools import web_harness  # noqa: F401 (fixture)
 

@@ -6,7 +6,7 @@ from bot import texts
 from bot.models import Attachment, Pending, Outbox, OutboxStatus, Ticket
 from bot.sandbox.botapi import make_png
 from tests.e2e import GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, start_harness
-from tests.test_e2e_intake import NUMBER, _buttons, answer_followup_and_place, has_button, submit_report
+from tests.test_e2e_intake import _buttons, submit_report
 
 
 async def test_blank_text_sticker_voice_and_other_content(harness):

@@ -9,7 +9,8 @@ from bot import texts
 from bot.models import Outbox, Resident, Ticket, TicketEvent, Unit
 from bot.models_care import VulnerableResident, Wish, WishStatus
 from bot.care import helpcall
-from bot.jurisdiction.directory import apply_jurisdiction, parse_jurisdiction
+from bot.jurisdiction.load import apply_jurisdiction
+from bot.jurisdiction.reader import parse_jurisdiction
 from bot.sla.lights import sweep
 from tests.e2e import EXAMPLE, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
 

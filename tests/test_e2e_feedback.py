@@ -1,7 +1,6 @@
 """After the fix: ratings, 不满意 reopening, the silent 默认满意, urgent reports and /my."""
 
 import datetime as dt
-import re
 
 from bot import texts
 from bot.clock import Clock

@@ -4,7 +4,7 @@ resident → worker → resident closes; all through the loopback Bot API."""
 import re
 
 from bot import texts
-from bot.models import Attachment, Pending, Outbox, OutboxStatus, Resident, Status, Ticket, TicketEvent
+from bot.models import Attachment, Outbox, OutboxStatus, Status, Ticket, TicketEvent
 from tests.e2e import (
     COMMAND_CHAT, COMMANDER, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT, IN_NHJ1_01, WORKER_NHJ1_01,
     WORKER_NHJ1_02,

@@ -12,7 +12,7 @@ from pathlib import Path
 from bot import texts
 from bot.models import CategoryExample, Ticket, TicketEvent
 from tests.e2e import COMMAND_CHAT, COMMANDER, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
-from tests.test_e2e_intake import _buttons, submit_report
+from tests.test_e2e_intake import submit_report
 from tests.test_e2e_workflow import card_in
 
 GRIDBOT = Path(sys.executable).with_name("gridbot")

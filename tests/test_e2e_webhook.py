@@ -20,7 +20,7 @@ from bot.models import ChatBinding
 from bot.runner import SECRET_HEADER, GridBot
 from bot.runtime import Runtime
 from bot.jurisdiction import routing
-from bot.jurisdiction.directory import load_jurisdiction_file
+from bot.jurisdiction.load import load_jurisdiction_file
 from tests.e2e import EXAMPLE
 
 SECRET = "webhook-Secret_42"

@@ -1,7 +1,6 @@
 """The four-level ladder end to end: escalation, transfer and back, consultation, return,
 驳回, the relay between worker and resident, patrol reports and the staff commands."""
 
-import datetime as dt
 
 from bot import texts
 from bot.models import Consultation, Status, Ticket, TicketEvent

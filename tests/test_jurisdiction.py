@@ -10,25 +10,11 @@ import pytest
 import yaml
 
 from bot.models import ChatBinding, Level, Role, Staff, Unit
-from bot.jurisdiction.directory import (
-    JurisdictionError,
-    StaffSpec,
-    ancestors,
-    apply_jurisdiction,
-    chat_for_unit,
-    command_chat,
-    command_unit,
-    distance_m,
-    gazetteer_entries,
-    grids_near,
-    load_jurisdiction_file,
-    parse_jurisdiction,
-    staff_for_user,
-    ticket_prefix,
-    wish_claim_by,
-    unit_for_chat,
-    volunteers_chat,
-)
+from bot.jurisdiction.directory import ancestors, chat_for_unit, command_chat, command_unit, gazetteer_entries, staff_for_user, ticket_prefix, wish_claim_by, unit_for_chat, volunteers_chat
+from bot.jurisdiction.geo import distance_m, grids_near
+from bot.jurisdiction.load import apply_jurisdiction, load_jurisdiction_file
+from bot.jurisdiction.reader import parse_jurisdiction
+from bot.jurisdiction.spec import JurisdictionError, StaffSpec
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yingze.yaml"
 TEXT = EXAMPLE.read_text(encoding="utf-8")

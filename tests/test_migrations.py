@@ -1,6 +1,5 @@
 """The models and the migrations must agree, or a deploy breaks on a column nobody migrated."""
 
-from tortoise.apps import Apps
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from bot.db import tortoise_config

@@ -13,7 +13,8 @@ import aiohttp
 from bot import cli
 from bot.models import Open311Client
 from bot.intake import open311
-from bot.jurisdiction.directory import apply_jurisdiction, parse_jurisdiction
+from bot.jurisdiction.load import apply_jurisdiction
+from bot.jurisdiction.reader import parse_jurisdiction
 from tests.e2e import EXAMPLE, IN_NHJ1_01
 from tests.test_e2e_intake import submit_report
 from tests.webtools import make_ticket, web_harness  # noqa: F401
@@ -124,7 +125,7 @@ async def test_the_public_feed_shows_the_problem_and_a_rounded_place_never_the_w
 
 
 async def test_the_cli_gives_a_key_its_units_and_refuses_unknown_ones(db, db_url, monkeypatch, capsys):
-    from bot.jurisdiction.directory import load_jurisdiction_file
+    from bot.jurisdiction.load import load_jurisdiction_file
 
     await load_jurisdiction_file(EXAMPLE)
     monkeypatch.setenv("DATABASE_URL", db_url)

@@ -32,10 +32,10 @@ from bot.models import (
 from bot.jurisdiction.tree import current as tree_of_units
 from bot.refusals import Refused
 from bot.runtime import Runtime
-from bot.sla import lights
+from bot.sla import daily, explanations, lights
 from bot.workflow import tickets
-from bot.sla.digests import MAX_EXPLAIN_BUTTONS, u16len
-from bot.jurisdiction.directory import load_jurisdiction_file
+from bot.sla.digests import MAX_EXPLAIN_BUTTONS, MAX_PARTS, Digest, Item, render_digest, u16len
+from bot.jurisdiction.load import load_jurisdiction_file
 from bot.jurisdiction.people import SYSTEM, Actor
 from bot.sla.policy import PolicyError, QuietWindow, SlaPolicy
 from tests.e2e import (
@@ -232,10 +232,10 @@ def in_chat(user_id: int, chat_id: int, text: str | None = None) -> Inbound:
 
 async def write_explanation(rt, user_id: int, chat_id: int, text: str) -> bool:
     """What the router does with the words of someone asked for a 书面说明 (False: nobody asked)."""
-    asked = await Pending.get_or_none(chat_id=chat_id, user_id=user_id, kind=lights.EXPLAIN.name)
+    asked = await Pending.get_or_none(chat_id=chat_id, user_id=user_id, kind=explanations.EXPLAIN.name)
     if asked is None:
         return False
-    await lights.take_explanation(rt, asked, in_chat(user_id, chat_id, text.strip()))
+    await explanations.take_explanation(rt, asked, in_chat(user_id, chat_id, text.strip()))
     return True
 
 
@@ -244,13 +244,13 @@ async def test_written_explanation_lands_in_the_history_once(rt):
     at(rt, FILED + 48 * H)
     await lights.sweep(rt)
     with pytest.raises(Refused, match="南海街一社区第一网格"):  # not the responsible unit
-        await lights.ask_explanation(rt, in_chat(WORKER_NHJ1_02, GRID_NHJ1_02_CHAT), ticket_id=ticket.id)
+        await explanations.ask_explanation(rt, in_chat(WORKER_NHJ1_02, GRID_NHJ1_02_CHAT), ticket_id=ticket.id)
     with pytest.raises(Refused):
-        await lights.ask_explanation(rt, in_chat(5550001, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)  # not staff
+        await explanations.ask_explanation(rt, in_chat(5550001, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)  # not staff
     # Words before being asked are group chatter, left to the other handlers.
     assert not await write_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "收到")
 
-    toast = await lights.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)
+    toast = await explanations.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=ticket.id)
     assert toast == texts.SLA_ASK_EXPLANATION_TOAST
     draft = await Pending.get(chat_id=GRID_NHJ1_01_CHAT, user_id=WORKER_NHJ1_01)
     assert draft.kind == "explain" and draft.subject == str(ticket.id)
@@ -265,7 +265,7 @@ async def test_written_explanation_lands_in_the_history_once(rt):
     assert ticket.number in copy.text and "防汛培训" in copy.text
     assert not await Pending.exists(chat_id=GRID_NHJ1_01_CHAT, user_id=WORKER_NHJ1_01)
     with pytest.raises(Refused, match="已经提交过"):
-        await lights.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), number=ticket.number.lower())
+        await explanations.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), number=ticket.number.lower())
     # Explained in time: never listed as missing.
     at(rt, FILED + 80 * H)
     assert (await lights.sweep(rt)).missing_explanations == 0
@@ -288,7 +288,7 @@ async def test_missing_explanations_are_listed_to_the_command_centre_once(rt):
     assert "explanation_overdue" in await actions(first)
     # Late is still better than never: the text is kept, marked late.
     at(rt, FILED + 73 * H)
-    await lights.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=first.id)
+    await explanations.ask_explanation(rt, in_chat(WORKER_NHJ1_01, GRID_NHJ1_01_CHAT), ticket_id=first.id)
     assert await write_explanation(rt, WORKER_NHJ1_01, GRID_NHJ1_01_CHAT, "补交说明")
     assert (await TicketEvent.get(ticket_id=first.id, action="explained")).data["late"] is True
 
@@ -421,24 +421,24 @@ def named_in(messages) -> Counter:
     return seen
 
 
-def long_digest(own_red: int, overdue: int, yellow: int) -> lights.Digest:
-    d = lights.Digest()
+def long_digest(own_red: int, overdue: int, yellow: int) -> Digest:
+    d = Digest()
     for i in range(own_red + overdue + yellow):
-        item = lights.Item(i + 1, f"YZ-20260401-{i:04d}", "fumes", "南海街1号院" * 3, "南海街一社区第一网格",
+        item = Item(i + 1, f"YZ-20260401-{i:04d}", "fumes", "南海街1号院" * 3, "南海街一社区第一网格",
                               dt.datetime(2026, 4, 10, tzinfo=UTC))
         (d.own_red if i < own_red else d.overdue if i < own_red + overdue else d.yellow).append(item)
     return d
 
 
-def render(d: lights.Digest):
-    return lights.render_digest(-1, d, now=dt.datetime(2026, 4, 3, tzinfo=UTC), tz=SH,
+def render(d: Digest):
+    return render_digest(-1, d, now=dt.datetime(2026, 4, 3, tzinfo=UTC), tz=SH,
                                    deadline=dt.datetime(2026, 4, 4, tzinfo=UTC))
 
 
 def test_a_list_too_long_for_one_message_goes_in_parts_each_ticket_named_once():
     d = long_digest(20, 0, 140)  # about 7,000 characters: the old digest cut it with "另有"
     messages = render(d)
-    assert 1 < len(messages) <= lights.MAX_PARTS
+    assert 1 < len(messages) <= MAX_PARTS
     assert all(u16len(m.text) <= 4096 and m.file_data is None for m in messages)
     assert all(f"（{n}/{len(messages)}）" in m.text.splitlines()[0] for n, m in enumerate(messages, 1))
     assert named_in(messages) == Counter(i.number for i in d.own_red + d.yellow)  # each exactly once
@@ -496,7 +496,7 @@ async def test_one_grid_with_hundreds_due_hears_of_each_once_in_three_messages_a
     at(rt, FILED + 24 * H)
     result = await lights.sweep(rt)
     told = await reminders(GRID_NHJ1_01_CHAT)
-    assert result.yellow == 300 and 1 < len(told) <= lights.MAX_PARTS == result.digests
+    assert result.yellow == 300 and 1 < len(told) <= MAX_PARTS == result.digests
     assert named_in(told) == Counter(f"YL-{i:06d}" for i in range(300))
     assert all(u16len(m.text) <= 4096 for m in told)
 
@@ -614,10 +614,10 @@ async def test_daily_report_goes_out_once_with_yesterdays_figures(rt):
     await tickets.accept(rt, c, await Staff.get(user_id=100401))
 
     at(rt, dt.datetime(2026, 4, 4, 8, 29, tzinfo=SH))
-    assert await lights.daily_report(rt) == 0  # not yet
+    assert await daily.daily_report(rt) == 0  # not yet
     at(rt, dt.datetime(2026, 4, 4, 8, 30, tzinfo=SH))
-    sent = await lights.daily_report(rt)
-    assert await lights.daily_report(rt) == 0  # once per day, whoever asks
+    sent = await daily.daily_report(rt)
+    assert await daily.daily_report(rt) == 0  # once per day, whoever asks
     assert await ScheduledRun.exists(key="daily_report:2026-04-04")
     texts_by_chat = {row.chat_id: row.text for row in await Outbox.filter(text__startswith="📊")}
     assert sent == len(texts_by_chat)
@@ -638,14 +638,14 @@ async def test_daily_report_goes_out_once_with_yesterdays_figures(rt):
     assert -1001000000405 not in texts_by_chat  # 文庙社区第二网格: nothing at all, no message
     # The next morning's report is another day's.
     at(rt, dt.datetime(2026, 4, 5, 9, 0, tzinfo=SH))
-    assert await lights.daily_report(rt) > 0
+    assert await daily.daily_report(rt) > 0
 
 
 async def test_daily_report_can_be_switched_off(rt, tmp_path):
     rt.sla = policy_with(tmp_path, "daily_report_at: null\n")
     await file(rt)
     at(rt, FILED + 30 * H)
-    assert await lights.daily_report(rt) == 0
+    assert await daily.daily_report(rt) == 0
 
 
 # --- the scheduler --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from bot.models import Explanation, Light, Status, Ticket, TicketEvent, Unit
 from bot.figures import charts
 from bot.figures import export
 from bot.figures import stats
-from bot.jurisdiction.directory import load_jurisdiction_file
+from bot.jurisdiction.load import load_jurisdiction_file
 from tests.e2e import EXAMPLE
 
 TZ = ZoneInfo("Asia/Shanghai")

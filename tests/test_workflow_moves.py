@@ -24,7 +24,6 @@ import pytest_asyncio
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
-from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.refusals import Refused
@@ -36,7 +35,8 @@ from bot.models import (
 )
 from bot.runtime import Runtime
 from bot.workflow import tickets
-from bot.jurisdiction.directory import apply_jurisdiction, command_unit, read_jurisdiction_file
+from bot.jurisdiction.directory import command_unit
+from bot.jurisdiction.load import apply_jurisdiction, read_jurisdiction_file
 from bot.jurisdiction.people import Actor
 from tests.e2e import COMMANDER, EXAMPLE, WORKER_NHJ1_01, WORKER_NHJ1_02
 

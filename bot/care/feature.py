@@ -10,7 +10,7 @@ import re
 from bot.refusals import Refused
 from bot import texts
 from bot.channels.port import Inbound, Press
-from bot.handlers.registry import LOCATION, PHOTO, PRIVATE_ONLY, TEXT, Command, Conversation, Feature, Job
+from bot.handlers.registry import LOCATION, PHOTO, TEXT, Command, Conversation, Feature, Job
 from bot.figures import assessment
 from bot.care import helpcall
 from bot.jurisdiction import directory

@@ -5,14 +5,14 @@ from __future__ import annotations
 from bot.models import Unit
 from bot.nlp.places import Gazetteer, PlaceEntry
 from bot.nlp.segment import add_place_words
-from bot.jurisdiction import directory
+from bot.jurisdiction import cache, directory, geo
 
 # A location farther than this from every grid is not guessed: the resident picks instead.
 MAX_DISTANCE_M = 2_000
 
 
 async def grid_for_location(lat: float, lon: float) -> Unit | None:
-    near = await directory.grids_near(lat, lon)
+    near = await geo.grids_near(lat, lon)
     if not near:
         return None
     grid, distance = near[0]
@@ -30,7 +30,7 @@ async def grid_for_text(text: str) -> tuple[Unit, str] | None:
 
 
 async def _gazetteer() -> Gazetteer:
-    return await directory.remembered(("gazetteer",), _load_gazetteer)
+    return await cache.remembered(("gazetteer",), _load_gazetteer)
 
 
 async def _load_gazetteer() -> Gazetteer:
@@ -42,4 +42,4 @@ async def _load_gazetteer() -> Gazetteer:
 
 def forget_gazetteer() -> None:
     """After the jurisdiction file is loaded again (jurisdiction's cache holds it)."""
-    directory.forget_cached()
+    cache.forget_cached()

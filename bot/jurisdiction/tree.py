@@ -5,14 +5,14 @@ The district is small (tens to hundreds of units), so the whole tree is read in 
 and shared by everything that walks it: the figures (which units a ticket counts for), the
 sweep (who holds a ticket, whose chat hears, who is above), the ladder (who may reject, who
 is above a holder). It is forgotten with the rest of the jurisdiction's answers when a file is
-loaded (`directory.forget_cached`).
+loaded (`cache.forget_cached`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.jurisdiction import directory
+from bot.jurisdiction import cache, spec
 from bot.models import ChatBinding, Level, Unit
 
 
@@ -29,7 +29,7 @@ class UnitTree:
     async def load(cls) -> UnitTree:
         units = await Unit.all().order_by("id")
         chats: dict[int, int] = {}
-        for unit_id, chat_id in await (ChatBinding.filter(channel=directory.CHANNEL, purpose=directory.PURPOSE_UNIT)
+        for unit_id, chat_id in await (ChatBinding.filter(channel=spec.CHANNEL, purpose=spec.PURPOSE_UNIT)
                                        .order_by("id").values_list("unit_id", "chat_id")):
             chats.setdefault(unit_id, chat_id)
         return cls(units, chats)
@@ -105,4 +105,4 @@ class UnitTree:
 
 async def current() -> UnitTree:
     """The tree as the database has it (read at most once a minute)."""
-    return await directory.remembered(("unit_tree",), UnitTree.load)
+    return await cache.remembered(("unit_tree",), UnitTree.load)

@@ -53,7 +53,7 @@ async def run_demo(*, fresh: bool = False, port: int = 8080, terminal: bool = Fa
     db_url = f"sqlite://{DEMO_DB}"
     await migrate(db_url)
     async with database(db_url):
-        from bot.jurisdiction.directory import load_jurisdiction_file
+        from bot.jurisdiction.load import load_jurisdiction_file
 
         report = await load_jurisdiction_file(EXAMPLE)
         print(f"辖区已加载：{report.summary()}")

@@ -12,7 +12,7 @@ from bot.channels.port import Inbound, Press
 from bot.handlers.registry import GROUPS_ONLY, PHOTO, TEXT, Command, Conversation, Feature, Job
 from bot.refusals import Refused
 from bot.messaging import outbox
-from bot.sla import lights
+from bot.sla import daily, explanations, lights
 from bot.sla.digests import EXPLAIN_BUTTON
 from bot.messaging.outbox import Outgoing
 
@@ -21,7 +21,7 @@ log = logging.getLogger("gridbot.sla")
 
 async def explain_pressed(rt, press: Press, ticket_id: int) -> str | None:
     """书面说明 pressed: the presser is asked, in this chat, to write the explanation."""
-    return await lights.ask_explanation(rt, press, ticket_id=ticket_id)
+    return await explanations.ask_explanation(rt, press, ticket_id=ticket_id)
 
 
 async def explain_command(rt, inbound: Inbound) -> None:
@@ -29,7 +29,7 @@ async def explain_command(rt, inbound: Inbound) -> None:
     try:
         if not inbound.args:
             raise Refused(texts.SLA_USAGE_EXPLAIN)
-        await lights.ask_explanation(rt, inbound, number=inbound.args[0])
+        await explanations.ask_explanation(rt, inbound, number=inbound.args[0])
     except Refused as exc:
         await outbox.enqueue([Outgoing(inbound.chat_id, str(exc))], now=rt.clock.now())
 
@@ -51,14 +51,14 @@ async def sweep(rt) -> lights.SweepResult:
 async def daily_report(rt) -> int:
     """Yesterday's figures, once a day at sla.yaml's daily_report_at (checked every tick, so a
     bot that was down at that minute sends it when it is back, and a fast demo clock works)."""
-    return await lights.daily_report(rt)
+    return await daily.daily_report(rt)
 
 
 FEATURE = Feature(
     name="sla",
     actions={EXPLAIN_BUTTON: explain_pressed},
-    conversations=[Conversation(lights.EXPLAIN, take=lights.take_explanation,
-                                accepts=frozenset({TEXT, PHOTO}), expired=lights.explanation_expired)],
+    conversations=[Conversation(explanations.EXPLAIN, take=explanations.take_explanation,
+                                accepts=frozenset({TEXT, PHOTO}), expired=explanations.explanation_expired)],
     commands=[Command("explain", explain_command, GROUPS_ONLY)],
     jobs=[Job("sla_sweep", sweep, every=dt.timedelta(minutes=1)),
           Job("daily_report", daily_report, every=dt.timedelta(minutes=1))],

@@ -1,4 +1,5 @@
-"""Lights and deadlines at work: the sweep, its digests, the written explanations, the daily report.
+"""The sweep: lights and deadlines at work, told once to whoever must hear (书面说明 are in
+bot/sla/explanations.py, the daily report in bot/sla/daily.py).
 
 The rules are written for people at the top of `bot/policy/sla.yaml` (REMINDERS); in short:
 
@@ -34,8 +35,7 @@ message or two per grid chat, not 10,000 edits, and a group never gets more than
 Quiet hours (sla.yaml `quiet_hours`): while a unit's window is on, its yellow and overdue levels
 (and, for the district, the missing-explanation list) are simply not claimed; the first sweep
 after the window claims them all, so the unit gets one digest at the end of the night. Red is
-never held back. The daily report (`daily_report`) is claimed once per local date
-(`ScheduledRun`).
+never held back.
 
 Everything asks `rt.clock`, so tests move time instead of sleeping and the demo can run fast.
 """
@@ -46,39 +46,31 @@ import datetime as dt
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tortoise.exceptions import IntegrityError
-from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.jurisdiction.tree import UnitTree, current as tree_of_units
+from bot.sla.sql import Sql, chunks
 from bot.models import (
-    OPEN_STATUSES, Attachment, ChatBinding, Consultation, Pending, Explanation, Level, Light, MessageRef, Outbox,
-    ScheduledRun, Staff, Status, Ticket, TicketEvent, Unit,
+    Attachment, Consultation, Explanation, Light, MessageRef, Outbox,
+    Staff, Status, Ticket, Unit,
 )
-from bot.handlers import pending
-from bot.handlers.pending import PendingKind
 from bot.nlp import pii
-from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.messaging import outbox
-from bot.sla.digests import MAX_PARTS, Digest, Item, fit_sections, render_digest
+from bot.sla.digests import Digest, Item, render_digest
 from bot.messaging.outbox import Outgoing
 from bot.sla.policy import DUE_RUNS_IN, LIGHTS_RUN_IN
 
 log = logging.getLogger("gridbot.sla")
 
 CHANNEL = "telegram"
-# A 书面说明 asked for waits a day; the red digest lists what is still owed anyway.
-EXPLAIN = PendingKind("explain", dt.timedelta(hours=24))
 
 MAX_CLAIMS_PER_LEVEL = 20_000  # per sweep; more waits for the next sweep (a minute later)
 CARD_EDITS_PER_CHAT = 10  # red cards edited per holder chat per sweep; with MAX_PARTS digests, under 20/min per group
 CARD_EDITS_PER_SWEEP = 200  # and in all: a card edit costs ~10 queries, the sweep holds its locks
-_CHUNK = 500  # ids per `IN (...)`: well under SQLite's and asyncpg's parameter limits
 PLACE_CHARS = 24
 UTC = dt.timezone.utc
 
@@ -137,77 +129,6 @@ class _Claimed:
     reopen_count: int
 
 
-class _Params(list):
-    """Values for one statement; calling it adds one and returns its placeholder."""
-
-    def __init__(self, pg: bool) -> None:
-        super().__init__()
-        self.pg = pg
-
-    def __call__(self, value) -> str:
-        self.append(value)
-        return f"${len(self)}" if self.pg else "?"
-
-
-class _Sql:
-    """The sweep's statements, on its transaction's connection, for PostgreSQL and SQLite.
-
-    Set-based so that a storm costs a few statements, not a few per ticket: each level is
-    claimed by one UPDATE … RETURNING per status, and the event and explanation rows it causes
-    are inserted in one statement each (PostgreSQL: INSERT … SELECT FROM unnest(arrays);
-    SQLite: executemany in the open transaction)."""
-
-    def __init__(self, conn) -> None:
-        self.conn = conn
-        self.pg = conn.capabilities.dialect == "postgres"
-
-    def params(self) -> _Params:
-        return _Params(self.pg)
-
-    def picked(self, ids: str) -> str:
-        """`id` among the rows the sub-select `ids` picks, locked for this transaction.
-
-        PostgreSQL: the sub-select locks what it picks and skips rows another sweep holds; a row
-        that sweep claimed and committed meanwhile is re-checked against the WHERE and dropped.
-        `= ANY(ARRAY(…))` keeps the plan a primary-key lookup per picked id whatever the
-        planner guesses of their number (an IN semi-join may choose to scan the table).
-        SQLite: one writer, and the UPDATE takes the write lock before it reads, so what it
-        picks is what it claims."""
-        if self.pg:
-            return f"id = ANY(ARRAY({ids} FOR NO KEY UPDATE SKIP LOCKED))"
-        return f"id IN ({ids})"
-
-    def not_in(self, column: str, values: list[int], p: _Params) -> str:
-        if self.pg:
-            return f"{column} <> ALL({p(values)}::int[])"
-        return f"{column} NOT IN ({', '.join(p(v) for v in values)})"
-
-    async def fetch(self, sql: str, params: list) -> list[dict]:
-        # execute_query would run an UPDATE without reading what it RETURNs (asyncpg's execute)
-        return await self.conn.execute_query_dict(sql, list(params))
-
-    async def insert(self, table: str, columns: Sequence[tuple[str, str]], rows: list[tuple],
-                     constants: Sequence[tuple[str, object, str]] = (), *, ignore_conflicts: bool = False) -> None:
-        """Insert `rows` (values of `columns`, given as (name, PostgreSQL type)), each with the
-        same `constants` ((name, value, type))."""
-        if not rows:
-            return
-        names = ", ".join([c for c, _ in columns] + [c for c, _, _ in constants])
-        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-        if self.pg:
-            p = self.params()
-            arrays = ", ".join(f"{p(list(values))}::{kind}[]" for (_, kind), values in zip(columns, zip(*rows)))
-            alias = ", ".join(f"c{i}" for i in range(len(columns)))
-            consts = "".join(f", {p(value)}::{kind}" for _, value, kind in constants)
-            await self.conn.execute_query(
-                f"INSERT INTO {table} ({names}) SELECT {alias}{consts} FROM unnest({arrays}) AS x({alias}){conflict}", p)
-            return
-        marks = ", ".join("?" for _ in range(len(columns) + len(constants)))
-        tail = tuple(value for _, value, _ in constants)
-        await self.conn.execute_many(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}",
-                                     [list(row + tail) for row in rows])
-
-
 # ─── the sweep ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -233,7 +154,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
     command_quiet = tree is not None and tree.district is not None and tree.district.id in quiet_units
     result = SweepResult()
     async with in_transaction() as conn:
-        db = _Sql(conn)
+        db = Sql(conn)
         red = await _claim(db, RED, now, limit)
         yellow = await _claim(db, YELLOW, now, limit, skip_units=quiet_units, skip_triage=triage_quiet)
         due = await _claim(db, DUE, now, limit, skip_units=quiet_units, skip_triage=triage_quiet)
@@ -303,7 +224,7 @@ def _quiet_units(rt: Runtime, tree: UnitTree, now: dt.datetime) -> tuple[set[int
     return quiet, triage
 
 
-async def _claim(db: _Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
+async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
                  skip_units: set[int] | None = None, skip_triage: bool = False) -> list[_Claimed]:
     """Mark the due, untold rows of one level told (and lit); returns the tickets now ours."""
     claimed: list[_Claimed] = []
@@ -335,7 +256,7 @@ async def _claim(db: _Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
     return claimed
 
 
-async def _claim_missing_explanations(db: _Sql, now: dt.datetime, limit: int) -> list[tuple]:
+async def _claim_missing_explanations(db: Sql, now: dt.datetime, limit: int) -> list[tuple]:
     """(ticket id, number, unit id, red at) of each overdue 书面说明 now ours to list."""
     p = db.params()  # SQLite's placeholders are positional: values are added in the order of the text
     sets = f"pending = FALSE, listed_at = {p(now)}"
@@ -344,14 +265,14 @@ async def _claim_missing_explanations(db: _Sql, now: dt.datetime, limit: int) ->
     if not rows:
         return []
     numbers: dict[int, str] = {}
-    for chunk in _chunks(sorted({r["ticket_id"] for r in rows})):
+    for chunk in chunks(sorted({r["ticket_id"] for r in rows})):
         numbers.update(await Ticket.filter(id__in=chunk).values_list("id", "number"))
     found = [(r["ticket_id"], numbers.get(r["ticket_id"], ""), r["unit_id"], _RED_AT.to_python_value(r["red_at"]))
              for r in rows]
     return sorted(found, key=lambda row: (row[3], row[0]))
 
 
-async def _log(db: _Sql, now: dt.datetime, action: str, claimed: list[_Claimed], tree: UnitTree,
+async def _log(db: Sql, now: dt.datetime, action: str, claimed: list[_Claimed], tree: UnitTree,
                data: dict | None = None) -> None:
     """The audit rows of one level's claims (the holder is the unit the ticket had then)."""
     rows = []
@@ -362,7 +283,7 @@ async def _log(db: _Sql, now: dt.datetime, action: str, claimed: list[_Claimed],
                                      ("unit_id", "int")], rows, _event_constants(now, action, data))
 
 
-async def _log_missing(db: _Sql, now: dt.datetime, missing: list[Item]) -> None:
+async def _log_missing(db: Sql, now: dt.datetime, missing: list[Item]) -> None:
     await db.insert("ticket_event", [("ticket_id", "int"), ("note", "text")],
                     [(i.ticket_id, i.unit_name) for i in missing],
                     _event_constants(now, "explanation_overdue", None))
@@ -407,7 +328,7 @@ async def _refresh_red_cards(rt: Runtime, red_cards: dict[int, list[int]], now: 
     if not chosen:
         return 0
     # (not prefetch_related: cards `await ticket.grid`, which a prefetched None cannot be)
-    found = {t.id: t for chunk in _chunks(chosen) for t in await Ticket.filter(id__in=chunk)}
+    found = {t.id: t for chunk in chunks(chosen) for t in await Ticket.filter(id__in=chunk)}
     cards = await card_messages(rt, [found[i] for i in chosen], tree or await tree_of_units())
     rows = [Outbox(chat_id=m.chat_id, text=m.text, buttons=outbox.encode_buttons(m.buttons), photo=m.photo,
                    ref=m.ref, reply_to_ref=m.reply_to_ref, ticket_id=ticket.id, available_at=now, created_at=now)
@@ -435,7 +356,7 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
     consulted: set[int] = set()
     photos: dict[int, list[str]] = defaultdict(list)
     merged: dict[int, int] = defaultdict(int)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         chunk_refs = [outbox.card_ref(i) for i in chunk]
         for ref, chat_id in await MessageRef.filter(ref__in=chunk_refs).values_list("ref", "chat_id"):
             shown[refs[ref]].add(chat_id)
@@ -488,214 +409,3 @@ class _Items:
             self.places[key] = place
         holder = holder or self.tree.holder(ticket.unit_id)
         return Item(ticket.id, ticket.number, ticket.category, place, holder.name if holder else "", ticket.due_at)
-
-
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-# ─── 书面说明 ────────────────────────────────────────────────────────────────────────────────
-
-
-async def ask_explanation(rt: Runtime, who, *, ticket_id: int | None = None, number: str | None = None) -> str:
-    """The 书面说明 button (or /explain 工单号): ask this staff member for the text, in this chat
-    (`who`: the press or the command). Only the unit that held the ticket when it turned red
-    may write it. Returns the toast."""
-    async with in_transaction():
-        staff = await Staff.filter(channel=who.channel, user_id=who.user_id, active=True).first()
-        if staff is None:
-            raise Refused(texts.NOT_STAFF)
-        if ticket_id is not None:
-            ticket = await Ticket.get_or_none(id=ticket_id)
-        else:
-            ticket = await Ticket.get_or_none(number=(number or "").strip().upper()[:32])
-        if ticket is None:
-            raise Refused(texts.STALE_BUTTON if ticket_id is not None
-                          else texts.SLA_TICKET_NOT_FOUND.format(number=(number or "")[:32]))
-        owed = await Explanation.filter(ticket_id=ticket.id).order_by("-round", "-id").first()
-        if owed is None:
-            raise Refused(texts.SLA_NOTHING_TO_EXPLAIN.format(number=ticket.number))
-        if owed.explained_at is not None:
-            raise Refused(texts.SLA_ALREADY_EXPLAINED.format(number=ticket.number))
-        if staff.unit_id != owed.unit_id:
-            unit = await Unit.get_or_none(id=owed.unit_id)
-            raise Refused(texts.SLA_EXPLAIN_NOT_YOURS.format(unit=unit.name if unit else ""))
-        in_group = not who.private
-        prompt = Outgoing(who.chat_id, texts.SLA_ASK_EXPLANATION.format(name=staff.name, number=ticket.number),
-                          buttons=outbox.ask_one(staff.user_id, staff.name) if in_group else None)
-        await pending.open_pending(EXPLAIN, channel=who.channel, chat_id=who.chat_id, user_id=staff.user_id,
-                                   now=rt.clock.now(), subject=ticket.id,
-                                   data={"ticket_id": ticket.id, "explanation_id": owed.id, "photos": [],
-                                         "name": staff.name},
-                                   prompt=prompt, remember_prompt=in_group)
-    return texts.SLA_ASK_EXPLANATION_TOAST
-
-
-async def take_explanation(rt: Runtime, row: Pending, inbound) -> None:
-    """The 书面说明 a staff member was asked for (words, and photos of the papers if they
-    like): kept on the ticket (an "explained" event, shown by /history) and copied to the
-    command centre. A photo without words is kept and the question waits for the words."""
-    now = rt.clock.now()
-    if inbound.photo is not None:
-        row.data.setdefault("photos", []).append(inbound.photo.file_id)
-    text = (inbound.text or "").strip()
-    if not text:
-        await pending.touch(row, now, EXPLAIN)
-        await outbox.enqueue([Outgoing(row.chat_id, texts.SLA_GOT_PHOTO.format(
-            name=row.data.get("name", ""), count=len(row.data["photos"])))], now=now)
-        return
-    await pending.close(row)
-    owed = await Explanation.get_or_none(id=row.data.get("explanation_id"))
-    ticket = await Ticket.get_or_none(id=row.data.get("ticket_id"))
-    staff = await Staff.filter(channel=inbound.channel, user_id=inbound.user_id, active=True).first()
-    if owed is None or ticket is None or staff is None:
-        await outbox.enqueue([Outgoing(row.chat_id, texts.STALE_BUTTON)], now=now)
-        return
-    text = text[:2000]
-    done = await Explanation.filter(id=owed.id, explained_at__isnull=True).update(
-        text=text, explained_at=now, explained_by=staff.user_id, explained_by_name=staff.name, pending=False)
-    if not done:
-        await outbox.enqueue([Outgoing(row.chat_id, texts.SLA_ALREADY_EXPLAINED.format(number=ticket.number))], now=now)
-        return
-    photos = row.data.get("photos", [])
-    await TicketEvent.create(
-        ticket_id=ticket.id, created_at=now, actor_kind="staff", actor_id=staff.user_id,
-        actor_name=staff.name, actor_role=str(staff.role), action="explained",
-        from_status=str(ticket.status), to_status=str(ticket.status), unit_id=owed.unit_id, note=text,
-        data={"round": owed.round, "late": now > owed.due_at, **({"photos": photos} if photos else {})},
-    )
-    unit = await Unit.get_or_none(id=owed.unit_id)
-    messages = [Outgoing(row.chat_id, texts.SLA_EXPLAINED.format(number=ticket.number))]
-    command = await _command_chat()
-    if command is not None and command != row.chat_id:
-        messages.append(Outgoing(command, texts.SLA_EXPLAINED_COPY.format(
-            number=ticket.number, unit=unit.name if unit else "", name=staff.name,
-            text=pii.mask(text)[:500])))  # a copy to another chat: masked like every text that leaves
-        messages += [Outgoing(command, photo=file_id, text=ticket.number) for file_id in photos]
-    await outbox.enqueue(messages, now=now, ticket=ticket)
-
-
-async def explanation_expired(rt: Runtime, row: Pending) -> list[Outgoing]:
-    ticket = await Ticket.get_or_none(id=row.data.get("ticket_id", 0))
-    if ticket is None:
-        return []
-    return [Outgoing(row.chat_id, texts.SLA_EXPLAIN_EXPIRED.format(name=row.data.get("name", ""),
-                                                                  number=ticket.number))]
-
-
-async def _command_chat() -> int | None:
-    district = await Unit.filter(level=Level.DISTRICT, active=True).order_by("id").first()
-    if district is None:
-        return None
-    binding = await (ChatBinding.filter(channel=CHANNEL, unit_id=district.id, purpose="unit")
-                     .order_by("id").first())
-    return binding.chat_id if binding else None
-
-
-# ─── the daily report ────────────────────────────────────────────────────────────────────────
-
-_FIGURES = ("received", "resolved", "open", "yellow", "red", "overdue")
-
-
-async def daily_report(rt: Runtime) -> int:
-    """Yesterday's figures, once a day at `daily_report_at` (local) or the first tick after it.
-
-    Each unit's chat: its own tickets and those of the units under it (units with nothing at
-    all are skipped); the command centre's chat: one message, a line per street (and per
-    department with any). 受理/办结 count yesterday's; 未办结/黄灯/红灯/超期 are the state at
-    report time. Claimed once per date across instances (ScheduledRun). Returns messages queued.
-    """
-    at = rt.sla.daily_report_at
-    if at is None:
-        return 0
-    now = rt.clock.now()
-    local = now.astimezone(rt.tz)
-    if local.time().replace(tzinfo=None) < at:
-        return 0
-    today = local.date()
-    key = f"daily_report:{today.isoformat()}"
-    if await ScheduledRun.exists(key=key):
-        return 0
-    async with in_transaction():
-        try:
-            async with in_transaction():  # a savepoint: losing the race must not spoil the caller
-                await ScheduledRun.create(key=key, created_at=now)
-        except IntegrityError:
-            return 0
-        messages = await _report_messages(rt, today - dt.timedelta(days=1), now)
-        await outbox.enqueue(messages, now=now)
-    if messages:
-        outbox.wake_delivery()
-    return len(messages)
-
-
-async def unit_figures(rt: Runtime, day: dt.date, now: dt.datetime) -> dict[int | None, dict[str, int]]:
-    """Per holding unit id (None: triage): the six figures, not yet summed up the tree."""
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=rt.tz).astimezone(dt.timezone.utc)
-    end = start + dt.timedelta(days=1)
-    figures: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_FIGURES, 0))
-
-    async def add(name: str, query, by_light: bool = False) -> None:
-        columns = ("unit_id", "light", "n") if by_light else ("unit_id", "n")
-        grouped = query.annotate(n=Count("id")).group_by(*columns[:-1]).values(*columns)
-        for row in await grouped:
-            if by_light:
-                figures[row["unit_id"]]["open"] += row["n"]
-                if row["light"] in ("yellow", "red"):
-                    figures[row["unit_id"]][str(row["light"])] += row["n"]
-            else:
-                figures[row["unit_id"]][name] += row["n"]
-
-    await add("received", Ticket.filter(created_at__gte=start, created_at__lt=end))
-    await add("resolved", Ticket.filter(resolved_at__gte=start, resolved_at__lt=end))
-    await add("open", Ticket.filter(status__in=list(OPEN_STATUSES)), by_light=True)
-    await add("overdue", Ticket.filter(status__in=sorted(DUE_RUNS_IN), due_at__lt=now))
-    return figures
-
-
-async def _report_messages(rt: Runtime, day: dt.date, now: dt.datetime) -> list[Outgoing]:
-    tree = await tree_of_units()
-    if tree.district is None:
-        return []
-    direct = await unit_figures(rt, day, now)
-    totals: dict[int, dict[str, int]] = {uid: dict.fromkeys(_FIGURES, 0) for uid in tree.units}
-    for unit_id, values in direct.items():
-        owner = unit_id if unit_id in tree.units else tree.district.id  # triage: the command centre
-        for key in _FIGURES:
-            totals[owner][key] += values[key]
-    own = {uid: dict(v) for uid, v in totals.items()}  # before rolling up
-    for unit in sorted(tree.units.values(), key=lambda u: -_depth(u, tree)):
-        parent = tree.superior(unit)
-        if parent is not None:
-            for key in _FIGURES:
-                totals[parent.id][key] += totals[unit.id][key]
-    date_words = texts.DAILY_DATE.format(month=day.month, day=day.day)
-    messages: list[Outgoing] = []
-    for unit in sorted(tree.units.values(), key=lambda u: u.id):
-        chat_id = tree.chat(unit)
-        if chat_id is None or not unit.active or unit.id == tree.district.id or not any(totals[unit.id].values()):
-            continue
-        messages.append(Outgoing(chat_id, texts.DAILY_UNIT.format(unit=unit.name, date=date_words, **totals[unit.id])))
-    command = tree.chat(tree.district)
-    if command is not None and any(totals[tree.district.id].values()):
-        rows = []
-        children = sorted((u for u in tree.units.values() if u.parent_id == tree.district.id and u.active),
-                          key=lambda u: (u.level != Level.STREET, u.id))
-        for unit in children:
-            if unit.level == Level.STREET or any(totals[unit.id].values()):
-                rows.append(texts.DAILY_ROW.format(unit=unit.name, **totals[unit.id]))
-        if any(own[tree.district.id].values()):
-            rows.append(texts.DAILY_ROW.format(unit=texts.DAILY_COMMAND_OWN, **own[tree.district.id]))
-        rows.append(texts.DAILY_ROW.format(unit=texts.DAILY_TOTAL, **totals[tree.district.id]))
-        head = texts.DAILY_COMMAND_HEAD.format(district=tree.district.name, date=date_words)
-        messages.append(Outgoing(command, fit_sections(head, [("", rows, len(rows))])))
-    return messages
-
-
-def _depth(unit: Unit, tree: UnitTree) -> int:
-    depth, seen = 0, {unit.id}
-    while (unit := tree.superior(unit)) is not None and unit.id not in seen:
-        seen.add(unit.id)
-        depth += 1
-    return depth
