@@ -17,7 +17,7 @@ from bot import texts
 from bot.clock import Clock
 from bot.models import Outbox, OutboxStatus, Ticket
 from bot.messaging import outbox
-from bot.workflow import tickets
+from bot.workflow import cards
 from tests.e2e import COMMAND_CHAT, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, start_harness
 from tests.procs import until
 from tests.test_e2e_intake import NUMBER, _buttons, has_button, submit_report
@@ -38,7 +38,7 @@ async def test_the_bot_removed_from_a_grid_chat_the_command_centre_hears_of_the_
 
     # Its next version fails too: the command centre was told once.
     ticket = await Ticket.get(number=number)
-    await outbox.enqueue(await tickets.refresh_card(h.rt, ticket), now=h.rt.clock.now(), ticket=ticket)
+    await outbox.enqueue(await cards.refresh_card(h.rt, ticket), now=h.rt.clock.now(), ticket=ticket)
     await h.drain()
     assert await Outbox.filter(chat_id=GRID_NHJ1_01_CHAT, ref__startswith="card:", status=OutboxStatus.DEAD).count() == 2
     notes = [m for m in h.api.bot_messages(COMMAND_CHAT) if "卡片没能发到" in (m.get("text") or "")]

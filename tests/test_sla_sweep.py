@@ -33,7 +33,9 @@ from bot.jurisdiction.tree import current as tree_of_units
 from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.sla import daily, explanations, lights
-from bot.workflow import tickets
+from bot.workflow import cards
+from bot.workflow import filing
+from bot.workflow import moves
 from bot.sla.digests import MAX_EXPLAIN_BUTTONS, MAX_PARTS, Digest, Item, render_digest, u16len
 from bot.jurisdiction.load import load_jurisdiction_file
 from bot.jurisdiction.people import SYSTEM, Actor
@@ -62,12 +64,12 @@ async def rt(db, db_url):
 async def file(rt, grid_code="nanhaijie1-01", *, text="南海街1号院楼下早餐店油烟太大", category="fumes",
                urgent=False, triage=False, place="南海街1号院") -> Ticket:
     grid = await Unit.get(code=grid_code)
-    new = tickets.NewTicket(
+    new = filing.NewTicket(
         text=text, category=category, confidence=0.9, reasons=["油烟"], urgent=urgent, resident=None,
         anonymous=False, grid=None if triage else grid, location_text=place, lat=None, lon=None,
         followups=[], photos=[], triage_reason="类别不确定" if triage else None, source="patrol",
     )
-    return await tickets.file_ticket(rt, new, actor=SYSTEM, resident_chat=None)
+    return await filing.file_ticket(rt, new, actor=SYSTEM, resident_chat=None)
 
 
 def at(rt, moment: dt.datetime) -> None:
@@ -132,7 +134,7 @@ async def test_due_after_five_working_days_across_a_weekend_and_the_qingming_hol
     assert ticket.due_at == DUE_END.astimezone(UTC)
     worker = await Staff.get(user_id=WORKER_NHJ1_01)
     at(rt, FILED + 2 * H)
-    await tickets.accept(rt, ticket, worker)  # accepting stops the lights, not the deadline
+    await moves.accept(rt, ticket, worker)  # accepting stops the lights, not the deadline
 
     at(rt, DUE_END - MIN)  # Thursday 23:59, after a weekend and three days of holiday
     result = await lights.sweep(rt)
@@ -152,7 +154,7 @@ async def test_due_after_five_working_days_across_a_weekend_and_the_qingming_hol
 async def test_accepting_stops_the_yellow_and_red_clocks(rt):
     ticket = await file(rt)
     at(rt, FILED + 23 * H)
-    await tickets.accept(rt, ticket, await Staff.get(user_id=WORKER_NHJ1_01))
+    await moves.accept(rt, ticket, await Staff.get(user_id=WORKER_NHJ1_01))
     at(rt, FILED + 72 * H)
     assert (await lights.sweep(rt)).claimed == 0
     await ticket.refresh_from_db()
@@ -166,10 +168,10 @@ async def test_a_reopened_ticket_gets_new_deadlines_and_is_told_again(rt):
     assert (await lights.sweep(rt)).red == 1
     worker = await Staff.get(user_id=WORKER_NHJ1_01)
     at(rt, FILED + 50 * H)
-    await tickets.resolve(rt, ticket, worker, "已处理", [])
+    await moves.resolve(rt, ticket, worker, "已处理", [])
     reopened_at = FILED + 52 * H
     at(rt, reopened_at)
-    await tickets.reopen(rt, ticket, Actor("resident", 1), reason="不满意", rating="unsatisfied")
+    await moves.reopen(rt, ticket, Actor("resident", 1), reason="不满意", rating="unsatisfied")
     await ticket.refresh_from_db()
     assert ticket.yellow_at == reopened_at + 24 * H and ticket.light == Light.GREEN
     assert ticket.due_at > DUE_END  # a fresh 5 working days
@@ -521,15 +523,15 @@ async def test_a_red_storm_names_every_ticket_once_in_each_chat_that_must_hear_o
 
 async def test_red_cards_edited_in_a_batch_read_as_refresh_card_writes_them(rt):
     """The sweep renders red cards for many tickets with a few queries; each must be what
-    tickets.refresh_card gives, whatever the card's past (or it must defer to refresh_card)."""
+    cards.refresh_card gives, whatever the card's past (or it must defer to refresh_card)."""
     resident = await Resident.create(user_id=5550101, display_name="王小明", created_at=rt.clock.now())
     plain = await file(rt)
-    new = tickets.NewTicket(
+    new = filing.NewTicket(
         text="文庙广场井盖松动", category="facility", confidence=0.9, reasons=["井盖"], urgent=False,
         resident=resident, anonymous=False, grid=await Unit.get(code="wenmiao-01"), location_text="文庙广场",
         lat=None, lon=None, followups=[{"q": "在哪个位置？", "a": "东门"}],
         photos=[{"file_id": "PHOTO-1", "file_unique_id": "u1"}], triage_reason=None, source="resident")
-    with_photo = await tickets.file_ticket(rt, new, actor=SYSTEM, resident_chat=None)
+    with_photo = await filing.file_ticket(rt, new, actor=SYSTEM, resident_chat=None)
     triage = await file(rt, triage=True)
     elsewhere = await file(rt, "nanhaijie1-02", place="惠民小区")
     await MessageRef.create(chat_id=COMMUNITY_NHJ1_CHAT, ref=f"card:{elsewhere.id}", message_id=77,
@@ -547,7 +549,7 @@ async def test_red_cards_edited_in_a_batch_read_as_refresh_card_writes_them(rt):
     ours = await lights.card_messages(rt, batch, await tree_of_units())
     assert [t.id for t, _ in ours] == [t.id for t in batch]
     for ticket, messages in ours:
-        assert messages == await tickets.refresh_card(rt, ticket), ticket.number
+        assert messages == await cards.refresh_card(rt, ticket), ticket.number
     by_id = {t.id: m for t, m in ours}
     assert "反映人数：2位居民反映" in by_id[plain.id][0].text  # its duplicate's resident counts
     assert [m.photo for m in by_id[never.id]] == [None, "PHOTO-2"]  # first shown: the card, then its photo
@@ -610,8 +612,8 @@ async def test_daily_report_goes_out_once_with_yesterdays_figures(rt):
     await lights.sweep(rt)
     at(rt, dt.datetime(2026, 4, 3, 15, 0, tzinfo=SH))
     worker = await Staff.get(user_id=WORKER_NHJ1_01)
-    await tickets.resolve(rt, a, worker, "已处理", [])
-    await tickets.accept(rt, c, await Staff.get(user_id=100401))
+    await moves.resolve(rt, a, worker, "已处理", [])
+    await moves.accept(rt, c, await Staff.get(user_id=100401))
 
     at(rt, dt.datetime(2026, 4, 4, 8, 29, tzinfo=SH))
     assert await daily.daily_report(rt) == 0  # not yet

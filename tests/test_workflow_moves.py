@@ -35,6 +35,9 @@ from bot.models import (
 )
 from bot.runtime import Runtime
 from bot.workflow import tickets
+from bot.workflow import filing
+from bot.workflow import ladder
+from bot.workflow import moves
 from bot.jurisdiction.directory import command_unit
 from bot.jurisdiction.load import apply_jurisdiction, read_jurisdiction_file
 from bot.jurisdiction.people import Actor
@@ -115,13 +118,13 @@ async def file(rt: Runtime, *, triage: bool = False) -> Ticket:
     now = rt.clock.now()
     async with in_transaction():
         resident = await Resident.create(user_id=next(_resident_ids), display_name="王秀兰", created_at=now)
-        new = tickets.NewTicket(
+        new = filing.NewTicket(
             text="南海街1号院楼下早餐店油烟太大", category="fumes", confidence=0.9, reasons=["油烟"],
             urgent=False, resident=resident, anonymous=False, grid=None if triage else await unit(GRID),
             location_text="南海街1号院", lat=None, lon=None, followups=[], photos=[],
             triage_reason="类别不确定" if triage else None,
         )
-        ticket = await tickets.file_ticket(rt, new, actor=Actor.of_resident(resident),
+        ticket = await filing.file_ticket(rt, new, actor=Actor.of_resident(resident),
                                            resident_chat=resident.user_id)
     return await fresh(ticket)
 
@@ -139,13 +142,13 @@ async def ticket_in(rt: Runtime, status: Status) -> Ticket:
     ticket = await file(rt)
     worker = await staff(WORKER)
     if status == Status.ACCEPTED:
-        await tx(tickets.accept, rt, ticket, worker)
+        await tx(moves.accept, rt, ticket, worker)
     if status in (Status.RESOLVED, Status.CLOSED):
-        await tx(tickets.resolve, rt, ticket, worker, "已处理", [])
+        await tx(moves.resolve, rt, ticket, worker, "已处理", [])
     if status == Status.CLOSED:
-        await tx(tickets.rate, rt, ticket, await Resident.get(id=ticket.resident_id), "satisfied")
+        await tx(moves.rate, rt, ticket, await Resident.get(id=ticket.resident_id), "satisfied")
     if status == Status.MERGED:
-        await tx(tickets.merge, rt, ticket, await file(rt), worker)
+        await tx(ladder.merge, rt, ticket, await file(rt), worker)
     if status == Status.CANCELLED:
         await Ticket.filter(id=ticket.id).update(status=Status.CANCELLED)
     ticket = await fresh(ticket)
@@ -237,7 +240,7 @@ async def test_assign_from_triage(rt):
     ticket = await ticket_in(rt, Status.TRIAGE)
     grid, commander = await unit(GRID), await staff(COMMAND)
     n, outbox = await event_count(ticket), await Outbox.all().count()
-    await tx(tickets.assign_from_triage, rt, ticket, grid, commander)
+    await tx(moves.assign_from_triage, rt, ticket, grid, commander)
     ticket = await holds(ticket, grid)
     assert ticket.grid_id == grid.id and ticket.assigned_at == rt.clock.now()
     check_event(await the_new_event(ticket, n), "triaged", Status.TRIAGE, Status.ASSIGNED, by=commander, unit=grid)
@@ -252,7 +255,7 @@ async def test_accept_by_the_holder_a_unit_above_or_the_command_centre(rt, subte
             person = await staff(who)
             n = await event_count(ticket)
             rt.clock.advance(dt.timedelta(hours=1))
-            await tx(tickets.accept, rt, ticket, person)
+            await tx(moves.accept, rt, ticket, person)
             ticket = await holds(ticket, grid, Status.ACCEPTED)
             assert ticket.accepted_by_id == person.id and ticket.accepted_at == rt.clock.now()
             check_event(await the_new_event(ticket, n), "accepted", Status.ASSIGNED, Status.ACCEPTED,
@@ -265,7 +268,7 @@ async def test_resolve(rt, subtests):
         with subtests.test(start=start):
             ticket = await ticket_in(rt, start)
             n = await event_count(ticket)
-            await tx(tickets.resolve, rt, ticket, worker, "油烟净化器已安装", [{"file_id": f"fix-{start}"}])
+            await tx(moves.resolve, rt, ticket, worker, "油烟净化器已安装", [{"file_id": f"fix-{start}"}])
             ticket = await holds(ticket, grid, Status.RESOLVED)
             assert ticket.resolved_at == rt.clock.now() and ticket.resolution_note == "油烟净化器已安装"
             assert ticket.accepted_by_id == worker.id
@@ -282,7 +285,7 @@ async def test_rating_closes_or_reopens_at_the_same_unit(rt, subtests):
             ticket = await ticket_in(rt, Status.RESOLVED)
             resident = await Resident.get(id=ticket.resident_id)
             n = await event_count(ticket)
-            await tx(tickets.rate, rt, ticket, resident, rating)
+            await tx(moves.rate, rt, ticket, resident, rating)
             ticket = await holds(ticket, grid, Status.CLOSED)
             assert ticket.rating == rating and ticket.closed_at == ticket.rated_at == rt.clock.now()
             event = await the_new_event(ticket, n)
@@ -292,7 +295,7 @@ async def test_rating_closes_or_reopens_at_the_same_unit(rt, subtests):
         ticket = await ticket_in(rt, Status.RESOLVED)
         resident = await Resident.get(id=ticket.resident_id)
         n = await event_count(ticket)
-        await tx(tickets.rate, rt, ticket, resident, "unsatisfied")
+        await tx(moves.rate, rt, ticket, resident, "unsatisfied")
         ticket = await holds(ticket, grid)
         assert ticket.rating == "unsatisfied" and ticket.reopen_count == 1 and ticket.resolved_at is None
         event = await the_new_event(ticket, n)
@@ -304,14 +307,14 @@ async def test_auto_close_after_the_rating_window_only(rt):
     ticket = await ticket_in(rt, Status.RESOLVED)
     n = await event_count(ticket)
     rt.clock.advance(dt.timedelta(days=3) - dt.timedelta(minutes=1))
-    assert await tickets.auto_close_unrated(rt) == 0
+    assert await moves.auto_close_unrated(rt) == 0
     assert (await fresh(ticket)).status == Status.RESOLVED and await event_count(ticket) == n
     rt.clock.advance(dt.timedelta(minutes=2))
-    assert await tickets.auto_close_unrated(rt) == 1
+    assert await moves.auto_close_unrated(rt) == 1
     ticket = await holds(ticket, await unit(GRID), Status.CLOSED)
     assert ticket.rating == "default" and ticket.closed_at == rt.clock.now()
     check_event(await the_new_event(ticket, n), "auto_closed", Status.RESOLVED, Status.CLOSED, by=None)
-    assert await tickets.auto_close_unrated(rt) == 0  # once
+    assert await moves.auto_close_unrated(rt) == 0  # once
 
 
 async def test_first_reopening_stays_with_the_unit_on_fresh_clocks(rt, subtests):
@@ -324,7 +327,7 @@ async def test_first_reopening_stays_with_the_unit_on_fresh_clocks(rt, subtests)
             await Ticket.filter(id=ticket.id).update(light=Light.YELLOW, yellow_notified_at=now)  # as the sweep does
             ticket = await fresh(ticket)
             n = await event_count(ticket)
-            await tx(tickets.reopen, rt, ticket, Actor.of_staff(commander), reason="复查未整改")
+            await tx(moves.reopen, rt, ticket, Actor.of_staff(commander), reason="复查未整改")
             ticket = await holds(ticket, grid)
             assert ticket.reopen_count == 1 and ticket.light == Light.GREEN
             assert ticket.yellow_at == now + dt.timedelta(hours=24)
@@ -345,14 +348,14 @@ async def test_second_reopening_goes_one_level_up(rt, subtests):
     for start in (Status.RESOLVED, Status.CLOSED):
         with subtests.test(start=start):
             ticket = await ticket_in(rt, Status.RESOLVED)
-            await tx(tickets.reopen, rt, ticket, Actor.of_staff(commander), reason="第一次")
+            await tx(moves.reopen, rt, ticket, Actor.of_staff(commander), reason="第一次")
             await holds(ticket, grid)
-            await tx(tickets.resolve, rt, await fresh(ticket), worker, "再次处理", [])
+            await tx(moves.resolve, rt, await fresh(ticket), worker, "再次处理", [])
             if start == Status.CLOSED:
-                await tx(tickets.rate, rt, await fresh(ticket), await Resident.get(id=ticket.resident_id), "basic")
+                await tx(moves.rate, rt, await fresh(ticket), await Resident.get(id=ticket.resident_id), "basic")
             ticket = await fresh(ticket)
             n = await event_count(ticket)
-            await tx(tickets.reopen, rt, ticket, Actor.of_staff(commander), reason="第二次")
+            await tx(moves.reopen, rt, ticket, Actor.of_staff(commander), reason="第二次")
             ticket = await holds(ticket, community)
             assert ticket.reopen_count == 2
             check_event(await the_new_event(ticket, n), "reopened", start, Status.ASSIGNED,
@@ -366,7 +369,7 @@ async def test_reject_by_a_manager_sends_the_work_back_to_the_same_holder(rt, su
             ticket = await ticket_in(rt, Status.RESOLVED)
             person = await staff(manager)
             n = await event_count(ticket)
-            assert await tx(tickets.reject, rt, ticket, person, "照片看不出已整改") == grid
+            assert await tx(ladder.reject, rt, ticket, person, "照片看不出已整改") == grid
             ticket = await holds(ticket, grid)
             assert (ticket.resolved_at, ticket.resolution_note, ticket.accepted_by_id) == (None, None, None)
             event = await the_new_event(ticket, n)
@@ -378,11 +381,11 @@ async def _escalates(rt, ticket: Ticket, who: int, start: Status, holder: Unit, 
     """`who` (accepting first when `start` is ACCEPTED) escalates from `holder` to `target`."""
     person = await staff(who)
     if start == Status.ACCEPTED:
-        await tx(tickets.accept, rt, await fresh(ticket), person)
+        await tx(moves.accept, rt, await fresh(ticket), person)
     ticket = await holds(ticket, holder, start)
     clocks = (ticket.yellow_at, ticket.red_at, ticket.due_at)
     n = await event_count(ticket)
-    assert await tx(tickets.escalate, rt, ticket, person, "本级协调不了") == target
+    assert await tx(ladder.escalate, rt, ticket, person, "本级协调不了") == target
     ticket = await holds(ticket, target)
     assert (ticket.accepted_at, ticket.accepted_by_id) == (None, None)
     assert (ticket.yellow_at, ticket.red_at, ticket.due_at) == clocks  # moving buys no time
@@ -395,17 +398,17 @@ async def _escalates(rt, ticket: Ticket, who: int, start: Status, holder: Unit, 
 async def test_escalate_grid_community_street_district_and_department_to_command(rt, subtests):
     district = await command_unit()
     assert district.level == Level.DISTRICT
-    ladder = [(WORKER, GRID, "nanhaijie1"), (COMMUNITY, "nanhaijie1", "miaoqian"), (STREET, "miaoqian", "yingze")]
+    rungs = [(WORKER, GRID, "nanhaijie1"), (COMMUNITY, "nanhaijie1", "miaoqian"), (STREET, "miaoqian", "yingze")]
     for start in (Status.ASSIGNED, Status.ACCEPTED):
         with subtests.test("the ladder", start=start):
             ticket = await ticket_in(rt, Status.ASSIGNED)
-            for who, here, above in ladder:
+            for who, here, above in rungs:
                 ticket = await _escalates(rt, ticket, who, start, await unit(here), await unit(above))
             assert ticket.unit_id == district.id
         with subtests.test("a department", start=start):
             ticket = await ticket_in(rt, Status.ASSIGNED)
             department = await unit("chengguan")
-            await tx(tickets.transfer, rt, ticket, await staff(WORKER), department, "占道经营")
+            await tx(ladder.transfer, rt, ticket, await staff(WORKER), department, "占道经营")
             await _escalates(rt, ticket, CHENGGUAN, start, department, district)
 
 
@@ -415,7 +418,7 @@ async def test_transfer_to_a_department(rt, subtests):
         with subtests.test(start=start):
             ticket = await ticket_in(rt, start)
             n = await event_count(ticket)
-            await tx(tickets.transfer, rt, ticket, worker, department, "占道经营归城管")
+            await tx(ladder.transfer, rt, ticket, worker, department, "占道经营归城管")
             ticket = await holds(ticket, department)
             assert ticket.level == Level.DEPARTMENT and ticket.accepted_at is None
             event = await the_new_event(ticket, n)
@@ -426,10 +429,10 @@ async def test_transfer_to_a_department(rt, subtests):
 async def _returns(rt, ticket: Ticket, who: int, start: Status, holder: Unit, target: Unit) -> None:
     person = await staff(who)
     if start == Status.ACCEPTED:
-        await tx(tickets.accept, rt, await fresh(ticket), person)
+        await tx(moves.accept, rt, await fresh(ticket), person)
     ticket = await holds(ticket, holder, start)
     n = await event_count(ticket)
-    assert await tx(tickets.return_up, rt, ticket, person, "不属于本单位") == target
+    assert await tx(ladder.return_up, rt, ticket, person, "不属于本单位") == target
     ticket = await holds(ticket, target)
     assert ticket.accepted_at is None
     event = await the_new_event(ticket, n)
@@ -447,13 +450,13 @@ async def test_return_goes_to_the_sender_or_the_unit_above(rt, subtests):
                                start=start):
                 ticket = await ticket_in(rt, Status.ASSIGNED)
                 if sender == community:
-                    await tx(tickets.escalate, rt, ticket, await staff(WORKER), "社区协调")
+                    await tx(ladder.escalate, rt, ticket, await staff(WORKER), "社区协调")
                 await holds(ticket, sender)
-                await tx(tickets.transfer, rt, await fresh(ticket), await staff(who), department, "市政设施")
+                await tx(ladder.transfer, rt, await fresh(ticket), await staff(who), department, "市政设施")
                 await _returns(rt, ticket, SHIZHENG, start, department, sender)
     with subtests.test("the lead of a consultation from triage returns to the command centre"):
         ticket = await ticket_in(rt, Status.TRIAGE)
-        await tx(tickets.consult, rt, ticket, await staff(COMMAND), [await unit("chengguan"), department])
+        await tx(ladder.consult, rt, ticket, await staff(COMMAND), [await unit("chengguan"), department])
         await _returns(rt, ticket, CHENGGUAN, Status.ASSIGNED, await unit("chengguan"), await command_unit())
 
 
@@ -466,7 +469,7 @@ async def test_consult_led_by_the_first_department_on_the_cross_department_deadl
         with subtests.test(start=start):
             lights, previous = (ticket.yellow_at, ticket.red_at), ticket.unit_id or district.id
             n = await event_count(ticket)
-            await tx(tickets.consult, rt, ticket, commander, [lead, partner])
+            await tx(ladder.consult, rt, ticket, commander, [lead, partner])
             ticket = await holds(ticket, lead)
             assert ticket.accepted_at is None and ticket.assigned_at == rt.clock.now()
             # 15 working days from Monday 2026-11-23: the end of Monday 2026-12-14, Beijing time
@@ -485,7 +488,7 @@ async def test_merge_a_duplicate_into_the_main_ticket(rt, subtests):
             duplicate, main = await ticket_in(rt, start), await file(rt)
             person = await staff(COMMAND if start == Status.TRIAGE else WORKER)
             n_dup, n_main = await event_count(duplicate), await event_count(main)
-            await tx(tickets.merge, rt, duplicate, main, person)
+            await tx(ladder.merge, rt, duplicate, main, person)
             duplicate = await fresh(duplicate)
             assert duplicate.status == Status.MERGED and duplicate.merged_into_id == main.id
             assert duplicate.closed_at == rt.clock.now()
@@ -507,30 +510,30 @@ async def attempt(rt: Runtime, move: str, ticket: Ticket, who: int = COMMAND, *,
     person = await staff(who)
     match move:
         case "assign":
-            await tickets.assign_from_triage(rt, ticket, await unit(GRID), person)
+            await moves.assign_from_triage(rt, ticket, await unit(GRID), person)
         case "accept":
-            await tickets.accept(rt, ticket, person)
+            await moves.accept(rt, ticket, person)
         case "resolve":
-            await tickets.resolve(rt, ticket, person, "已处理", [])
+            await moves.resolve(rt, ticket, person, "已处理", [])
         case "rate":
-            await tickets.rate(rt, ticket, await Resident.get(id=ticket.resident_id), "satisfied")
+            await moves.rate(rt, ticket, await Resident.get(id=ticket.resident_id), "satisfied")
         case "auto_close":
             now = rt.clock.now()
             await tickets.move(ticket, "auto_close", now, rating="default", rated_at=now, closed_at=now)
         case "reopen":
-            await tickets.reopen(rt, ticket, Actor.of_staff(person), reason="再次处理")
+            await moves.reopen(rt, ticket, Actor.of_staff(person), reason="再次处理")
         case "reject":
-            await tickets.reject(rt, ticket, person, "处理不到位")
+            await ladder.reject(rt, ticket, person, "处理不到位")
         case "escalate":
-            await tickets.escalate(rt, ticket, person, "本级处理不了")
+            await ladder.escalate(rt, ticket, person, "本级处理不了")
         case "transfer":
-            await tickets.transfer(rt, ticket, person, await unit("chengguan"), "请城管处理")
+            await ladder.transfer(rt, ticket, person, await unit("chengguan"), "请城管处理")
         case "return":
-            await tickets.return_up(rt, ticket, person, "不属于本单位")
+            await ladder.return_up(rt, ticket, person, "不属于本单位")
         case "consult":
-            await tickets.consult(rt, ticket, person, [await unit("chengguan"), await unit("shizheng")])
+            await ladder.consult(rt, ticket, person, [await unit("chengguan"), await unit("shizheng")])
         case "merge":
-            await tickets.merge(rt, ticket, main, person)
+            await ladder.merge(rt, ticket, main, person)
         case _:
             raise AssertionError(move)
 
@@ -553,29 +556,29 @@ async def test_every_move_the_status_does_not_allow_is_refused_and_changes_nothi
             if move == "auto_close":  # the sweep leaves it alone too
                 rt.clock.advance(dt.timedelta(days=4))
                 before = await _ticket_state(ticket.id)
-                await tickets.auto_close_unrated(rt)
+                await moves.auto_close_unrated(rt)
                 assert await _ticket_state(ticket.id) == before
 
 
 async def test_rating_is_only_for_the_ticket_s_own_resident_and_only_once(rt):
     ticket = await ticket_in(rt, Status.RESOLVED)
     stranger = await Resident.create(user_id=next(_resident_ids), display_name="路人", created_at=rt.clock.now())
-    await refused(Refused, tickets.rate, rt, ticket, stranger, "unsatisfied")
+    await refused(Refused, moves.rate, rt, ticket, stranger, "unsatisfied")
     closed = await ticket_in(rt, Status.CLOSED)
     owner = await Resident.get(id=closed.resident_id)
-    error = await refused(Refused, tickets.rate, rt, closed, owner, "unsatisfied")
+    error = await refused(Refused, moves.rate, rt, closed, owner, "unsatisfied")
     assert str(error) == texts.RATED_ALREADY
 
 
 async def test_escalate_at_the_district_is_refused(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
     for who in (WORKER, COMMUNITY, STREET):
-        await tx(tickets.escalate, rt, await fresh(ticket), await staff(who), "上报")
+        await tx(ladder.escalate, rt, await fresh(ticket), await staff(who), "上报")
     ticket = await holds(ticket, await command_unit())
-    error = await refused(Refused, tickets.escalate, rt, ticket, await staff(COMMAND), "再上报")
+    error = await refused(Refused, ladder.escalate, rt, ticket, await staff(COMMAND), "再上报")
     assert str(error) == texts.ALREADY_TOP.format(number=ticket.number)
     # and the street that sent it up no longer holds it
-    await refused(Refused, tickets.escalate, rt, ticket, await staff(STREET), "再上报")
+    await refused(Refused, ladder.escalate, rt, ticket, await staff(STREET), "再上报")
 
 
 async def test_transfer_only_to_an_active_department(rt, subtests):
@@ -583,7 +586,7 @@ async def test_transfer_only_to_an_active_department(rt, subtests):
     for target in ("nanhaijie1", "nanhaijie1-02", "miaoqian", "yingze", "wuye"):
         with subtests.test(target=target):
             ticket = await ticket_in(rt, Status.ASSIGNED)
-            error = await refused(Refused, tickets.transfer, rt, ticket, await staff(WORKER),
+            error = await refused(Refused, ladder.transfer, rt, ticket, await staff(WORKER),
                                   await unit(target), "转派")
             assert str(error) == texts.NOT_A_DEPARTMENT
 
@@ -593,7 +596,7 @@ async def test_consult_needs_two_distinct_departments(rt, subtests):
         with subtests.test(departments=codes):
             ticket = await ticket_in(rt, Status.ASSIGNED)
             departments = [await unit(code) for code in codes]
-            error = await refused(Refused, tickets.consult, rt, ticket, await staff(COMMAND), departments)
+            error = await refused(Refused, ladder.consult, rt, ticket, await staff(COMMAND), departments)
             assert str(error) == texts.CONSULT_NEED_TWO
 
 
@@ -634,7 +637,7 @@ async def test_a_worker_of_another_grid_may_not_act(rt):
 async def test_a_department_acts_only_on_what_was_transferred_to_it(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
     await _outsider_refused_everywhere(rt, ticket, CHENGGUAN)  # still with the grid
-    await tx(tickets.transfer, rt, await fresh(ticket), await staff(WORKER), await unit("chengguan"))
+    await tx(ladder.transfer, rt, await fresh(ticket), await staff(WORKER), await unit("chengguan"))
     ticket = await fresh(ticket)
     assert await tickets.may_act(ticket, await staff(CHENGGUAN))
     await _outsider_refused_everywhere(rt, ticket, SHIZHENG)  # transferred to another department
@@ -650,11 +653,11 @@ async def test_an_inactive_staff_member_may_not_act(rt):
 
 async def test_merge_refusals(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
-    error = await refused(Refused, tickets.merge, rt, ticket, ticket, await staff(COMMAND))
+    error = await refused(Refused, ladder.merge, rt, ticket, ticket, await staff(COMMAND))
     assert str(error) == texts.CANNOT_MERGE_SELF
     gone = await ticket_in(rt, Status.MERGED)
-    await refused(Refused, tickets.merge, rt, ticket, gone, await staff(COMMAND))
-    await refused(Refused, tickets.merge, rt, ticket, await file(rt), await staff(OTHER_WORKER))
+    await refused(Refused, ladder.merge, rt, ticket, gone, await staff(COMMAND))
+    await refused(Refused, ladder.merge, rt, ticket, await file(rt), await staff(OTHER_WORKER))
 
 
 # --- bugs found by these tests, fixed in bot/workflow/tickets.py
@@ -668,7 +671,7 @@ async def test_reject_from_triage_is_an_illegal_move(rt):
 
 async def test_reopen_of_a_ticket_without_a_holder_is_an_illegal_move(rt):
     merged = await ticket_in(rt, Status.TRIAGE)
-    await tx(tickets.merge, rt, merged, await file(rt), await staff(COMMAND))
+    await tx(ladder.merge, rt, merged, await file(rt), await staff(COMMAND))
     for ticket in (await ticket_in(rt, Status.TRIAGE), await fresh(merged)):
         await refused(Refused, attempt, rt, "reopen", ticket)
 
@@ -687,7 +690,7 @@ async def test_consult_with_a_department_listed_twice(rt):
     lead, partner = await unit("chengguan"), await unit("shizheng")
     before = await snapshot()
     try:
-        await tickets.consult(rt, ticket, await staff(COMMAND), [lead, partner, lead])
+        await ladder.consult(rt, ticket, await staff(COMMAND), [lead, partner, lead])
     except Refused:  # refused: then nothing changed
         assert await snapshot() == before
     else:  # or counted once
@@ -698,34 +701,34 @@ async def test_consult_with_a_department_listed_twice(rt):
 async def test_consult_with_an_inactive_department_is_refused(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
     await Unit.filter(code="wuye").update(active=False)
-    await refused(Refused, tickets.consult, rt, ticket, await staff(COMMAND),
+    await refused(Refused, ladder.consult, rt, ticket, await staff(COMMAND),
                   [await unit("wuye"), await unit("chengguan")])
 
 
 async def test_assign_from_triage_only_to_a_grid(rt):
     ticket = await ticket_in(rt, Status.TRIAGE)
-    await refused(Refused, tickets.assign_from_triage, rt, ticket, await unit("nanhaijie1"),
+    await refused(Refused, moves.assign_from_triage, rt, ticket, await unit("nanhaijie1"),
                   await staff(COMMAND))
 
 
 async def test_a_department_cannot_transfer_to_itself(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
     department = await unit("chengguan")
-    await tx(tickets.transfer, rt, ticket, await staff(WORKER), department)
-    await refused(Refused, tickets.transfer, rt, await fresh(ticket), await staff(CHENGGUAN), department)
+    await tx(ladder.transfer, rt, ticket, await staff(WORKER), department)
+    await refused(Refused, ladder.transfer, rt, await fresh(ticket), await staff(CHENGGUAN), department)
 
 
 async def test_reopening_a_closed_ticket_clears_closed_at(rt):
     ticket = await ticket_in(rt, Status.CLOSED)
-    await tx(tickets.reopen, rt, ticket, Actor.of_staff(await staff(COMMAND)), reason="复查")
+    await tx(moves.reopen, rt, ticket, Actor.of_staff(await staff(COMMAND)), reason="复查")
     assert (await fresh(ticket)).closed_at is None
 
 
 async def test_a_return_does_not_bounce_back_to_the_unit_that_returned_it(rt):
     ticket = await ticket_in(rt, Status.ASSIGNED)
-    await tx(tickets.transfer, rt, ticket, await staff(WORKER), await unit("chengguan"))
-    await tx(tickets.return_up, rt, await fresh(ticket), await staff(CHENGGUAN), "不属于城管")
-    target = await tx(tickets.return_up, rt, await fresh(ticket), await staff(WORKER), "也不属于网格")
+    await tx(ladder.transfer, rt, ticket, await staff(WORKER), await unit("chengguan"))
+    await tx(ladder.return_up, rt, await fresh(ticket), await staff(CHENGGUAN), "不属于城管")
+    target = await tx(ladder.return_up, rt, await fresh(ticket), await staff(WORKER), "也不属于网格")
     assert target.code == "nanhaijie1"
 
 
@@ -750,13 +753,13 @@ async def _actor(ticket: Ticket, who: int) -> int:
 
 async def _step(rt: Runtime, step: str, ticket: Ticket, who: int, main: Ticket) -> None:
     if step == "rate_unsatisfied":
-        await tickets.rate(rt, ticket, await Resident.get(id=ticket.resident_id), "unsatisfied")
+        await moves.rate(rt, ticket, await Resident.get(id=ticket.resident_id), "unsatisfied")
     elif step == "transfer_nowhere":
-        await tickets.transfer(rt, ticket, await staff(who), await unit("nanhaijie1"))
+        await ladder.transfer(rt, ticket, await staff(who), await unit("nanhaijie1"))
     elif step == "transfer":  # to a department other than the holder (see the self-transfer xfail)
         chengguan = await unit("chengguan")
         target = await unit("shizheng") if ticket.unit_id == chengguan.id else chengguan
-        await tickets.transfer(rt, ticket, await staff(who), target)
+        await ladder.transfer(rt, ticket, await staff(who), target)
     else:
         await attempt(rt, step, ticket, who, main=main)
 
@@ -818,7 +821,7 @@ async def test_random_walks_keep_the_invariants(rt, triage, length, data):
         before = await _ticket_state(ticket.id, main.id)
         if step == "auto_close":
             rt.clock.advance(dt.timedelta(days=3, minutes=1))
-            await tickets.auto_close_unrated(rt)
+            await moves.auto_close_unrated(rt)
             ok = (await fresh(ticket)).status != before_status
         else:
             ok = await _try(rt, step, ticket, who, main)
@@ -871,7 +874,7 @@ async def test_two_accepts_at_once_exactly_one_wins(rt, subtests):
                 try:
                     async with in_transaction():
                         mine = copies[who] if loaded == "before" else await fresh(ticket)
-                        await tickets.accept(rt, mine, await staff(who))
+                        await moves.accept(rt, mine, await staff(who))
                     return "won"
                 except Refused:
                     return "refused"

@@ -10,7 +10,7 @@ import pytest_asyncio
 from tortoise.transactions import in_transaction
 
 from bot.models import Light, Status, Ticket, Unit
-from bot.workflow import tickets
+from bot.workflow import filing
 from bot.jurisdiction.people import SYSTEM
 from tests.e2e import start_harness
 
@@ -63,10 +63,10 @@ async def page(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
 async def make_ticket(h, text: str, grid_code: str | None, category: str = "fumes", *,
                       light: Light | None = None, status: Status | None = None,
                       photos: list[dict] | None = None) -> Ticket:
-    """A ticket filed through tickets.file_ticket (no resident), then lit or moved directly."""
+    """A ticket filed through filing.file_ticket (no resident), then lit or moved directly."""
     grid = await Unit.get(code=grid_code) if grid_code else None
     async with in_transaction():
-        ticket = await tickets.file_ticket(h.rt, tickets.NewTicket(
+        ticket = await filing.file_ticket(h.rt, filing.NewTicket(
             text=text, category=category, confidence=1.0, reasons=[], urgent=False, resident=None,
             anonymous=True, grid=grid, location_text=None, lat=None, lon=None, followups=[],
             photos=photos or [], triage_reason=None if grid else "test: no grid",

@@ -16,6 +16,7 @@ from bot.messaging import outbox
 from bot.workflow import relay
 from bot.jurisdiction import scope
 from bot.workflow import tickets
+from bot.workflow import filing
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import Actor, masked_name
 from bot.nlp.textin import clean
@@ -131,7 +132,7 @@ async def _new_help_ticket(rt: Runtime, care: VulnerableResident, resident: Resi
                            now) -> Ticket:
     grid = await Unit.get(id=care.grid_id)
     ticket = await Ticket.create(
-        number=await tickets._next_number(rt, now), source="help", resident=resident, anonymous=True,
+        number=await filing.next_number(rt, now), source="help", resident=resident, anonymous=True,
         text=texts.HELP_TICKET_TEXT.format(kind=care.kind), category=HELP_CATEGORY, confidence=1.0,
         reasons=[texts.BTN_NEED_HELP], urgent=True, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
         status=Status.ASSIGNED, created_at=now, updated_at=now, assigned_at=now,
@@ -141,7 +142,7 @@ async def _new_help_ticket(rt: Runtime, care: VulnerableResident, resident: Resi
     actor = Actor.of_resident(resident)
     await tickets.event(ticket, actor, "submitted", None, Status.ASSIGNED, now, unit=grid, note=care.kind)
     await tickets.event(ticket, actor, "assigned", None, Status.ASSIGNED, now, unit=grid)
-    messages = await tickets.refresh_card(rt, ticket)
+    messages = await cards.refresh_card(rt, ticket)
     name = display_name or masked_name(resident.display_name)
     for worker in await Staff.filter(unit_id=grid.id, active=True):
         messages.append(Outgoing(worker.user_id, texts.HELP_PRIVATE_ALERT.format(
@@ -158,7 +159,7 @@ async def _pressed_again(rt: Runtime, ticket: Ticket, resident: Resident, now) -
     await tickets.event(ticket, Actor.of_resident(resident), AGAIN, ticket.status, ticket.status, now,
                         data={"noted": True} if note_due else {})
     messages = [Outgoing(resident.user_id, texts.HELP_AGAIN_RESIDENT.format(number=ticket.number))]
-    holder_chat = await tickets._holder_chat(ticket)
+    holder_chat = await cards.holder_chat(ticket)
     if note_due and holder_chat is not None:
         presses = 1 + await TicketEvent.filter(ticket_id=ticket.id, action=AGAIN).count()
         messages.append(Outgoing(holder_chat, texts.HELP_AGAIN_NOTE.format(number=ticket.number, count=presses),

@@ -18,6 +18,7 @@ from bot.runtime import Runtime
 from bot.workflow import cards
 from bot.messaging import outbox
 from bot.workflow import tickets
+from bot.workflow import filing
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import Actor
 
@@ -62,7 +63,7 @@ async def join(rt: Runtime, main_id: int, resident: Resident, data: dict) -> Non
     if main.status not in OPEN_STATUSES:  # resolved a moment ago: ask them to send it anew
         await outbox.enqueue([Outgoing(resident.user_id, texts.DUP_GONE.format(number=main.number))], now=now)
         return
-    number = await tickets._next_number(rt, now)
+    number = await filing.next_number(rt, now)
     joined = await Ticket.create(
         number=number, source="resident", resident=resident, anonymous=bool(data.get("anonymous")),
         text="\n".join(data["texts"])[: rt.limits.max_text_chars], category=main.category,
@@ -74,8 +75,8 @@ async def join(rt: Runtime, main_id: int, resident: Resident, data: dict) -> Non
     actor = Actor.of_resident(resident)
     await tickets.event(joined, actor, "merged", None, Status.MERGED, now, note=main.number, data={"into": main.id})
     await tickets.event(main, actor, "merged", main.status, main.status, now, note=number, data={"from": joined.id})
-    holder_chat = await tickets._holder_chat(main)
-    messages = await tickets.refresh_card(rt, main)
+    holder_chat = await cards.holder_chat(main)
+    messages = await cards.refresh_card(rt, main)
     for photo in data.get("photos", []):
         await Attachment.create(ticket=joined, kind="report", file_id=photo["file_id"],
                                 file_unique_id=photo.get("file_unique_id"), created_at=now)

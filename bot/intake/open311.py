@@ -3,7 +3,7 @@
 A request becomes a ticket through the same path as a resident's report: the description is
 classified (or the client names the category as its service_code), the grid is found from
 lat/long or from the address (bot/jurisdiction/routing.py), what has no grid or no clear category
-waits in triage at the command centre, and `tickets.file_ticket` files it with its card and
+waits in triage at the command centre, and `filing.file_ticket` files it with its card and
 events in one transaction. Such a ticket has no resident: nobody is told in a private chat,
 and the client reads its progress through GET requests.
 
@@ -49,7 +49,7 @@ from bot.runtime import Runtime
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.jurisdiction import routing
-from bot.workflow import tickets
+from bot.workflow import filing
 from bot.jurisdiction.people import Actor
 from bot.nlp.textin import clean
 
@@ -279,9 +279,9 @@ async def file_request(rt: Runtime, client: Open311Client, req: Request) -> Tick
         text += "\n" + texts.OPEN311_MEDIA_LINE.format(url=req.media_url[:500])
     async with in_transaction():
         await _within_limit(rt, client)
-        ticket = await tickets.file_ticket(
+        ticket = await filing.file_ticket(
             rt,
-            tickets.NewTicket(
+            filing.NewTicket(
                 text=text, category=category, confidence=confidence, reasons=reasons,
                 urgent=result.urgent, resident=None, anonymous=True, grid=grid,
                 location_text=place, lat=req.lat, lon=req.lon, followups=[], photos=[],

@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from bot.intake import duplicates
 from bot.messaging import outbox
 from bot.jurisdiction import routing
-from bot.workflow import tickets
+from bot.workflow import filing
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import Actor, resident_for
 
@@ -281,9 +281,9 @@ async def _submit(rt: Runtime, who: Who, draft: Pending) -> None:
     if data.get("urgent") and grid is not None:
         triage_reason = None  # danger goes straight to the grid; the command centre is alerted too
     followup = data.get("followup") or {}
-    await tickets.file_ticket(
+    await filing.file_ticket(
         rt,
-        tickets.NewTicket(
+        filing.NewTicket(
             text="\n".join(data["texts"]),
             category=data["category"],
             confidence=data.get("confidence", 0.0),

@@ -339,16 +339,15 @@ async def _refresh_red_cards(rt: Runtime, red_cards: dict[int, list[int]], now: 
 
 
 async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> list[tuple[Ticket, list[Outgoing]]]:
-    """What `tickets.refresh_card` gives for each ticket, with a few queries for the whole batch
+    """What `cards.refresh_card` gives for each ticket, with a few queries for the whole batch
     instead of ten per ticket (a red storm edits up to CARD_EDITS_PER_SWEEP cards inside the
     sweep's transaction, its locks held meanwhile).
 
     Done here only for the plain case — the card shown in the holder's chat or nowhere yet, no
     consultation; anything else (a card left in a chat that held the ticket before, departments
-    consulted) goes through `tickets.refresh_card` itself. tests/test_sla_sweep.py checks that
+    consulted) goes through `cards.refresh_card` itself. tests/test_sla_sweep.py checks that
     both give the same messages."""
     from bot.workflow import cards
-    from bot.workflow import tickets  # the workflow module renders cards; imported late (cycles)
 
     ids = [t.id for t in batch]
     refs = {outbox.card_ref(i): i for i in ids}
@@ -376,12 +375,12 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
         holder = tree.command_chat if ticket.status == Status.TRIAGE else (
             tree.chats.get(ticket.unit_id) if ticket.unit_id is not None else None)
         if ticket.id in consulted or not shown[ticket.id] <= {holder}:
-            out.append((ticket, await tickets.refresh_card(rt, ticket)))
+            out.append((ticket, await cards.refresh_card(rt, ticket)))
             continue
         messages: list[Outgoing] = []
         if holder is not None:
             body = await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
-                                         photo_count=len(photos[ticket.id]), due_words=tickets._due_words(rt, ticket),
+                                         photo_count=len(photos[ticket.id]), due_words=cards.due_words(rt, ticket),
                                          reporters=1 + merged[ticket.id])
             note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
             messages.append(cards.card_message(holder, ticket, body, triage_note=note))

@@ -16,7 +16,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.models import Level, Status, Ticket, Unit
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.models import Attachment, Consultation, Level, Status, Ticket, Unit
+from bot.runtime import Runtime
 from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.workflow import buttons as B
@@ -145,3 +148,105 @@ def photo_messages(chat_id: int, ticket: Ticket, file_ids: list[str]) -> list[Ou
         Outgoing(chat_id, photo=file_id, text=ticket.number, reply_to_ref=card_ref(ticket.id))
         for file_id in file_ids
     ]
+
+
+# --- the card in every chat that shows it ------------------------------------------------
+
+async def card_body(rt: Runtime, ticket: Ticket, *, photo_count: int | None = None,
+                    reporters: int | None = None) -> str:
+    """The card's text; a ticket just filed passes what it knows (its photos, one reporter)."""
+    if photo_count is None:
+        photo_count = await Attachment.filter(ticket_id=ticket.id, kind="report").count()
+    if reporters is None:
+        reporters = 1 + await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).count()
+    return await card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
+                           photo_count=photo_count, due_words=due_words(rt, ticket), reporters=reporters)
+
+
+def due_words(rt: Runtime, ticket: Ticket) -> str:
+    if ticket.due_workdays is not None:
+        return texts.DUE_WORKDAYS.format(days=ticket.due_workdays)
+    if ticket.due_hours is not None:
+        return texts.DUE_HOURS.format(hours=f"{ticket.due_hours:g}")
+    return ""
+
+
+async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool,
+                    new_photos: list[str] | None = None) -> list[Outgoing]:
+    """The card in the unit's chat. `new_photos`: a ticket just filed, whose photos (file ids)
+    and single reporter are known without asking the database."""
+    chat_id = await directory.chat_for_unit(unit)
+    if chat_id is None:
+        return []
+    known = {} if new_photos is None else {"photo_count": len(new_photos), "reporters": 1}
+    messages = [card_message(chat_id, ticket, await card_body(rt, ticket, **known))]
+    if with_photos:
+        file_ids = new_photos if new_photos is not None else await _report_photos(ticket)
+        messages += photo_messages(chat_id, ticket, list(file_ids))
+    return messages
+
+
+async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | None = None) -> list[Outgoing]:
+    """The card as the ticket is now, in every chat that shows it.
+
+    The holder's chat gets it with buttons (posted with the photos the first time it holds the
+    ticket); chats that held it before keep it, edited to say where it went, without buttons;
+    departments in a consultation see it with their part."""
+    from bot.models import MessageRef
+
+    body = await card_body(rt, ticket)
+    ref = outbox.card_ref(ticket.id)
+    shown = set(await MessageRef.filter(ref=ref).values_list("chat_id", flat=True)) | await _queued_card_chats(ticket)
+    holder = await holder_chat(ticket)
+    partners = await _consultation_chats(ticket)
+    messages: list[Outgoing] = []
+    for chat_id in sorted(shown | set(partners) | ({holder} if holder else set())):
+        if chat_id == holder:
+            triage_note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
+            messages.append(card_message(chat_id, ticket, body, triage_note=triage_note))
+            if chat_id not in shown:
+                messages += photo_messages(chat_id, ticket, await _report_photos(ticket))
+        elif chat_id in partners:
+            messages.append(Outgoing(chat_id, text=partners[chat_id] + "\n" + for_onlookers(body), ref=ref))
+            if chat_id not in shown:
+                messages += photo_messages(chat_id, ticket, await _report_photos(ticket))
+        else:
+            note = elsewhere_note or ""
+            messages.append(Outgoing(chat_id, text=(note + "\n" if note else "") + for_onlookers(body), ref=ref))
+    return messages
+
+
+async def holder_chat(ticket: Ticket) -> int | None:
+    if ticket.status == Status.TRIAGE:
+        return await directory.command_chat()
+    if ticket.unit_id is None:
+        return None
+    return await directory.chat_for_unit(await Unit.get(id=ticket.unit_id))
+
+
+async def _report_photos(ticket: Ticket) -> list[str]:
+    return list(await Attachment.filter(ticket_id=ticket.id, kind="report").order_by("id").values_list("file_id", flat=True))
+
+
+async def _consultation_chats(ticket: Ticket) -> dict[int, str]:
+    """The chats of the departments helping in a consultation, with the line each one reads."""
+    rows = await Consultation.filter(ticket_id=ticket.id).prefetch_related("department")
+    if not rows or ticket.status not in (Status.ASSIGNED, Status.ACCEPTED):
+        return {}
+    lead = next((r.department for r in rows if r.lead), None)
+    chats = {}
+    for row in rows:
+        if row.lead:
+            continue
+        chat_id = await directory.chat_for_unit(row.department)
+        if chat_id is not None:
+            chats[chat_id] = texts.CARD_CONSULT_PARTNER.format(lead=lead.name if lead else "")
+    return chats
+
+
+async def _queued_card_chats(ticket: Ticket) -> set[int]:
+    """Chats whose card is still waiting in the outbox (not yet in MessageRef)."""
+    from bot.models import Outbox
+
+    rows = await Outbox.filter(ticket_id=ticket.id, ref=outbox.card_ref(ticket.id)).values_list("chat_id", flat=True)
+    return set(rows)

@@ -19,7 +19,8 @@ from bot.messaging import outbox
 from bot.workflow import relay
 from bot.workflow import views
 from bot.workflow import presses
-from bot.workflow import tickets
+from bot.workflow import ladder
+from bot.workflow import moves
 from bot.workflow import triage
 from bot.messaging.outbox import Outgoing
 
@@ -104,7 +105,7 @@ async def merge(rt, inbound: Inbound) -> None:
             await _say(rt, inbound.chat_id, texts.TICKET_NOT_FOUND.format(number=missing[:32]))
             return
         try:
-            await tickets.merge(rt, dup, main, staff)
+            await ladder.merge(rt, dup, main, staff)
             reply = texts.MERGED_TOAST.format(dup=dup.number, main=main.number)
         except Refused as exc:
             reply = str(exc)
@@ -113,7 +114,7 @@ async def merge(rt, inbound: Inbound) -> None:
 
 async def close_unrated(rt) -> int:
     """Resolved tickets nobody rated within the window close as 默认满意."""
-    return await tickets.auto_close_unrated(rt)
+    return await moves.auto_close_unrated(rt)
 
 
 async def _nothing(rt, row, inbound) -> None:

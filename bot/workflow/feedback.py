@@ -15,6 +15,7 @@ from bot.models import Pending, Resident, Status, Ticket
 from bot.runtime import Runtime
 from bot.messaging import outbox
 from bot.workflow import tickets
+from bot.workflow import moves
 from bot.workflow.buttons import SKIP_COMMENT
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import Actor
@@ -50,7 +51,7 @@ async def not_fixed(rt: Runtime, press: Press, ticket_id: int) -> str:
         resident, ticket = found
         if not may_reopen(ticket, rt.clock.now()):
             return texts.REOPEN_TOO_LATE
-        await tickets.reopen(rt, ticket, Actor.of_resident(resident), reason=texts.NOT_FIXED_REASON)
+        await moves.reopen(rt, ticket, Actor.of_resident(resident), reason=texts.NOT_FIXED_REASON)
         return texts.REOPENED_TOAST
 
 
@@ -64,7 +65,7 @@ async def rate(rt: Runtime, press: Press, ticket_id: int, rating: str) -> str | 
             return texts.NOT_ALLOWED
         resident, ticket = found
         try:
-            await tickets.rate(rt, ticket, resident, rating)
+            await moves.rate(rt, ticket, resident, rating)
         except Refused as exc:
             return str(exc)
         prompt = None

@@ -24,6 +24,8 @@ from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow import relay
 from bot.workflow import tickets
+from bot.workflow import ladder
+from bot.workflow import moves
 from bot.messaging.outbox import Outgoing
 
 # A reason asked for at a press (办结's result, 上报's why …) waits two hours: a worker on foot
@@ -67,7 +69,7 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
     if not await tickets.may_act(ticket, staff):
         raise Refused(texts.NOT_ALLOWED)
     if action == "acc":
-        await tickets.accept(rt, ticket, staff)
+        await moves.accept(rt, ticket, staff)
         return texts.ACCEPTED_TOAST
     if action in NEEDS_REASON:
         step = NEEDS_REASON[action]
@@ -87,13 +89,13 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
                              now=rt.clock.now(), ticket=ticket)
         return texts.PICK_CATEGORY.format(number=ticket.number)
     if action == "setc" and str(arg) in dict(categories()):
-        await tickets.change_category(rt, ticket, str(arg), staff, source="card")
+        await moves.change_category(rt, ticket, str(arg), staff, source="card")
         return texts.CATEGORY_CHANGED.format(category=label_of(str(arg)))
     if action == "tto" and arg is not None:
         department = await Unit.get_or_none(id=arg)
         if department is None:
             raise Refused(texts.STALE_BUTTON)
-        await tickets.transfer(rt, ticket, staff, department)
+        await ladder.transfer(rt, ticket, staff, department)
         return texts.TRANSFERRED_TOAST.format(unit=department.name)
     raise Refused(texts.STALE_BUTTON)
 
@@ -107,9 +109,9 @@ async def _check_before_reason(ticket: Ticket, step: str) -> None:
     tickets.check_move(ticket, step)
     if step == "escalate":
         holder = await Unit.get(id=ticket.unit_id)
-        if await tickets.upper_unit(holder) is None:
+        if await ladder.upper_unit(holder) is None:
             raise Refused(texts.ALREADY_TOP.format(number=ticket.number))
-    if step == "return" and await tickets.return_target(ticket) is None:
+    if step == "return" and await ladder.return_target(ticket) is None:
         raise Refused(texts.NO_RETURN_TARGET.format(number=ticket.number))
 
 
@@ -154,7 +156,7 @@ async def _consult_press(rt: Runtime, staff: Staff, press_: Press, action: str, 
         chosen.remove(arg) if arg in chosen else chosen.append(arg)
     if action == "cgo":
         departments = [await Unit.get(id=i) for i in chosen]
-        await tickets.consult(rt, ticket, staff, departments)
+        await ladder.consult(rt, ticket, staff, departments)
         await pending.close(draft)
         return texts.CONSULTED_TOAST
     draft.data["departments"] = chosen
@@ -217,16 +219,16 @@ async def consult_expired(rt: Runtime, row: Pending) -> list[Outgoing]:
 async def _apply_reason(rt: Runtime, staff: Staff, ticket: Ticket, draft: Pending, text: str) -> str:
     step = draft.step
     if step == "resolve":
-        await tickets.resolve(rt, ticket, staff, text, draft.data.get("photos", []))
+        await moves.resolve(rt, ticket, staff, text, draft.data.get("photos", []))
         return texts.RESOLVED_NOTE.format(number=ticket.number)
     if step == "escalate":
-        unit = await tickets.escalate(rt, ticket, staff, text)
+        unit = await ladder.escalate(rt, ticket, staff, text)
         return texts.ESCALATED_TOAST.format(unit=unit.name)
     if step == "return":
-        unit = await tickets.return_up(rt, ticket, staff, text)
+        unit = await ladder.return_up(rt, ticket, staff, text)
         return texts.RETURNED_TOAST.format(unit=unit.name)
     if step == "reject":
-        unit = await tickets.reject(rt, ticket, staff, text)
+        unit = await ladder.reject(rt, ticket, staff, text)
         return texts.REJECTED_TOAST.format(unit=unit.name)
     if step == "ask":
         if not await tickets.may_act(ticket, staff):

@@ -30,6 +30,7 @@ import datetime as dt
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow import tickets
+from bot.workflow import cards
 from bot.messaging.longtext import MESSAGE_LIMIT, split_utf16, u16len
 from bot.messaging.longtext import MESSAGE_LIMIT, split_utf16, u16len
 from bot.messaging.outbox import Outgoing
@@ -145,7 +146,7 @@ async def answer(rt: Runtime, ticket: Ticket, user_id: int, *, text: str | None 
     await tickets.event(ticket, Actor.of_resident(resident), "answered", ticket.status, ticket.status, now,
                         note=(text or texts.RELAY_ANSWER_PHOTO.format(number=ticket.number))[: rt.limits.max_text_chars],
                         data=data)
-    holder_chat = await tickets._holder_chat(ticket)
+    holder_chat = await cards.holder_chat(ticket)
     ref = outbox.card_ref(ticket.id)
     messages = []
     if forward:

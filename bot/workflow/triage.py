@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from bot.workflow import buttons as B
 from bot.jurisdiction import directory
 from bot.messaging import outbox
-from bot.workflow import tickets
+from bot.workflow import moves
 from bot.messaging.outbox import Outgoing
 
 
@@ -32,10 +32,10 @@ async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int
             await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
                        [[(label, B.TRIAGE_SET_CATEGORY.data(ticket.id, code))] for code, label in categories()], now)
         elif action == "setcat" and str(arg) in dict(categories()):
-            await tickets.change_category(rt, ticket, arg, staff, source="triage")
+            await moves.change_category(rt, ticket, arg, staff, source="triage")
             grid = await ticket.grid
             if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
-                await tickets.assign_from_triage(rt, ticket, grid, staff)
+                await moves.assign_from_triage(rt, ticket, grid, staff)
                 return texts.TRIAGE_DONE.format(unit=grid.name)
             return texts.CATEGORY_CHANGED.format(category=label_of(arg))
         elif action == "grid":
@@ -52,7 +52,7 @@ async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int
             grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
             if grid is None:
                 raise Refused(texts.STALE_BUTTON)
-            await tickets.assign_from_triage(rt, ticket, grid, staff)
+            await moves.assign_from_triage(rt, ticket, grid, staff)
             return texts.TRIAGE_DONE.format(unit=grid.name)
         else:
             raise Refused(texts.STALE_BUTTON)

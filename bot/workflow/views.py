@@ -68,9 +68,9 @@ async def show_card(rt: Runtime, ticket: Ticket, chat_id: int) -> None:
     """/ticket: the card posted anew at the bottom of this chat (the old one is left as is)."""
     async with in_transaction():
         await MessageRef.filter(channel="telegram", chat_id=chat_id, ref=outbox.card_ref(ticket.id)).delete()
-        messages = [m for m in await tickets.refresh_card(rt, ticket) if m.chat_id == chat_id]
+        messages = [m for m in await cards.refresh_card(rt, ticket) if m.chat_id == chat_id]
         if not messages:  # this chat does not hold it: the command centre may act, others read
-            body = cards.for_onlookers(await tickets._card_body(rt, ticket))  # not the handling unit's chat
+            body = cards.for_onlookers(await cards.card_body(rt, ticket))  # not the handling unit's chat
             if chat_id == await directory.command_chat():
                 messages = [cards.card_message(chat_id, ticket, body, command_view=True)]
             else:

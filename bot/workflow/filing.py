@@ -1,0 +1,141 @@
+"""Filing a ticket: its number, its deadlines, its first events, the card in the holding
+unit's chat (or the command centre's triage card) and the resident's receipt, together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from bot import texts
+from bot.models import (
+    Attachment, Level, Resident, Status, Ticket,
+    TicketCounter, Unit,
+)
+from bot.runtime import Runtime
+from bot.workflow import cards
+from bot.jurisdiction import directory
+from bot.messaging import outbox
+from bot.workflow.cards import card_body, post_card
+from bot.workflow.tickets import event
+from bot.messaging.outbox import Outgoing
+from bot.jurisdiction.people import SYSTEM, Actor
+
+# Each move: the statuses it may start from and the status it leads to. Written once.
+
+
+@dataclass
+class NewTicket:
+    text: str
+    category: str
+    confidence: float
+    reasons: list[str]
+    urgent: bool
+    resident: Resident | None
+    anonymous: bool
+    grid: Unit | None
+    location_text: str | None
+    lat: float | None
+    lon: float | None
+    followups: list[dict]
+    photos: list[dict]  # [{"file_id": ..., "file_unique_id": ...}]
+    triage_reason: str | None  # why it waits at the command centre, or None
+    source: str = "resident"
+    open311_client_id: int | None = None  # the Open311 client that filed it
+
+
+async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
+                      resident_chat: int | None) -> Ticket:
+    """Create the ticket, its first events, its card and the resident's receipt, together.
+    Call inside a transaction."""
+    now = rt.clock.now()
+    deadlines = rt.sla.deadlines(new.category, new.urgent, now, calendar=rt.calendar, tz=rt.tz)
+    holder = new.grid if new.triage_reason is None else None
+    ticket = await Ticket.create(
+        number=await next_number(rt, now),
+        source=new.source,
+        resident=new.resident,
+        anonymous=new.anonymous,
+        text=new.text[: rt.limits.max_text_chars],
+        category=new.category,
+        confidence=new.confidence,
+        reasons=new.reasons,
+        urgent=new.urgent,
+        location_text=new.location_text,
+        lat=new.lat,
+        lon=new.lon,
+        followups=new.followups,
+        grid_id=new.grid.id if new.grid else None,
+        unit_id=holder.id if holder else None,
+        level=Level.GRID if holder else None,
+        status=Status.ASSIGNED if holder else Status.TRIAGE,
+        created_at=now,
+        updated_at=now,
+        assigned_at=now if holder else None,
+        yellow_at=deadlines.yellow_at,
+        red_at=deadlines.red_at,
+        due_at=deadlines.due_at,
+        due_workdays=deadlines.due_workdays,
+        due_hours=deadlines.due_hours,
+        open311_client_id=new.open311_client_id,
+    )
+    for photo in new.photos:
+        await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
+                                file_unique_id=photo.get("file_unique_id"), created_at=now)
+    photo_ids = [photo["file_id"] for photo in new.photos]
+    await event(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
+                 now, note=new.triage_reason)
+    messages: list[Outgoing] = []
+    promised = rt.sla.describe_due(deadlines)
+    if holder:
+        await event(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder)
+        messages += await post_card(rt, ticket, holder, with_photos=True, new_photos=photo_ids)
+        if resident_chat is not None:
+            messages.append(Outgoing(resident_chat, texts.SUBMITTED.format(
+                number=ticket.number, unit=holder.name, due=promised)))
+    else:
+        messages += await _post_triage_card(rt, ticket, new.triage_reason, photo_ids)
+        if resident_chat is not None:
+            messages.append(Outgoing(resident_chat, texts.SUBMITTED_TRIAGE.format(
+                number=ticket.number, due=promised)))
+    if new.urgent:
+        messages += await _urgent_alerts(rt, ticket, holder)
+    await outbox.enqueue(messages, now=now, ticket=ticket)
+    return ticket
+
+
+async def next_number(rt: Runtime, now: dt.datetime) -> str:
+    prefix = await directory.ticket_prefix() or "GB"
+    key = f"{prefix}-{now.astimezone(rt.tz):%Y%m%d}"
+    for _ in range(3):
+        if await TicketCounter.filter(key=key).update(value=F("value") + 1):
+            break
+        try:
+            async with in_transaction():  # a savepoint: a lost race must not spoil the caller
+                await TicketCounter.create(key=key, value=1)
+            break
+        except IntegrityError:
+            continue
+    counter = await TicketCounter.get(key=key)
+    return f"{key}-{counter.value:04d}"
+
+
+async def _post_triage_card(rt: Runtime, ticket: Ticket, why: str | None, new_photos: list[str]) -> list[Outgoing]:
+    chat_id = await directory.command_chat()
+    if chat_id is None:
+        return []
+    body = await card_body(rt, ticket, photo_count=len(new_photos), reporters=1)
+    messages = [cards.card_message(chat_id, ticket, body, triage_note=why)]
+    messages += cards.photo_messages(chat_id, ticket, new_photos)
+    return messages
+
+
+async def _urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> list[Outgoing]:
+    """An urgent ticket is also shown to the command centre at once (the holder has the card)."""
+    command = await directory.command_chat()
+    if command is None or holder is None:
+        return []  # without a holder the triage card already sits in the command chat
+    return [cards.card_message(command, ticket, cards.for_onlookers(await card_body(rt, ticket)))]
