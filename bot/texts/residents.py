@@ -1,0 +1,141 @@
+"""A resident's words: the welcome, bad input, the report in progress, and news of their tickets."""
+
+# --- start and help -------------------------------------------------------------------------
+WELCOME = (
+    "您好，这里是网格通。\n"
+    "身边有什么问题，直接用文字告诉我就行，比如“楼下饭店油烟太大”。"
+    "可以再发照片和位置。\n"
+    "我会登记成工单，交给您所在网格的网格员处理，每一步都会告诉您。\n"
+    "发送 /my 查看我反映的问题。"
+)
+GROUP_WELCOME = "本群是【{unit}】的工作群。新的工单会以卡片形式发到这里，请及时接单处理。"
+GROUP_UNBOUND = "本群还没有绑定到任何单位，请联系管理员在辖区配置文件中添加本群（群号 {chat_id}）。"
+STAFF_PRIVATE_HINT = "您是【{unit}】的{role}。工单卡片会发到本单位的工作群。"
+COMMANDS = {
+    "start": "开始",
+    "help": "帮助",
+    "my": "我反映的问题",
+    "cancel": "取消正在填写的内容",
+}
+
+# --- bad input --------------------------------------------------------------------------------
+NEED_TEXT = "请用文字描述您遇到的问题，也可以再发照片或位置。"
+EMPTY_TEXT = "没有收到文字内容，请简单说说遇到了什么问题。"
+VOICE_NOT_SUPPORTED = "暂时听不了语音，请改用文字描述，谢谢。"
+STICKER_NOT_SUPPORTED = "收到表情啦。请用文字说说遇到了什么问题。"
+UNSUPPORTED = "暂时只能处理文字、照片和位置，请用文字描述问题。"
+TOO_FAST = "您发得有点快，请稍等片刻再发。已收到的内容都保留着。"
+BUSY = "系统有点忙，请稍后再试。您填写的内容已保存，不会丢失。"
+STALE_BUTTON = "这个按钮已失效，请按最新的消息操作。"
+NOT_ALLOWED = "您没有权限处理这件工单。"
+NOT_STAFF = "这个操作只有工作人员可以使用。"
+UNKNOWN_COMMAND = "没有这个指令。发送 /help 查看可用的功能。"
+TOO_MANY_PHOTOS = "照片最多 {max} 张，已收到的照片都保留着。"
+
+# --- resident's draft -------------------------------------------------------------------------
+GOT_PHOTO_NEED_TEXT = "照片已收到。请再用文字说说是什么问题。"
+GOT_LOCATION_NEED_TEXT = "位置已收到。请再用文字说说是什么问题。"
+GOT_PHOTO = "照片已收到（共 {count} 张）。"
+EMERGENCY_FIRST = (
+    "⚠️ 如有危险，请先打电话：火警 119，报警 110，急救 120，燃气抢修请拨燃气公司热线。\n"
+    "网格通不是急救电话，但已按紧急情况登记，马上通知网格员和指挥中心。"
+)
+FOLLOWUP_PROMPT = "{question}（可以直接点“跳过”）"
+ASK_PLACE = "这件事发生在哪里？可以点左下角📎发送位置，或者在下面选择您所在的社区。"
+ASK_GRID = "请选择【{community}】下的网格："
+SUMMARY = (
+    "请确认您反映的问题：\n"
+    "类别：{category}\n"
+    "地点：{place}\n"
+    "内容：{text}\n"
+    "{extras}"
+    "提交后将交给【{unit}】处理，预计{due}。"
+)
+SUMMARY_TRIAGE_UNIT = "区指挥中心"
+SUMMARY_PHOTOS = "照片：{count} 张\n"
+SUMMARY_ANON_ON = "匿名：是（工作人员看不到您的姓名）\n"
+PLACE_UNKNOWN = "未能确定"
+ASK_MORE = "请补充说明，直接发文字即可。"
+PICK_CATEGORY = "请选择最接近的类别："
+CANCELLED = "已取消，没有提交。有问题随时再告诉我。"
+NOTHING_TO_CANCEL = "当前没有正在填写的内容。"
+ALREADY_SUBMITTED = "这件事已经提交过了，不会重复登记。"
+
+BTN_CONFIRM = "确认提交"
+BTN_CHANGE_CATEGORY = "修改类别"
+BTN_MORE = "补充说明"
+BTN_CANCEL = "取消"
+BTN_SKIP = "跳过"
+BTN_ANON_ON = "匿名提交"
+BTN_ANON_OFF = "取消匿名"
+BTN_BACK = "返回"
+BTN_PLACE_UNKNOWN = "说不清，请工作人员判断"
+DUP_OFFER = (
+    "这个问题附近已经有居民反映过：\n工单 {number}｜{category}｜{place}｜{status}\n"
+    "“{text}”\n是同一件事吗？是的话，您会一起收到它的进展。"
+)
+BTN_DUP_YES = "是同一件事，关注进展"
+DUP_GONE = "工单 {number} 刚刚已办结。如果问题还在，请再发一次，我们会登记新工单。"
+BTN_DUP_NO = "不是，继续提交"
+DUP_JOINED = "已为您关注工单 {number}，进展会第一时间告诉您。目前共有 {count} 位居民反映。"
+CARD_REPORTERS = "反映人数：{count}位居民反映\n"
+
+# --- after submission (to the resident) -------------------------------------------------------
+SUBMITTED = (
+    "已受理，工单号 {number}。\n"
+    "已交给【{unit}】处理，{due}。\n"
+    "有进展会第一时间告诉您，发送 /my 可随时查看。"
+)
+SUBMITTED_TRIAGE = (
+    "已受理，工单号 {number}。\n"
+    "区指挥中心正在为您分派具体网格，{due}。\n"
+    "有进展会第一时间告诉您，发送 /my 可随时查看。"
+)
+NOTIFY_ASSIGNED = "您的工单 {number} 已派给【{unit}】。"
+NOTIFY_ACCEPTED = "您的工单 {number} 已有网格员接单，正在处理。"
+NOTIFY_RESOLVED = (
+    "您的工单 {number} 已办结。\n处理结果：{note}\n"
+    "问题解决了吗？请评价一下（{days}天内未评价视为满意）："
+)
+NOTIFY_REOPENED_BY_YOU = "收到，工单 {number} 已重新交给【{unit}】处理，我们会继续跟进。"
+RATE_THANKS = "谢谢您的评价！如果愿意，可以再写一句意见；不写也可以点“跳过”。"
+COMMENT_THANKS = "意见已记录，谢谢。"
+RATED_ALREADY = "这件工单已经评价过了，谢谢。"
+AUTO_CLOSED = "工单 {number} 已超过{days}天未评价，按“满意”办结。如问题仍在，可以重新反映。"
+RATINGS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意", "default": "默认满意"}
+
+MY_EMPTY = "您还没有反映过问题。直接发文字告诉我就可以。"
+MY_HEADER = "您反映的问题（最近 {count} 件）："
+MY_ROW = "{number}｜{category}｜{status}"
+TICKET_FOR_RESIDENT = "工单 {number}\n类别：{category}\n地点：{place}\n状态：{status}\n内容：{text}\n\n进展：\n{history}"
+HISTORY_ROW = "{time} {what}"
+
+STATUS_WORDS = {
+    "triage": "已受理，待分派",
+    "assigned": "已派单",
+    "accepted": "处理中",
+    "resolved": "已办结，待评价",
+    "closed": "已关闭",
+    "merged": "已合并",
+    "cancelled": "已撤销",
+}
+# What the resident reads for each event: plain words, no staff names.
+EVENT_WORDS = {
+    "submitted": "已受理",
+    "assigned": "已派单",
+    "triaged": "已分派",
+    "accepted": "网格员已接单，处理中",
+    "resolved": "已办结",
+    "rated": "您已评价",
+    "reopened": "重新处理",
+    "closed": "已关闭",
+    "auto_closed": "超时未评价，默认满意",
+    "escalated": "已上报上级",
+    "transferred": "已转交职能部门",
+    "returned": "已退回重新分派",
+    "rejected": "经复核继续处理",
+    "consulted": "多部门会商处理",
+    "merged": "已与同一问题合并处理",
+    "asked": "工作人员向您了解情况",
+    "answered": "您已回复",
+}
