@@ -18,15 +18,20 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot import texts
 from bot.sla.workdays import WorkCalendar
 
 UTC = dt.timezone.utc
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "policy" / "sla.yaml"
 
-CATEGORY_CODES = (
-    "noise", "fumes", "facility", "sanitation", "construction",
-    "street_order", "dispute", "safety", "utility", "other",
-)
+
+def rule_file_categories() -> tuple[str, ...]:
+    """The categories as the classifier's rule file names them (bot/nlp/rules/categories.yaml):
+    the one list of categories. A district that adds one there gets the default clocks for it
+    until it writes its own here."""
+    from bot.nlp.classify import categories
+
+    return tuple(code for code, _ in categories())
 
 # While which ticket statuses (bot.models.Status values) each clock runs; documented for people at
 # the top of sla.yaml. Lights: until someone presses 接单 (accepted) or the ticket ends another way.
@@ -34,9 +39,6 @@ CATEGORY_CODES = (
 LIGHTS_RUN_IN = frozenset({"triage", "assigned"})
 DUE_RUNS_IN = frozenset({"triage", "assigned", "accepted"})
 
-# Texts for residents. Kept together here until the project's module of Chinese texts exists.
-DUE_WORKDAYS_TEXT = "{n}个工作日内办结"
-DUE_HOURS_TEXT = "{span}内到场处置"
 
 _CLOCK_KEYS = ("yellow_after_hours", "red_after_hours", "due_workdays", "due_hours")
 _DUE_KEYS = ("due_workdays", "due_hours")
@@ -120,7 +122,8 @@ class SlaPolicy:
                  categories: dict[str, tuple[dict, dict]], rating_timeout_days: int,
                  explanation_deadline_hours: float, source: str,
                  quiet_hours: QuietHours | None = None,
-                 daily_report_at: dt.time | None = DEFAULT_DAILY_REPORT_AT) -> None:
+                 daily_report_at: dt.time | None = DEFAULT_DAILY_REPORT_AT,
+                 known: tuple[str, ...] = ()) -> None:
         self._defaults = defaults
         self._cross_department = cross_department
         self._urgent = urgent
@@ -130,23 +133,26 @@ class SlaPolicy:
         self.source = source
         self.quiet_hours = quiet_hours  # None: reminders go out at any hour
         self.daily_report_at = daily_report_at  # local time; None: no daily report
+        self.known = known or tuple(categories)  # the categories tickets may have
 
     # --- loading -----------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> SlaPolicy:
-        """Read and check the SLA file (default: the shipped `bot/policy/sla.yaml`).
+    def load(cls, path: str | Path | None = None, *, categories: tuple[str, ...] | None = None) -> SlaPolicy:
+        """Read and check the SLA file (default: the shipped `bot/policy/sla.yaml`) against the
+        categories of the rule file (`categories`: another list, for tests).
 
         Raises PolicyError naming the key when anything is missing, misspelt or out of range —
         better to refuse to start than to run with a clock silently switched off.
         """
+        known = tuple(categories) if categories is not None else rule_file_categories()
         path = Path(path) if path is not None else DEFAULT_PATH
         with open(path, encoding="utf-8") as fh:
             try:
                 data = yaml.safe_load(fh)
             except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for e.g. 2026-13-40
                 raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
-        policy = _parse_policy(data, str(path))
+        policy = _parse_policy(data, str(path), known)
         policy._check_every_combination()
         return policy
 
@@ -171,8 +177,8 @@ class SlaPolicy:
 
     def rule_for(self, category: str, urgent: bool, *, cross_department: bool = False) -> SlaRule:
         """Merge the layers (see sla.yaml) for one kind of ticket."""
-        if category not in CATEGORY_CODES:
-            raise ValueError(f"unknown category {category!r}; expected one of {', '.join(CATEGORY_CODES)}")
+        if category not in self.known:
+            raise ValueError(f"unknown category {category!r}; expected one of {', '.join(self.known)}")
         block, urgent_block = self._categories.get(category, ({}, {}))
         merged = _merge(self._defaults, block)
         if urgent:
@@ -204,14 +210,14 @@ class SlaPolicy:
     def describe_due(self, deadlines: Deadlines) -> str:
         """The promise as residents read it: "5个工作日内办结" / "2小时内到场处置"."""
         if deadlines.due_workdays is not None:
-            return DUE_WORKDAYS_TEXT.format(n=deadlines.due_workdays)
-        return DUE_HOURS_TEXT.format(span=_span_text(deadlines.due_hours))
+            return texts.DUE_PROMISE_WORKDAYS.format(n=deadlines.due_workdays)
+        return texts.DUE_PROMISE_HOURS.format(span=_span_text(deadlines.due_hours))
 
     # --- load-time check ---------------------------------------------------------------------
 
     def _check_every_combination(self) -> None:
         """Refuse a file whose layers, once merged, contradict themselves (e.g. red before yellow)."""
-        for category in CATEGORY_CODES:
+        for category in self.known:
             for urgent in (False, True):
                 for cross in (False, True):
                     rule = self.rule_for(category, urgent, cross_department=cross)
@@ -226,7 +232,7 @@ class SlaPolicy:
 
 # --- parsing helpers -------------------------------------------------------------------------
 
-def _parse_policy(data: Any, source: str) -> SlaPolicy:
+def _parse_policy(data: Any, source: str, known: tuple[str, ...]) -> SlaPolicy:
     if not isinstance(data, Mapping):
         raise PolicyError(f"{source}: expected a mapping at the top level")
     _refuse_unknown(data, _TOP_KEYS, "", source)
@@ -249,7 +255,8 @@ def _parse_policy(data: Any, source: str) -> SlaPolicy:
         defaults=defaults,
         cross_department=cross,
         urgent=_parse_block(data["urgent"], "urgent", source),
-        categories=_parse_categories(data.get("categories"), source),
+        categories=_parse_categories(data.get("categories"), source, known),
+        known=known,
         rating_timeout_days=_whole(data["rating_timeout_days"], "rating_timeout_days", source),
         explanation_deadline_hours=_hours(data["explanation_deadline_hours"], "explanation_deadline_hours", source),
         source=source,
@@ -310,15 +317,16 @@ def _clock_time(value: Any, key: str, source: str) -> dt.time:
     return dt.time(int(hours), int(minutes))
 
 
-def _parse_categories(data: Any, source: str) -> dict[str, tuple[dict, dict]]:
+def _parse_categories(data: Any, source: str, known: tuple[str, ...]) -> dict[str, tuple[dict, dict]]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
         raise PolicyError(f"{source}: categories: expected a mapping of category code to settings")
     result = {}
     for code, raw in data.items():
-        if code not in CATEGORY_CODES:
-            raise PolicyError(f"{source}: categories.{code}: unknown category; expected one of {', '.join(CATEGORY_CODES)}")
+        if code not in known:
+            raise PolicyError(f"{source}: categories.{code}: not a category of the rule file; expected one of "
+                              f"{', '.join(known)}")
         raw = raw or {}
         if not isinstance(raw, Mapping):
             raise PolicyError(f"{source}: categories.{code}: expected a mapping")
@@ -387,5 +395,5 @@ def _layer_name(category: str, urgent: bool, categories: dict[str, tuple[dict, d
 
 def _span_text(hours: float) -> str:
     if hours < 1:
-        return f"{round(hours * 60)}分钟"
-    return f"{hours:g}小时"
+        return texts.SPAN_MINUTES.format(n=round(hours * 60))
+    return texts.SPAN_HOURS.format(n=f"{hours:g}")
