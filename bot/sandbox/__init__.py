@@ -2,7 +2,6 @@
 
 from bot.sandbox.botapi import (
     SAMPLE_PNG,
-    BotAPIError,
     LoopbackBotAPI,
     RecordedCall,
     SandboxUser,
@@ -15,6 +14,7 @@ from bot.sandbox.botapi import (
     parse_markdown,
     parse_markdown_v2,
 )
+from bot.sandbox.wire import BotAPIError
 
 __all__ = [
     "SAMPLE_PNG",

@@ -39,16 +39,26 @@ from typing import Any, Awaitable, Callable
 import aiohttp
 from aiohttp import web
 
+from bot.sandbox.wire import (
+    MAX_CALLBACK_DATA_BYTES,
+    MAX_CAPTION_LENGTH,
+    MAX_DOWNLOAD_BYTES,
+    MAX_PHOTO_BYTES,
+    MAX_TEXT_LENGTH,
+    MAX_UPLOAD_BYTES,
+    BotAPIError,
+    JSONDict,
+    Upload,
+    api_method,
+    bad,
+    param_bool,
+    param_float,
+    param_int,
+    param_json,
+    param_str,
+)
+
 logger = logging.getLogger(__name__)
-
-JSONDict = dict[str, Any]
-
-MAX_TEXT_LENGTH = 4096
-MAX_CAPTION_LENGTH = 1024
-MAX_CALLBACK_DATA_BYTES = 64
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
 CHAT_ACTIONS = frozenset(
     {
@@ -59,30 +69,6 @@ CHAT_ACTIONS = frozenset(
 )
 # Telegram's default when allowed_updates is an empty list: everything but these.
 _OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors
-
-
-class BotAPIError(Exception):
-    """A Bot API error reply; its status is both the HTTP status and ``error_code``."""
-
-    def __init__(self, status: int, description: str, parameters: JSONDict | None = None):
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def body(self) -> JSONDict:
-        body: JSONDict = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
-def _bad(description: str) -> BotAPIError:
-    return BotAPIError(400, f"Bad Request: {description}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,18 +108,6 @@ class RecordedCall:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
-
-
-@dataclass
-class _Upload:
-    """A multipart file part, read into memory so it can be stored and summarised."""
-
-    filename: str | None
-    content_type: str | None
-    data: bytes
-
-    def summary(self) -> JSONDict:
-        return {"upload": self.filename, "content_type": self.content_type, "size": len(self.data)}
 
 
 @dataclass
@@ -333,7 +307,7 @@ def _byte_offset(text: str, index: int) -> int:
 
 
 def _entity_error(detail: str) -> BotAPIError:
-    return _bad(f"can't parse entities: {detail}")
+    return bad(f"can't parse entities: {detail}")
 
 
 class _TextBuilder:
@@ -621,73 +595,20 @@ _PARSERS: dict[str, Callable[[str], tuple[str, list[JSONDict]]]] = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# Parameter access. Form bodies carry strings (non-strings JSON-encoded); JSON bodies carry
-# native values. These helpers accept both.
-
-
-def _param_str(params: JSONDict, name: str) -> str | None:
-    value = params.get(name)
-    if value is None or isinstance(value, _Upload):
-        return None
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _param_int(params: JSONDict, name: str, *, required: bool = False) -> int | None:
-    value = params.get(name)
-    if value is None or value == "":
-        if required:
-            raise _bad(f"{name} is empty")
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _bad(f'field "{name}" must be of type Integer') from None
-
-
-def _param_float(params: JSONDict, name: str) -> float:
-    value = params.get(name)
-    if value is None or value == "":
-        raise _bad(f"{name} is empty")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise _bad(f'field "{name}" must be of type Float') from None
-
-
-def _param_bool(params: JSONDict, name: str) -> bool:
-    value = params.get(name)
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1")
-    return bool(value)
-
-
-def _param_json(params: JSONDict, name: str) -> Any:
-    value = params.get(name)
-    if not isinstance(value, str):
-        return value
-    if value == "":
-        return None
-    try:
-        return json.loads(value)
-    except ValueError:
-        raise _bad(f"can't parse {name} JSON object") from None
-
-
 def _formatted(params: JSONDict, text_key: str, entities_key: str) -> tuple[str | None, list[JSONDict]]:
     """The text after parse_mode or explicit entities, trimmed like Telegram trims it."""
-    text = _param_str(params, text_key)
+    text = param_str(params, text_key)
     if text is None:
         return None, []
-    explicit = _param_json(params, entities_key)
-    mode = (_param_str(params, "parse_mode") or "").strip().lower()
+    explicit = param_json(params, entities_key)
+    mode = (param_str(params, "parse_mode") or "").strip().lower()
     if explicit:
         if not isinstance(explicit, list):
-            raise _bad(f"can't parse {entities_key} JSON object")
+            raise bad(f"can't parse {entities_key} JSON object")
         entities = [dict(entity) for entity in explicit]
     elif mode:
         if mode not in _PARSERS:
-            raise _bad("unsupported parse_mode")
+            raise bad("unsupported parse_mode")
         text, entities = _PARSERS[mode](text)
     else:
         entities = []
@@ -696,20 +617,20 @@ def _formatted(params: JSONDict, text_key: str, entities_key: str) -> tuple[str 
 
 def _check_inline_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str) or not button["text"]:
-        raise _bad('can\'t parse inline keyboard button: Field "text" must be of type String')
+        raise bad('can\'t parse inline keyboard button: Field "text" must be of type String')
     if "callback_data" in button:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
-            raise _bad("BUTTON_DATA_INVALID")
+            raise bad("BUTTON_DATA_INVALID")
     elif "url" in button:
         url = button["url"]
         if not isinstance(url, str) or not re.match(r"^(https?|tg)://\S+$", url):
-            raise _bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+            raise bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
     elif not set(button) & {
         "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
         "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
     }:
-        raise _bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        raise bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 
 
 def _parse_markup(raw: Any, *, inline_only: bool = False) -> tuple[str, JSONDict] | None:
@@ -721,37 +642,37 @@ def _parse_markup(raw: Any, *, inline_only: bool = False) -> tuple[str, JSONDict
     except ValueError:
         markup = None
     if not isinstance(markup, dict):
-        raise _bad("can't parse reply keyboard markup JSON object")
+        raise bad("can't parse reply keyboard markup JSON object")
     if "inline_keyboard" in markup:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad('can\'t parse inline keyboard markup: Field "inline_keyboard" must be of type Array')
+            raise bad('can\'t parse inline keyboard markup: Field "inline_keyboard" must be of type Array')
         for row in rows:
             for button in row:
                 _check_inline_button(button)
         return "inline", {"inline_keyboard": rows}
     if inline_only:
-        raise _bad("inline keyboard expected")
+        raise bad("inline keyboard expected")
     if "keyboard" in markup:
         if not isinstance(markup["keyboard"], list):
-            raise _bad('can\'t parse keyboard markup: Field "keyboard" must be of type Array')
+            raise bad('can\'t parse keyboard markup: Field "keyboard" must be of type Array')
         return "reply", markup
     if markup.get("remove_keyboard"):
         return "remove", markup
     if markup.get("force_reply"):
         return "force", markup
-    raise _bad("can't parse reply keyboard markup JSON object")
+    raise bad("can't parse reply keyboard markup JSON object")
 
 
 def _check_text_length(text: str | None, *, caption: bool = False) -> None:
     if caption:
         if text is not None and _u16len(text) > MAX_CAPTION_LENGTH:
-            raise _bad("message caption is too long")
+            raise bad("message caption is too long")
         return
     if not text:
-        raise _bad("message text is empty")
+        raise bad("message text is empty")
     if _u16len(text) > MAX_TEXT_LENGTH:
-        raise _bad("message is too long")
+        raise bad("message is too long")
 
 
 def _update_type(update: JSONDict) -> str | None:
@@ -760,16 +681,6 @@ def _update_type(update: JSONDict) -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # The server
-
-
-def _api_method(name: str) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
-    """Mark a coroutine as the implementation of Bot API method ``name``."""
-
-    def mark(function: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        function._bot_api_name = name  # type: ignore[attr-defined]
-        return function
-
-    return mark
 
 
 class LoopbackBotAPI:
@@ -946,15 +857,15 @@ class LoopbackBotAPI:
                 text = await request.text()
                 body = json.loads(text) if text.strip() else {}
             except ValueError:
-                raise _bad("can't parse JSON request body") from None
+                raise bad("can't parse JSON request body") from None
             if body is not None and not isinstance(body, dict):
-                raise _bad("JSON request body must be an object")
+                raise bad("JSON request body must be an object")
             params.update(body or {})
         elif request.can_read_body:
             form = await request.post()
             for key, value in form.items():
                 if isinstance(value, web.FileField):
-                    value = _Upload(value.filename, value.content_type, value.file.read())
+                    value = Upload(value.filename, value.content_type, value.file.read())
                 params[key] = value
         return params
 
@@ -974,7 +885,7 @@ class LoopbackBotAPI:
         return web.json_response(body, status=status)
 
     def _record(self, method: str, params: JSONDict, status: int, received: float, body: JSONDict | None) -> None:
-        summary = {k: v.summary() if isinstance(v, _Upload) else v for k, v in params.items()}
+        summary = {k: v.summary() if isinstance(v, Upload) else v for k, v in params.items()}
         self.calls.append(RecordedCall(method, summary, status, received, copy.deepcopy(body)))
         self._notify()
 
@@ -1543,7 +1454,7 @@ class LoopbackBotAPI:
         """PhotoSizes like Telegram's: thumbnails up to 90/320/800 px, then the original."""
         dimensions = image_size(data)
         if not dimensions or min(dimensions) <= 0:
-            raise _bad("IMAGE_PROCESS_FAILED")
+            raise bad("IMAGE_PROCESS_FAILED")
         width, height = dimensions
         sizes = []
         for limit in (90, 320, 800):
@@ -1569,36 +1480,36 @@ class LoopbackBotAPI:
         """Resolve chat_id (id or @username); 403 for blocked chats when sending or editing."""
         raw = params.get("chat_id")
         if raw is None or raw == "":
-            raise _bad("chat_id is empty")
+            raise bad("chat_id is empty")
         chat: JSONDict | None = None
         if isinstance(raw, str) and raw.startswith("@"):
             chat = next((c for c in self._chats.values() if c.get("username") == raw[1:]), None)
         else:
-            chat_id = _param_int(params, "chat_id")
+            chat_id = param_int(params, "chat_id")
             chat = self._chats.get(chat_id) if chat_id is not None else None
             if chat is None and chat_id in self._users:
                 chat = self._private_chat(self._users[chat_id])
         if chat is None:
-            raise _bad("chat not found")
+            raise bad("chat not found")
         if for_send and chat["id"] in self._blocked:
             raise BotAPIError(403, self._blocked[chat["id"]])
         return chat
 
     def _reply_target(self, chat: JSONDict, params: JSONDict) -> _StoredMessage | None:
         """reply_parameters (PTB 20+) or the older reply_to_message_id."""
-        reply = _param_json(params, "reply_parameters")
+        reply = param_json(params, "reply_parameters")
         if isinstance(reply, dict):
             message_id, lenient = reply.get("message_id"), bool(reply.get("allow_sending_without_reply"))
         else:
-            message_id = _param_int(params, "reply_to_message_id")
-            lenient = _param_bool(params, "allow_sending_without_reply")
+            message_id = param_int(params, "reply_to_message_id")
+            lenient = param_bool(params, "allow_sending_without_reply")
         if message_id is None:
             return None
         target = self._messages.get(chat["id"], {}).get(int(message_id))
         if target is None or target.deleted:
             if lenient:
                 return None
-            raise _bad("message to be replied not found")
+            raise bad("message to be replied not found")
         return target
 
     def _bot_send(self, chat: JSONDict, params: JSONDict, content: JSONDict) -> JSONDict:
@@ -1617,23 +1528,23 @@ class LoopbackBotAPI:
 
     def _editable(self, params: JSONDict) -> _StoredMessage:
         if params.get("inline_message_id"):
-            raise _bad("MESSAGE_ID_INVALID")
+            raise bad("MESSAGE_ID_INVALID")
         chat = self._chat(params)
-        message_id = _param_int(params, "message_id")
+        message_id = param_int(params, "message_id")
         if message_id is None:
-            raise _bad("message identifier is not specified")
+            raise bad("message identifier is not specified")
         stored = self._messages.get(chat["id"], {}).get(message_id)
         if stored is None or stored.deleted:
-            raise _bad("message to edit not found")
+            raise bad("message to edit not found")
         if not stored.from_bot:
-            raise _bad("message can't be edited")
+            raise bad("message can't be edited")
         return stored
 
     def _apply_edit(self, stored: _StoredMessage, changes: JSONDict) -> JSONDict:
         """Apply an edit (None removes a field) unless nothing changes - Telegram's 400."""
         message = stored.message
         if all(message.get(key) == (value or None) for key, value in changes.items()):
-            raise _bad(
+            raise bad(
                 "message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message"
             )
@@ -1654,23 +1565,23 @@ class LoopbackBotAPI:
         value = params.get("photo")
         if isinstance(value, str) and value.startswith("attach://"):
             value = params.get(value[len("attach://") :])
-        if isinstance(value, _Upload):
+        if isinstance(value, Upload):
             if len(value.data) > MAX_PHOTO_BYTES:
-                raise _bad("PHOTO_INVALID_DIMENSIONS")
+                raise bad("PHOTO_INVALID_DIMENSIONS")
             return self._store_photo(value.data)
         if not isinstance(value, str) or not value:
-            raise _bad("there is no photo in the request")
+            raise bad("there is no photo in the request")
         if re.match(r"^https?://", value):
-            raise _bad("failed to get HTTP URL content")
+            raise bad("failed to get HTTP URL content")
         if value in self._photos:
             return copy.deepcopy(self._photos[value])
         if value in self._files:
-            raise _bad(f"can't use file of type {self._files[value].kind.title()} as Photo")
-        raise _bad("wrong file identifier/HTTP URL specified")
+            raise bad(f"can't use file of type {self._files[value].kind.title()} as Photo")
+        raise bad("wrong file identifier/HTTP URL specified")
 
     # -- Bot API methods -------------------------------------------------------------------
 
-    @_api_method("getMe")
+    @api_method("getMe")
     async def _get_me(self, params: JSONDict) -> JSONDict:
         return {
             **self.bot_user,
@@ -1681,15 +1592,15 @@ class LoopbackBotAPI:
             "has_main_web_app": False,
         }
 
-    @_api_method("logOut")
+    @api_method("logOut")
     async def _log_out(self, params: JSONDict) -> bool:
         return True
 
-    @_api_method("close")
+    @api_method("close")
     async def _close(self, params: JSONDict) -> bool:
         return True
 
-    @_api_method("getUpdates")
+    @api_method("getUpdates")
     async def _get_updates(self, params: JSONDict) -> list[JSONDict]:
         """Long polling: confirm by offset, return at once when something is pending, else wait.
 
@@ -1700,10 +1611,10 @@ class LoopbackBotAPI:
                 409, "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first"
             )
-        offset = _param_int(params, "offset") or 0
-        limit = min(max(_param_int(params, "limit") or 100, 1), 100)
-        timeout = min(max(_param_int(params, "timeout") or 0, 0), 50)
-        allowed = _param_json(params, "allowed_updates")
+        offset = param_int(params, "offset") or 0
+        limit = min(max(param_int(params, "limit") or 100, 1), 100)
+        timeout = min(max(param_int(params, "timeout") or 0, 0), 50)
+        allowed = param_json(params, "allowed_updates")
         if isinstance(allowed, list):
             self._allowed_updates = [str(kind) for kind in allowed]
         self._confirm(offset)
@@ -1737,36 +1648,36 @@ class LoopbackBotAPI:
         elif offset < 0:
             self._pending = self._pending[offset:]
 
-    @_api_method("setWebhook")
+    @api_method("setWebhook")
     async def _set_webhook(self, params: JSONDict) -> bool:
-        url = _param_str(params, "url") or ""
-        secret = _param_str(params, "secret_token")
+        url = param_str(params, "url") or ""
+        secret = param_str(params, "secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-            raise _bad("secret token contains unallowed characters")
+            raise bad("secret token contains unallowed characters")
         if url and not re.match(r"^https?://", url):
-            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
-        if _param_bool(params, "drop_pending_updates"):
+            raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if param_bool(params, "drop_pending_updates"):
             self._pending.clear()
-        allowed = _param_json(params, "allowed_updates")
+        allowed = param_json(params, "allowed_updates")
         if isinstance(allowed, list):
             self._allowed_updates = [str(kind) for kind in allowed]
         if not url:
             await self._remove_webhook()
             return True
-        self._webhook = _Webhook(url, secret, _param_int(params, "max_connections") or 40)
+        self._webhook = _Webhook(url, secret, param_int(params, "max_connections") or 40)
         if self._webhook_task is None or self._webhook_task.done():
             self._webhook_task = asyncio.create_task(self._webhook_loop())
         self._notify()
         return True
 
-    @_api_method("deleteWebhook")
+    @api_method("deleteWebhook")
     async def _delete_webhook(self, params: JSONDict) -> bool:
-        if _param_bool(params, "drop_pending_updates"):
+        if param_bool(params, "drop_pending_updates"):
             self._pending.clear()
         await self._remove_webhook()
         return True
 
-    @_api_method("getWebhookInfo")
+    @api_method("getWebhookInfo")
     async def _get_webhook_info(self, params: JSONDict) -> JSONDict:
         hook = self._webhook
         info: JSONDict = {
@@ -1784,14 +1695,14 @@ class LoopbackBotAPI:
             info["allowed_updates"] = list(self._allowed_updates)
         return info
 
-    @_api_method("sendMessage")
+    @api_method("sendMessage")
     async def _send_message(self, params: JSONDict) -> JSONDict:
         chat = self._chat(params)
         text, entities = _formatted(params, "text", "entities")
         _check_text_length(text)
         return self._bot_send(chat, params, {"text": text, "entities": entities})
 
-    @_api_method("sendPhoto")
+    @api_method("sendPhoto")
     async def _send_photo(self, params: JSONDict) -> JSONDict:
         chat = self._chat(params)
         caption, entities = _formatted(params, "caption", "caption_entities")
@@ -1799,115 +1710,115 @@ class LoopbackBotAPI:
         photo = self._input_photo(params)
         return self._bot_send(chat, params, {"photo": photo, "caption": caption, "caption_entities": entities})
 
-    @_api_method("sendDocument")
+    @api_method("sendDocument")
     async def _send_document(self, params: JSONDict) -> JSONDict:
         chat = self._chat(params)
         caption, entities = _formatted(params, "caption", "caption_entities")
         _check_text_length(caption, caption=True)
         value = params.get("document")
-        if isinstance(value, _Upload):
+        if isinstance(value, Upload):
             if len(value.data) > MAX_UPLOAD_BYTES:
-                raise _bad("file is too big")
+                raise bad("file is too big")
             stored = self._store_file(value.data, "documents", "", "document")
             name, mime = value.filename or "file", value.content_type or "application/octet-stream"
         elif isinstance(value, str) and value in self._files:
             stored, name, mime = self._files[value], "file", "application/octet-stream"
         else:
-            raise _bad("wrong file identifier/HTTP URL specified")
+            raise bad("wrong file identifier/HTTP URL specified")
         document = {
             "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
             "file_name": name, "mime_type": mime, "file_size": len(stored.data),
         }
         return self._bot_send(chat, params, {"document": document, "caption": caption, "caption_entities": entities})
 
-    @_api_method("sendLocation")
+    @api_method("sendLocation")
     async def _send_location(self, params: JSONDict) -> JSONDict:
         chat = self._chat(params)
-        latitude, longitude = _param_float(params, "latitude"), _param_float(params, "longitude")
+        latitude, longitude = param_float(params, "latitude"), param_float(params, "longitude")
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise _bad("wrong latitude or longitude")
+            raise bad("wrong latitude or longitude")
         location: JSONDict = {"latitude": latitude, "longitude": longitude}
         if params.get("horizontal_accuracy") not in (None, ""):
-            location["horizontal_accuracy"] = _param_float(params, "horizontal_accuracy")
+            location["horizontal_accuracy"] = param_float(params, "horizontal_accuracy")
         return self._bot_send(chat, params, {"location": location})
 
-    @_api_method("sendChatAction")
+    @api_method("sendChatAction")
     async def _send_chat_action(self, params: JSONDict) -> bool:
         chat = self._chat(params)
-        action = _param_str(params, "action")
+        action = param_str(params, "action")
         if action not in CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
+            raise bad("wrong parameter action in request")
         self._notify({"type": "chat_action", "chat_id": chat["id"], "action": action})
         return True
 
-    @_api_method("editMessageText")
+    @api_method("editMessageText")
     async def _edit_message_text(self, params: JSONDict) -> JSONDict:
         stored = self._editable(params)
         if "text" not in stored.message:
-            raise _bad("there is no text in the message to edit")
+            raise bad("there is no text in the message to edit")
         text, entities = _formatted(params, "text", "entities")
         _check_text_length(text)
         markup = _parse_markup(params.get("reply_markup"), inline_only=True)
         return self._apply_edit(stored, {"text": text, "entities": entities, "reply_markup": _inline(markup)})
 
-    @_api_method("editMessageCaption")
+    @api_method("editMessageCaption")
     async def _edit_message_caption(self, params: JSONDict) -> JSONDict:
         stored = self._editable(params)
         if not any(key in stored.message for key in ("photo", "document")):
-            raise _bad("there is no caption in the message to edit")
+            raise bad("there is no caption in the message to edit")
         caption, entities = _formatted(params, "caption", "caption_entities")
         _check_text_length(caption, caption=True)
         markup = _parse_markup(params.get("reply_markup"), inline_only=True)
         changes = {"caption": caption, "caption_entities": entities, "reply_markup": _inline(markup)}
         return self._apply_edit(stored, changes)
 
-    @_api_method("editMessageReplyMarkup")
+    @api_method("editMessageReplyMarkup")
     async def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict:
         stored = self._editable(params)
         markup = _parse_markup(params.get("reply_markup"), inline_only=True)
         return self._apply_edit(stored, {"reply_markup": _inline(markup)})
 
-    @_api_method("deleteMessage")
+    @api_method("deleteMessage")
     async def _delete_message(self, params: JSONDict) -> bool:
         chat = self._chat(params)
-        message_id = _param_int(params, "message_id", required=True)
+        message_id = param_int(params, "message_id", required=True)
         stored = self._messages.get(chat["id"], {}).get(message_id)
         if stored is None or stored.deleted:
-            raise _bad("message to delete not found")
+            raise bad("message to delete not found")
         stored.deleted = True
         self._notify({"type": "delete", "chat_id": chat["id"], "message_id": message_id})
         return True
 
-    @_api_method("answerCallbackQuery")
+    @api_method("answerCallbackQuery")
     async def _answer_callback_query(self, params: JSONDict) -> bool:
-        query_id = _param_str(params, "callback_query_id")
+        query_id = param_str(params, "callback_query_id")
         if query_id not in self._callbacks or query_id in self._callback_answers:
-            raise _bad("query is too old and response timeout expired or query ID is invalid")
-        text = _param_str(params, "text")
+            raise bad("query is too old and response timeout expired or query ID is invalid")
+        text = param_str(params, "text")
         if text is not None and len(text) > 200:
-            raise _bad("MESSAGE_TOO_LONG")
-        answer: JSONDict = {"callback_query_id": query_id, "show_alert": _param_bool(params, "show_alert")}
+            raise bad("MESSAGE_TOO_LONG")
+        answer: JSONDict = {"callback_query_id": query_id, "show_alert": param_bool(params, "show_alert")}
         if text is not None:
             answer["text"] = text
         if params.get("url"):
-            answer["url"] = _param_str(params, "url")
+            answer["url"] = param_str(params, "url")
         if params.get("cache_time") not in (None, ""):
-            answer["cache_time"] = _param_int(params, "cache_time")
+            answer["cache_time"] = param_int(params, "cache_time")
         self._callback_answers[query_id] = answer
         chat_id = self._callbacks[query_id]["message"]["chat"]["id"]
         self._notify({"type": "callback_answer", "chat_id": chat_id, "answer": dict(answer)})
         return True
 
-    @_api_method("getFile")
+    @api_method("getFile")
     async def _get_file(self, params: JSONDict) -> JSONDict:
-        stored = self._files.get(_param_str(params, "file_id") or "")
+        stored = self._files.get(param_str(params, "file_id") or "")
         if stored is None:
-            raise _bad("invalid file_id")
+            raise bad("invalid file_id")
         if len(stored.data) > MAX_DOWNLOAD_BYTES:
-            raise _bad("file is too big")
+            raise bad("file is too big")
         return stored.file_object()
 
-    @_api_method("getChat")
+    @api_method("getChat")
     async def _get_chat(self, params: JSONDict) -> JSONDict:
         chat = self._chat(params, for_send=False)
         info = {
@@ -1924,34 +1835,34 @@ class LoopbackBotAPI:
             info["last_name"] = user.last_name
         return info
 
-    @_api_method("setMyCommands")
+    @api_method("setMyCommands")
     async def _set_my_commands(self, params: JSONDict) -> bool:
-        commands = _param_json(params, "commands")
+        commands = param_json(params, "commands")
         if not isinstance(commands, list):
-            raise _bad("can't parse commands JSON object")
+            raise bad("can't parse commands JSON object")
         for command in commands:
             if not isinstance(command, dict) or not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
-                raise _bad("BOT_COMMAND_INVALID")
+                raise bad("BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", ""))) <= 256:
-                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+                raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
         self.commands[self._commands_key(params)] = [
             {"command": c["command"], "description": c["description"]} for c in commands
         ]
         return True
 
-    @_api_method("getMyCommands")
+    @api_method("getMyCommands")
     async def _get_my_commands(self, params: JSONDict) -> list[JSONDict]:
         return copy.deepcopy(self.commands.get(self._commands_key(params), []))
 
-    @_api_method("deleteMyCommands")
+    @api_method("deleteMyCommands")
     async def _delete_my_commands(self, params: JSONDict) -> bool:
         self.commands.pop(self._commands_key(params), None)
         return True
 
     @staticmethod
     def _commands_key(params: JSONDict) -> tuple[str, str]:
-        scope = _param_json(params, "scope") or {"type": "default"}
-        return json.dumps(scope, sort_keys=True), _param_str(params, "language_code") or ""
+        scope = param_json(params, "scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True), param_str(params, "language_code") or ""
 
     # -- webhook delivery ------------------------------------------------------------------
 

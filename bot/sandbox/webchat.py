@@ -45,7 +45,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.sandbox.botapi import MAX_PHOTO_BYTES, MAX_TEXT_LENGTH, BotAPIError, LoopbackBotAPI
+from bot.sandbox.botapi import LoopbackBotAPI
+from bot.sandbox.wire import MAX_PHOTO_BYTES, MAX_TEXT_LENGTH, BotAPIError
 
 log = logging.getLogger("gridbot.sandbox.web")
 
