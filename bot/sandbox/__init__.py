@@ -10,10 +10,8 @@ from bot.sandbox.botapi import (
     image_size,
     keyboard_texts,
     make_png,
-    parse_html,
-    parse_markdown,
-    parse_markdown_v2,
 )
+from bot.sandbox.formatting import parse_html, parse_markdown, parse_markdown_v2
 from bot.sandbox.wire import BotAPIError
 
 __all__ = [
