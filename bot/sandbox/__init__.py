@@ -5,13 +5,11 @@ from bot.sandbox.botapi import (
     LoopbackBotAPI,
     RecordedCall,
     SandboxUser,
-    button_texts,
-    find_button,
     image_size,
-    keyboard_texts,
     make_png,
 )
 from bot.sandbox.formatting import parse_html, parse_markdown, parse_markdown_v2
+from bot.sandbox.keyboards import button_texts, find_button, keyboard_texts
 from bot.sandbox.wire import BotAPIError
 
 __all__ = [

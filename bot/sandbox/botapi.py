@@ -39,8 +39,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.sandbox.formatting import check_text_length, formatted, u16len
+from bot.sandbox.keyboards import button_texts, find_button, inline_keyboard, parse_markup
 from bot.sandbox.wire import (
-    MAX_CALLBACK_DATA_BYTES,
     MAX_DOWNLOAD_BYTES,
     MAX_PHOTO_BYTES,
     MAX_UPLOAD_BYTES,
@@ -169,34 +169,6 @@ class _Webhook:
 # Keyboard helpers (used by tests and the web chat page)
 
 
-def _inline_rows(message: JSONDict) -> list[list[JSONDict]]:
-    markup = message.get("reply_markup") or {}
-    return markup.get("inline_keyboard") or []
-
-
-def button_texts(message: JSONDict) -> list[str]:
-    """The inline buttons' texts, row by row, flattened."""
-    return [button["text"] for row in _inline_rows(message) for button in row]
-
-
-def find_button(message: JSONDict, text: str) -> JSONDict | None:
-    """The inline button labelled ``text`` (or, failing that, carrying it as callback_data)."""
-    buttons = [button for row in _inline_rows(message) for button in row]
-    for button in buttons:
-        if button.get("text") == text:
-            return button
-    for button in buttons:
-        if button.get("callback_data") == text:
-            return button
-    return None
-
-
-def keyboard_texts(message: JSONDict) -> list[str]:
-    """The reply keyboard's (not inline) button texts; only transcript entries carry them."""
-    rows = (message.get("reply_keyboard") or {}).get("keyboard") or []
-    return [b if isinstance(b, str) else b.get("text", "") for row in rows for b in row]
-
-
 # ---------------------------------------------------------------------------------------------
 # Images: a generated sample and dimension sniffing (no Pillow in the project)
 
@@ -288,55 +260,6 @@ _CONTENT_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
     ".bmp": "image/bmp", ".oga": "audio/ogg",
 }
-
-
-def _check_inline_button(button: Any) -> None:
-    if not isinstance(button, dict) or not isinstance(button.get("text"), str) or not button["text"]:
-        raise bad('can\'t parse inline keyboard button: Field "text" must be of type String')
-    if "callback_data" in button:
-        data = button["callback_data"]
-        if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
-            raise bad("BUTTON_DATA_INVALID")
-    elif "url" in button:
-        url = button["url"]
-        if not isinstance(url, str) or not re.match(r"^(https?|tg)://\S+$", url):
-            raise bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
-    elif not set(button) & {
-        "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
-        "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
-    }:
-        raise bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
-
-
-def _parse_markup(raw: Any, *, inline_only: bool = False) -> tuple[str, JSONDict] | None:
-    """Validate reply_markup; returns (kind, markup) with kind inline/reply/remove/force."""
-    if raw is None or raw == "":
-        return None
-    try:
-        markup = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        markup = None
-    if not isinstance(markup, dict):
-        raise bad("can't parse reply keyboard markup JSON object")
-    if "inline_keyboard" in markup:
-        rows = markup["inline_keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad('can\'t parse inline keyboard markup: Field "inline_keyboard" must be of type Array')
-        for row in rows:
-            for button in row:
-                _check_inline_button(button)
-        return "inline", {"inline_keyboard": rows}
-    if inline_only:
-        raise bad("inline keyboard expected")
-    if "keyboard" in markup:
-        if not isinstance(markup["keyboard"], list):
-            raise bad('can\'t parse keyboard markup: Field "keyboard" must be of type Array')
-        return "reply", markup
-    if markup.get("remove_keyboard"):
-        return "remove", markup
-    if markup.get("force_reply"):
-        return "force", markup
-    raise bad("can't parse reply keyboard markup JSON object")
 
 
 def _update_type(update: JSONDict) -> str | None:
@@ -1178,7 +1101,7 @@ class LoopbackBotAPI:
 
     def _bot_send(self, chat: JSONDict, params: JSONDict, content: JSONDict) -> JSONDict:
         """Store a bot message with its markup and reply; the result Telegram returns."""
-        markup = _parse_markup(params.get("reply_markup"))
+        markup = parse_markup(params.get("reply_markup"))
         target = self._reply_target(chat, params)
         message = self._new_message(chat, self.bot_user, target)
         message.update({key: value for key, value in content.items() if value not in (None, [])})
@@ -1422,8 +1345,8 @@ class LoopbackBotAPI:
             raise bad("there is no text in the message to edit")
         text, entities = formatted(params, "text", "entities")
         check_text_length(text)
-        markup = _parse_markup(params.get("reply_markup"), inline_only=True)
-        return self._apply_edit(stored, {"text": text, "entities": entities, "reply_markup": _inline(markup)})
+        markup = parse_markup(params.get("reply_markup"), inline_only=True)
+        return self._apply_edit(stored, {"text": text, "entities": entities, "reply_markup": inline_keyboard(markup)})
 
     @api_method("editMessageCaption")
     async def _edit_message_caption(self, params: JSONDict) -> JSONDict:
@@ -1432,15 +1355,15 @@ class LoopbackBotAPI:
             raise bad("there is no caption in the message to edit")
         caption, entities = formatted(params, "caption", "caption_entities")
         check_text_length(caption, caption=True)
-        markup = _parse_markup(params.get("reply_markup"), inline_only=True)
-        changes = {"caption": caption, "caption_entities": entities, "reply_markup": _inline(markup)}
+        markup = parse_markup(params.get("reply_markup"), inline_only=True)
+        changes = {"caption": caption, "caption_entities": entities, "reply_markup": inline_keyboard(markup)}
         return self._apply_edit(stored, changes)
 
     @api_method("editMessageReplyMarkup")
     async def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict:
         stored = self._editable(params)
-        markup = _parse_markup(params.get("reply_markup"), inline_only=True)
-        return self._apply_edit(stored, {"reply_markup": _inline(markup)})
+        markup = parse_markup(params.get("reply_markup"), inline_only=True)
+        return self._apply_edit(stored, {"reply_markup": inline_keyboard(markup)})
 
     @api_method("deleteMessage")
     async def _delete_message(self, params: JSONDict) -> bool:
@@ -1582,10 +1505,3 @@ class LoopbackBotAPI:
             logger.info("webhook delivery of update %s failed: %s", update.get("update_id"), error)
             self._notify()
         return False
-
-
-def _inline(markup: tuple[str, JSONDict] | None) -> JSONDict | None:
-    """An inline keyboard as it appears on a message (an empty one means none)."""
-    if markup is None or not markup[1].get("inline_keyboard"):
-        return None
-    return markup[1]
