@@ -1,15 +1,9 @@
 """Sandbox: a loopback Telegram Bot API so the real bot runs without Telegram."""
 
-from bot.sandbox.botapi import (
-    SAMPLE_PNG,
-    LoopbackBotAPI,
-    RecordedCall,
-    SandboxUser,
-    image_size,
-    make_png,
-)
+from bot.sandbox.botapi import LoopbackBotAPI, RecordedCall, SandboxUser
 from bot.sandbox.formatting import parse_html, parse_markdown, parse_markdown_v2
 from bot.sandbox.keyboards import button_texts, find_button, keyboard_texts
+from bot.sandbox.media import SAMPLE_PNG, image_size, make_png
 from bot.sandbox.wire import BotAPIError
 
 __all__ = [

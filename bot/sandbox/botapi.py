@@ -27,9 +27,7 @@ import json
 import logging
 import re
 import secrets
-import struct
 import time
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -40,9 +38,9 @@ from aiohttp import web
 
 from bot.sandbox.formatting import check_text_length, formatted, u16len
 from bot.sandbox.keyboards import button_texts, find_button, inline_keyboard, parse_markup
+from bot.sandbox.media import SAMPLE_PNG, STICKER_BYTES, FileStore, content_type
 from bot.sandbox.wire import (
     MAX_DOWNLOAD_BYTES,
-    MAX_PHOTO_BYTES,
     MAX_UPLOAD_BYTES,
     BotAPIError,
     JSONDict,
@@ -108,22 +106,6 @@ class RecordedCall:
         return 200 <= self.status < 300
 
 
-@dataclass
-class _StoredFile:
-    file_id: str
-    file_unique_id: str
-    file_path: str
-    data: bytes
-    kind: str
-
-    def file_object(self) -> JSONDict:
-        return {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "file_size": len(self.data),
-            "file_path": self.file_path,
-        }
-
 
 @dataclass
 class _StoredMessage:
@@ -170,96 +152,6 @@ class _Webhook:
 
 
 # ---------------------------------------------------------------------------------------------
-# Images: a generated sample and dimension sniffing (no Pillow in the project)
-
-
-def make_png(width: int, height: int, rgb: tuple[int, int, int] = (70, 130, 180)) -> bytes:
-    """A valid solid-colour RGB PNG, so photo tests need no fixture files."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height, 9))
-        + chunk(b"IEND", b"")
-    )
-
-
-SAMPLE_PNG = make_png(320, 240)
-# Only a placeholder: nothing decodes sticker or voice bytes, they just need to be downloadable.
-_STICKER_BYTES = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10"
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:
-            i += 1
-            continue
-        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
-            i += 2
-            continue
-        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return width, height
-        i += 2 + length
-    return None
-
-
-def _webp_size(data: bytes) -> tuple[int, int] | None:
-    kind = data[12:16]
-    if kind == b"VP8X" and len(data) >= 30:
-        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
-    if kind == b"VP8 " and len(data) >= 30:
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if kind == b"VP8L" and len(data) >= 25:
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    return None
-
-
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height of a PNG, JPEG, GIF, WebP or BMP; None when it is not one of those."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return struct.unpack(">II", data[16:24])
-    if data[:2] == b"\xff\xd8":
-        return _jpeg_size(data)
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        return struct.unpack("<HH", data[6:10])
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _webp_size(data)
-    if data[:2] == b"BM" and len(data) >= 26:
-        width, height = struct.unpack("<ii", data[18:26])
-        return width, abs(height)
-    return None
-
-
-def _extension(data: bytes) -> str:
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return ".png"
-    if data[:3] in (b"GIF",):
-        return ".gif"
-    if data[:4] == b"RIFF":
-        return ".webp"
-    if data[:2] == b"BM":
-        return ".bmp"
-    return ".jpg"
-
-
-_CONTENT_TYPES = {
-    ".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-    ".bmp": "image/bmp", ".oga": "audio/ogg",
-}
 
 
 def _update_type(update: JSONDict) -> str | None:
@@ -315,9 +207,7 @@ class LoopbackBotAPI:
         self._chat_changed: dict[int, asyncio.Event] = {}  # per chat, for wait_for_bot_message
         self._last_message_id: dict[int, int] = {}
         self._last_user_message: dict[int, int] = {}
-        self._files: dict[str, _StoredFile] = {}
-        self._files_by_path: dict[str, _StoredFile] = {}
-        self._photos: dict[str, list[JSONDict]] = {}
+        self._files = FileStore(self._next_number)
         self._callbacks: dict[str, JSONDict] = {}
         self._callback_answers: dict[str, JSONDict] = {}
         self._blocked: dict[int, str] = {}
@@ -459,15 +349,14 @@ class LoopbackBotAPI:
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         received = time.monotonic()
         path = request.match_info["path"]
-        stored = self._files_by_path.get(path)
+        stored = self._files.by_path.get(path)
         if request.match_info["token"] != self.token:
             status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         elif stored is None:
             status, body = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         else:
             self._record("file", {"file_path": path}, 200, received, None)
-            content_type = _CONTENT_TYPES.get(path[path.rfind(".") :], "application/octet-stream")
-            return web.Response(body=stored.data, content_type=content_type)
+            return web.Response(body=stored.data, content_type=content_type(path))
         self._record("file", {"file_path": path}, status, received, body)
         return web.json_response(body, status=status)
 
@@ -746,7 +635,7 @@ class LoopbackBotAPI:
         *, reply_to: JSONDict | None = None,
     ) -> JSONDict:
         """The user sends a photo; the bytes are stored and offered as 2-4 PhotoSizes."""
-        content: JSONDict = {"photo": self._store_photo(data)}
+        content: JSONDict = {"photo": self._files.add_photo(data)}
         if caption:
             content["caption"] = caption
         return self._user_message(user, chat_id, content, reply_to)
@@ -764,7 +653,7 @@ class LoopbackBotAPI:
         return self._user_message(user, chat_id, {"contact": contact})
 
     async def send_sticker(self, user: SandboxUser, chat_id: int | None = None) -> JSONDict:
-        stored = self._store_file(_STICKER_BYTES, "stickers", ".webp", "sticker")
+        stored = self._files.add(STICKER_BYTES, "stickers", ".webp", "sticker")
         sticker = {
             "file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 512,
             "height": 512, "is_animated": False, "is_video": False, "type": "regular",
@@ -773,7 +662,7 @@ class LoopbackBotAPI:
         return self._user_message(user, chat_id, {"sticker": sticker})
 
     async def send_voice(self, user: SandboxUser, chat_id: int | None = None, duration: int = 3) -> JSONDict:
-        stored = self._store_file(b"OggS\x00\x02" + bytes(58), "voice", ".oga", "voice")
+        stored = self._files.add(b"OggS\x00\x02" + bytes(58), "voice", ".oga", "voice")
         voice = {
             "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
             "duration": duration, "mime_type": "audio/ogg", "file_size": len(stored.data),
@@ -815,8 +704,7 @@ class LoopbackBotAPI:
             if "callback_data" not in found:
                 raise ValueError(f"button {button!r} has no callback_data: {found}")
             data = found["callback_data"]
-        self._counter += 1
-        query_id = str(4_000_000_000_000_000_000 + self._counter)
+        query_id = str(4_000_000_000_000_000_000 + self._next_number())
         query = {
             "id": query_id,
             "from": user.to_dict(),
@@ -894,11 +782,7 @@ class LoopbackBotAPI:
 
     def file_data(self, file_id: str) -> tuple[bytes, str] | None:
         """A stored file's bytes and content type (the web chat page shows photos with it)."""
-        stored = self._files.get(file_id)
-        if stored is None:
-            return None
-        path = stored.file_path
-        return stored.data, _CONTENT_TYPES.get(path[path.rfind(".") :], "application/octet-stream")
+        return self._files.content(file_id)
 
     # -- driver: keeping the chats across restarts (the demo) ------------------------------
 
@@ -909,8 +793,6 @@ class LoopbackBotAPI:
         (a ticket's card is edited in place). A sandbox that forgot its chats would hand out
         those ids again, and the bot would edit the wrong message.
         """
-        import base64
-
         return {
             "version": 1,
             "chats": list(self._chats.values()),
@@ -924,14 +806,7 @@ class LoopbackBotAPI:
             ],
             "last_message_id": [[chat_id, last] for chat_id, last in self._last_message_id.items()],
             "last_user_message": [[chat_id, last] for chat_id, last in self._last_user_message.items()],
-            "files": [
-                {
-                    "file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_path": f.file_path,
-                    "kind": f.kind, "data": base64.b64encode(f.data).decode("ascii"),
-                }
-                for f in self._files.values()
-            ],
-            "photos": [[file_id, sizes] for file_id, sizes in self._photos.items()],
+            **self._files.export(),  # "files" and "photos"
             "counter": self._counter,
             # The bot remembers the update ids it has handled (bot/services/update_claims.py):
             # the next run must go on numbering, as Telegram does, or its updates look seen.
@@ -940,8 +815,6 @@ class LoopbackBotAPI:
 
     def import_state(self, state: JSONDict) -> None:
         """Restore what export_state() wrote (before the bot starts; replaces these chats)."""
-        import base64
-
         if state.get("version") != 1:
             raise ValueError("unknown sandbox state version")
         for user in state.get("users", []):
@@ -958,13 +831,7 @@ class LoopbackBotAPI:
             self._last_message_id[int(chat_id)] = int(last)
         for chat_id, last in state.get("last_user_message", []):
             self._last_user_message[int(chat_id)] = int(last)
-        for row in state.get("files", []):
-            stored_file = _StoredFile(row["file_id"], row["file_unique_id"], row["file_path"],
-                                      base64.b64decode(row["data"]), row["kind"])
-            self._files[stored_file.file_id] = stored_file
-            self._files_by_path[stored_file.file_path] = stored_file
-        for file_id, sizes in state.get("photos", []):
-            self._photos[file_id] = sizes
+        self._files.restore(state)
         self._counter = max(self._counter, int(state.get("counter", 0)))
         # A state written before update ids were saved: jump past any id the last run can have
         # used (Telegram, too, picks a new start after a quiet week).
@@ -982,6 +849,11 @@ class LoopbackBotAPI:
         return copy.deepcopy(self._pending)
 
     # -- storage helpers -------------------------------------------------------------------
+
+    def _next_number(self) -> int:
+        """The running number behind callback query ids and file paths."""
+        self._counter += 1
+        return self._counter
 
     def _take_update_id(self) -> int:
         update_id = self._next_update_id
@@ -1023,43 +895,6 @@ class LoopbackBotAPI:
         self._pending.append(update)
         self._notify()
 
-    def _store_file(self, data: bytes, folder: str, extension: str, kind: str) -> _StoredFile:
-        self._counter += 1
-        prefix = {"photo": "AgAC", "document": "BQAC", "voice": "AwAC", "sticker": "CAAC"}.get(kind, "BAAC")
-        stored = _StoredFile(
-            file_id=prefix + secrets.token_urlsafe(24),
-            file_unique_id="AQAD" + secrets.token_urlsafe(8),
-            file_path=f"{folder}/file_{self._counter}{extension}",
-            data=data,
-            kind=kind,
-        )
-        self._files[stored.file_id] = stored
-        self._files_by_path[stored.file_path] = stored
-        return stored
-
-    def _store_photo(self, data: bytes) -> list[JSONDict]:
-        """PhotoSizes like Telegram's: thumbnails up to 90/320/800 px, then the original."""
-        dimensions = image_size(data)
-        if not dimensions or min(dimensions) <= 0:
-            raise bad("IMAGE_PROCESS_FAILED")
-        width, height = dimensions
-        sizes = []
-        for limit in (90, 320, 800):
-            if max(width, height) > limit:
-                scale = limit / max(width, height)
-                w, h = max(1, round(width * scale)), max(1, round(height * scale))
-                sizes.append((self._store_file(make_png(w, h, (128, 128, 128)), "photos", ".png", "photo"), w, h))
-        sizes.append((self._store_file(data, "photos", _extension(data), "photo"), width, height))
-        photo = [
-            {
-                "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "width": w, "height": h, "file_size": len(stored.data),
-            }
-            for stored, w, h in sizes
-        ]
-        for size in photo:
-            self._photos[size["file_id"]] = photo
-        return copy.deepcopy(photo)
 
     # -- Bot API: chat and message resolution ----------------------------------------------
 
@@ -1147,24 +982,6 @@ class LoopbackBotAPI:
         chat_id = message["chat"]["id"]
         self._notify({"type": "edit", "chat_id": chat_id, "message": stored.snapshot()})
         return copy.deepcopy(message)
-
-    def _input_photo(self, params: JSONDict) -> list[JSONDict]:
-        value = params.get("photo")
-        if isinstance(value, str) and value.startswith("attach://"):
-            value = params.get(value[len("attach://") :])
-        if isinstance(value, Upload):
-            if len(value.data) > MAX_PHOTO_BYTES:
-                raise bad("PHOTO_INVALID_DIMENSIONS")
-            return self._store_photo(value.data)
-        if not isinstance(value, str) or not value:
-            raise bad("there is no photo in the request")
-        if re.match(r"^https?://", value):
-            raise bad("failed to get HTTP URL content")
-        if value in self._photos:
-            return copy.deepcopy(self._photos[value])
-        if value in self._files:
-            raise bad(f"can't use file of type {self._files[value].kind.title()} as Photo")
-        raise bad("wrong file identifier/HTTP URL specified")
 
     # -- Bot API methods -------------------------------------------------------------------
 
@@ -1294,7 +1111,7 @@ class LoopbackBotAPI:
         chat = self._chat(params)
         caption, entities = formatted(params, "caption", "caption_entities")
         check_text_length(caption, caption=True)
-        photo = self._input_photo(params)
+        photo = self._files.input_photo(params)
         return self._bot_send(chat, params, {"photo": photo, "caption": caption, "caption_entities": entities})
 
     @api_method("sendDocument")
@@ -1306,10 +1123,10 @@ class LoopbackBotAPI:
         if isinstance(value, Upload):
             if len(value.data) > MAX_UPLOAD_BYTES:
                 raise bad("file is too big")
-            stored = self._store_file(value.data, "documents", "", "document")
+            stored = self._files.add(value.data, "documents", "", "document")
             name, mime = value.filename or "file", value.content_type or "application/octet-stream"
-        elif isinstance(value, str) and value in self._files:
-            stored, name, mime = self._files[value], "file", "application/octet-stream"
+        elif isinstance(value, str) and value in self._files.by_id:
+            stored, name, mime = self._files.by_id[value], "file", "application/octet-stream"
         else:
             raise bad("wrong file identifier/HTTP URL specified")
         document = {
@@ -1398,7 +1215,7 @@ class LoopbackBotAPI:
 
     @api_method("getFile")
     async def _get_file(self, params: JSONDict) -> JSONDict:
-        stored = self._files.get(param_str(params, "file_id") or "")
+        stored = self._files.by_id.get(param_str(params, "file_id") or "")
         if stored is None:
             raise bad("invalid file_id")
         if len(stored.data) > MAX_DOWNLOAD_BYTES:
