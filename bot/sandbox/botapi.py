@@ -29,7 +29,7 @@ import re
 import secrets
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
 
@@ -38,7 +38,8 @@ from aiohttp import web
 
 from bot.sandbox.formatting import check_text_length, formatted, u16len
 from bot.sandbox.keyboards import button_texts, find_button, inline_keyboard, parse_markup
-from bot.sandbox.media import SAMPLE_PNG, STICKER_BYTES, FileStore, content_type
+from bot.sandbox.media import SAMPLE_PNG, STICKER_BYTES, content_type
+from bot.sandbox.state import RecordedCall, SandboxState, SandboxUser, StoredMessage
 from bot.sandbox.wire import (
     MAX_DOWNLOAD_BYTES,
     MAX_UPLOAD_BYTES,
@@ -63,70 +64,6 @@ CHAT_ACTIONS = frozenset(
         "record_video_note", "upload_video_note",
     }
 )
-# Telegram's default when allowed_updates is an empty list: everything but these.
-_OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-
-
-# ---------------------------------------------------------------------------------------------
-# Small value objects
-
-
-@dataclass(frozen=True)
-class SandboxUser:
-    """A simulated Telegram user; the driver's ``send_*`` methods act as this person."""
-
-    id: int
-    first_name: str
-    last_name: str | None = None
-    username: str | None = None
-    language_code: str | None = "zh-hans"
-    is_bot: bool = False
-
-    def to_dict(self) -> JSONDict:
-        data: JSONDict = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
-        for key in ("last_name", "username", "language_code"):
-            value = getattr(self, key)
-            if value is not None:
-                data[key] = value
-        return data
-
-
-@dataclass(frozen=True)
-class RecordedCall:
-    """One HTTP call the bot made, whatever its outcome (the reply's status and body)."""
-
-    method: str
-    params: JSONDict
-    status: int
-    time: float
-    response: JSONDict | None = None
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-
-
-@dataclass
-class _StoredMessage:
-    """A message as the chat shows it now, plus what it looked like before each edit."""
-
-    message: JSONDict
-    from_bot: bool
-    history: list[JSONDict] = field(default_factory=list)
-    reply_keyboard: JSONDict | None = None
-    deleted: bool = False
-
-    def snapshot(self) -> JSONDict:
-        data = copy.deepcopy(self.message)
-        data["edits"] = len(self.history)
-        data["edit_history"] = copy.deepcopy(self.history)
-        data["from_bot"] = self.from_bot
-        if self.reply_keyboard is not None:
-            data["reply_keyboard"] = copy.deepcopy(self.reply_keyboard)
-        if self.deleted:
-            data["deleted"] = True
-        return data
 
 
 @dataclass
@@ -148,21 +85,10 @@ class _Webhook:
 
 
 # ---------------------------------------------------------------------------------------------
-# Keyboard helpers (used by tests and the web chat page)
-
-
-# ---------------------------------------------------------------------------------------------
-
-
-def _update_type(update: JSONDict) -> str | None:
-    return next((key for key in update if key != "update_id"), None)
-
-
-# ---------------------------------------------------------------------------------------------
 # The server
 
 
-class LoopbackBotAPI:
+class LoopbackBotAPI(SandboxState):
     """The Bot API on 127.0.0.1 plus the driver API that plays users and reads the chats."""
 
     def __init__(
@@ -178,16 +104,12 @@ class LoopbackBotAPI:
         webhook_retry_delays: tuple[float, ...] = (0.05, 0.25, 1.0),
         now: Callable[[], float] = time.time,
     ) -> None:
+        bot_user = {"id": bot_id, "is_bot": True, "first_name": bot_first_name, "username": bot_username}
+        super().__init__(bot_user=bot_user, group_privacy=group_privacy, now=now)
         self.token = token
         self.host = host
-        self.group_privacy = group_privacy
-        self._admin_in: set[int] = set()  # groups where the bot is an admin and sees everything
         self.webhook_retry_delays = webhook_retry_delays
-        self._now = now
         self._requested_port = port
-        self.bot_user: JSONDict = {
-            "id": bot_id, "is_bot": True, "first_name": bot_first_name, "username": bot_username,
-        }
         self.app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
         self.add_routes(self.app)
         self._runner: web.AppRunner | None = None
@@ -196,38 +118,19 @@ class LoopbackBotAPI:
         self._closing = False
         self._methods = self._collect_methods()
 
-        # Observable state.
-        self.calls: list[RecordedCall] = []
-        self.updates: list[JSONDict] = []
         self.webhook_deliveries: list[JSONDict] = []
-        self.commands: dict[tuple[str, str], list[JSONDict]] = {}
-        self._chats: dict[int, JSONDict] = {}
-        self._users: dict[int, SandboxUser] = {}
-        self._messages: dict[int, dict[int, _StoredMessage]] = {}
-        self._chat_changed: dict[int, asyncio.Event] = {}  # per chat, for wait_for_bot_message
-        self._last_message_id: dict[int, int] = {}
-        self._last_user_message: dict[int, int] = {}
-        self._files = FileStore(self._next_number)
-        self._callbacks: dict[str, JSONDict] = {}
-        self._callback_answers: dict[str, JSONDict] = {}
         self._blocked: dict[int, str] = {}
 
         # Update delivery.
-        self._pending: list[JSONDict] = []
-        self._next_update_id = 1
-        self._allowed_updates: list[str] | None = None
         self._poll_generation = 0
         self._polls_waiting = 0
         self._webhook: _Webhook | None = None
         self._webhook_task: asyncio.Task[None] | None = None
 
-        # Faults and change notification.
+        # Faults.
         self._faults: dict[str, deque[_Fault]] = {}
         self._outage: tuple[frozenset[str], int, str] | None = None  # (methods or {"*"}, status, description)
         self._delays: dict[str, deque[list[float]]] = {}
-        self._changed = asyncio.Event()
-        self._subscribers: list[asyncio.Queue[JSONDict]] = []
-        self._counter = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -463,23 +366,6 @@ class LoopbackBotAPI:
                 await asyncio.sleep(entry[0])
                 return
 
-    # -- change notification ---------------------------------------------------------------
-
-    def _notify(self, event: JSONDict | None = None, *, all_chats: bool = False) -> None:
-        """Wake every waiter (a fresh Event per change: no lock, no polling) and subscribers."""
-        if event is not None:
-            for queue in self._subscribers:
-                queue.put_nowait(event)
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
-        # A change to a chat's messages names its chat and wakes only that chat's waiters
-        # (wait_for_bot_message): with hundreds of residents waiting, waking them all at every
-        # call costs more than the bot being measured. Calls, updates and polls change no chat.
-        chat = event.get("chat_id") if event else None
-        woken = list(self._chat_changed) if all_chats else [chat] if chat in self._chat_changed else []
-        for chat_id in woken:
-            self._chat_changed.pop(chat_id).set()
-
     def subscribe(self) -> asyncio.Queue[JSONDict]:
         """A queue receiving every change: message, edit, delete, callback_query,
         callback_answer, chat_action, update (raw injections). For the web chat page."""
@@ -597,18 +483,6 @@ class LoopbackBotAPI:
     def chats(self) -> dict[int, JSONDict]:
         return copy.deepcopy(self._chats)
 
-    def _private_chat(self, person: SandboxUser) -> JSONDict:
-        chat = self._chats.get(person.id)
-        if chat is None:
-            chat = {"id": person.id, "type": "private", "first_name": person.first_name}
-            if person.last_name:
-                chat["last_name"] = person.last_name
-            if person.username:
-                chat["username"] = person.username
-            self._chats[person.id] = chat
-            self._messages.setdefault(person.id, {})
-        return chat
-
     def _driver_chat(self, person: SandboxUser, chat_id: int | None) -> JSONDict:
         if person.id not in self._users:
             self._users[person.id] = person
@@ -718,7 +592,7 @@ class LoopbackBotAPI:
         self._enqueue({"update_id": self._take_update_id(), "callback_query": query})
         return query_id
 
-    def _find_for_press(self, message: JSONDict | int, chat_id: int | None) -> _StoredMessage:
+    def _find_for_press(self, message: JSONDict | int, chat_id: int | None) -> StoredMessage:
         if isinstance(message, dict):
             chat_id = message["chat"]["id"] if chat_id is None else chat_id
             message_id = message["message_id"]
@@ -741,14 +615,14 @@ class LoopbackBotAPI:
             target = self._messages[chat["id"]].get(reply_to["message_id"])
         message = self._new_message(chat, person.to_dict(), target)
         message.update(content)
-        stored = _StoredMessage(message, from_bot=False)
+        stored = StoredMessage(message, from_bot=False)
         self._store(stored)
         self._last_user_message[chat["id"]] = message["message_id"]
         if self._bot_sees(chat, message, target):
             self._enqueue({"update_id": self._take_update_id(), "message": copy.deepcopy(message)})
         return copy.deepcopy(message)
 
-    def _bot_sees(self, chat: JSONDict, message: JSONDict, target: _StoredMessage | None) -> bool:
+    def _bot_sees(self, chat: JSONDict, message: JSONDict, target: StoredMessage | None) -> bool:
         """Group privacy mode (Telegram's default): only commands, replies to the bot and
         @mentions reach it, unless the bot is an admin of the group."""
         if not self.group_privacy or chat["type"] not in ("group", "supergroup") or chat["id"] in self._admin_in:
@@ -784,61 +658,6 @@ class LoopbackBotAPI:
         """A stored file's bytes and content type (the web chat page shows photos with it)."""
         return self._files.content(file_id)
 
-    # -- driver: keeping the chats across restarts (the demo) ------------------------------
-
-    def export_state(self) -> JSONDict:
-        """Chats, users, messages (with their edits) and files as JSON-ready data.
-
-        Why: the demo keeps its database between runs, and the bot remembers message ids
-        (a ticket's card is edited in place). A sandbox that forgot its chats would hand out
-        those ids again, and the bot would edit the wrong message.
-        """
-        return {
-            "version": 1,
-            "chats": list(self._chats.values()),
-            "users": [user.__dict__ for user in self._users.values()],
-            "messages": [
-                {
-                    "message": stored.message, "from_bot": stored.from_bot, "history": stored.history,
-                    "reply_keyboard": stored.reply_keyboard, "deleted": stored.deleted,
-                }
-                for chat in self._messages.values() for stored in chat.values()
-            ],
-            "last_message_id": [[chat_id, last] for chat_id, last in self._last_message_id.items()],
-            "last_user_message": [[chat_id, last] for chat_id, last in self._last_user_message.items()],
-            **self._files.export(),  # "files" and "photos"
-            "counter": self._counter,
-            # The bot remembers the update ids it has handled (bot/services/update_claims.py):
-            # the next run must go on numbering, as Telegram does, or its updates look seen.
-            "next_update_id": self._next_update_id,
-        }
-
-    def import_state(self, state: JSONDict) -> None:
-        """Restore what export_state() wrote (before the bot starts; replaces these chats)."""
-        if state.get("version") != 1:
-            raise ValueError("unknown sandbox state version")
-        for user in state.get("users", []):
-            self._users[int(user["id"])] = SandboxUser(**user)
-        for chat in state.get("chats", []):
-            self._chats[int(chat["id"])] = chat
-            self._messages.setdefault(int(chat["id"]), {})
-        for row in state.get("messages", []):
-            stored = _StoredMessage(row["message"], bool(row["from_bot"]), list(row.get("history") or []),
-                                    row.get("reply_keyboard"), bool(row.get("deleted")))
-            chat_id = int(stored.message["chat"]["id"])
-            self._messages.setdefault(chat_id, {})[int(stored.message["message_id"])] = stored
-        for chat_id, last in state.get("last_message_id", []):
-            self._last_message_id[int(chat_id)] = int(last)
-        for chat_id, last in state.get("last_user_message", []):
-            self._last_user_message[int(chat_id)] = int(last)
-        self._files.restore(state)
-        self._counter = max(self._counter, int(state.get("counter", 0)))
-        # A state written before update ids were saved: jump past any id the last run can have
-        # used (Telegram, too, picks a new start after a quiet week).
-        next_update_id = int(state.get("next_update_id") or int(time.time()))
-        self._next_update_id = max(self._next_update_id, next_update_id)
-        self._notify(all_chats=True)
-
     @property
     def polling(self) -> bool:
         """True while a getUpdates call is parked on the server (a bot is listening)."""
@@ -847,53 +666,6 @@ class LoopbackBotAPI:
     @property
     def pending_updates(self) -> list[JSONDict]:
         return copy.deepcopy(self._pending)
-
-    # -- storage helpers -------------------------------------------------------------------
-
-    def _next_number(self) -> int:
-        """The running number behind callback query ids and file paths."""
-        self._counter += 1
-        return self._counter
-
-    def _take_update_id(self) -> int:
-        update_id = self._next_update_id
-        self._next_update_id += 1
-        return update_id
-
-    def _new_message(self, chat: JSONDict, sender: JSONDict, reply_to: _StoredMessage | None) -> JSONDict:
-        """A fresh message skeleton; ids increase per chat, shared by users and the bot."""
-        message_id = self._last_message_id.get(chat["id"], 0) + 1
-        self._last_message_id[chat["id"]] = message_id
-        message: JSONDict = {
-            "message_id": message_id,
-            "from": dict(sender),
-            "chat": dict(chat),
-            "date": int(self._now()),
-        }
-        if reply_to is not None:
-            quoted = copy.deepcopy(reply_to.message)
-            quoted.pop("reply_to_message", None)
-            message["reply_to_message"] = quoted
-        return message
-
-    def _store(self, stored: _StoredMessage) -> None:
-        chat_id = stored.message["chat"]["id"]
-        self._messages.setdefault(chat_id, {})[stored.message["message_id"]] = stored
-        self._notify({"type": "message", "chat_id": chat_id, "message": stored.snapshot()})
-
-    def _enqueue(self, update: JSONDict) -> None:
-        """Queue an update for getUpdates or the webhook, honouring allowed_updates."""
-        allowed = self._allowed_updates
-        kind = _update_type(update)
-        if allowed is not None:
-            permitted = set(allowed) if allowed else None
-            if (permitted is not None and kind not in permitted) or (
-                permitted is None and kind in _OPT_IN_UPDATE_TYPES
-            ):
-                return
-        self.updates.append(copy.deepcopy(update))
-        self._pending.append(update)
-        self._notify()
 
 
     # -- Bot API: chat and message resolution ----------------------------------------------
@@ -917,7 +689,7 @@ class LoopbackBotAPI:
             raise BotAPIError(403, self._blocked[chat["id"]])
         return chat
 
-    def _reply_target(self, chat: JSONDict, params: JSONDict) -> _StoredMessage | None:
+    def _reply_target(self, chat: JSONDict, params: JSONDict) -> StoredMessage | None:
         """reply_parameters (PTB 20+) or the older reply_to_message_id."""
         reply = param_json(params, "reply_parameters")
         if isinstance(reply, dict):
@@ -940,7 +712,7 @@ class LoopbackBotAPI:
         target = self._reply_target(chat, params)
         message = self._new_message(chat, self.bot_user, target)
         message.update({key: value for key, value in content.items() if value not in (None, [])})
-        stored = _StoredMessage(message, from_bot=True)
+        stored = StoredMessage(message, from_bot=True)
         if markup and markup[0] == "inline" and markup[1]["inline_keyboard"]:
             message["reply_markup"] = markup[1]
         elif markup and markup[0] in ("reply", "remove", "force"):
@@ -948,7 +720,7 @@ class LoopbackBotAPI:
         self._store(stored)
         return copy.deepcopy(message)
 
-    def _editable(self, params: JSONDict) -> _StoredMessage:
+    def _editable(self, params: JSONDict) -> StoredMessage:
         if params.get("inline_message_id"):
             raise bad("MESSAGE_ID_INVALID")
         chat = self._chat(params)
@@ -962,7 +734,7 @@ class LoopbackBotAPI:
             raise bad("message can't be edited")
         return stored
 
-    def _apply_edit(self, stored: _StoredMessage, changes: JSONDict) -> JSONDict:
+    def _apply_edit(self, stored: StoredMessage, changes: JSONDict) -> JSONDict:
         """Apply an edit (None removes a field) unless nothing changes - Telegram's 400."""
         message = stored.message
         if all(message.get(key) == (value or None) for key, value in changes.items()):
