@@ -28,18 +28,17 @@ import logging
 import re
 import secrets
 import time
-from collections import deque
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
 
+from bot.sandbox.faults import FaultInjection
 from bot.sandbox.formatting import check_text_length, formatted, u16len
 from bot.sandbox.keyboards import button_texts, find_button, inline_keyboard, parse_markup
 from bot.sandbox.media import SAMPLE_PNG, STICKER_BYTES, content_type
-from bot.sandbox.state import RecordedCall, SandboxState, SandboxUser, StoredMessage
+from bot.sandbox.state import RecordedCall, SandboxUser, StoredMessage
 from bot.sandbox.wire import (
     MAX_DOWNLOAD_BYTES,
     MAX_UPLOAD_BYTES,
@@ -66,14 +65,6 @@ CHAT_ACTIONS = frozenset(
 )
 
 
-@dataclass
-class _Fault:
-    status: int
-    description: str
-    retry_after: int | None
-    applied: bool
-    remaining: int
-
 
 @dataclass
 class _Webhook:
@@ -88,7 +79,7 @@ class _Webhook:
 # The server
 
 
-class LoopbackBotAPI(SandboxState):
+class LoopbackBotAPI(FaultInjection):
     """The Bot API on 127.0.0.1 plus the driver API that plays users and reads the chats."""
 
     def __init__(
@@ -119,18 +110,12 @@ class LoopbackBotAPI(SandboxState):
         self._methods = self._collect_methods()
 
         self.webhook_deliveries: list[JSONDict] = []
-        self._blocked: dict[int, str] = {}
 
         # Update delivery.
         self._poll_generation = 0
         self._polls_waiting = 0
         self._webhook: _Webhook | None = None
         self._webhook_task: asyncio.Task[None] | None = None
-
-        # Faults.
-        self._faults: dict[str, deque[_Fault]] = {}
-        self._outage: tuple[frozenset[str], int, str] | None = None  # (methods or {"*"}, status, description)
-        self._delays: dict[str, deque[list[float]]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -267,104 +252,6 @@ class LoopbackBotAPI(SandboxState):
         summary = {k: v.summary() if isinstance(v, Upload) else v for k, v in params.items()}
         self.calls.append(RecordedCall(method, summary, status, received, copy.deepcopy(body)))
         self._notify()
-
-    # -- fault injection -------------------------------------------------------------------
-
-    def fail(
-        self,
-        method: str,
-        status: int = 500,
-        times: int = 1,
-        retry_after: int | None = None,
-        description: str | None = None,
-        *,
-        applied: bool = False,
-    ) -> None:
-        """Make the next ``times`` calls of ``method`` ("*" = any) fail with ``status``.
-
-        ``applied=True`` performs the call and then reports the error: the message exists but
-        the bot was told it failed (the at-least-once window a retrying sender must survive).
-        429 always carries ``parameters.retry_after`` (default 1), as Telegram's does.
-        """
-        if status == 429 and retry_after is None:
-            retry_after = 1
-        if description is None:
-            if status == 429:
-                description = f"Too Many Requests: retry after {retry_after}"
-            else:
-                try:
-                    description = HTTPStatus(status).phrase
-                except ValueError:
-                    description = f"Error {status}"
-        fault = _Fault(status, description, retry_after, applied, times)
-        self._faults.setdefault(method.lower(), deque()).append(fault)
-
-    def delay(self, method: str, seconds: float, times: int = 1) -> None:
-        """Pause the next ``times`` calls of ``method`` ("*" = any) before handling them."""
-        self._delays.setdefault(method.lower(), deque()).append([seconds, times])
-
-    def block(self, chat_id: int, description: str | None = None) -> None:
-        """Sends and edits into ``chat_id`` get 403 until unblock()."""
-        if description is None:
-            chat = self._chats.get(chat_id)
-            kind = chat["type"] if chat else "private"
-            if kind == "private":
-                description = "Forbidden: bot was blocked by the user"
-            else:
-                description = f"Forbidden: bot was kicked from the {kind} chat"
-        self._blocked[chat_id] = description
-
-    def unblock(self, chat_id: int) -> None:
-        self._blocked.pop(chat_id, None)
-
-    def outage(self, *methods: str, status: int = 502, description: str | None = None) -> None:
-        """Every call of ``methods`` (none named: every method) fails with ``status`` until
-        ``end_outage()``: Telegram down for as long as a test wants, not for a counted number
-        of calls. Nothing is performed while it lasts."""
-        if description is None:
-            try:
-                description = HTTPStatus(status).phrase
-            except ValueError:
-                description = f"Error {status}"
-        names = frozenset(m.lower() for m in methods) or frozenset({"*"})
-        self._outage = (names, status, description)
-
-    def end_outage(self) -> None:
-        self._outage = None
-
-    def _check_outage(self, method: str) -> None:
-        if self._outage is None:
-            return
-        names, status, description = self._outage
-        if "*" in names or method.lower() in names:
-            raise BotAPIError(status, description)
-
-    def _take_fault(self, method: str) -> _Fault | None:
-        for key in (method.lower(), "*"):
-            queue = self._faults.get(key)
-            if queue:
-                fault = queue[0]
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    queue.popleft()
-                return fault
-        return None
-
-    @staticmethod
-    def _fault_error(fault: _Fault) -> BotAPIError:
-        parameters = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
-        return BotAPIError(fault.status, fault.description, parameters)
-
-    async def _apply_delay(self, method: str) -> None:
-        for key in (method.lower(), "*"):
-            queue = self._delays.get(key)
-            if queue:
-                entry = queue[0]
-                entry[1] -= 1
-                if entry[1] <= 0:
-                    queue.popleft()
-                await asyncio.sleep(entry[0])
-                return
 
     def subscribe(self) -> asyncio.Queue[JSONDict]:
         """A queue receiving every change: message, edit, delete, callback_query,
