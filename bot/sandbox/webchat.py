@@ -33,10 +33,6 @@ import datetime as dt
 import json
 import logging
 import math
-import os
-import struct
-import time
-import zlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -46,7 +42,9 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.sandbox.botapi import LoopbackBotAPI
+from bot.sandbox.demo_state import save_state
 from bot.sandbox.directory import DEMO_RESIDENTS, Directory, Person, load_directory
+from bot.sandbox.sample_photo import cached_sample_photo
 from bot.sandbox.wire import MAX_PHOTO_BYTES, MAX_TEXT_LENGTH, BotAPIError
 
 log = logging.getLogger("gridbot.sandbox.web")
@@ -76,57 +74,6 @@ SAVE_AFTER_SECONDS = 2.0  # the demo's chats are written at most this often
 
 
 # ---------------------------------------------------------------------------------------------
-# A sample photo: drawn here (no image files, no Pillow) so "send a sample photo" shows something
-
-
-def sample_photo(width: int = 480, height: int = 360) -> bytes:
-    """A loose manhole cover on a pavement, as a PNG: something to look at in the chats."""
-    cx, cy, radius = width * 0.52, height * 0.56, min(width, height) * 0.3
-    rows = []
-    for y in range(height):
-        row = bytearray(b"\x00")
-        for x in range(width):
-            # Pavement tiles with a little grain.
-            grain = ((x * 7919 + y * 104729) % 23) - 11
-            seam = x % 80 < 2 or y % 60 < 2
-            base = 150 if not seam else 118
-            r = g = b = base + grain
-            b += 6
-            dx, dy = x - cx, (y - cy) * 1.25
-            d = math.hypot(dx, dy)
-            if d < radius * 1.08:
-                r, g, b = 92, 92, 96  # the frame
-            if d < radius:
-                # The cover, tilted: darker on one side, with a cross-hatch pattern.
-                shade = int(40 + 30 * (dx / radius))
-                hatch = (int((x + y) / 9) % 2) * 10 + (int((x - y) / 9) % 2) * 10
-                r, g, b = shade + hatch + 10, shade + hatch + 6, shade + hatch
-                if abs(d - radius * 0.62) < 2.5:
-                    r, g, b = r + 30, g + 30, b + 30
-            if radius * 0.98 < d < radius * 1.08 and dx > 0 and dy < 0:
-                r, g, b = 20, 20, 20  # the gap where it has lifted
-            row += bytes((max(0, min(255, r)), max(0, min(255, g)), max(0, min(255, b))))
-        rows.append(bytes(row))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
-
-
-_SAMPLE_PHOTO: bytes | None = None
-
-
-def _sample() -> bytes:
-    global _SAMPLE_PHOTO
-    if _SAMPLE_PHOTO is None:
-        _SAMPLE_PHOTO = sample_photo()
-    return _SAMPLE_PHOTO
-
-
-# ---------------------------------------------------------------------------------------------
 # Waking the scheduler after a time jump
 
 
@@ -144,39 +91,6 @@ def wake_scheduler(scheduler: Any) -> int:
     for job in jobs:
         job.modify(next_run_time=now)
     return len(jobs)
-
-
-# ---------------------------------------------------------------------------------------------
-# Keeping the demo's chats and clock between runs
-
-
-def save_state(path: Path, api: LoopbackBotAPI, clock: Clock) -> None:
-    data = {"sandbox": api.export_state(), "clock": {"now": clock.now().timestamp()}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_state(path: Path) -> tuple[JSONDict | None, float | None]:
-    """What save_state() wrote: the sandbox's chats, and the clock's time then (the clock must
-    never run back: deadlines already claimed must stay in the past). Unreadable: nothing."""
-    if not path.exists():
-        return None, None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        sandbox = data["sandbox"]
-        saved_now = float((data.get("clock") or {}).get("now") or 0) or None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        log.warning("could not read %s (%s): the chats start empty", path, exc)
-        return None, None
-    return sandbox, saved_now
-
-
-def clock_after(saved_now: float | None, *, scale: float = 1.0) -> Clock:
-    """A clock that goes on from where the last run left it, never before the real time."""
-    offset = max(0.0, (saved_now or 0.0) - time.time())
-    return Clock(scale=scale, offset=dt.timedelta(seconds=offset))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,7 +436,7 @@ class WebChat:
             body = await self._body(request)
             if not body.get("sample"):
                 raise _Refused(400, "请上传照片，或用 {\"sample\": true} 发送示例照片")
-            data = await asyncio.to_thread(_sample)  # drawn once, off the event loop
+            data = await asyncio.to_thread(cached_sample_photo)  # drawn once, off the event loop
         person, chat_id = self._actor(body)
         caption = str(body.get("caption") or "").strip() or None
         try:
