@@ -21,7 +21,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from bot.clock import Clock
 from bot.sandbox import LoopbackBotAPI, make_png
 from bot.sandbox.demo_state import clock_after, read_state, save_state
-from bot.sandbox.webchat import EXAMPLES
+from bot.sandbox.views import EXAMPLES
 from tests.webdemo import GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, event_stream, web_demo
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,6 +23,9 @@ Routes (mounted on the sandbox's own aiohttp app, before it starts):
 Who may do what follows Telegram: a person writes in their own private chat with the bot and
 in the group chats of their unit; everyone may *look* at every chat (it is a demo). Nothing
 here reaches the internet; the page loads no file from anywhere but this server.
+
+This module is the routes and their background work. What the page draws is in views.py, who
+is in the demo in directory.py, the chats kept between runs in demo_state.py.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from bot.sandbox.botapi import LoopbackBotAPI
 from bot.sandbox.demo_state import save_state
 from bot.sandbox.directory import DEMO_RESIDENTS, Directory, Person, load_directory
 from bot.sandbox.sample_photo import cached_sample_photo
+from bot.sandbox.views import KIND_LABELS, clock_view, event_view, message_view, page_state
 from bot.sandbox.wire import MAX_PHOTO_BYTES, MAX_TEXT_LENGTH, BotAPIError
 
 log = logging.getLogger("gridbot.sandbox.web")
@@ -52,21 +56,6 @@ log = logging.getLogger("gridbot.sandbox.web")
 WEB_DIR = Path(__file__).resolve().parent / "web"
 JSONDict = dict[str, Any]
 
-EXAMPLES: tuple[JSONDict, ...] = (
-    {"label": "油烟", "text": "楼下早餐店油烟太大，天天熏到家里"},
-    {"label": "噪音", "text": "楼上邻居每天半夜跺脚，吵得睡不着"},
-    {"label": "井盖", "text": "南海街1号院门口井盖松了，踩上去晃"},
-)
-
-KIND_LABELS = {
-    "private": "与网格通的私聊",
-    "district": "区指挥中心",
-    "street": "街道工作群",
-    "community": "社区工作群",
-    "grid": "网格工作群",
-    "department": "职能部门工作群",
-    "volunteers": "志愿者群",
-}
 MAX_SCALE = 86_400.0  # one day per second
 MAX_ADVANCE_HOURS = 24 * 30
 PING_SECONDS = 15.0  # SSE keep-alive; also how a closed tab is noticed
@@ -179,121 +168,6 @@ class WebChat:
         if self.state_file is not None:
             save_state(self.state_file, self.api, self.clock)
 
-    # -- views -----------------------------------------------------------------------------
-
-    def clock_view(self) -> JSONDict:
-        now = self.clock.now()
-        local = now.astimezone(self.tz)
-        weekday = "一二三四五六日"[local.weekday()]
-        return {
-            "now": now.isoformat(),
-            "ts": now.timestamp(),
-            "scale": self.clock.scale,
-            "tz": str(self.tz),
-            "local": f"{local.month}月{local.day}日 周{weekday} {local:%H:%M}",
-        }
-
-    def message_view(self, message: JSONDict) -> JSONDict:
-        """A message as the page draws it: sender, text, photo URL, buttons, edits."""
-        sender = message.get("from") or {}
-        from_bot = bool(message.get("from_bot", sender.get("is_bot")))
-        name = "网格通" if from_bot else " ".join(
-            part for part in (sender.get("first_name"), sender.get("last_name")) if part)
-        view: JSONDict = {
-            "id": message["message_id"],
-            "chat_id": message["chat"]["id"],
-            "from_bot": from_bot,
-            "sender": {"id": sender.get("id"), "name": name},
-            "date": message.get("date"),
-            "text": message.get("text") or message.get("caption") or "",
-            "entities": message.get("entities") or message.get("caption_entities") or [],
-            "edits": message.get("edits", 0),
-            "buttons": [
-                [{"text": b.get("text", ""), **({"data": b["callback_data"]} if "callback_data" in b else {}),
-                  **({"url": b["url"]} if "url" in b else {})} for b in row]
-                for row in ((message.get("reply_markup") or {}).get("inline_keyboard") or [])
-            ],
-        }
-        if message.get("photo"):
-            largest = message["photo"][-1]
-            view["photo"] = {"url": f"/sandbox/files/{largest['file_id']}",
-                             "width": largest.get("width"), "height": largest.get("height")}
-        if message.get("location"):
-            view["location"] = {"lat": message["location"]["latitude"], "lon": message["location"]["longitude"]}
-        for kind, label in (("sticker", "[表情]"), ("voice", "[语音]"), ("document", "[文件]"), ("contact", "[名片]")):
-            if message.get(kind) and not view["text"]:
-                view["text"] = label
-        markup = message.get("reply_keyboard") or {}
-        if markup.get("force_reply"):  # a question put to the people it mentions: their reply box opens
-            view["prompt"] = {
-                "for": [e["user"]["id"] for e in view["entities"] if e.get("type") == "text_mention" and e.get("user")],
-                "placeholder": markup.get("input_field_placeholder") or "",
-            }
-        keyboard = markup.get("keyboard")
-        if keyboard:
-            view["keyboard"] = [[b if isinstance(b, str) else b.get("text", "") for b in row] for row in keyboard]
-        replied = message.get("reply_to_message")
-        if replied:
-            replied_from = replied.get("from") or {}
-            view["reply_to"] = {
-                "id": replied.get("message_id"),
-                "name": "网格通" if replied_from.get("is_bot") else replied_from.get("first_name", ""),
-                "text": (replied.get("text") or replied.get("caption") or ("[照片]" if replied.get("photo") else ""))[:80],
-            }
-        if message.get("deleted"):
-            view["deleted"] = True
-        return view
-
-    def state(self) -> JSONDict:
-        d = self.directory
-        chats = []
-        for info in d.chats:
-            messages = self.api.transcript(info.id)
-            chats.append({
-                **asdict(info),
-                "type": "supergroup",
-                "kind_label": KIND_LABELS.get(info.kind, ""),
-                "count": len(messages),
-                "last": self.message_view(messages[-1]) if messages else None,
-            })
-        privates = {}
-        for person in d.people:
-            messages = self.api.transcript(person.id)
-            if messages:
-                privates[str(person.id)] = {"count": len(messages), "last": self.message_view(messages[-1])}
-        return {
-            "title": "网格通 · 沙箱演示",
-            "district": d.district,
-            "bot": {"id": self.api.bot_user["id"], "name": "网格通"},
-            "people": [asdict(p) for p in d.people],
-            "chats": chats,
-            "privates": privates,
-            "places": [asdict(p) for p in d.places],
-            "examples": list(EXAMPLES),
-            "guide": self.guide(),
-            "clock": self.clock_view(),
-            "default_person": d.guide_resident,
-        }
-
-    def guide(self) -> list[JSONDict]:
-        """What to try, step by step; `as` and `chat` let the page switch with one click."""
-        d = self.directory
-        steps: list[JSONDict] = [{"text": "以居民身份点一条示例投诉发出，按提示补充或点“确认提交”。",
-                                  "as": d.guide_resident}]
-        worker = d.person(d.guide_worker) if d.guide_worker else None
-        if worker:
-            steps.append({
-                "text": f"切换为负责的网格员（“井盖”那条归{worker.unit}的 {worker.name}），"
-                        "在工作群里按“接单”，再按“办结”。",
-                "as": worker.id, "chat": worker.chat_id,
-                "action": f"切换为{worker.name}",
-            })
-        steps.append({"text": "回到居民的私聊，给处理结果评价；不满意会重新派单。", "as": d.guide_resident,
-                      "action": "回到居民"})
-        steps.append({"text": "点上方“+24 小时”或“1 小时/秒”让时间快进：超时的工单亮黄灯、红灯，"
-                              "各工作群收到提醒，指挥中心群每天收到日报。"})
-        return steps
-
     # -- helpers ---------------------------------------------------------------------------
 
     async def _body(self, request: web.Request) -> JSONDict:
@@ -333,7 +207,7 @@ class WebChat:
         return web.FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def _state(self, request: web.Request) -> web.Response:
-        return _json(self.state())
+        return _json(page_state(self.directory, self.api, self.clock, self.tz))
 
     async def _chat(self, request: web.Request) -> web.Response:
         try:
@@ -347,7 +221,7 @@ class WebChat:
         chat = ({**asdict(info), "kind_label": KIND_LABELS.get(info.kind, "")} if info else
                 {"id": chat_id, "title": "网格通", "kind": "private", "kind_label": KIND_LABELS["private"],
                  "members": [chat_id], "person": person.name if person else None})
-        messages = [self.message_view(m) for m in self.api.transcript(chat_id)]
+        messages = [message_view(m) for m in self.api.transcript(chat_id)]
         return _json({"ok": True, "chat": chat, "messages": messages})
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -368,7 +242,7 @@ class WebChat:
             except (TypeError, ValueError):
                 raise _Refused(400, "reply_to 应为消息 id") from None
         message = await self.api.send_text(self._user(person), text, chat_id=chat_id, reply_to=reply_to)
-        return _json({"ok": True, "message": self.message_view(message)})
+        return _json({"ok": True, "message": message_view(message)})
 
     async def _press(self, request: web.Request) -> web.Response:
         return await _guarded(self._do_press(request))
@@ -417,7 +291,7 @@ class WebChat:
         if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
             raise _Refused(400, "纬度应在 -90 到 90 之间，经度在 -180 到 180 之间")
         message = await self.api.send_location(self._user(person), lat, lon, chat_id=chat_id)
-        return _json({"ok": True, "message": self.message_view(message)})
+        return _json({"ok": True, "message": message_view(message)})
 
     async def _photo(self, request: web.Request) -> web.Response:
         return await _guarded(self._do_photo(request))
@@ -443,7 +317,7 @@ class WebChat:
             message = await self.api.send_photo(self._user(person), data, caption=caption, chat_id=chat_id)
         except BotAPIError:
             raise _Refused(400, "这不是能识别的图片（PNG、JPEG、GIF、WebP、BMP）") from None
-        return _json({"ok": True, "message": self.message_view(message)})
+        return _json({"ok": True, "message": message_view(message)})
 
     async def _clock(self, request: web.Request) -> web.Response:
         return await _guarded(self._do_clock(request))
@@ -469,7 +343,7 @@ class WebChat:
                 raise _Refused(400, f"advance_hours 应在 0 到 {MAX_ADVANCE_HOURS} 之间（时间只能往前走）")
             self.clock.advance(dt.timedelta(hours=hours))
             woke = await self._wake()
-        view = self.clock_view()
+        view = clock_view(self.clock, self.tz)
         self._broadcast({"type": "clock", "clock": view})
         return _json({"ok": True, "clock": view, "woke": woke})
 
@@ -486,7 +360,7 @@ class WebChat:
         queue = self.api.subscribe()
         self._streams.add(queue)
         try:
-            yield {"type": "hello", "clock": self.clock_view()}
+            yield {"type": "hello", "clock": clock_view(self.clock, self.tz)}
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), PING_SECONDS)
@@ -495,7 +369,7 @@ class WebChat:
                     continue
                 if event.get("type") == "_close":
                     return
-                view = self.event_view(event)
+                view = event_view(event)
                 if view is not None:
                     yield view
         finally:
@@ -549,20 +423,6 @@ class WebChat:
                 await pumping
         return ws
 
-    def event_view(self, event: JSONDict) -> JSONDict | None:
-        kind = event.get("type")
-        if kind in ("message", "edit"):
-            return {"type": kind, "chat_id": event["chat_id"], "message": self.message_view(event["message"])}
-        if kind == "delete":
-            return {"type": kind, "chat_id": event["chat_id"], "message_id": event["message_id"]}
-        if kind == "callback_answer":
-            return {"type": kind, "chat_id": event["chat_id"], "answer": event["answer"]}
-        if kind == "chat_action":
-            return {"type": kind, "chat_id": event["chat_id"], "action": event["action"]}
-        if kind == "clock":
-            return event
-        return None  # raw updates and the queries themselves: nothing to draw
-
     def _broadcast(self, event: JSONDict) -> None:
         for queue in self._streams:
             queue.put_nowait(event)
@@ -596,7 +456,7 @@ class WebChat:
                 await asyncio.wait_for(self._clock_changed.wait(), interval)
                 continue  # the speed changed: start over with the new interval
             await self._wake()
-            self._broadcast({"type": "clock", "clock": self.clock_view()})
+            self._broadcast({"type": "clock", "clock": clock_view(self.clock, self.tz)})
 
     async def _save_when_changed(self) -> None:
         queue = self.api.subscribe()
