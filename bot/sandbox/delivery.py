@@ -104,6 +104,8 @@ class UpdateDelivery(SandboxState):
         elif offset < 0:
             self._pending = self._pending[offset:]
 
+    # -- webhook methods -------------------------------------------------------------------
+
     @api_method("setWebhook")
     async def _set_webhook(self, params: JSONDict) -> bool:
         url = param_str(params, "url") or ""
@@ -151,7 +153,7 @@ class UpdateDelivery(SandboxState):
             info["allowed_updates"] = list(self._allowed_updates)
         return info
 
-    # -- webhook delivery ------------------------------------------------------------------
+    # -- the webhook worker ----------------------------------------------------------------
 
     async def _remove_webhook(self) -> None:
         self._webhook = None
