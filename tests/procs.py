@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import pytest_asyncio
 
-from bot.sandbox.botapi import BotAPIError, LoopbackBotAPI
+from bot.sandbox import BotAPIError, LoopbackBotAPI
 
 GRIDBOT = Path(sys.executable).with_name("gridbot")
 ROOT = Path(__file__).resolve().parent.parent

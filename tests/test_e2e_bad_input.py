@@ -4,7 +4,7 @@ import datetime as dt
 
 from bot import texts
 from bot.models import Attachment, Pending, Outbox, OutboxStatus, Ticket
-from bot.sandbox.botapi import make_png
+from bot.sandbox import make_png
 from tests.e2e import GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, start_harness
 from tests.test_e2e_intake import _buttons, submit_report
 

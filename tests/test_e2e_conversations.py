@@ -8,7 +8,7 @@ from bot import texts
 from bot.models import Pending, Status, Ticket, TicketEvent
 from tests.e2e import COMMAND_CHAT, COMMUNITY_NHJ1_CHAT, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
 from tests.test_e2e_care import COMMUNITY_STAFF, VOLUNTEERS_CHAT
-from tests.test_e2e_intake import _buttons, submit_report
+from tests.test_e2e_intake import submit_report
 from tests.test_e2e_workflow import card_in, press_and_reason
 
 

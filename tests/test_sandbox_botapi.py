@@ -12,7 +12,7 @@ import time
 import aiohttp
 import pytest
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -374,6 +374,36 @@ async def test_driver_updates_parse_in_ptb_and_events_stream(api, bot):
 
     with pytest.raises(TimeoutError):
         await api.wait_for_bot_message(user.id, lambda m: m["text"] == "永远不会", timeout=0.05)
+
+
+async def test_group_privacy_mode_and_force_reply(api, bot):
+    """In a group the bot sees commands, replies to its own messages and @mentions, nothing else,
+    unless it is an admin there (Telegram's default privacy mode); a ForceReply is kept as the
+    message's reply box, not as buttons."""
+    assert (await bot.get_me()).can_read_all_group_messages is False
+    worker = api.user(7001, "郑十")
+    api.add_chat(-700, "supergroup", "网格群")
+    prompt = await bot.send_message(-700, "请回复本消息：处理结果",
+                                    reply_markup=ForceReply(selective=True, input_field_placeholder="处理结果"))
+    shown = api.last_bot_message(-700)
+    assert shown["reply_keyboard"] == {"force_reply": True, "selective": True, "input_field_placeholder": "处理结果"}
+    assert "reply_markup" not in shown and button_texts(shown) == []
+
+    chatter = await api.send_text(worker, "大家好，明天上午九点开例会", chat_id=-700)
+    await api.send_text(worker, "同意", chat_id=-700, reply_to=chatter)  # a reply, but not to the bot
+    await api.send_text(worker, "已上门处理", chat_id=-700, reply_to=prompt.to_dict())
+    await api.send_text(worker, "/help", chat_id=-700)
+    await api.send_text(worker, "@GridBot_Sandbox_Bot 在吗", chat_id=-700)
+    await api.send_text(worker, "私聊里说什么都看得见")
+    updates = await bot.get_updates()
+    assert [u.message.text for u in updates] == ["已上门处理", "/help", "@GridBot_Sandbox_Bot 在吗", "私聊里说什么都看得见"]
+    assert updates[0].message.reply_to_message.message_id == prompt.message_id
+    assert len(api.transcript(-700)) == 6  # the chatter is in the group all the same
+
+    api.add_chat(-701, "group", "街道群", bot_admin=True)
+    await api.send_text(worker, "闲聊一句", chat_id=-701)
+    later = await bot.get_updates(offset=updates[-1].update_id + 1)
+    assert [u.message.text for u in later] == ["闲聊一句"]
 
 
 async def test_extra_routes_share_the_server():

@@ -17,10 +17,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+from telegram import Bot, ForceReply, MessageEntity, User
 
 from bot.clock import Clock
 from bot.sandbox import LoopbackBotAPI, make_png
-from bot.sandbox.webchat import EXAMPLES, clock_after, read_state, save_state
+from bot.sandbox.demo_state import clock_after, read_state, save_state
+from bot.sandbox.views import EXAMPLES, message_view
 from tests.webdemo import GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, event_stream, web_demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +49,21 @@ async def _file_a_ticket(demo, resident: int = RESIDENT) -> dict:
                                        "button": "确认提交", "wait": True})
     await demo.api.wait_for_bot_message(resident, lambda m: "已受理" in (m.get("text") or ""), after=summary["message_id"])
     return await demo.api.wait_for_bot_message(GRID_CHAT, lambda m: "工单" in (m.get("text") or ""), after=0)
+
+
+async def test_a_force_reply_opens_the_reply_box_of_the_people_it_names():
+    """The page opens its reply box for the person a question names (a text mention) and for
+    nobody else; a plain message opens none."""
+    async with LoopbackBotAPI() as api, Bot(api.token, base_url=api.base_url) as bot:
+        api.add_chat(-800, "supergroup", "网格群")
+        worker, other = User(7101, "张丽", False), User(7102, "冯晓燕", False)
+        await bot.send_message(-800, "张丽，请回复本消息：处理结果",
+                               entities=[MessageEntity("text_mention", 0, 2, user=worker)],
+                               reply_markup=ForceReply(selective=True, input_field_placeholder="处理结果"))
+        await bot.send_message(-800, f"{other.first_name}已接单")
+        asked, told = (message_view(m) for m in api.transcript(-800))
+    assert asked["prompt"] == {"for": [worker.id], "placeholder": "处理结果"}
+    assert "prompt" not in told and asked["buttons"] == []
 
 
 @SQLITE_ONLY

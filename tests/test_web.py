@@ -9,7 +9,7 @@ import importlib.util
 
 from bot import texts
 from bot.models import Attachment, Light, Outbox, Staff, Status, WebLogin
-from bot.sandbox.botapi import SAMPLE_PNG
+from bot.sandbox import SAMPLE_PNG
 from tests.e2e import COMMANDER, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
 from tests.test_e2e_intake import submit_report
 from tests.test_e2e_workflow import card_in

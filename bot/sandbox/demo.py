@@ -22,8 +22,10 @@ from bot.db import database, migrate
 from bot.models import ChatBinding, Staff
 from bot.runner import GridBot
 from bot.runtime import Runtime
-from bot.sandbox.botapi import LoopbackBotAPI, button_texts, keyboard_texts
-from bot.sandbox.webchat import WebChat, clock_after, read_state, wake_scheduler
+from bot.sandbox.botapi import LoopbackBotAPI
+from bot.sandbox.demo_state import clock_after, read_state
+from bot.sandbox.keyboards import button_texts, keyboard_texts
+from bot.sandbox.webchat import WebChat, wake_scheduler
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = ROOT / "examples" / "yingze.yaml"

@@ -7,7 +7,9 @@ import re
 import time
 
 from bot import texts
-from bot.sandbox.botapi import LoopbackBotAPI, SandboxUser, button_texts
+from bot.sandbox.botapi import LoopbackBotAPI
+from bot.sandbox.keyboards import button_texts
+from bot.sandbox.state import SandboxUser
 
 TICKET_NUMBER = re.compile(r"YZ-\d{8}-\d{4}")
 SAMPLE_COMPLAINTS = [

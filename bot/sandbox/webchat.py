@@ -23,6 +23,9 @@ Routes (mounted on the sandbox's own aiohttp app, before it starts):
 Who may do what follows Telegram: a person writes in their own private chat with the bot and
 in the group chats of their unit; everyone may *look* at every chat (it is a demo). Nothing
 here reaches the internet; the page loads no file from anywhere but this server.
+
+This module is the routes and their background work. What the page draws is in views.py, who
+is in the demo in directory.py, the chats kept between runs in demo_state.py.
 """
 
 from __future__ import annotations
@@ -33,11 +36,7 @@ import datetime as dt
 import json
 import logging
 import math
-import os
-import struct
-import time
-import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 from zoneinfo import ZoneInfo
@@ -45,222 +44,22 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.sandbox.botapi import MAX_PHOTO_BYTES, MAX_TEXT_LENGTH, BotAPIError, LoopbackBotAPI
+from bot.sandbox.botapi import LoopbackBotAPI
+from bot.sandbox.demo_state import save_state
+from bot.sandbox.directory import DEMO_RESIDENTS, Directory, Person, load_directory
+from bot.sandbox.sample_photo import cached_sample_photo
+from bot.sandbox.views import KIND_LABELS, clock_view, event_view, message_view, page_state
+from bot.sandbox.wire import MAX_PHOTO_BYTES, MAX_TEXT_LENGTH, BotAPIError
 
 log = logging.getLogger("gridbot.sandbox.web")
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 JSONDict = dict[str, Any]
 
-# Invented residents of the sample district (their private chats are with the bot).
-DEMO_RESIDENTS: tuple[tuple[int, str], ...] = ((5550001, "王秀兰"), (5550002, "李建华"), (5550003, "陈美玲"))
-
-EXAMPLES: tuple[JSONDict, ...] = (
-    {"label": "油烟", "text": "楼下早餐店油烟太大，天天熏到家里"},
-    {"label": "噪音", "text": "楼上邻居每天半夜跺脚，吵得睡不着"},
-    {"label": "井盖", "text": "南海街1号院门口井盖松了，踩上去晃"},
-)
-# The place the 井盖 example names: the guide sends the visitor to that grid's worker.
-GUIDE_PLACE = "南海街1号院"
-
-KIND_LABELS = {
-    "private": "与网格通的私聊",
-    "district": "区指挥中心",
-    "street": "街道工作群",
-    "community": "社区工作群",
-    "grid": "网格工作群",
-    "department": "职能部门工作群",
-    "volunteers": "志愿者群",
-}
-ROLE_LABELS = {
-    "resident": "居民",
-    "worker": "网格员",
-    "community": "社区工作人员",
-    "street": "街道工作人员",
-    "command": "区指挥中心",
-    "department": "职能部门",
-    "volunteer": "志愿者",
-}
 MAX_SCALE = 86_400.0  # one day per second
 MAX_ADVANCE_HOURS = 24 * 30
 PING_SECONDS = 15.0  # SSE keep-alive; also how a closed tab is noticed
 SAVE_AFTER_SECONDS = 2.0  # the demo's chats are written at most this often
-
-
-@dataclass
-class Person:
-    id: int
-    name: str
-    kind: str  # resident | staff
-    role: str
-    role_label: str
-    unit: str | None = None
-    unit_id: int | None = None
-    unit_level: str | None = None
-    chat_id: int | None = None  # the unit's group chat
-    leader: bool = False
-
-
-@dataclass
-class ChatInfo:
-    id: int
-    title: str
-    kind: str  # district | street | community | grid | department | volunteers
-    unit: str
-    unit_id: int
-    parent: str | None = None
-    members: list[int] = field(default_factory=list)
-    order: int = 0
-
-
-@dataclass
-class Place:
-    name: str
-    lat: float
-    lon: float
-    note: str = ""
-
-
-@dataclass
-class Directory:
-    """The jurisdiction as the page needs it: who, which chats, which places."""
-
-    district: str = ""
-    people: list[Person] = field(default_factory=list)
-    chats: list[ChatInfo] = field(default_factory=list)
-    places: list[Place] = field(default_factory=list)
-    guide_worker: int | None = None
-    guide_resident: int | None = None
-
-    def person(self, user_id: int) -> Person | None:
-        return next((p for p in self.people if p.id == user_id), None)
-
-    def chat(self, chat_id: int) -> ChatInfo | None:
-        return next((c for c in self.chats if c.id == chat_id), None)
-
-
-async def load_directory(residents: tuple[tuple[int, str], ...] = DEMO_RESIDENTS) -> Directory:
-    """Read units, staff and chat bindings (the database must be open in this context)."""
-    from bot.models import ChatBinding, Level, Staff, Unit
-
-    units = {unit.id: unit for unit in await Unit.filter(active=True).order_by("id")}
-    children: dict[int | None, list[Any]] = {}
-    for unit in units.values():
-        children.setdefault(unit.parent_id if unit.parent_id in units else None, []).append(unit)
-
-    # Tree order: district, then each street with its communities and their grids; then departments.
-    ordered: list[Any] = []
-
-    def walk(unit: Any) -> None:
-        ordered.append(unit)
-        kids = children.get(unit.id, [])
-        for kid in sorted((k for k in kids if k.level != Level.DEPARTMENT), key=lambda u: u.id):
-            walk(kid)
-
-    roots = sorted(children.get(None, []), key=lambda u: u.id)
-    for root in roots:
-        walk(root)
-    ordered += sorted((u for u in units.values() if u.level == Level.DEPARTMENT), key=lambda u: u.id)
-    rank = {unit.id: i for i, unit in enumerate(ordered)}
-
-    district = next((u for u in ordered if u.level == Level.DISTRICT), None)
-    directory = Directory(district=district.name if district else "")
-    staff = await Staff.filter(active=True, unit_id__in=list(units)).order_by("id")
-    bindings = await ChatBinding.filter(unit_id__in=list(units)).order_by("id")
-    unit_chat = {b.unit_id: b.chat_id for b in bindings if b.purpose == "unit"}
-
-    for user_id, name in residents:
-        directory.people.append(Person(user_id, name, "resident", "resident", ROLE_LABELS["resident"]))
-    for person in sorted(staff, key=lambda s: (_role_rank(str(s.role)), rank.get(s.unit_id, 0), s.id)):
-        unit = units[person.unit_id]
-        directory.people.append(Person(
-            person.user_id, person.name, "staff", str(person.role), ROLE_LABELS.get(str(person.role), ""),
-            unit.name, unit.id, str(unit.level), unit_chat.get(unit.id), bool(person.is_leader),
-        ))
-
-    for binding in bindings:
-        unit = units[binding.unit_id]
-        volunteers = binding.purpose == "volunteers"
-        kind = "volunteers" if volunteers else str(unit.level)
-        parent = units.get(unit.parent_id) if unit.parent_id else None
-        if volunteers:  # the volunteers' chat is theirs; a unit's chat is its staff's
-            members = [s.user_id for s in staff if str(s.role) == "volunteer"]
-        else:
-            members = [s.user_id for s in staff if s.unit_id == unit.id and str(s.role) != "volunteer"]
-        title = binding.title or unit.name
-        directory.chats.append(ChatInfo(
-            binding.chat_id, title, kind, unit.name, unit.id, parent.name if parent else None, members,
-            10_000 if volunteers else rank.get(unit.id, 0),
-        ))
-    directory.chats.sort(key=lambda c: c.order)
-
-    for unit in ordered:
-        if unit.level == Level.GRID and unit.lat is not None and unit.lon is not None:
-            aliases = "、".join((unit.aliases or [])[:3])
-            directory.places.append(Place(unit.name, unit.lat, unit.lon, aliases))
-            if directory.guide_worker is None and GUIDE_PLACE in (unit.aliases or []):
-                worker = next((s for s in staff if s.unit_id == unit.id and str(s.role) == "worker"), None)
-                directory.guide_worker = worker.user_id if worker else None
-    if directory.guide_worker is None:
-        directory.guide_worker = next((p.id for p in directory.people if p.role == "worker"), None)
-    directory.guide_resident = residents[0][0] if residents else None
-    return directory
-
-
-def _role_rank(role: str) -> int:
-    order = ["worker", "community", "street", "command", "department", "volunteer"]
-    return order.index(role) if role in order else len(order)
-
-
-# ---------------------------------------------------------------------------------------------
-# A sample photo: drawn here (no image files, no Pillow) so "send a sample photo" shows something
-
-
-def sample_photo(width: int = 480, height: int = 360) -> bytes:
-    """A loose manhole cover on a pavement, as a PNG: something to look at in the chats."""
-    cx, cy, radius = width * 0.52, height * 0.56, min(width, height) * 0.3
-    rows = []
-    for y in range(height):
-        row = bytearray(b"\x00")
-        for x in range(width):
-            # Pavement tiles with a little grain.
-            grain = ((x * 7919 + y * 104729) % 23) - 11
-            seam = x % 80 < 2 or y % 60 < 2
-            base = 150 if not seam else 118
-            r = g = b = base + grain
-            b += 6
-            dx, dy = x - cx, (y - cy) * 1.25
-            d = math.hypot(dx, dy)
-            if d < radius * 1.08:
-                r, g, b = 92, 92, 96  # the frame
-            if d < radius:
-                # The cover, tilted: darker on one side, with a cross-hatch pattern.
-                shade = int(40 + 30 * (dx / radius))
-                hatch = (int((x + y) / 9) % 2) * 10 + (int((x - y) / 9) % 2) * 10
-                r, g, b = shade + hatch + 10, shade + hatch + 6, shade + hatch
-                if abs(d - radius * 0.62) < 2.5:
-                    r, g, b = r + 30, g + 30, b + 30
-            if radius * 0.98 < d < radius * 1.08 and dx > 0 and dy < 0:
-                r, g, b = 20, 20, 20  # the gap where it has lifted
-            row += bytes((max(0, min(255, r)), max(0, min(255, g)), max(0, min(255, b))))
-        rows.append(bytes(row))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
-
-
-_SAMPLE_PHOTO: bytes | None = None
-
-
-def _sample() -> bytes:
-    global _SAMPLE_PHOTO
-    if _SAMPLE_PHOTO is None:
-        _SAMPLE_PHOTO = sample_photo()
-    return _SAMPLE_PHOTO
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,39 +80,6 @@ def wake_scheduler(scheduler: Any) -> int:
     for job in jobs:
         job.modify(next_run_time=now)
     return len(jobs)
-
-
-# ---------------------------------------------------------------------------------------------
-# Keeping the demo's chats and clock between runs
-
-
-def save_state(path: Path, api: LoopbackBotAPI, clock: Clock) -> None:
-    data = {"sandbox": api.export_state(), "clock": {"now": clock.now().timestamp()}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_state(path: Path) -> tuple[JSONDict | None, float | None]:
-    """What save_state() wrote: the sandbox's chats, and the clock's time then (the clock must
-    never run back: deadlines already claimed must stay in the past). Unreadable: nothing."""
-    if not path.exists():
-        return None, None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        sandbox = data["sandbox"]
-        saved_now = float((data.get("clock") or {}).get("now") or 0) or None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        log.warning("could not read %s (%s): the chats start empty", path, exc)
-        return None, None
-    return sandbox, saved_now
-
-
-def clock_after(saved_now: float | None, *, scale: float = 1.0) -> Clock:
-    """A clock that goes on from where the last run left it, never before the real time."""
-    offset = max(0.0, (saved_now or 0.0) - time.time())
-    return Clock(scale=scale, offset=dt.timedelta(seconds=offset))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,121 +168,6 @@ class WebChat:
         if self.state_file is not None:
             save_state(self.state_file, self.api, self.clock)
 
-    # -- views -----------------------------------------------------------------------------
-
-    def clock_view(self) -> JSONDict:
-        now = self.clock.now()
-        local = now.astimezone(self.tz)
-        weekday = "一二三四五六日"[local.weekday()]
-        return {
-            "now": now.isoformat(),
-            "ts": now.timestamp(),
-            "scale": self.clock.scale,
-            "tz": str(self.tz),
-            "local": f"{local.month}月{local.day}日 周{weekday} {local:%H:%M}",
-        }
-
-    def message_view(self, message: JSONDict) -> JSONDict:
-        """A message as the page draws it: sender, text, photo URL, buttons, edits."""
-        sender = message.get("from") or {}
-        from_bot = bool(message.get("from_bot", sender.get("is_bot")))
-        name = "网格通" if from_bot else " ".join(
-            part for part in (sender.get("first_name"), sender.get("last_name")) if part)
-        view: JSONDict = {
-            "id": message["message_id"],
-            "chat_id": message["chat"]["id"],
-            "from_bot": from_bot,
-            "sender": {"id": sender.get("id"), "name": name},
-            "date": message.get("date"),
-            "text": message.get("text") or message.get("caption") or "",
-            "entities": message.get("entities") or message.get("caption_entities") or [],
-            "edits": message.get("edits", 0),
-            "buttons": [
-                [{"text": b.get("text", ""), **({"data": b["callback_data"]} if "callback_data" in b else {}),
-                  **({"url": b["url"]} if "url" in b else {})} for b in row]
-                for row in ((message.get("reply_markup") or {}).get("inline_keyboard") or [])
-            ],
-        }
-        if message.get("photo"):
-            largest = message["photo"][-1]
-            view["photo"] = {"url": f"/sandbox/files/{largest['file_id']}",
-                             "width": largest.get("width"), "height": largest.get("height")}
-        if message.get("location"):
-            view["location"] = {"lat": message["location"]["latitude"], "lon": message["location"]["longitude"]}
-        for kind, label in (("sticker", "[表情]"), ("voice", "[语音]"), ("document", "[文件]"), ("contact", "[名片]")):
-            if message.get(kind) and not view["text"]:
-                view["text"] = label
-        markup = message.get("reply_keyboard") or {}
-        if markup.get("force_reply"):  # a question put to the people it mentions: their reply box opens
-            view["prompt"] = {
-                "for": [e["user"]["id"] for e in view["entities"] if e.get("type") == "text_mention" and e.get("user")],
-                "placeholder": markup.get("input_field_placeholder") or "",
-            }
-        keyboard = markup.get("keyboard")
-        if keyboard:
-            view["keyboard"] = [[b if isinstance(b, str) else b.get("text", "") for b in row] for row in keyboard]
-        replied = message.get("reply_to_message")
-        if replied:
-            replied_from = replied.get("from") or {}
-            view["reply_to"] = {
-                "id": replied.get("message_id"),
-                "name": "网格通" if replied_from.get("is_bot") else replied_from.get("first_name", ""),
-                "text": (replied.get("text") or replied.get("caption") or ("[照片]" if replied.get("photo") else ""))[:80],
-            }
-        if message.get("deleted"):
-            view["deleted"] = True
-        return view
-
-    def state(self) -> JSONDict:
-        d = self.directory
-        chats = []
-        for info in d.chats:
-            messages = self.api.transcript(info.id)
-            chats.append({
-                **asdict(info),
-                "type": "supergroup",
-                "kind_label": KIND_LABELS.get(info.kind, ""),
-                "count": len(messages),
-                "last": self.message_view(messages[-1]) if messages else None,
-            })
-        privates = {}
-        for person in d.people:
-            messages = self.api.transcript(person.id)
-            if messages:
-                privates[str(person.id)] = {"count": len(messages), "last": self.message_view(messages[-1])}
-        return {
-            "title": "网格通 · 沙箱演示",
-            "district": d.district,
-            "bot": {"id": self.api.bot_user["id"], "name": "网格通"},
-            "people": [asdict(p) for p in d.people],
-            "chats": chats,
-            "privates": privates,
-            "places": [asdict(p) for p in d.places],
-            "examples": list(EXAMPLES),
-            "guide": self.guide(),
-            "clock": self.clock_view(),
-            "default_person": d.guide_resident,
-        }
-
-    def guide(self) -> list[JSONDict]:
-        """What to try, step by step; `as` and `chat` let the page switch with one click."""
-        d = self.directory
-        steps: list[JSONDict] = [{"text": "以居民身份点一条示例投诉发出，按提示补充或点“确认提交”。",
-                                  "as": d.guide_resident}]
-        worker = d.person(d.guide_worker) if d.guide_worker else None
-        if worker:
-            steps.append({
-                "text": f"切换为负责的网格员（“井盖”那条归{worker.unit}的 {worker.name}），"
-                        "在工作群里按“接单”，再按“办结”。",
-                "as": worker.id, "chat": worker.chat_id,
-                "action": f"切换为{worker.name}",
-            })
-        steps.append({"text": "回到居民的私聊，给处理结果评价；不满意会重新派单。", "as": d.guide_resident,
-                      "action": "回到居民"})
-        steps.append({"text": "点上方“+24 小时”或“1 小时/秒”让时间快进：超时的工单亮黄灯、红灯，"
-                              "各工作群收到提醒，指挥中心群每天收到日报。"})
-        return steps
-
     # -- helpers ---------------------------------------------------------------------------
 
     async def _body(self, request: web.Request) -> JSONDict:
@@ -556,7 +207,7 @@ class WebChat:
         return web.FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def _state(self, request: web.Request) -> web.Response:
-        return _json(self.state())
+        return _json(page_state(self.directory, self.api, self.clock, self.tz))
 
     async def _chat(self, request: web.Request) -> web.Response:
         try:
@@ -570,7 +221,7 @@ class WebChat:
         chat = ({**asdict(info), "kind_label": KIND_LABELS.get(info.kind, "")} if info else
                 {"id": chat_id, "title": "网格通", "kind": "private", "kind_label": KIND_LABELS["private"],
                  "members": [chat_id], "person": person.name if person else None})
-        messages = [self.message_view(m) for m in self.api.transcript(chat_id)]
+        messages = [message_view(m) for m in self.api.transcript(chat_id)]
         return _json({"ok": True, "chat": chat, "messages": messages})
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -591,7 +242,7 @@ class WebChat:
             except (TypeError, ValueError):
                 raise _Refused(400, "reply_to 应为消息 id") from None
         message = await self.api.send_text(self._user(person), text, chat_id=chat_id, reply_to=reply_to)
-        return _json({"ok": True, "message": self.message_view(message)})
+        return _json({"ok": True, "message": message_view(message)})
 
     async def _press(self, request: web.Request) -> web.Response:
         return await _guarded(self._do_press(request))
@@ -640,7 +291,7 @@ class WebChat:
         if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
             raise _Refused(400, "纬度应在 -90 到 90 之间，经度在 -180 到 180 之间")
         message = await self.api.send_location(self._user(person), lat, lon, chat_id=chat_id)
-        return _json({"ok": True, "message": self.message_view(message)})
+        return _json({"ok": True, "message": message_view(message)})
 
     async def _photo(self, request: web.Request) -> web.Response:
         return await _guarded(self._do_photo(request))
@@ -659,14 +310,14 @@ class WebChat:
             body = await self._body(request)
             if not body.get("sample"):
                 raise _Refused(400, "请上传照片，或用 {\"sample\": true} 发送示例照片")
-            data = await asyncio.to_thread(_sample)  # drawn once, off the event loop
+            data = await asyncio.to_thread(cached_sample_photo)  # drawn once, off the event loop
         person, chat_id = self._actor(body)
         caption = str(body.get("caption") or "").strip() or None
         try:
             message = await self.api.send_photo(self._user(person), data, caption=caption, chat_id=chat_id)
         except BotAPIError:
             raise _Refused(400, "这不是能识别的图片（PNG、JPEG、GIF、WebP、BMP）") from None
-        return _json({"ok": True, "message": self.message_view(message)})
+        return _json({"ok": True, "message": message_view(message)})
 
     async def _clock(self, request: web.Request) -> web.Response:
         return await _guarded(self._do_clock(request))
@@ -692,7 +343,7 @@ class WebChat:
                 raise _Refused(400, f"advance_hours 应在 0 到 {MAX_ADVANCE_HOURS} 之间（时间只能往前走）")
             self.clock.advance(dt.timedelta(hours=hours))
             woke = await self._wake()
-        view = self.clock_view()
+        view = clock_view(self.clock, self.tz)
         self._broadcast({"type": "clock", "clock": view})
         return _json({"ok": True, "clock": view, "woke": woke})
 
@@ -709,7 +360,7 @@ class WebChat:
         queue = self.api.subscribe()
         self._streams.add(queue)
         try:
-            yield {"type": "hello", "clock": self.clock_view()}
+            yield {"type": "hello", "clock": clock_view(self.clock, self.tz)}
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), PING_SECONDS)
@@ -718,7 +369,7 @@ class WebChat:
                     continue
                 if event.get("type") == "_close":
                     return
-                view = self.event_view(event)
+                view = event_view(event)
                 if view is not None:
                     yield view
         finally:
@@ -772,20 +423,6 @@ class WebChat:
                 await pumping
         return ws
 
-    def event_view(self, event: JSONDict) -> JSONDict | None:
-        kind = event.get("type")
-        if kind in ("message", "edit"):
-            return {"type": kind, "chat_id": event["chat_id"], "message": self.message_view(event["message"])}
-        if kind == "delete":
-            return {"type": kind, "chat_id": event["chat_id"], "message_id": event["message_id"]}
-        if kind == "callback_answer":
-            return {"type": kind, "chat_id": event["chat_id"], "answer": event["answer"]}
-        if kind == "chat_action":
-            return {"type": kind, "chat_id": event["chat_id"], "action": event["action"]}
-        if kind == "clock":
-            return event
-        return None  # raw updates and the queries themselves: nothing to draw
-
     def _broadcast(self, event: JSONDict) -> None:
         for queue in self._streams:
             queue.put_nowait(event)
@@ -819,7 +456,7 @@ class WebChat:
                 await asyncio.wait_for(self._clock_changed.wait(), interval)
                 continue  # the speed changed: start over with the new interval
             await self._wake()
-            self._broadcast({"type": "clock", "clock": self.clock_view()})
+            self._broadcast({"type": "clock", "clock": clock_view(self.clock, self.tz)})
 
     async def _save_when_changed(self) -> None:
         queue = self.api.subscribe()
