@@ -12,7 +12,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 
-MODELS = ["bot.models", "bot.models_care"]
+MODELS = ["bot.models", "bot.models_care", "bot.models_web"]
 MIGRATIONS = "migrations"
 
 

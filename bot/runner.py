@@ -64,7 +64,7 @@ class GridBot:
         self.connected = False  # the Bot API answered and updates are coming in
         self._stack = contextlib.AsyncExitStack()
         self._web_runner: web.AppRunner | None = None
-        self.web = WebServer(rt, self.app.bot, bot_running=lambda: self.connected) if web_server else None
+        self.web = WebServer(rt, sender, bot_running=lambda: self.connected) if web_server else None
 
     async def start(self, *, open_database: bool = True, jobs_now: bool = False) -> None:
         """Everything up; returns once the bot polls (or its webhook is set), however long the

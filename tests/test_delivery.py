@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from bot.channels.base import RetryLater, Sent, TargetMissing, Transient, Undeliverable
+from bot.channels.port import RetryLater, Sent, TargetMissing, Transient, Undeliverable
 from bot.clock import FrozenClock
 from bot.messaging.delivery import Delivery
 from bot.models import MessageRef, Outbox, OutboxStatus

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot.channels.base import Sent
+from bot.channels.port import Sent
 from bot.clock import Clock, FrozenClock
 from bot.messaging.delivery import Delivery
 from bot.models import Outbox, OutboxStatus

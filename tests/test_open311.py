@@ -13,7 +13,8 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import cli, texts
-from bot.models import Open311Client, Outbox, OutboxStatus, Resident, Status, Ticket
+from bot.models import Outbox, OutboxStatus, Resident, Status, Ticket
+from bot.models_web import Open311Client
 from bot.nlp.classify import categories
 from bot.intake import open311
 from bot.web import metrics

@@ -11,7 +11,7 @@ import json
 import aiohttp
 
 from bot import cli
-from bot.models import Open311Client
+from bot.models_web import Open311Client
 from bot.intake import open311
 from bot.jurisdiction.load import apply_jurisdiction
 from bot.jurisdiction.reader import parse_jurisdiction

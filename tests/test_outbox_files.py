@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from bot.channels.base import Sent, Undeliverable
+from bot.channels.port import Sent, Undeliverable
 from bot.clock import FrozenClock
 from bot.messaging.delivery import Delivery
 from bot.models import Outbox, OutboxStatus

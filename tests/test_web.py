@@ -8,7 +8,8 @@ import hashlib
 import importlib.util
 
 from bot import texts
-from bot.models import Attachment, Light, Outbox, Staff, Status, WebLogin
+from bot.models import Attachment, Light, Outbox, Staff, Status
+from bot.models_web import WebLogin
 from bot.sandbox import SAMPLE_PNG
 from tests.e2e import COMMANDER, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
 from tests.test_e2e_intake import submit_report

@@ -4,7 +4,7 @@ link (a link preview does that) logs nobody in."""
 
 from __future__ import annotations
 
-from bot.models import WebLogin, WebSession
+from bot.models_web import WebLogin, WebSession
 from tests.e2e import WORKER_NHJ1_01
 from tests.webtools import HIDDEN_TOKEN, browser, login, login_link, page, web_harness  # noqa: F401
 

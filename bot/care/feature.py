@@ -133,7 +133,7 @@ async def visit_pressed(rt, press: Press, household_id: int) -> str | None:
 
 async def need_help(rt, inbound: Inbound) -> bool:
     """需要帮助 on a vulnerable resident's keyboard; from anyone else it is just words."""
-    cared = await helpcall.vulnerable(inbound.user_id)
+    cared = await helpcall.vulnerable(inbound.user_id, inbound.channel)
     if cared is None:
         return False
     await helpcall.raise_help(rt, cared, inbound.display_name)

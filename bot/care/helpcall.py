@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from bot import channels
 from bot import texts
 from bot.handlers import pending
 from bot.models import Level, OPEN_STATUSES, Resident, Role, Staff, Status, Ticket, TicketEvent, Unit
@@ -58,7 +59,7 @@ async def mark(rt: Runtime, staff: Staff, user_id: int, kind: str, grid_code: st
         return texts.CARE_GRID_NOT_YOURS.format(grid=grid.name)
     now = rt.clock.now()
     async with in_transaction():
-        resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
+        resident = await Resident.get_or_none(channel=channels.DEFAULT, user_id=user_id)
         if resident is None:
             return texts.CARE_UNKNOWN_RESIDENT
         existing = await VulnerableResident.filter(resident_id=resident.id).select_for_update().first()
@@ -98,8 +99,8 @@ async def _tell_grids(staff: Staff, resident: Resident, kind: str, grid: Unit, h
     return messages
 
 
-async def vulnerable(user_id: int) -> VulnerableResident | None:
-    return await (VulnerableResident.filter(resident__channel="telegram", resident__user_id=user_id, active=True)
+async def vulnerable(user_id: int, channel: str = channels.DEFAULT) -> VulnerableResident | None:
+    return await (VulnerableResident.filter(resident__channel=channel, resident__user_id=user_id, active=True)
                   .first())
 
 

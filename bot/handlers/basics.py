@@ -27,7 +27,7 @@ async def start(rt, inbound: Inbound) -> None:
             reply += "\n\n" + texts.STAFF_PRIVATE_HINT.format(unit=unit.name, role=role)
         else:  # a resident the bot has now met: staff can register them for care (/care)
             await resident_for(inbound.user_id, display_name=inbound.display_name, username=inbound.username,
-                               now=rt.clock.now())
+                               now=rt.clock.now(), channel=inbound.channel)
     else:
         unit = await directory.unit_for_chat(inbound.chat_id, inbound.channel)
         reply = (texts.GROUP_UNBOUND.format(chat_id=inbound.chat_id) if unit is None

@@ -29,12 +29,12 @@ async def _say(rt, chat_id: int, text: str, buttons=None) -> None:
 
 async def my_tickets(rt, inbound: Inbound) -> None:
     """/my: the resident's own tickets, newest first, each a button to its history."""
-    text, buttons = await mine.my_tickets(inbound.user_id)
+    text, buttons = await mine.my_tickets(inbound.user_id, inbound.channel)
     await _say(rt, inbound.chat_id, text, buttons or None)
 
 
 async def my_ticket(rt, press: Press, ticket_id: int) -> str | None:
-    found = await mine.ticket_for_resident(press.user_id, ticket_id, rt.tz, rt.clock.now())
+    found = await mine.ticket_for_resident(press.user_id, ticket_id, rt.tz, rt.clock.now(), channel=press.channel)
     if found is None:
         return texts.NOT_ALLOWED
     await _say(rt, press.chat_id, found[0], found[1] or None)

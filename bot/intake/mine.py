@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot import channels
 from bot import texts
 from bot.models import Resident, Ticket, TicketEvent
 from bot.nlp.classify import label_of
@@ -14,8 +15,8 @@ from bot.workflow.cards import local_time, place_of, shorten
 MY_LIMIT = 10
 
 
-async def my_tickets(user_id: int) -> tuple[str, list]:
-    resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
+async def my_tickets(user_id: int, channel: str = channels.DEFAULT) -> tuple[str, list]:
+    resident = await Resident.get_or_none(channel=channel, user_id=user_id)
     if resident is None:
         return texts.MY_EMPTY, []
     rows = await Ticket.filter(resident_id=resident.id).order_by("-created_at").limit(MY_LIMIT)
@@ -30,10 +31,11 @@ async def my_tickets(user_id: int) -> tuple[str, list]:
     return "\n".join(lines), buttons
 
 
-async def ticket_for_resident(user_id: int, ticket_id: int, tz: ZoneInfo, now=None) -> tuple[str, list] | None:
+async def ticket_for_resident(user_id: int, ticket_id: int, tz: ZoneInfo, now=None, *,
+                              channel: str = channels.DEFAULT) -> tuple[str, list] | None:
     """The ticket in plain words, and a 还没解决 button while a closed ticket may still be
     reopened. None when the ticket is not theirs: residents only see their own."""
-    resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
+    resident = await Resident.get_or_none(channel=channel, user_id=user_id)
     ticket = await Ticket.get_or_none(id=ticket_id)
     if resident is None or ticket is None or ticket.resident_id != resident.id:
         return None

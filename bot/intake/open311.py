@@ -43,7 +43,8 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot import texts
-from bot.models import Level, Open311Client, Ticket, Unit
+from bot.models import Level, Ticket, Unit
+from bot.models_web import Open311Client
 from bot.nlp.classify import categories, classify
 from bot.runtime import Runtime
 from bot.jurisdiction import directory

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from bot import channels
 from bot import texts
 from bot.channels.port import Inbound
 from bot.handlers import pending
@@ -42,7 +43,7 @@ class Who:
     chat_id: int
     display_name: str
     username: str | None = None
-    channel: str = "telegram"
+    channel: str = channels.DEFAULT
     in_group: bool = False
 
     @classmethod
@@ -451,7 +452,7 @@ async def _save(rt: Runtime, draft: Pending, *, bump: bool = False) -> None:
 
 async def _resident(rt: Runtime, who: Who) -> Resident:
     return await resident_for(who.user_id, display_name=who.display_name, username=who.username,
-                              now=rt.clock.now())
+                              now=rt.clock.now(), channel=who.channel)
 
 
 async def _say(rt: Runtime, who: Who, text: str, buttons=None, *, draft: Pending | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot import channels
 from bot.models import Resident, Staff
 from bot.nlp import pii
 
@@ -30,11 +31,12 @@ class Actor:
 SYSTEM = Actor("system")
 
 
-async def resident_for(user_id: int, *, display_name: str, username: str | None, now: dt.datetime) -> Resident:
-    resident = await Resident.get_or_none(channel="telegram", user_id=user_id)
+async def resident_for(user_id: int, *, display_name: str, username: str | None, now: dt.datetime,
+                       channel: str = channels.DEFAULT) -> Resident:
+    resident = await Resident.get_or_none(channel=channel, user_id=user_id)
     if resident is None:
         return await Resident.create(
-            user_id=user_id, display_name=display_name[:128], username=username, created_at=now
+            channel=channel, user_id=user_id, display_name=display_name[:128], username=username, created_at=now
         )
     if resident.display_name != display_name[:128] or resident.username != username:
         resident.display_name = display_name[:128]

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
+from bot import channels
 from bot.models import Level, Role
 
 
-CHANNEL = "telegram"
+CHANNEL = channels.DEFAULT  # the channel of the ids a jurisdiction file lists
 PURPOSE_UNIT = "unit"
 PURPOSE_VOLUNTEERS = "volunteers"
 

@@ -40,7 +40,7 @@ from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from bot import logids
-from bot.channels.base import RetryLater, Sender, TargetMissing, Transient, Undeliverable
+from bot.channels.port import RetryLater, Sender, TargetMissing, Transient, Undeliverable
 from bot.clock import Clock
 from bot.models import MessageRef, Outbox, OutboxStatus
 from bot.messaging import outbox

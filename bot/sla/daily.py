@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from bot import channels
 from bot import texts
 from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.models import (
@@ -26,7 +27,7 @@ from bot.sla.policy import DUE_RUNS_IN
 log = logging.getLogger("gridbot.sla")
 
 
-CHANNEL = "telegram"
+CHANNEL = channels.DEFAULT
 UTC = dt.timezone.utc
 
 

@@ -13,6 +13,7 @@ import logging
 
 from tortoise.transactions import in_transaction
 
+from bot import channels
 from bot import texts
 from bot.models import (
     ChatBinding, Pending, Explanation, Level, Staff, Ticket, TicketEvent, Unit,
@@ -28,7 +29,7 @@ from bot.messaging.outbox import Outgoing
 log = logging.getLogger("gridbot.sla")
 
 
-CHANNEL = "telegram"
+CHANNEL = channels.DEFAULT
 # A 书面说明 asked for waits a day; the red digest lists what is still owed anyway.
 EXPLAIN = PendingKind("explain", dt.timedelta(hours=24))
 

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from bot import channels
 from bot import texts
 from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.sla.sql import Sql, chunks
@@ -66,7 +67,7 @@ from bot.sla.policy import DUE_RUNS_IN, LIGHTS_RUN_IN
 
 log = logging.getLogger("gridbot.sla")
 
-CHANNEL = "telegram"
+CHANNEL = channels.DEFAULT
 
 MAX_CLAIMS_PER_LEVEL = 20_000  # per sweep; more waits for the next sweep (a minute later)
 CARD_EDITS_PER_CHAT = 10  # red cards edited per holder chat per sweep; with MAX_PARTS digests, under 20/min per group

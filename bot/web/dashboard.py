@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-import mimetypes
 from collections import defaultdict
 from dataclasses import dataclass
 
 from aiohttp import web
-from telegram.error import TelegramError
+from bot.channels.port import DeliveryError, TooLarge
 from tortoise.expressions import Q
 
 from bot import texts
@@ -272,8 +271,8 @@ async def ticket_page(request: web.Request, staff: Staff) -> web.Response:
 
 
 async def photo(request: web.Request, staff: Staff) -> web.StreamResponse:
-    """A ticket's photo, fetched from Telegram by the bot: the page never sees a file URL
-    (it carries the bot's token), only /photos/<id>."""
+    """A ticket's photo, fetched from the channel by the bot: the page never sees a file URL
+    (Telegram's carries the bot's token), only /photos/<id>."""
     server = _server(request)
     wanted = int(request.match_info["id"])
     attachment = await Attachment.get_or_none(id=wanted) if wanted < 2**31 else None
@@ -281,17 +280,16 @@ async def photo(request: web.Request, staff: Staff) -> web.StreamResponse:
     if ticket is None or await _visible_ticket(ticket.number, staff, await scope_of(staff)) is None:
         return web.Response(status=404, text="not found")
     try:
-        tg_file = await server.bot.get_file(attachment.file_id)
-        if (tg_file.file_size or 0) > server.rt.limits.max_photo_bytes:  # never held in memory for a page
-            return web.Response(status=413, text="photo too large")
-        data = await tg_file.download_as_bytearray()
-    except TelegramError as exc:  # the message may quote a URL with the token: log the type only
+        fetched = await server.sender.fetch_file(attachment.file_id, limit=server.rt.limits.max_photo_bytes)
+    except TooLarge:  # never held in memory for a page
+        return web.Response(status=413, text="photo too large")
+    except DeliveryError as exc:  # the message may quote a URL with the token: log the type only
         log.warning("photo %s could not be fetched: %s", attachment.id, type(exc).__name__)
         return web.Response(status=502, text="photo unavailable")
-    content_type = mimetypes.guess_type(tg_file.file_path or "")[0] or "image/jpeg"
+    content_type = fetched.content_type
     if not content_type.startswith("image/"):
         content_type = "application/octet-stream"
-    return web.Response(body=bytes(data), content_type=content_type,
+    return web.Response(body=fetched.data, content_type=content_type,
                         headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -30,12 +30,12 @@ import logging
 import time
 from collections.abc import Callable
 
-from telegram import Bot
-from telegram.error import TelegramError
+from bot.channels.port import DeliveryError, Sender
 from tortoise import connections
 
 from bot.clock import Clock
-from bot.models import HealthBeat, Outbox, OutboxStatus
+from bot.models import Outbox, OutboxStatus
+from bot.models_web import HealthBeat
 
 log = logging.getLogger("gridbot.health")
 
@@ -46,9 +46,9 @@ WAITING = [OutboxStatus.PENDING, OutboxStatus.SENDING]
 
 
 class Health:
-    def __init__(self, bot: Bot, clock: Clock, *, outbox_stuck_seconds: float = OUTBOX_STUCK_SECONDS,
+    def __init__(self, sender: Sender, clock: Clock, *, outbox_stuck_seconds: float = OUTBOX_STUCK_SECONDS,
                  bot_running: Callable[[], bool] = lambda: True) -> None:
-        self.bot = bot
+        self.sender = sender
         self.clock = clock
         self.outbox_stuck_seconds = outbox_stuck_seconds
         self.bot_running = bot_running
@@ -105,8 +105,8 @@ class Health:
             return True
         try:
             async with asyncio.timeout(CHECK_SECONDS):
-                await self.bot.get_me()
-        except (TelegramError, TimeoutError, RuntimeError) as exc:  # the message may quote a URL with the token
+                await self.sender.check()
+        except (DeliveryError, TimeoutError, RuntimeError) as exc:  # the message may quote a URL with the token
             log.warning("health: Bot API not reachable (%s)", type(exc).__name__)
             self._bot_api_ok_at = None
             return False

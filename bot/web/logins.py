@@ -12,7 +12,8 @@ import datetime as dt
 import hashlib
 import secrets
 
-from bot.models import Staff, WebLogin
+from bot.models import Staff
+from bot.models_web import WebLogin
 
 LINK_LIFETIME = dt.timedelta(minutes=10)
 _KEEP_USED = dt.timedelta(days=1)  # old rows are swept when new links are made

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from tortoise.functions import Count
 
-from bot.channels.base import REASONS
+from bot.channels.port import REASONS
 from bot.models import Light, Outbox, OutboxStatus, Status, Ticket
 
 # Our own registry: the process-wide default one also collects Python internals, and tests

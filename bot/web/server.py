@@ -2,7 +2,7 @@
 
 One aiohttp application on GRIDBOT_WEB_HOST:GRIDBOT_WEB_PORT, started by GridBot
 (bot/runner.py) in the bot's own event loop, so it shares the database context, the clock and
-the bot (the photo proxy fetches Telegram files through it). The webhook server, when there is
+the channel's sender (the photo proxy fetches files through it). The webhook server, when there is
 one, stays a separate application on its own port.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 from aiohttp import web
-from telegram import Bot
+from bot.channels.port import Sender
 
 from bot import texts
 from bot.runtime import Runtime
@@ -40,15 +40,15 @@ def templates() -> jinja2.Environment:
 
 
 class WebServer:
-    def __init__(self, rt: Runtime, bot: Bot, *, host: str | None = None, port: int | None = None,
+    def __init__(self, rt: Runtime, sender: Sender, *, host: str | None = None, port: int | None = None,
                  bot_running: Callable[[], bool] = lambda: True) -> None:
         self.rt = rt
-        self.bot = bot
+        self.sender = sender  # the channel: the dashboard's photos, /healthz's check
         self.host = rt.settings.web_host if host is None else host
         self.port = rt.settings.web_port if port is None else port
         self.sessions = Sessions(secure=rt.settings.web_base_url.lower().startswith("https://"))
         self.templates = templates()
-        self.health = Health(bot, rt.clock, outbox_stuck_seconds=rt.settings.health_outbox_seconds,
+        self.health = Health(sender, rt.clock, outbox_stuck_seconds=rt.settings.health_outbox_seconds,
                              bot_running=bot_running)
         self.app = web.Application(middlewares=[_headers])
         self.app[SERVER] = self

@@ -12,7 +12,8 @@ import datetime as dt
 import hashlib
 import secrets
 
-from bot.models import Role, Staff, WebSession
+from bot.models import Role, Staff
+from bot.models_web import WebSession
 
 SESSION_LIFETIME = dt.timedelta(hours=12)
 _KEEP_ENDED = dt.timedelta(days=1)  # ended rows are swept when new sessions open

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from bot import channels
 from bot import texts
 from bot.models import MessageRef, OPEN_STATUSES, Staff, Ticket, TicketEvent, Unit
 from bot.nlp import pii
@@ -67,7 +68,7 @@ async def history(ticket: Ticket, tz: ZoneInfo) -> str:
 async def show_card(rt: Runtime, ticket: Ticket, chat_id: int) -> None:
     """/ticket: the card posted anew at the bottom of this chat (the old one is left as is)."""
     async with in_transaction():
-        await MessageRef.filter(channel="telegram", chat_id=chat_id, ref=outbox.card_ref(ticket.id)).delete()
+        await MessageRef.filter(channel=channels.DEFAULT, chat_id=chat_id, ref=outbox.card_ref(ticket.id)).delete()
         messages = [m for m in await cards.refresh_card(rt, ticket) if m.chat_id == chat_id]
         if not messages:  # this chat does not hold it: the command centre may act, others read
             body = cards.for_onlookers(await cards.card_body(rt, ticket))  # not the handling unit's chat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import warnings
 
 from telegram import (
@@ -11,7 +12,7 @@ from telegram import (
 from telegram import error as tg
 from telegram.constants import MessageEntityType
 
-from bot.channels.base import RetryLater, Sent, TargetMissing, Transient, Undeliverable
+from bot.channels.port import FetchedFile, RetryLater, Sent, TargetMissing, TooLarge, Transient, Undeliverable
 
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # the bot's messages never need a link's preview
@@ -96,6 +97,21 @@ class TelegramSender:
         except _NotModified:
             pass
         return Sent(message_id)
+
+
+    async def fetch_file(self, file_id: str, *, limit: int) -> FetchedFile:
+        """Through the bot (the file's URL carries the token: it never leaves this process)."""
+        async with _translated():
+            found = await self.bot.get_file(file_id)
+            if (found.file_size or 0) > limit:
+                raise TooLarge(f"{found.file_size} bytes")
+            data = await found.download_as_bytearray()
+        content_type = mimetypes.guess_type(found.file_path or "")[0] or "image/jpeg"
+        return FetchedFile(bytes(data), content_type)
+
+    async def check(self) -> None:
+        async with _translated():
+            await self.bot.get_me()
 
 
 class _NotModified(Exception):
