@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot import texts
 from bot.sla.workdays import WorkCalendar
 
 UTC = dt.timezone.utc
@@ -33,10 +34,6 @@ CATEGORY_CODES = (
 # Resolution deadline: until 办结 (resolved) or another end — accepting does not stop it.
 LIGHTS_RUN_IN = frozenset({"triage", "assigned"})
 DUE_RUNS_IN = frozenset({"triage", "assigned", "accepted"})
-
-# Texts for residents. Kept together here until the project's module of Chinese texts exists.
-DUE_WORKDAYS_TEXT = "{n}个工作日内办结"
-DUE_HOURS_TEXT = "{span}内到场处置"
 
 _CLOCK_KEYS = ("yellow_after_hours", "red_after_hours", "due_workdays", "due_hours")
 _DUE_KEYS = ("due_workdays", "due_hours")
@@ -203,9 +200,7 @@ class SlaPolicy:
 
     def describe_due(self, deadlines: Deadlines) -> str:
         """The promise as residents read it: "5个工作日内办结" / "2小时内到场处置"."""
-        if deadlines.due_workdays is not None:
-            return DUE_WORKDAYS_TEXT.format(n=deadlines.due_workdays)
-        return DUE_HOURS_TEXT.format(span=_span_text(deadlines.due_hours))
+        return describe(deadlines.due_workdays, deadlines.due_hours)
 
     # --- load-time check ---------------------------------------------------------------------
 
@@ -383,6 +378,16 @@ def _layer_name(category: str, urgent: bool, categories: dict[str, tuple[dict, d
     if urgent:
         return "urgent"
     return f"categories.{category}" if "red_after_hours" in block else "defaults"
+
+
+def describe(due_workdays: int | None, due_hours: float | None) -> str:
+    """A ticket's promise, in the same words for the resident, on the card and everywhere:
+    "5个工作日内办结", "2小时内到场处置"; "" for a ticket with neither (none is filed so)."""
+    if due_workdays is not None:
+        return texts.DUE_WORKDAYS.format(n=due_workdays)
+    if due_hours is not None:
+        return texts.DUE_HOURS.format(span=_span_text(due_hours))
+    return ""
 
 
 def _span_text(hours: float) -> str:

@@ -98,6 +98,7 @@ NOTIFY_RESOLVED = (
     "问题解决了吗？请评价一下（{days}天内未评价视为满意）："
 )
 NOTIFY_REOPENED_BY_YOU = "收到，工单 {number} 已重新交给【{unit}】处理，我们会继续跟进。"
+ASK_WHAT_IS_WRONG = "哪里还没解决好？说一句就行，我会原话转给处理的工作人员。"
 RATE_THANKS = "谢谢您的评价！如果愿意，可以再写一句意见；不写也可以点“跳过”。"
 COMMENT_THANKS = "意见已记录，谢谢。"
 RATED_ALREADY = "这件工单已经评价过了，谢谢。"
