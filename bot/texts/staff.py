@@ -76,6 +76,8 @@ ASKED_TOAST = "问题已转给居民"
 CARD_MOVED = "➡️ 已{action}至【{unit}】"
 CARD_MERGED = "已合并至工单 {number}"
 CARD_REOPENED_ELSEWHERE = "➡️ 居民仍不满意，已交【{unit}】办理"
+RELAY_PLACE = "📍 居民补充地点（工单 {number}）：{place}"
+PLACE_AS_LOCATION = "位置 {lat:.5f}, {lon:.5f}"
 RELAY_RESIDENT_SAYS = "💬 居民补充（工单 {number}）：{words}"
 CARD_CONSULT_LEAD = "部门会商：牵头【{lead}】，配合【{others}】"
 CARD_CONSULT_PARTNER = "【会商】本部门配合办理，牵头单位【{lead}】。有意见请回复本卡片。"
@@ -123,7 +125,7 @@ EVENT_STAFF_WORDS = {
     "rated": "评价", "reopened": "重新处理", "closed": "关闭", "auto_closed": "默认满意关闭",
     "escalated": "上报", "transferred": "转派", "returned": "退回", "rejected": "驳回",
     "consulted": "发起会商", "merged": "合并", "asked": "追问", "answered": "居民回复",
-    "commented": "居民意见", "recategorised": "改类别", "explained": "书面说明",
+    "commented": "居民意见", "recategorised": "改类别", "explained": "书面说明", "located": "居民补充地点",
 }
 ASK_RESOLUTION = "{name}，请回复本消息，简要写明工单 {number} 的处理结果（可附照片）。"
 RESOLVED_TOAST = "已办结，已通知居民评价。"

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from bot import texts
 from bot.channels.port import Inbound, Press
 from bot.refusals import Refused
-from bot.handlers.registry import GROUPS_ONLY, PHOTO, TEXT, Command, Conversation, Feature, Job, Replies
+from bot.handlers.registry import GROUPS_ONLY, LOCATION, PHOTO, TEXT, Command, Conversation, Feature, Job, Replies
 from bot.workflow import buttons as B
 from bot.workflow import feedback
 from bot.jurisdiction import directory
@@ -22,6 +22,7 @@ from bot.workflow import presses
 from bot.workflow import ladder
 from bot.workflow import moves
 from bot.workflow import triage
+from bot.workflow import whereabouts
 from bot.messaging.outbox import Outgoing
 
 
@@ -140,6 +141,8 @@ FEATURE = Feature(
         Conversation(relay.ANSWER, take=relay.take_answer, accepts=frozenset({TEXT, PHOTO}),
                      expired=relay.expired, not_an_answer=relay.looks_like_a_new_complaint),
         Conversation(feedback.COMMENT, take=feedback.take_comment),
+        Conversation(whereabouts.WHERE, take=whereabouts.take, accepts=frozenset({TEXT, LOCATION, PHOTO}),
+                     expired=whereabouts.expired, not_an_answer=relay.looks_like_a_new_complaint),
     ],
     replies=[Replies(relay.ASK_PREFIX, relay.take_reply_to_question),
              Replies(outbox.CARD_PREFIX, relay.take_reply_to_card)],
