@@ -76,6 +76,14 @@ ASKED_TOAST = "问题已转给居民"
 CARD_MOVED = "➡️ 已{action}至【{unit}】"
 CARD_MERGED = "已合并至工单 {number}"
 CARD_REOPENED_ELSEWHERE = "➡️ 居民仍不满意，已交【{unit}】办理"
+SITE_PHOTO_KEPT = "📷 {name}发的照片已记入工单 {number}（现场照片共 {count} 张）。"
+SITE_PHOTO_WHICH = "{name}，这张照片是哪件工单的？"
+SITE_PHOTO_CHOICE = "{number}（{status}）"
+BTN_SITE_PHOTO_NONE = "不是工单照片"
+SITE_PHOTO_TOAST = "已记入工单 {number}"
+SITE_PHOTO_DROPPED = "好的，这张照片不记入工单。"
+SITE_PHOTO_NO_TICKET = "{name}，本单位现在没有在办的工单，照片没有记入。"
+SITE_PHOTO_EXPIRED = "{name}，刚才那张照片没有选是哪件工单的，没有记入。需要时请回复工单卡片重新发送。"
 RELAY_PLACE = "📍 居民补充地点（工单 {number}）：{place}"
 PLACE_AS_LOCATION = "位置 {lat:.5f}, {lon:.5f}"
 RELAY_RESIDENT_SAYS = "💬 居民补充（工单 {number}）：{words}"
@@ -126,6 +134,7 @@ EVENT_STAFF_WORDS = {
     "escalated": "上报", "transferred": "转派", "returned": "退回", "rejected": "驳回",
     "consulted": "发起会商", "merged": "合并", "asked": "追问", "answered": "居民回复",
     "commented": "居民意见", "recategorised": "改类别", "explained": "书面说明", "located": "居民补充地点",
+    "photo_added": "现场照片",
 }
 ASK_RESOLUTION = "{name}，请回复本消息，简要写明工单 {number} 的处理结果（可附照片）。"
 RESOLVED_TOAST = "已办结，已通知居民评价。"

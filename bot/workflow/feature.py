@@ -22,6 +22,7 @@ from bot.workflow import presses
 from bot.workflow import ladder
 from bot.workflow import moves
 from bot.workflow import triage
+from bot.workflow import site_photos
 from bot.workflow import whereabouts
 from bot.messaging.outbox import Outgoing
 
@@ -133,6 +134,7 @@ FEATURE = Feature(
         B.TRIAGE_GRID: _triage("grid"), B.TRIAGE_COMMUNITY: _triage("comm"), B.TRIAGE_SET_GRID: _triage("setgrid"),
         B.RATE: feedback.rate, B.SKIP_COMMENT: feedback.skip_comment, B.NOT_FIXED: feedback.not_fixed,
         relay.REPLY_BUTTON: relay.reply_pressed,
+        site_photos.PICK: site_photos.picked, site_photos.NONE: site_photos.not_a_ticket,
     },
     conversations=[
         Conversation(presses.REASON, take=presses.take_reason, accepts=frozenset({TEXT, PHOTO}),
@@ -141,6 +143,7 @@ FEATURE = Feature(
         Conversation(relay.ANSWER, take=relay.take_answer, accepts=frozenset({TEXT, PHOTO}),
                      expired=relay.expired, not_an_answer=relay.looks_like_a_new_complaint),
         Conversation(feedback.COMMENT, take=feedback.take_comment),
+        Conversation(site_photos.WHICH, take=site_photos._nothing, accepts=frozenset(), expired=site_photos.expired),
         Conversation(whereabouts.WHERE, take=whereabouts.take, accepts=frozenset({TEXT, LOCATION, PHOTO}),
                      expired=whereabouts.expired, not_an_answer=relay.looks_like_a_new_complaint),
     ],
@@ -153,4 +156,5 @@ FEATURE = Feature(
         Command("merge", merge),
     ],
     jobs=[Job("close_unrated", close_unrated, every=dt.timedelta(minutes=10))],
+    group_message=site_photos.plain,  # a photo without words, replying to no card
 )
