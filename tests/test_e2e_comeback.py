@@ -103,3 +103,25 @@ async def test_escalation_reason_reaches_the_community_and_a_rejection_comes_bac
     old = next(m for m in h.api.bot_messages(COMMUNITY_NHJ1_CHAT) if m["message_id"] == community["message_id"])
     assert old["text"].startswith(texts.CARD_RETIRED) and not _buttons(old)
     assert (await Ticket.get(number=number)).status == Status.ASSIGNED
+
+
+async def test_not_fixed_after_closing_comes_back_as_a_new_card(harness):
+    h = harness
+    resident = h.resident()
+    number = await submit_report(h, resident, "南海街1号院门口的井盖松了，踩上去晃")
+    first = await h.api.wait_for(card_in(h, GRID_NHJ1_01_CHAT, number, with_button=texts.BTN_ACCEPT))
+    await resolve(h, number, note="已加固井盖")
+    ask = await h.api.wait_for_bot_message(resident.id, lambda m: "满意" in _buttons(m))
+    await h.api.press(resident, ask, "满意")
+    await h.api.wait_for_bot_message(resident.id, lambda m: m["text"] == texts.RATE_THANKS)
+    await h.api.wait_for(lambda: "已关闭，居民评价：满意" in cards_of(h, GRID_NHJ1_01_CHAT, number)[-1]["text"])
+    listing = await h.reply_to(resident, "/my")
+    await h.api.press(resident, listing, number)
+    detail = await h.api.wait_for_bot_message(resident.id, lambda m: "进展" in m["text"])
+    await h.api.press(resident, detail, texts.BTN_NOT_FIXED)
+    again = await h.api.wait_for(newest_card(h, GRID_NHJ1_01_CHAT, number, saying="还没解决"))
+    assert again["message_id"] > first["message_id"]
+    assert again["text"].startswith("↩️ 居民反映问题还没解决，重新交办（上次处理：已加固井盖）")
+    await h.api.wait_for_bot_message(resident.id, lambda m: m["text"] == texts.ASK_WHAT_IS_WRONG)
+    await h.api.send_text(resident, "井盖又松了，晚上有人差点绊倒")
+    await h.api.wait_for(newest_card(h, GRID_NHJ1_01_CHAT, number, saying="居民说：“井盖又松了，晚上有人差点绊倒”"))
