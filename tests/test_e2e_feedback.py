@@ -33,8 +33,10 @@ async def test_unsatisfied_reopens_to_the_same_grid_with_new_clocks(harness):
     assert ticket.status == Status.ASSIGNED and ticket.reopen_count == 1 and ticket.rating == "unsatisfied"
     assert ticket.unit_id == before.unit_id
     assert ticket.yellow_at > before.yellow_at  # fresh clocks from the reopening
-    card = await h.api.wait_for(lambda: _card(h, GRID_NHJ1_01_CHAT, number, "已派单"))
-    assert texts.BTN_ACCEPT in _buttons(card)
+    from tests.test_e2e_workflow import card_in
+
+    card = await h.api.wait_for(card_in(h, GRID_NHJ1_01_CHAT, number, with_button=texts.BTN_ACCEPT))
+    assert "已派单" in card["text"]
     # the old rating buttons are spent
     cb = await h.api.press(resident, ask, "满意")
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.RATED_ALREADY

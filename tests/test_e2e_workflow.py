@@ -69,6 +69,8 @@ async def test_transfer_to_chengguan_and_back(harness):
     picker = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "职能部门" in (m.get("text") or ""))
     cb = await h.api.press(worker, picker, "区城管局", chat_id=GRID_NHJ1_01_CHAT)
     assert "区城管局" in (await h.api.wait_for_callback_answer(cb))["text"]
+    prompt = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "转派给【区城管局】" in (m.get("text") or ""))
+    await h.api.send_text(worker, "占道经营归城管执法", chat_id=GRID_NHJ1_01_CHAT, reply_to=prompt)
     dept_card = await h.api.wait_for(card_in(h, CHENGGUAN_CHAT, number, with_button=texts.BTN_RETURN))
     assert (await Ticket.get(number=number)).level == "department"
     officer = h.staff(CHENGGUAN_STAFF, "史振华")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.models import ChatBinding, Level, Role, Staff, Unit
-from bot.jurisdiction.directory import ancestors, chat_for_unit, command_chat, command_unit, gazetteer_entries, staff_for_user, ticket_prefix, wish_claim_by, unit_for_chat, volunteers_chat
+from bot.jurisdiction.directory import ancestors, chat_for_unit, command_chat, command_unit, gazetteer_entries, hotlines, staff_for_user, ticket_prefix, wish_claim_by, unit_for_chat, volunteers_chat
 from bot.jurisdiction.geo import distance_m, grids_near
 from bot.jurisdiction.load import apply_jurisdiction, load_jurisdiction_file
 from bot.jurisdiction.reader import parse_jurisdiction
@@ -202,6 +202,12 @@ BAD_FILES = {
     "misspelt open311 key": (
         _replace("public_feed: false", "public: false"),
         "未知的键 public"),
+    "a hotline that is no number": (
+        _replace('gas: "0351-5557777"', "gas: 燃气公司"),
+        "hotlines 的 gas 应为电话号码"),
+    "misspelt hotline key": (
+        _replace('gas: "0351-5557777"', 'gass: "0351-5557777"'),
+        "未知的键 gass"),
     "missing streets": (
         _whole("district:\n  code: yingze\n  name: 迎泽区\n  ticket_prefix: YZ\n"
                "  chat: -1001000000001\n", 2),
@@ -486,3 +492,15 @@ async def test_who_may_claim_a_wish_is_read_from_the_file_and_volunteers_are_not
     assert await staff_for_user(300001) is None
     volunteer = await staff_for_user(300001, volunteers=True)
     assert volunteer is not None and volunteer.role == Role.VOLUNTEER
+
+
+async def test_the_districts_hotlines_are_read_from_the_file(db):
+    await load(TEXT)
+    assert await hotlines() == {"gas": "0351-5557777", "water": "0351-5558888"}
+    without = edited(TEXT, '    gas: "0351-5557777"          # 燃气抢修\n    water: "0351-5558888"        # 供水抢修\n', "")
+    without = edited(without, "  hotlines:\n", "")
+    assert parse_jurisdiction(without).hotlines == ()
+    await load(edited(TEXT, 'water: "0351-5558888"', "elevator: 96333"))  # digits unquoted are a number: kept as written
+    from bot.jurisdiction import cache
+    cache.forget_cached()
+    assert await hotlines() == {"gas": "0351-5557777", "elevator": "96333"}

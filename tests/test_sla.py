@@ -81,15 +81,23 @@ def test_urgent_clocks(policy, cal):
     d = deadlines(policy, cal, "noise", True)
     assert d.yellow_at == FILED_UTC + dt.timedelta(hours=1)
     assert d.red_at == FILED_UTC + dt.timedelta(hours=2)
-    # One working day after Fri 03-06: Mon 03-09 -> end of 03-09.
-    assert d.due_at == end_of_local_day(2026, 3, 9)
-    assert policy.describe_due(d) == "1个工作日内办结"
+    # A present danger: someone on site within two clock hours, whatever the day.
+    assert d.due_at == FILED_UTC + dt.timedelta(hours=2)
+    assert policy.describe_due(d) == "2小时内到场处置"
+
+
+def test_every_urgent_danger_gets_the_same_promise(policy, cal):
+    # 燃气泄漏 is classified safety, 电梯困人 utility: the danger sets the clock, not the category.
+    promises = {code: policy.describe_due(deadlines(policy, cal, code, True)) for code in
+                ("noise", "fumes", "facility", "sanitation", "construction", "street_order", "dispute",
+                 "safety", "utility", "other")}
+    assert set(promises.values()) == {"2小时内到场处置"}, promises
 
 
 def test_urgent_wins_over_cross_department(policy, cal):
     d = deadlines(policy, cal, "noise", True, cross_department=True)
-    assert d.due_at == end_of_local_day(2026, 3, 9)   # still 1 working day, not 15
-    assert d.due_workdays == 1
+    assert d.due_at == FILED_UTC + dt.timedelta(hours=2)   # still two hours, not 15 working days
+    assert (d.due_workdays, d.due_hours) == (None, 2)
 
 
 def test_safety_category_is_shorter(policy, cal):
@@ -103,7 +111,7 @@ def test_safety_category_is_shorter(policy, cal):
 
 def test_urgent_safety_is_due_in_hours(policy, cal):
     d = deadlines(policy, cal, "safety", True)
-    # Global urgent lights (1 h / 2 h); the safety urgent block switches the deadline to 2 clock hours.
+    # Global urgent lights (1 h / 2 h) and deadline (2 clock hours) over safety's own clocks.
     assert d.yellow_at == FILED_UTC + dt.timedelta(hours=1)
     assert d.red_at == FILED_UTC + dt.timedelta(hours=2)
     assert d.due_at == FILED_UTC + dt.timedelta(hours=2)
@@ -188,7 +196,7 @@ def _drop(data, dotted):
         (lambda d: _set(d, "defaults.due_workdays", 2.5), "defaults.due_workdays"),
         (lambda d: _set(d, "categories.safety.yelow_after_hours", 1), "categories.safety.yelow_after_hours"),
         (lambda d: _set(d, "categories.fire", {"due_workdays": 1}), "categories.fire"),
-        (lambda d: _set(d, "urgent.due_hours", 2), "urgent.due_hours"),            # both due keys
+        (lambda d: _set(d, "urgent.due_workdays", 1), "urgent.due_hours"),         # both due keys
         (lambda d: _set(d, "urgent.yellow_after_hours", 3), "urgent.red_after_hours"),  # red before yellow
         (lambda d: _set(d, "rating_timeout_days", 0), "rating_timeout_days"),
         (lambda d: _set(d, "explanation_deadline_hours", -1), "explanation_deadline_hours"),

@@ -143,7 +143,7 @@ async def test_due_after_five_working_days_across_a_weekend_and_the_qingming_hol
     result = await lights.sweep(rt)
     assert (result.yellow, result.red, result.overdue) == (0, 0, 1)
     [command] = await digests(COMMAND_CHAT)
-    assert f"⌛ {ticket.number}｜油烟异味｜南海街1号院｜【南海街一社区第一网格】｜期限 04-10 00:00" in command
+    assert f"⌛ {ticket.number}｜油烟异味｜南海街1号院｜【南海街一社区第一网格】｜期限 04-09 24:00" in command
     [leader] = await digests(WORKER_NHJ1_01)  # 张丽 leads the grid: told in private
     assert ticket.number in leader and "超期" in leader
     assert await digests(GRID_NHJ1_01_CHAT) == []
@@ -388,10 +388,13 @@ async def test_two_thousand_tickets_turning_yellow_make_one_digest_per_chat(rt):
     await bulk_tickets(rt, grids, 2000, filed=FILED)
     at(rt, FILED + 24 * H)
     result = await lights.sweep(rt)
-    assert (result.yellow, result.digests, result.card_edits) == (2000, 50, 0)  # no card edits for yellow
+    # Cards show their new light within the sweep's budget (the rest at their next change).
+    assert (result.yellow, result.digests, result.card_edits) == (2000, 50, lights.CARD_EDITS_PER_SWEEP)
     for _, chat in grids:
         [digest] = await digests(chat)
         assert u16len(digest) <= 4096 and "🟡 黄灯：以下 40 件" in digest
+        cards = await Outbox.filter(chat_id=chat, ref__isnull=False).count()
+        assert cards == lights.CARD_EDITS_PER_SWEEP // len(grids) and 1 + cards <= 20
         assert digest.count("\n🟡 ST-") == 40  # 40 rows fit: no "另有"
     assert await Ticket.filter(light=Light.YELLOW).count() == 2000
     assert (await lights.sweep(rt)).claimed == 0
@@ -542,8 +545,11 @@ async def test_red_cards_edited_in_a_batch_read_as_refresh_card_writes_them(rt):
     await Attachment.create(ticket_id=never.id, file_id="PHOTO-2", created_at=FILED)
     await Ticket.create(number="DUP-1", text="同上", category="fumes", status=Status.MERGED, merged_into_id=plain.id,
                         resident_id=resident.id, created_at=FILED, updated_at=FILED)
+    reopened = await file(rt)  # back after 不满意: its card says so on top
+    await moves.resolve(rt, reopened, await Staff.get(user_id=WORKER_NHJ1_01), "已劝导", [])
+    await moves.reopen(rt, reopened, SYSTEM, reason="不满意", rating="unsatisfied")
     at(rt, FILED + 48 * H)
-    batch = [await Ticket.get(id=t.id) for t in (plain, with_photo, triage, elsewhere, never)]
+    batch = [await Ticket.get(id=t.id) for t in (plain, with_photo, triage, elsewhere, never, reopened)]
     for ticket in batch:
         ticket.light = Light.RED
     ours = await lights.card_messages(rt, batch, await tree_of_units())
@@ -554,6 +560,7 @@ async def test_red_cards_edited_in_a_batch_read_as_refresh_card_writes_them(rt):
     assert "反映人数：2位居民反映" in by_id[plain.id][0].text  # its duplicate's resident counts
     assert [m.photo for m in by_id[never.id]] == [None, "PHOTO-2"]  # first shown: the card, then its photo
     assert {m.chat_id for m in by_id[elsewhere.id]} == {GRID_NHJ1_02_CHAT, COMMUNITY_NHJ1_CHAT}
+    assert by_id[reopened.id][0].text.startswith("↩️ 居民对处理结果不满意，重新交办（上次处理：已劝导）")
 
 
 # --- exactly once, several instances ----------------------------------------------------------

@@ -300,7 +300,7 @@ async def test_rating_closes_or_reopens_at_the_same_unit(rt, subtests):
         assert ticket.rating == "unsatisfied" and ticket.reopen_count == 1 and ticket.resolved_at is None
         event = await the_new_event(ticket, n)
         check_event(event, "reopened", Status.RESOLVED, Status.ASSIGNED, by=resident, unit=grid)
-        assert event.data == {"rating": "unsatisfied"}
+        assert event.data == {"rating": "unsatisfied", "from_unit": grid.id, "resolution": "已处理"}
 
 
 async def test_auto_close_after_the_rating_window_only(rt):

@@ -19,7 +19,7 @@ from bot.handlers.actions import ID, Action
 from bot.handlers.pending import PendingKind
 from bot.jurisdiction import directory
 from bot.messaging import outbox
-from bot.workflow.cards import local_time
+from bot.timetext import deadline
 from bot.messaging.outbox import Outgoing
 from bot.care.wishes import policy
 
@@ -47,7 +47,7 @@ async def visit_menu(rt: Runtime, staff: Staff) -> tuple[str, list]:
     households = await Household.filter(grid_id=staff.unit_id, active=True).order_by("next_due_at").limit(30)
     if not households:
         return texts.HOUSEHOLDS_EMPTY, []
-    buttons = [[(f"{h.label}（{local_time(h.next_due_at, rt.tz)}）", PICK.data(h.id))] for h in households]
+    buttons = [[(f"{h.label}（{deadline(h.next_due_at, rt.tz)}）", PICK.data(h.id))] for h in households]
     return texts.VISIT_PICK, buttons
 
 
@@ -104,7 +104,7 @@ async def finish_visit(rt: Runtime, draft: Pending, staff: Staff, note: str) -> 
         await Household.filter(id=household.id).update(last_visit_at=now, next_due_at=next_due, reminded_due_at=None)
         await pending.close(draft)
         await outbox.enqueue([Outgoing(draft.chat_id, texts.VISIT_RECORDED.format(
-            label=household.label, next=local_time(next_due, rt.tz)))], now=now)
+            label=household.label, next=deadline(next_due, rt.tz)))], now=now)
 
 
 async def remind_due(rt: Runtime) -> int:
@@ -125,7 +125,7 @@ async def remind_due(rt: Runtime) -> int:
             if not claimed:
                 continue
             lines = [texts.VISIT_DIGEST_HEADER.format(count=len(claimed))]
-            lines += [texts.VISIT_DIGEST_ROW.format(label=h.label, due=local_time(h.next_due_at, rt.tz),
+            lines += [texts.VISIT_DIGEST_ROW.format(label=h.label, due=deadline(h.next_due_at, rt.tz),
                                                     overdue=texts.VISIT_OVERDUE if h.next_due_at < now else "")
                       for h in claimed]
             workers = await Staff.filter(unit_id=grid_id, active=True)

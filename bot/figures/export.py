@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot import texts, timetext
 from bot.models import Explanation, Level, Role, Staff, Ticket, TicketEvent, Unit
 from bot.nlp import pii
 from bot.refusals import Refused
@@ -204,11 +204,12 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
         red.cell(1, c).font, red.cell(1, c).fill = bold, head_fill
 
     def local(moment: dt.datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+        return timetext.moment(moment, tz, year=True, none="")
 
     for r in reds:
         # The 书面说明 is free text a manager's file carries on: masked like every text that leaves.
-        red.append(cells.safe_row([r.number, r.category, local(r.red_at), r.unit, local(r.explain_by), r.state,
+        explain_by = timetext.deadline(r.explain_by, tz, year=True, none="")
+        red.append(cells.safe_row([r.number, r.category, local(r.red_at), r.unit, explain_by, r.state,
                                    pii.mask(r.text) or "", r.explained_by or "", local(r.explained_at), r.status]))
         red.cell(red.max_row, 7).alignment = Alignment(wrap_text=True, vertical="top")
     red.freeze_panes = "B2"

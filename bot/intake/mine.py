@@ -10,7 +10,8 @@ from bot.models import Resident, Ticket, TicketEvent
 from bot.nlp.classify import label_of
 from bot.workflow import feedback
 from bot.workflow.buttons import MY_TICKET, NOT_FIXED
-from bot.workflow.cards import local_time, place_of, shorten
+from bot import timetext
+from bot.workflow.cards import place_of, shorten
 
 MY_LIMIT = 10
 
@@ -41,7 +42,7 @@ async def ticket_for_resident(user_id: int, ticket_id: int, tz: ZoneInfo, now=No
         return None
     events = await TicketEvent.filter(ticket_id=ticket.id).order_by("created_at", "id")
     history = "\n".join(
-        texts.HISTORY_ROW.format(time=local_time(e.created_at, tz), what=texts.EVENT_WORDS[e.action])
+        texts.HISTORY_ROW.format(time=timetext.moment(e.created_at, tz), what=texts.EVENT_WORDS[e.action])
         for e in events if e.action in texts.EVENT_WORDS
     )
     grid = await ticket.grid

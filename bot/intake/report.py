@@ -24,7 +24,7 @@ from bot.handlers.pending import PendingKind
 from bot.models import Pending, Level, Resident, Unit
 from bot.nlp.classify import categories, classify, followup_question, label_of
 from bot.runtime import Runtime
-from bot.intake import duplicates
+from bot.intake import duplicates, emergency
 from bot.messaging import outbox
 from bot.jurisdiction import routing
 from bot.workflow import filing
@@ -232,7 +232,7 @@ async def _advance(rt: Runtime, who: Who, draft: Pending) -> None:
         await _find_grid_in_text(data)
     if data.get("urgent"):
         # Danger first: file at once, no questions, and tell them whom to call.
-        await _say(rt, who, texts.EMERGENCY_FIRST)
+        await _say(rt, who, await emergency.advice("\n".join(data["texts"])))
         await _submit(rt, who, draft)
         return
     followup = data.get("followup")

@@ -106,6 +106,16 @@ async def open311_settings() -> Open311Settings:
     return await remembered(("open311",), load)
 
 
+async def hotlines() -> dict[str, str]:
+    """The district's own emergency numbers (`hotlines:`), by spec.HOTLINE_KEYS code."""
+    async def load() -> dict[str, str]:
+        unit = await command_unit()
+        stored = unit.area.get("hotlines") if unit is not None and isinstance(unit.area, dict) else None
+        return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+
+    return await remembered(("hotlines",), load)
+
+
 # Answers asked for every ticket filed (its number's prefix, its grid's chat, the place names
 # of routing's gazetteer) change only when a jurisdiction file is loaded: kept for a minute.
 # Loading in this process forgets them at once; `gridbot load-jurisdiction` run beside a

@@ -85,7 +85,8 @@ async def _upsert(model: type, existing: dict, key: Any, lookup: dict[str, Any],
 def _unit_fields(spec: UnitSpec, j: Jurisdiction, ids: dict[str, int]) -> dict[str, Any]:
     if spec.level == Level.DISTRICT:
         area: Any = {"ticket_prefix": j.ticket_prefix, "wish_claim_by": list(j.wish_claim_by), "open311": {
-            "public_feed": j.open311.public_feed, "posts_per_minute": j.open311.posts_per_minute}}
+            "public_feed": j.open311.public_feed, "posts_per_minute": j.open311.posts_per_minute},
+            "hotlines": dict(j.hotlines)}
     else:
         area = [list(p) for p in spec.area] if spec.area else None
     return {

@@ -13,10 +13,10 @@ import yaml
 
 from bot.models import Level, Role
 from bot.jurisdiction.spec import (
-    ALLOWED_KEYS, CHILD_KEYS, CHILD_LEVELS, CODE_RE, DEFAULT_ROLES, DEFAULT_WISH_CLAIM_BY, LEVEL_NAMES, MAX_ALIAS,
-    MAX_PHONE, MAX_STAFF_NAME, MAX_UNIT_NAME, OPEN311_KEYS, PREFIX_RE, PURPOSE_UNIT, PURPOSE_VOLUNTEERS, STAFF_KEYS,
-    WISH_CLAIMERS, WISH_KEYS, ChatSpec, Jurisdiction, JurisdictionError, Open311Settings, Problem, StaffSpec,
-    UnitSpec,
+    ALLOWED_KEYS, CHILD_KEYS, CHILD_LEVELS, CODE_RE, DEFAULT_ROLES, DEFAULT_WISH_CLAIM_BY, HOTLINE_KEYS, LEVEL_NAMES,
+    MAX_ALIAS, MAX_HOTLINE, MAX_PHONE, MAX_STAFF_NAME, MAX_UNIT_NAME, OPEN311_KEYS, PREFIX_RE, PURPOSE_UNIT,
+    PURPOSE_VOLUNTEERS, STAFF_KEYS, WISH_CLAIMERS, WISH_KEYS, ChatSpec, Jurisdiction, JurisdictionError,
+    Open311Settings, Problem, StaffSpec, UnitSpec,
 )
 
 
@@ -115,6 +115,7 @@ class _Reader:
     ticket_prefix: str = ""
     wish_claim_by: tuple[str, ...] = DEFAULT_WISH_CLAIM_BY
     open311: Open311Settings = Open311Settings()
+    hotlines: tuple[tuple[str, str], ...] = ()
 
     def problem(self, line: int | None, reason: str) -> None:
         self.problems.append(Problem(line, reason))
@@ -256,6 +257,7 @@ class _Reader:
             self.read_prefix(m, what)
             self.read_wishes(m, what)
             self.read_open311(m, what)
+            self.read_hotlines(m, what)
         categories = self.categories(m, what) if level == Level.DEPARTMENT else ()
         if code is not None and name is not None:
             lat, lon = center if center else (None, None)
@@ -328,6 +330,27 @@ class _Reader:
                          f"open311 的 posts_per_minute 应为 1–10000 的整数，不是 {per_minute!r}")
             per_minute = Open311Settings.posts_per_minute
         self.open311 = Open311Settings(public_feed=public, posts_per_minute=per_minute)
+
+    def read_hotlines(self, m: _Map, what: str) -> None:
+        """`hotlines: {gas: "0351-…"}`: the district's own emergency numbers (spec.HOTLINE_KEYS)."""
+        if m.get("hotlines") is None:
+            return
+        section = self.mapping(m["hotlines"], m.line_of("hotlines"), f"{what} 的 hotlines")
+        if section is None:
+            return
+        self.unknown_keys(section, frozenset(HOTLINE_KEYS), f"{what} 的 hotlines")
+        found = []
+        for key in HOTLINE_KEYS:
+            if key not in section or section[key] is None:
+                continue
+            value = section[key]
+            text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+            if not text or len(text) > MAX_HOTLINE or sum(ch.isdigit() for ch in text) < 3:
+                self.problem(section.line_of(key), f"hotlines 的 {key} 应为电话号码（要加引号，如 \"0351-5557777\"），"
+                                                   f"最长 {MAX_HOTLINE} 个字，不是 {value!r}")
+                continue
+            found.append((key, text))
+        self.hotlines = tuple(found)
 
     def read_staff(self, m: _Map, level: Level, unit: str | None, what: str) -> None:
         for value, line in self.items(m, "staff", what):
@@ -411,4 +434,4 @@ def parse_jurisdiction(text: str, source: str = "<file>") -> Jurisdiction:
     if reader.problems:
         raise JurisdictionError(source, reader.problems)
     return Jurisdiction(source, reader.ticket_prefix, tuple(reader.units), tuple(reader.staff),
-                        tuple(reader.chats), reader.wish_claim_by, reader.open311)
+                        tuple(reader.chats), reader.wish_claim_by, reader.open311, reader.hotlines)

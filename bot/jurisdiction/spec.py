@@ -40,7 +40,7 @@ _UNIT_KEYS = frozenset({"code", "name", "aliases", "chat", "staff"})
 _PLACE_KEYS = frozenset({"center", "area"})
 ALLOWED_KEYS = {
     Level.DISTRICT: _UNIT_KEYS | {"ticket_prefix", "departments", "volunteers_chat", "streets", "wishes",
-                                  "open311"},
+                                  "open311", "hotlines"},
     Level.DEPARTMENT: _UNIT_KEYS | {"categories"},
     Level.STREET: _UNIT_KEYS | _PLACE_KEYS | {"communities"},
     Level.COMMUNITY: _UNIT_KEYS | _PLACE_KEYS | {"grids"},
@@ -118,6 +118,12 @@ class Open311Settings:
 
 OPEN311_KEYS = frozenset({"public_feed", "posts_per_minute"})
 
+# `hotlines:` the district's own emergency numbers, told to a resident whose report is urgent
+# (a gas leak: the gas company's repair line). Each optional; without one the resident hears the
+# national number where there is one (供电 95598, 电梯 96333) or "the gas company's hotline".
+HOTLINE_KEYS = ("gas", "water", "power", "elevator")
+MAX_HOTLINE = 40
+
 
 @dataclass(frozen=True)
 class Jurisdiction:
@@ -130,6 +136,7 @@ class Jurisdiction:
     chats: tuple[ChatSpec, ...]
     wish_claim_by: tuple[str, ...] = DEFAULT_WISH_CLAIM_BY
     open311: Open311Settings = Open311Settings()
+    hotlines: tuple[tuple[str, str], ...] = ()  # (HOTLINE_KEYS code, number as written)
 
     @property
     def district(self) -> UnitSpec:

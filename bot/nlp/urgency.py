@@ -19,6 +19,9 @@ from bot.nlp.rulefiles import RULES_DIR, RuleFileError, word_list
 __all__ = ["URGENCY_FILE", "Urgency", "UrgencyRule", "UrgencyRules", "load_urgency"]
 
 URGENCY_FILE = RULES_DIR / "urgency.yaml"
+# Whom a resident in danger should call (a rule's `call:`); the numbers are the channel's to say
+# (bot/texts, and the district file's `hotlines:` for its own gas, water … companies).
+CALLS = ("fire", "police", "ambulance", "gas", "power", "water", "elevator")
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,10 @@ class Urgency:
 class UrgencyRule:
     """One kind of danger: one of `any`, plus one of `with` when given, and none of `unless`."""
 
-    def __init__(self, name: str, any_: tuple[str, ...], with_: tuple[str, ...] = (), unless: tuple[str, ...] = ()):
+    def __init__(self, name: str, any_: tuple[str, ...], with_: tuple[str, ...] = (), unless: tuple[str, ...] = (),
+                 calls: tuple[str, ...] = ()):
         self.name = name
+        self.calls = calls  # whom to call first, most useful first (codes of CALLS)
         # What must appear for this rule to have any chance: each `any` phrase up to its first `*`.
         self.anchors = tuple(p.split("*")[0] for p in any_ if p.split("*")[0])
         self._any = PhraseMatcher(any_)
@@ -78,6 +83,11 @@ class UrgencyRules:
                 words.extend(fired)
         return Urgency(bool(reasons), tuple(dict.fromkeys(words)), tuple(reasons))
 
+    def calls_for(self, reasons: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+        """(danger, whom to call) for the rules named in an Urgency's `reasons`, in that order."""
+        by_name = {rule.name: rule.calls for rule in self.rules}
+        return [(name, by_name.get(name, ())) for name in reasons]
+
 
 def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -88,11 +98,16 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
         where = f"{Path(path).name}: rules[{i}]"
         if not isinstance(item, dict) or not item.get("any"):
             raise RuleFileError(f"{where}: every rule needs `any:` phrases")
+        calls = word_list(item.get("call"), f"{where}.call")
+        unknown = [c for c in calls if c not in CALLS]
+        if unknown:
+            raise RuleFileError(f"{where}.call: unknown {', '.join(unknown)} (known: {', '.join(CALLS)})")
         rules.append(UrgencyRule(
             name=str(item.get("name") or f"rule {i + 1}"),
             any_=word_list(item["any"], f"{where}.any"),
             with_=word_list(item.get("with"), f"{where}.with"),
             unless=word_list(item.get("unless"), f"{where}.unless"),
+            calls=calls,
         ))
     neg = data.get("negation") or {}
     negation = Negation(

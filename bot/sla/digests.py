@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from bot import texts
+from bot import texts, timetext
 from bot.handlers.actions import ID, Action
 from bot.nlp.classify import label_of
 from bot.figures import cells
@@ -80,14 +80,15 @@ class _Labels(dict):
 def render_digest(chat_id: int, digest: Digest, *, now: dt.datetime, tz, deadline: dt.datetime,
                   max_parts: int = MAX_PARTS) -> list[Outgoing]:
     """The messages for one chat, in the order they are to be sent (none if nothing is due)."""
-    local = lambda moment: moment.astimezone(tz).strftime(texts.TIME_FORMAT)  # noqa: E731
+    local = lambda at: timetext.moment(at, tz)  # noqa: E731  (when a thing happened)
+    due = lambda at: timetext.deadline(at, tz)  # noqa: E731  (a deadline: midnight is 24:00 of the day before)
     label = _Labels()
     red, yellow = texts.LIGHTS["red"], texts.LIGHTS["yellow"]
     sections: list[_Section] = []
     if digest.own_red:
         more = texts.SLA_MORE_BUTTONS if len(digest.own_red) > MAX_EXPLAIN_BUTTONS else None
         sections.append(_Section(
-            "own_red", texts.SLA_SECTION_OWN_RED.format(count=len(digest.own_red), deadline=local(deadline)),
+            "own_red", texts.SLA_SECTION_OWN_RED.format(count=len(digest.own_red), deadline=due(deadline)),
             digest.own_red, lambda i: texts.SLA_ROW.format(
                 light=red, number=i.number, category=label[i.category], place=i.place), more))
     if digest.other_red:
@@ -100,7 +101,7 @@ def render_digest(chat_id: int, digest: Digest, *, now: dt.datetime, tz, deadlin
             "overdue", texts.SLA_SECTION_OVERDUE.format(count=len(digest.overdue)),
             digest.overdue, lambda i: texts.SLA_ROW_OVERDUE.format(
                 light=texts.SLA_OVERDUE_MARK, number=i.number, category=label[i.category], place=i.place,
-                unit=i.unit_name, due=local(i.due_at) if i.due_at else "—")))
+                unit=i.unit_name, due=due(i.due_at))))
     if digest.missing:
         sections.append(_Section(
             "missing", texts.SLA_SECTION_MISSING.format(count=len(digest.missing)),
@@ -120,8 +121,8 @@ def render_digest(chat_id: int, digest: Digest, *, now: dt.datetime, tz, deadlin
     if parts is not None:
         return [Outgoing(chat_id, text=text, buttons=buttons if n == 0 else None) for n, text in enumerate(parts)]
     total = sum(len(s.items) for s in sections)
-    summary = _summary(head, sections, total, label, local(deadline))
-    data = _csv(sections, label, local)
+    summary = _summary(head, sections, total, label, due(deadline))
+    data = _csv(sections, label, local, due)
     name = texts.SLA_FILE_NAME.format(stamp=now.astimezone(tz).strftime("%m%d-%H%M"))
     caption = texts.SLA_FILE_CAPTION.format(time=local(now), count=total)
     return [Outgoing(chat_id, text=summary, buttons=buttons), upload(chat_id, data, name, caption=caption)]
@@ -200,18 +201,20 @@ def _top(counted: list[tuple[str, int]], name: Callable[[str], str]) -> str:
     return shown
 
 
-def _csv(sections: list[_Section], label: _Labels, local: Callable[[dt.datetime], str]) -> bytes:
-    times: dict[dt.datetime, str] = {}
+def _csv(sections: list[_Section], label: _Labels, local: Callable[[dt.datetime], str],
+         due: Callable[[dt.datetime], str]) -> bytes:
+    times: dict[tuple[dt.datetime, bool], str] = {}  # a storm's 10,000 rows share a few moments
 
-    def when(moment: dt.datetime | None) -> str:
+    def when(moment: dt.datetime | None, *, deadline: bool = False) -> str:
         if moment is None:
             return ""
-        if moment not in times:
-            times[moment] = local(moment)
-        return times[moment]
+        key = (moment, deadline)
+        if key not in times:
+            times[key] = due(moment) if deadline else local(moment)
+        return times[key]
 
-    rows = ((texts.SLA_FILE_KINDS[section.key], i.number, label[i.category], i.place, i.unit_name, when(i.due_at),
-             when(i.red_since)) for section in sections for i in section.items)
+    rows = ((texts.SLA_FILE_KINDS[section.key], i.number, label[i.category], i.place, i.unit_name,
+             when(i.due_at, deadline=True), when(i.red_since)) for section in sections for i in section.items)
     return cells.csv_bytes(texts.SLA_FILE_COLUMNS, rows)
 
 

@@ -6,7 +6,8 @@ The rules are written for people at the top of `bot/policy/sla.yaml` (REMINDERS)
 * **yellow** (status triage/assigned, `yellow_at` passed) → the holding unit's chat;
 * **red** (status triage/assigned, `red_at` passed) → the holding unit's chat with a 书面说明
   button per ticket, its superior unit's chat and the command centre's chat; the ticket's card
-  is edited to show 🔴; a 书面说明 is owed (`Explanation`, due `explanation_deadline_hours` later);
+  is edited to show 🔴 (and a yellow one to show 🟡: a reminder must not arrive under a card that
+  still shows 🟢); a 书面说明 is owed (`Explanation`, due `explanation_deadline_hours` later);
 * **overdue** (status triage/assigned/accepted, `due_at` passed) → the command centre's chat and,
   in private, each leader of the holding unit;
 * **explanation overdue** (a red ticket's unit wrote none in time) → listed once to the command
@@ -26,11 +27,12 @@ event and explanation rows are inserted set-wise too, so 10,000 claims are a few
 
 No storms: one sweep sends each chat at most three messages (bot/sla/digests.py: red,
 overdue, missing explanations, yellow, every ticket named once; a list longer than three
-messages becomes a short summary and a CSV file); cards are edited for red tickets only, at
-most `CARD_EDITS_PER_CHAT` per chat and `CARD_EDITS_PER_SWEEP` per sweep (yellow shows in the
-digest and on the card at its next change) — 10,000 tickets turning yellow at once mean a
-message or two per grid chat, not 10,000 edits, and a group never gets more than Telegram's
-20 a minute from one sweep.
+messages becomes a short summary and a CSV file); cards are edited to show their new light, red
+ones first, at most `CARD_EDITS_PER_CHAT` per chat and `CARD_EDITS_PER_SWEEP` per sweep — past
+that budget a card shows its light at its next change, and the digest names every ticket with
+its light meanwhile. So the everyday reminder (a few tickets) arrives under cards that show it,
+and 10,000 tickets turning yellow at once mean two digest messages and ten edits per grid chat,
+not 10,000 edits: a group never gets more than Telegram's 20 a minute from one sweep.
 
 Quiet hours (sla.yaml `quiet_hours`): while a unit's window is on, its yellow and overdue levels
 (and, for the district, the missing-explanation list) are simply not claimed; the first sweep
@@ -70,7 +72,7 @@ log = logging.getLogger("gridbot.sla")
 CHANNEL = channels.DEFAULT
 
 MAX_CLAIMS_PER_LEVEL = 20_000  # per sweep; more waits for the next sweep (a minute later)
-CARD_EDITS_PER_CHAT = 10  # red cards edited per holder chat per sweep; with MAX_PARTS digests, under 20/min per group
+CARD_EDITS_PER_CHAT = 10  # cards edited per holder chat per sweep (red first); with MAX_PARTS digests, under 20/min per group
 CARD_EDITS_PER_SWEEP = 200  # and in all: a card edit costs ~10 queries, the sweep holds its locks
 PLACE_CHARS = 24
 UTC = dt.timezone.utc
@@ -170,7 +172,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
 
         digests: dict[int, Digest] = defaultdict(Digest)
         deadline = now + policy.explanation_deadline
-        red_cards: dict[int, list[int]] = defaultdict(list)  # holder chat -> ticket ids
+        lit_cards: dict[int, list[int]] = defaultdict(list)  # holder chat -> ticket ids, red before yellow
         owed: list[tuple] = []
         items = _Items(tree)
         for ticket in red:
@@ -179,7 +181,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
             own = tree.chat(holder)
             if own is not None:
                 digests[own].own_red.append(item)
-                red_cards[own].append(ticket.id)
+                lit_cards[own].append(ticket.id)
             for chat_id in dict.fromkeys((tree.chat(tree.superior(holder)), tree.command_chat)):
                 if chat_id is not None and chat_id != own:
                     digests[chat_id].other_red.append(item)
@@ -189,6 +191,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
             own = tree.chat(tree.holder(ticket.unit_id))
             if own is not None:
                 digests[own].yellow.append(items(ticket))
+                lit_cards[own].append(ticket.id)
         leaders = await _leaders({h.id for t in due if (h := tree.holder(t.unit_id))})
         for ticket in due:
             holder = tree.holder(ticket.unit_id)
@@ -212,7 +215,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
             messages += render_digest(chat_id, digest, now=now, tz=rt.tz, deadline=deadline)
         await _queue(messages, now)
         result.digests = len(messages)
-        result.card_edits = await _refresh_red_cards(rt, red_cards, now, tree)
+        result.card_edits = await _refresh_lit_cards(rt, lit_cards, now, tree)
     return result
 
 
@@ -316,14 +319,14 @@ async def _leaders(unit_ids: set[int]) -> dict[int, list[int]]:
     return found
 
 
-async def _refresh_red_cards(rt: Runtime, red_cards: dict[int, list[int]], now: dt.datetime,
+async def _refresh_lit_cards(rt: Runtime, lit_cards: dict[int, list[int]], now: dt.datetime,
                              tree: UnitTree | None = None) -> int:
-    """Edit the cards of red tickets: at most CARD_EDITS_PER_CHAT per holder chat and
-    CARD_EDITS_PER_SWEEP in all, taken round-robin over the chats (the rest show red in the
-    digest, and on the card at its next change)."""
+    """Edit the cards of tickets that changed light (each chat's red ones first): at most
+    CARD_EDITS_PER_CHAT per holder chat and CARD_EDITS_PER_SWEEP in all, taken round-robin over
+    the chats (the rest show their light in the digest, and on the card at its next change)."""
     chosen: list[int] = []
     for rank in range(CARD_EDITS_PER_CHAT):
-        for _chat_id, ids in sorted(red_cards.items()):
+        for _chat_id, ids in sorted(lit_cards.items()):
             if rank < len(ids) and len(chosen) < CARD_EDITS_PER_SWEEP:
                 chosen.append(ids[rank])
     if not chosen:
@@ -348,9 +351,10 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
     consultation; anything else (a card left in a chat that held the ticket before, departments
     consulted) goes through `cards.refresh_card` itself. tests/test_sla_sweep.py checks that
     both give the same messages."""
-    from bot.workflow import cards
+    from bot.workflow import arrivals, cards
 
     ids = [t.id for t in batch]
+    came = await arrivals.lines_for(batch)
     refs = {outbox.card_ref(i): i for i in ids}
     shown: dict[int, set[int]] = defaultdict(set)
     consulted: set[int] = set()
@@ -382,7 +386,7 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
         if holder is not None:
             body = await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
                                          photo_count=len(photos[ticket.id]), due_words=cards.due_words(rt, ticket),
-                                         reporters=1 + merged[ticket.id])
+                                         reporters=1 + merged[ticket.id], arrival=came.get(ticket.id))
             note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
             messages.append(cards.card_message(holder, ticket, body, triage_note=note))
             if holder not in shown[ticket.id]:

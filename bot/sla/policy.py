@@ -39,7 +39,6 @@ def rule_file_categories() -> tuple[str, ...]:
 LIGHTS_RUN_IN = frozenset({"triage", "assigned"})
 DUE_RUNS_IN = frozenset({"triage", "assigned", "accepted"})
 
-
 _CLOCK_KEYS = ("yellow_after_hours", "red_after_hours", "due_workdays", "due_hours")
 _DUE_KEYS = ("due_workdays", "due_hours")
 _TOP_KEYS = {"defaults", "cross_department", "urgent", "categories", "rating_timeout_days",
@@ -209,9 +208,7 @@ class SlaPolicy:
 
     def describe_due(self, deadlines: Deadlines) -> str:
         """The promise as residents read it: "5个工作日内办结" / "2小时内到场处置"."""
-        if deadlines.due_workdays is not None:
-            return texts.DUE_PROMISE_WORKDAYS.format(n=deadlines.due_workdays)
-        return texts.DUE_PROMISE_HOURS.format(span=_span_text(deadlines.due_hours))
+        return describe(deadlines.due_workdays, deadlines.due_hours)
 
     # --- load-time check ---------------------------------------------------------------------
 
@@ -391,6 +388,16 @@ def _layer_name(category: str, urgent: bool, categories: dict[str, tuple[dict, d
     if urgent:
         return "urgent"
     return f"categories.{category}" if "red_after_hours" in block else "defaults"
+
+
+def describe(due_workdays: int | None, due_hours: float | None) -> str:
+    """A ticket's promise, in the same words for the resident, on the card and everywhere:
+    "5个工作日内办结", "2小时内到场处置"; "" for a ticket with neither (none is filed so)."""
+    if due_workdays is not None:
+        return texts.DUE_WORKDAYS.format(n=due_workdays)
+    if due_hours is not None:
+        return texts.DUE_HOURS.format(span=_span_text(due_hours))
+    return ""
 
 
 def _span_text(hours: float) -> str:

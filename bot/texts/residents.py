@@ -36,10 +36,18 @@ TOO_MANY_PHOTOS = "照片最多 {max} 张，已收到的照片都保留着。"
 GOT_PHOTO_NEED_TEXT = "照片已收到。请再用文字说说是什么问题。"
 GOT_LOCATION_NEED_TEXT = "位置已收到。请再用文字说说是什么问题。"
 GOT_PHOTO = "照片已收到（共 {count} 张）。"
-EMERGENCY_FIRST = (
-    "⚠️ 如有危险，请先打电话：火警 119，报警 110，急救 120，燃气抢修请拨燃气公司热线。\n"
-    "网格通不是急救电话，但已按紧急情况登记，马上通知网格员和指挥中心。"
-)
+# An urgent report, the moment it is filed (bot/intake/emergency.py): whom to call for the
+# danger described (bot/nlp/rules/urgency.yaml `call:`), with the district's own numbers.
+EMERGENCY_HEAD = "⚠️ 有危险请先打电话："
+EMERGENCY_LINE = "· {danger}：{calls}。{tip}"
+EMERGENCY_GENERAL = "· 火警 119，报警 110，急救 120。"
+EMERGENCY_TAIL = "网格通不是急救电话，但已按紧急情况登记，马上通知网格员和指挥中心。"
+EMERGENCY_CALLS = {"fire": "火警 {number}", "police": "报警 {number}", "ambulance": "急救 {number}",
+                   "gas": "燃气抢修 {number}", "power": "供电抢修 {number}", "water": "供水抢修 {number}",
+                   "elevator": "电梯救援 {number}"}
+EMERGENCY_NUMBERS = {"fire": "119", "police": "110", "ambulance": "120", "power": "95598", "elevator": "96333"}
+EMERGENCY_NO_NUMBER = {"gas": "燃气公司抢修热线", "water": "供水公司抢修热线"}
+EMERGENCY_TIPS = {"gas": "别开关电器、别点火，开窗后到室外再打。", "elevator": "被困时按警铃等待救援，别扒门。"}
 FOLLOWUP_PROMPT = "{question}（可以直接点“跳过”）"
 ASK_PLACE = "这件事发生在哪里？可以点左下角📎发送位置，或者在下面选择您所在的社区。"
 ASK_GRID = "请选择【{community}】下的网格："
@@ -98,6 +106,10 @@ NOTIFY_RESOLVED = (
     "问题解决了吗？请评价一下（{days}天内未评价视为满意）："
 )
 NOTIFY_REOPENED_BY_YOU = "收到，工单 {number} 已重新交给【{unit}】处理，我们会继续跟进。"
+ASK_URGENT_PLACE = "为了让工作人员尽快赶到，请告诉我具体在哪里：小区、楼号、单元，或点左下角📎发送位置（工单 {number}）。"
+PLACE_THANKS_ASSIGNED = "收到，工单 {number} 已按这个地点派给【{unit}】，马上处理。"
+PLACE_THANKS = "收到，地点已转给工作人员（工单 {number}）。"
+ASK_WHAT_IS_WRONG = "哪里还没解决好？说一句就行，我会原话转给处理的工作人员。"
 RATE_THANKS = "谢谢您的评价！如果愿意，可以再写一句意见；不写也可以点“跳过”。"
 COMMENT_THANKS = "意见已记录，谢谢。"
 RATED_ALREADY = "这件工单已经评价过了，谢谢。"
@@ -138,4 +150,5 @@ EVENT_WORDS = {
     "merged": "已与同一问题合并处理",
     "asked": "工作人员向您了解情况",
     "answered": "您已回复",
+    "located": "您补充了地点",
 }

@@ -117,7 +117,5 @@ EXPORT_EXPLAIN_MISSING = "逾期未说明"
 EXPORT_EXPLAIN_NONE_OWED = "无责任单位"
 
 # --- what a deadline promises (bot/sla/policy.py) ---------------------------------------------
-DUE_PROMISE_WORKDAYS = "{n}个工作日内办结"
-DUE_PROMISE_HOURS = "{span}内到场处置"
 SPAN_MINUTES = "{n}分钟"
 SPAN_HOURS = "{n}小时"

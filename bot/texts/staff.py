@@ -20,7 +20,25 @@ CARD_RESIDENT = "居民 {masked}"
 CARD_FOLLOWUP = "补充：{q} {a}\n"
 CARD_PHOTOS = "照片：{count} 张（见下方）\n"
 CARD_ACCEPTED_BY = "处理中（{name} 已接单）"
-CARD_RESOLVED = "已办结（{note}）"
+CARD_RESOLVED = "已办结，待居民评价{result}"
+CARD_RESULT = "（处理结果：{note}）"
+CARD_CLOSED = "已关闭"
+CARD_CLOSED_RATED = "已关闭，居民评价：{rating}"
+CARD_RESIDENT_COMMENT = "，居民意见：{comment}"
+CARD_RETIRED = "⤵️ 这件工单又交回本单位办理，最新卡片在下方，请在新卡片上操作。"
+# Why the ticket is with this unit now, on top of its card (bot/workflow/arrivals.py).
+ARRIVED_ESCALATED = "⬆️ 【{unit}】{name}上报：{reason}"
+ARRIVED_TRANSFERRED = "➡️ 【{unit}】{name}转派：{reason}"
+ARRIVED_RETURNED = "↩️ 【{unit}】{name}退回：{reason}"
+ARRIVED_REJECTED = "↩️ 【{unit}】{name}驳回办结：{reason}"
+ARRIVED_UNSATISFIED = "↩️ 居民对处理结果不满意，重新交办{resolution}"
+ARRIVED_NOT_FIXED = "↩️ 居民反映问题还没解决，重新交办{resolution}"
+ARRIVED_LAST_RESULT = "（上次处理：{note}）"
+ARRIVED_REOPENED_UP = "；【{unit}】多次办理仍未解决，由本级办理"
+ARRIVED_RESIDENT_SAID = "\n居民说：“{words}”"
+ARRIVED_RESIDENT_WORDS_LATER = ""
+ARRIVED_SOMEONE = "上级单位"
+ARRIVED_NO_REASON = "未写理由"
 CARD_TRIAGE = "⚠️ 待分派：{why}"
 TRIAGE_LOW_CONFIDENCE = "类别不确定"
 TRIAGE_NO_GRID = "未找到所属网格"
@@ -44,10 +62,12 @@ ASK_REASON = {
     "resolve": "{name}，请回复本消息，简要写明工单 {number} 的处理结果（可附照片）。",
     "escalate": "{name}，请回复本消息，简要说明工单 {number} 为什么需要上报。",
     "return": "{name}，请回复本消息，简要说明退回工单 {number} 的原因。",
+    "transfer": "{name}，请回复本消息，简要说明工单 {number} 转派给【{unit}】的原因。",
     "reject": "{name}，请回复本消息，说明驳回工单 {number} 办结的理由。",
     "ask": "{name}，请回复本消息，写下想问居民的问题（工单 {number}），我会转给居民。",
 }
 REASON_TOAST = "请在群里回复说明"
+TRANSFER_REASON_TOAST = "请在群里回复转派给【{unit}】的原因"
 ESCALATED_TOAST = "已上报至【{unit}】"
 TRANSFERRED_TOAST = "已转派至【{unit}】"
 RETURNED_TOAST = "已退回至【{unit}】"
@@ -55,6 +75,18 @@ REJECTED_TOAST = "已驳回，工单回到【{unit}】继续处理"
 ASKED_TOAST = "问题已转给居民"
 CARD_MOVED = "➡️ 已{action}至【{unit}】"
 CARD_MERGED = "已合并至工单 {number}"
+CARD_REOPENED_ELSEWHERE = "➡️ 居民仍不满意，已交【{unit}】办理"
+SITE_PHOTO_KEPT = "📷 {name}发的照片已记入工单 {number}（现场照片共 {count} 张）。"
+SITE_PHOTO_WHICH = "{name}，这张照片是哪件工单的？"
+SITE_PHOTO_CHOICE = "{number}（{status}）"
+BTN_SITE_PHOTO_NONE = "不是工单照片"
+SITE_PHOTO_TOAST = "已记入工单 {number}"
+SITE_PHOTO_DROPPED = "好的，这张照片不记入工单。"
+SITE_PHOTO_NO_TICKET = "{name}，本单位现在没有在办的工单，照片没有记入。"
+SITE_PHOTO_EXPIRED = "{name}，刚才那张照片没有选是哪件工单的，没有记入。需要时请回复工单卡片重新发送。"
+RELAY_PLACE = "📍 居民补充地点（工单 {number}）：{place}"
+PLACE_AS_LOCATION = "位置 {lat:.5f}, {lon:.5f}"
+RELAY_RESIDENT_SAYS = "💬 居民补充（工单 {number}）：{words}"
 CARD_CONSULT_LEAD = "部门会商：牵头【{lead}】，配合【{others}】"
 CARD_CONSULT_PARTNER = "【会商】本部门配合办理，牵头单位【{lead}】。有意见请回复本卡片。"
 ALREADY_TOP = "工单 {number} 已在区指挥中心，无法再上报，可发起部门会商。"
@@ -101,7 +133,8 @@ EVENT_STAFF_WORDS = {
     "rated": "评价", "reopened": "重新处理", "closed": "关闭", "auto_closed": "默认满意关闭",
     "escalated": "上报", "transferred": "转派", "returned": "退回", "rejected": "驳回",
     "consulted": "发起会商", "merged": "合并", "asked": "追问", "answered": "居民回复",
-    "commented": "居民意见", "recategorised": "改类别", "explained": "书面说明",
+    "commented": "居民意见", "recategorised": "改类别", "explained": "书面说明", "located": "居民补充地点",
+    "photo_added": "现场照片",
 }
 ASK_RESOLUTION = "{name}，请回复本消息，简要写明工单 {number} 的处理结果（可附照片）。"
 RESOLVED_TOAST = "已办结，已通知居民评价。"
@@ -124,9 +157,9 @@ ROLE_WORDS = {
     "volunteer": "志愿者",
 }
 
-DUE_WORKDAYS = "{days}个工作日内办结"
-DUE_HOURS = "{hours}小时内处置"
-TIME_FORMAT = "%m-%d %H:%M"
+# A ticket's promise, the same on the card and to the resident (bot/sla/policy.py describe).
+DUE_WORKDAYS = "{n}个工作日内办结"
+DUE_HOURS = "{span}内到场处置"
 
 # --- reminders too many for one message (bot/sla/digests.py) ---
 # Up to three messages, marked （1/3）; beyond that a summary without ticket numbers and the full list as a file.
@@ -168,6 +201,7 @@ REPORT_EXPIRED = "您之前填写的反映三天没有提交，已作废。如�
 ANSWER_EXPIRED = "工作人员关于工单 {number} 的问题已过了回复时间。如还想补充，请长按那条问题选“回复”。"
 REASON_GOT_PHOTO = "{name}，照片已收到（共 {count} 张），请再回复几句文字说明。"
 REASON_WORDS = {"resolve": "办结情况", "escalate": "上报理由", "return": "退回理由", "reject": "驳回理由",
+                "transfer": "转派理由",
                 "ask": "追问内容"}
 REASON_EXPIRED = "{name}，工单 {number} 的{what}没有等到，已取消。需要时请再按一次按钮。"
 CONSULT_EXPIRED = "工单 {number} 的会商部门还没选完，已取消。需要时请再点“发起会商”。"

@@ -25,7 +25,7 @@ from bot.workflow import cards
 from bot.workflow import views
 from bot.web import logins
 from bot.web import sessions
-from bot.workflow.cards import local_time
+from bot import timetext
 from bot.web.auth import from_own_pages
 
 log = logging.getLogger("gridbot.web")
@@ -230,8 +230,8 @@ async def ticket_list(request: web.Request, staff: Staff) -> web.Response:
         "status": str(t.status),
         "holder": t.unit.name if t.unit else None,
         "place": cards.place_of(t, t.grid.name if t.grid else None),
-        "created": local_time(t.created_at, tz),
-        "due": local_time(t.due_at, tz),
+        "created": timetext.moment(t.created_at, tz),
+        "due": timetext.deadline(t.due_at, tz),
         "excerpt": cards.shorten(pii.mask(t.text).replace("\n", " "), 60),
     } for t in found[:LIST_LIMIT]]
     return server.render(
@@ -263,8 +263,8 @@ async def ticket_page(request: web.Request, staff: Staff) -> web.Response:
         text=pii.mask(ticket.text, keep_phones=keep),
         resolution_note=pii.mask(ticket.resolution_note, keep_phones=keep),
         accepted_by=accepted_by.name if accepted_by else None,
-        created=local_time(ticket.created_at, tz), due=local_time(ticket.due_at, tz),
-        resolved=local_time(ticket.resolved_at, tz) if ticket.resolved_at else None,
+        created=timetext.moment(ticket.created_at, tz), due=timetext.deadline(ticket.due_at, tz),
+        resolved=timetext.moment(ticket.resolved_at, tz) if ticket.resolved_at else None,
         photos=[{"id": p.id, "kind": p.kind} for p in photos], history=history,
         followups=[{"q": f["q"], "a": pii.mask(f.get("a"), keep_phones=keep)} for f in ticket.followups if f.get("q")],
     )

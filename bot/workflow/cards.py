@@ -12,36 +12,31 @@ department's, a /ticket shown outside the handling unit.
 
 from __future__ import annotations
 
-import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot import texts, timetext
 from bot.jurisdiction import directory
 from bot.messaging import outbox
-from bot.models import Attachment, Consultation, Level, Status, Ticket, Unit
+from bot.models import Attachment, Consultation, Level, MessageRef, Status, Ticket, Unit
 from bot.runtime import Runtime
 from bot.nlp import pii
 from bot.nlp.classify import label_of
+from bot.nlp.normalise import normalise
+from bot.nlp.phrases import PhraseMatcher
+from bot.sla.policy import describe
+from bot.workflow import arrivals
 from bot.workflow import buttons as B
 from bot.messaging.outbox import Buttons, Outgoing, card_ref
 from bot.jurisdiction.people import masked_name
+
+EVIDENCE_SHOWN = 4  # of the resident's words on the card's 依据
+EVIDENCE_CHARS = 16  # a gap pattern's words longer than this show as its parts: 垃圾…没人收
 
 
 def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit] + texts.TEXT_SHORTENED.format(count=len(text))
-
-
-def local_time(moment, tz: ZoneInfo) -> str:
-    """Month-day hour:minute where people are. A deadline at local midnight reads as the end of
-    the day before (11-30 24:00), which is how an office states it."""
-    if not moment:
-        return "—"
-    local = moment.astimezone(tz)
-    if (local.hour, local.minute) == (0, 0):
-        return (local - dt.timedelta(days=1)).strftime("%m-%d") + " 24:00"
-    return local.strftime(texts.TIME_FORMAT)
 
 
 def place_of(ticket: Ticket, grid_name: str | None, *, keep_phones: bool = False) -> str:
@@ -59,8 +54,30 @@ async def reporter_of(ticket: Ticket) -> str:
     return texts.CARD_RESIDENT.format(masked=masked_name(resident.display_name if resident else ""))
 
 
+def evidence(ticket: Ticket) -> str:
+    """依据: the resident's own words that decided the category. Tickets filed before the
+    classifier kept the words hold the rule's syntax (垃圾*没人收): those are found again in
+    the resident's text, or shown as their parts (垃圾…没人收), never with the asterisk."""
+    shown: list[str] = []
+    gapped = [r for r in ticket.reasons if "*" in r]
+    found = {}
+    if gapped:
+        text = normalise(ticket.text or "")
+        for hit in PhraseMatcher(gapped).find(text):
+            found.setdefault(hit.phrase, text[hit.start:hit.end])
+    for reason in ticket.reasons:
+        words = found.get(reason, reason) if "*" in reason else reason
+        if "*" in words or len(words) > EVIDENCE_CHARS:
+            words = "…".join(part for part in reason.split("*") if part)
+        if words and words not in shown:
+            shown.append(words)
+    return "、".join(shown[:EVIDENCE_SHOWN]) or "—"
+
+
 async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_count: int,
-                    due_words: str, reporters: int = 1) -> str:
+                    due_words: str, reporters: int = 1, arrival: str | None = None) -> str:
+    """The card. `arrival`: why the ticket is with this unit now (bot/workflow/arrivals.py),
+    put on top."""
     grid = await ticket.grid
     extras = "".join(
         texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(pii.mask(f["a"], keep_phones=True), text_limit))
@@ -71,27 +88,38 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
     if reporters > 1:
         extras += texts.CARD_REPORTERS.format(count=reporters)
     status_line = await _status_line(ticket)
-    return texts.CARD.format(
+    card = texts.CARD.format(
         light=texts.LIGHTS[str(ticket.light)],
         number=ticket.number,
         urgent=texts.CARD_URGENT if ticket.urgent else "",
         category=label_of(ticket.category),
-        reasons="、".join(ticket.reasons[:4]) or "—",
+        reasons=evidence(ticket),
         place=place_of(ticket, grid.name if grid else None, keep_phones=True),
         who=await reporter_of(ticket),
         text=shorten(pii.mask(ticket.text, keep_phones=True), text_limit),  # masked first: a cut phone hides
         extras=extras,
-        due=f"{local_time(ticket.due_at, tz)}（{due_words}）",
+        due=f"{timetext.deadline(ticket.due_at, tz)}（{due_words}）",
         status=status_line,
     )
+    return f"{arrival}\n{card}" if arrival else card
 
 
 async def _status_line(ticket: Ticket) -> str:
     if ticket.status == Status.ACCEPTED:
         staff = await ticket.accepted_by
         return texts.CARD_ACCEPTED_BY.format(name=staff.name if staff else "")
-    if ticket.status in (Status.RESOLVED, Status.CLOSED) and ticket.resolution_note:
-        return texts.CARD_RESOLVED.format(note=shorten(pii.mask(ticket.resolution_note, keep_phones=True), 60))
+    note = shorten(pii.mask(ticket.resolution_note or "", keep_phones=True), 60)
+    result = texts.CARD_RESULT.format(note=note) if note else ""
+    if ticket.status == Status.RESOLVED:
+        return texts.CARD_RESOLVED.format(result=result)
+    if ticket.status == Status.CLOSED:
+        # The end as it is: closed, and what the resident said of it (默认满意: nobody rated in time).
+        rating = texts.RATINGS.get(ticket.rating or "", "")
+        status = texts.CARD_CLOSED_RATED.format(rating=rating) if rating else texts.CARD_CLOSED
+        if ticket.rating_comment:
+            status += texts.CARD_RESIDENT_COMMENT.format(
+                comment=shorten(pii.mask(ticket.rating_comment, keep_phones=True), 60))
+        return status + result
     return texts.STATUS_WORDS[str(ticket.status)]
 
 
@@ -116,8 +144,10 @@ def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | Non
     server again: a button says what may be asked, never who may ask it."""
     t = ticket.id
     if ticket.status == Status.TRIAGE:
+        # 追问 here too: the command centre may need the place or the problem before it can pick.
+        last = [(texts.BTN_ASK, B.ASK.data(t))] if ticket.resident_id else []
         return [[(texts.BTN_TRIAGE_CATEGORY, B.TRIAGE_CATEGORY.data(t)), (texts.BTN_TRIAGE_GRID, B.TRIAGE_GRID.data(t))],
-                [(texts.BTN_CONSULT, B.CONSULT.data(t))]]
+                last + [(texts.BTN_CONSULT, B.CONSULT.data(t))]]
     if ticket.status == Status.RESOLVED:
         return [[(texts.BTN_REJECT, B.REJECT.data(t))]]
     if ticket.status not in (Status.ASSIGNED, Status.ACCEPTED):
@@ -160,15 +190,13 @@ async def card_body(rt: Runtime, ticket: Ticket, *, photo_count: int | None = No
     if reporters is None:
         reporters = 1 + await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).count()
     return await card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
-                           photo_count=photo_count, due_words=due_words(rt, ticket), reporters=reporters)
+                           photo_count=photo_count, due_words=due_words(rt, ticket), reporters=reporters,
+                           arrival=await arrivals.line_for(ticket))
 
 
 def due_words(rt: Runtime, ticket: Ticket) -> str:
-    if ticket.due_workdays is not None:
-        return texts.DUE_WORKDAYS.format(days=ticket.due_workdays)
-    if ticket.due_hours is not None:
-        return texts.DUE_HOURS.format(hours=f"{ticket.due_hours:g}")
-    return ""
+    """The promise in the words the resident was given ("2小时内到场处置")."""
+    return describe(ticket.due_workdays, ticket.due_hours)
 
 
 async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool,
@@ -186,14 +214,18 @@ async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: boo
     return messages
 
 
-async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | None = None) -> list[Outgoing]:
+async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | None = None,
+                       arrived: bool = False) -> list[Outgoing]:
     """The card as the ticket is now, in every chat that shows it.
 
     The holder's chat gets it with buttons (posted with the photos the first time it holds the
     ticket); chats that held it before keep it, edited to say where it went, without buttons;
-    departments in a consultation see it with their part."""
-    from bot.models import MessageRef
+    departments in a consultation see it with their part.
 
+    `arrived`: the ticket has just reached its holder (上报, 转派, or back after 退回, 驳回, 不满意).
+    The holder's chat then gets it as a new message at the bottom, saying why on top: an edit
+    of a card far up the chat is missed. A card that chat showed before is edited to point
+    down to the new one."""
     body = await card_body(rt, ticket)
     ref = outbox.card_ref(ticket.id)
     shown = set(await MessageRef.filter(ref=ref).values_list("chat_id", flat=True)) | await _queued_card_chats(ticket)
@@ -202,9 +234,11 @@ async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | Non
     messages: list[Outgoing] = []
     for chat_id in sorted(shown | set(partners) | ({holder} if holder else set())):
         if chat_id == holder:
+            retired = await _retire(ticket, chat_id, body) if arrived else []
+            messages += retired
             triage_note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
             messages.append(card_message(chat_id, ticket, body, triage_note=triage_note))
-            if chat_id not in shown:
+            if chat_id not in shown or retired:  # the photos go under the card people work from
                 messages += photo_messages(chat_id, ticket, await _report_photos(ticket))
         elif chat_id in partners:
             messages.append(Outgoing(chat_id, text=partners[chat_id] + "\n" + for_onlookers(body), ref=ref))
@@ -214,6 +248,20 @@ async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | Non
             note = elsewhere_note or ""
             messages.append(Outgoing(chat_id, text=(note + "\n" if note else "") + for_onlookers(body), ref=ref))
     return messages
+
+
+async def _retire(ticket: Ticket, chat_id: int, body: str) -> list[Outgoing]:
+    """The card this chat shows now steps aside for a new one: its message is kept under a ref
+    of its own ("card:<id>:m<message>", still a card's: a reply to it still reaches the ticket)
+    and edited to point down, without buttons; the next card message in the chat is sent anew.
+    A card still waiting in the outbox has no message yet: it is simply the one sent."""
+    ref = card_ref(ticket.id)
+    shown = await MessageRef.filter(chat_id=chat_id, ref=ref).first()
+    if shown is None:
+        return []
+    retired = f"{ref}:m{shown.message_id}"
+    await MessageRef.filter(id=shown.id).update(ref=retired)
+    return [Outgoing(chat_id, text=texts.CARD_RETIRED + "\n" + for_onlookers(body), ref=retired)]
 
 
 async def holder_chat(ticket: Ticket) -> int | None:

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from bot import texts
 from bot.channels.port import Inbound, Press
 from bot.refusals import Refused
-from bot.handlers.registry import GROUPS_ONLY, PHOTO, TEXT, Command, Conversation, Feature, Job, Replies
+from bot.handlers.registry import GROUPS_ONLY, LOCATION, PHOTO, TEXT, Command, Conversation, Feature, Job, Replies
 from bot.workflow import buttons as B
 from bot.workflow import feedback
 from bot.jurisdiction import directory
@@ -22,6 +22,8 @@ from bot.workflow import presses
 from bot.workflow import ladder
 from bot.workflow import moves
 from bot.workflow import triage
+from bot.workflow import site_photos
+from bot.workflow import whereabouts
 from bot.messaging.outbox import Outgoing
 
 
@@ -132,6 +134,7 @@ FEATURE = Feature(
         B.TRIAGE_GRID: _triage("grid"), B.TRIAGE_COMMUNITY: _triage("comm"), B.TRIAGE_SET_GRID: _triage("setgrid"),
         B.RATE: feedback.rate, B.SKIP_COMMENT: feedback.skip_comment, B.NOT_FIXED: feedback.not_fixed,
         relay.REPLY_BUTTON: relay.reply_pressed,
+        site_photos.PICK: site_photos.picked, site_photos.NONE: site_photos.not_a_ticket,
     },
     conversations=[
         Conversation(presses.REASON, take=presses.take_reason, accepts=frozenset({TEXT, PHOTO}),
@@ -140,6 +143,9 @@ FEATURE = Feature(
         Conversation(relay.ANSWER, take=relay.take_answer, accepts=frozenset({TEXT, PHOTO}),
                      expired=relay.expired, not_an_answer=relay.looks_like_a_new_complaint),
         Conversation(feedback.COMMENT, take=feedback.take_comment),
+        Conversation(site_photos.WHICH, take=site_photos._nothing, accepts=frozenset(), expired=site_photos.expired),
+        Conversation(whereabouts.WHERE, take=whereabouts.take, accepts=frozenset({TEXT, LOCATION, PHOTO}),
+                     expired=whereabouts.expired, not_an_answer=relay.looks_like_a_new_complaint),
     ],
     replies=[Replies(relay.ASK_PREFIX, relay.take_reply_to_question),
              Replies(outbox.CARD_PREFIX, relay.take_reply_to_card)],
@@ -150,4 +156,5 @@ FEATURE = Feature(
         Command("merge", merge),
     ],
     jobs=[Job("close_unrated", close_unrated, every=dt.timedelta(minutes=10))],
+    group_message=site_photos.plain,  # a photo without words, replying to no card
 )

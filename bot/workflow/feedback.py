@@ -14,6 +14,8 @@ from bot.handlers.pending import PendingKind
 from bot.models import Pending, Resident, Status, Ticket
 from bot.runtime import Runtime
 from bot.messaging import outbox
+from bot.nlp import pii
+from bot.workflow import cards
 from bot.workflow import tickets
 from bot.workflow import moves
 from bot.workflow.buttons import SKIP_COMMENT
@@ -52,6 +54,7 @@ async def not_fixed(rt: Runtime, press: Press, ticket_id: int) -> str:
         if not may_reopen(ticket, rt.clock.now()):
             return texts.REOPEN_TOO_LATE
         await moves.reopen(rt, ticket, Actor.of_resident(resident), reason=texts.NOT_FIXED_REASON)
+        await _ask_what_is_wrong(rt, press, ticket)
         return texts.REOPENED_TOAST
 
 
@@ -68,14 +71,22 @@ async def rate(rt: Runtime, press: Press, ticket_id: int, rating: str) -> str | 
             await moves.rate(rt, ticket, resident, rating)
         except Refused as exc:
             return str(exc)
-        prompt = None
-        if rating != "unsatisfied":
-            prompt = Outgoing(press.chat_id, texts.RATE_THANKS,
-                              buttons=[[(texts.BTN_SKIP, SKIP_COMMENT.data(ticket.id))]])
+        if rating == "unsatisfied":
+            await _ask_what_is_wrong(rt, press, ticket)
+            return None
+        prompt = Outgoing(press.chat_id, texts.RATE_THANKS, buttons=[[(texts.BTN_SKIP, SKIP_COMMENT.data(ticket.id))]])
         await pending.open_pending(COMMENT, channel=press.channel, chat_id=press.chat_id, user_id=press.user_id,
                                    now=rt.clock.now(), subject=ticket.id, data={"ticket_id": ticket.id},
                                    prompt=prompt)
         return None
+
+
+async def _ask_what_is_wrong(rt: Runtime, press: Press, ticket: Ticket) -> None:
+    """After 不满意 or 还没解决: the resident's own words are what the unit needs to try again."""
+    await pending.open_pending(COMMENT, channel=press.channel, chat_id=press.chat_id, user_id=press.user_id,
+                               now=rt.clock.now(), subject=ticket.id, data={"ticket_id": ticket.id},
+                               prompt=Outgoing(press.chat_id, texts.ASK_WHAT_IS_WRONG,
+                                               buttons=[[(texts.BTN_SKIP, SKIP_COMMENT.data(ticket.id))]]))
 
 
 async def take_comment(rt: Runtime, row: Pending, inbound: Inbound) -> None:
@@ -85,9 +96,20 @@ async def take_comment(rt: Runtime, row: Pending, inbound: Inbound) -> None:
     if ticket is None:
         return
     comment = (inbound.text or "")[:2000]
-    await Ticket.filter(id=ticket.id).update(rating_comment=comment)
+    if ticket.status == Status.CLOSED:  # a comment on the rating; words after 不满意 are the history's
+        await Ticket.filter(id=ticket.id).update(rating_comment=comment)
+        await tickets.reload(ticket)
     await tickets.record_note(rt, ticket, "commented", comment)
-    await outbox.enqueue([Outgoing(row.chat_id, texts.COMMENT_THANKS)], now=rt.clock.now())
+    messages = [Outgoing(row.chat_id, texts.COMMENT_THANKS)]
+    if ticket.status in (Status.ASSIGNED, Status.ACCEPTED, Status.CLOSED):
+        # Back in work (不满意, 还没解决): the unit hears the resident's words under the card, and
+        # the card shows them; closed: the card shows what the resident thought of it.
+        messages += await cards.refresh_card(rt, ticket)
+        holder = await cards.holder_chat(ticket) if ticket.status != Status.CLOSED else None
+        if holder is not None:
+            messages.append(Outgoing(holder, texts.RELAY_RESIDENT_SAYS.format(
+                number=ticket.number, words=pii.mask(comment, keep_phones=True)), reply_to_ref=outbox.card_ref(ticket.id)))
+    await outbox.enqueue(messages, now=rt.clock.now(), ticket=ticket)
 
 
 async def skip_comment(rt: Runtime, press: Press, ticket_id: int) -> str:

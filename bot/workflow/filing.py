@@ -16,7 +16,7 @@ from bot.models import (
     TicketCounter, Unit,
 )
 from bot.runtime import Runtime
-from bot.workflow import cards
+from bot.workflow import cards, whereabouts
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow.cards import card_body, post_card
@@ -104,6 +104,8 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
     if new.urgent:
         messages += await _urgent_alerts(rt, ticket, holder)
     await outbox.enqueue(messages, now=now, ticket=ticket)
+    if resident_chat is not None and new.resident is not None and whereabouts.needs_asking(ticket):
+        await whereabouts.ask(rt, ticket, new.resident, resident_chat)  # after the receipt
     return ticket
 
 

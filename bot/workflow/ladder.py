@@ -101,10 +101,13 @@ async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit
     if not (staff.role == Role.COMMAND or staff.unit_id in managers):
         raise Refused(texts.REJECT_ONLY_MANAGERS)
     now = rt.clock.now()
+    resolution = ticket.resolution_note
     before = await move(ticket, "reject", now, resolved_at=None, resolution_note=None, assigned_at=now,
                         accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1)
-    await event(ticket, Actor.of_staff(staff), "rejected", before, ticket.status, now, unit=holder, note=reason)
-    messages = await refresh_card(rt, ticket)
+    await event(ticket, Actor.of_staff(staff), "rejected", before, ticket.status, now, unit=holder, note=reason,
+                data={"by_unit": staff.unit_id, "resolution": resolution})
+    # Back in the holder's chat as a new card saying who rejected it and why.
+    messages = await refresh_card(rt, ticket, arrived=True)
     messages += await tell_resident(ticket, texts.NOTIFY_REJECTED.format(number=ticket.number, unit=holder.name))
     await outbox.enqueue(messages, now=now, ticket=ticket)
     return holder
@@ -166,7 +169,8 @@ async def _hand_over(rt: Runtime, ticket: Ticket, actor: Actor, move_name: str, 
                         accepted_at=None, accepted_by_id=None)
     await event(ticket, actor, action, before, ticket.status, now, unit=target, note=reason,
                 data={"from_unit": old_holder})
-    messages = await refresh_card(rt, ticket, elsewhere_note=texts.CARD_MOVED.format(
+    # The receiving chat gets the card at the bottom, with who sent it and why on top.
+    messages = await refresh_card(rt, ticket, arrived=True, elsewhere_note=texts.CARD_MOVED.format(
         action=ACTION_WORDS[move_name], unit=target.name))
     messages += await tell_resident(ticket, resident_text.format(number=ticket.number, unit=target.name))
     await outbox.enqueue(messages, now=now, ticket=ticket)

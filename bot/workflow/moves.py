@@ -84,20 +84,25 @@ async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rati
     check_move(ticket, "reopen")
     now = rt.clock.now()
     deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, now, calendar=rt.calendar, tz=rt.tz)
-    unit = await Unit.get(id=ticket.unit_id)
+    resolved_by = await Unit.get(id=ticket.unit_id)
+    unit = resolved_by
     if ticket.reopen_count + 1 >= 2:
         unit = await upper_unit(unit) or unit
     before = await move(
-        ticket, "reopen", now, rating=rating, rated_at=now if rating else None, resolved_at=None,
+        ticket, "reopen", now, rating=rating, rated_at=now if rating else None, rating_comment=None, resolved_at=None,
         accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1,
         light=Light.GREEN, yellow_at=deadlines.yellow_at, red_at=deadlines.red_at,
         due_at=deadlines.due_at, due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours,
         yellow_notified_at=None, red_notified_at=None, due_notified_at=None, assigned_at=now,
         unit_id=unit.id, level=unit.level, closed_at=None,
     )
+    data = {"from_unit": resolved_by.id, "resolution": ticket.resolution_note}
     await event(ticket, actor, "reopened", before, ticket.status, now, unit=unit, note=reason,
-                 data={"rating": rating} if rating else {})
-    messages = await refresh_card(rt, ticket)
+                 data={**data, "rating": rating} if rating else data)
+    # A new card at the bottom of the unit's chat says it came back and why; the old one points
+    # down to it (or, if a unit above takes it, says where it went).
+    moved = texts.CARD_REOPENED_ELSEWHERE.format(unit=unit.name) if unit.id != resolved_by.id else None
+    messages = await refresh_card(rt, ticket, arrived=True, elsewhere_note=moved)
     messages += await tell_resident(ticket, texts.NOTIFY_REOPENED_BY_YOU.format(
         number=ticket.number, unit=unit.name if unit else texts.SUMMARY_TRIAGE_UNIT))
     await outbox.enqueue(messages, now=now, ticket=ticket)

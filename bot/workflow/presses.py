@@ -92,11 +92,13 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
         await moves.change_category(rt, ticket, str(arg), staff, source="card")
         return texts.CATEGORY_CHANGED.format(category=label_of(str(arg)))
     if action == "tto" and arg is not None:
-        department = await Unit.get_or_none(id=arg)
-        if department is None:
-            raise Refused(texts.STALE_BUTTON)
-        await ladder.transfer(rt, ticket, staff, department)
-        return texts.TRANSFERRED_TOAST.format(unit=department.name)
+        # The department hears why it gets the case, in the worker's words, as with 上报.
+        department = await Unit.get_or_none(id=arg, level=Level.DEPARTMENT, active=True)
+        if department is None or department.id == ticket.unit_id:
+            raise Refused(texts.NOT_A_DEPARTMENT)
+        tickets.check_move(ticket, "transfer")
+        await _ask_reason(rt, staff, press_, ticket, "transfer", department=department)
+        return texts.TRANSFER_REASON_TOAST.format(unit=department.name)
     raise Refused(texts.STALE_BUTTON)
 
 
@@ -123,16 +125,20 @@ async def _check_reject(ticket: Ticket, staff: Staff) -> None:
         raise Refused(texts.REJECT_ONLY_MANAGERS)
 
 
-async def _ask_reason(rt: Runtime, staff: Staff, press_: Press, ticket: Ticket, step: str) -> None:
+async def _ask_reason(rt: Runtime, staff: Staff, press_: Press, ticket: Ticket, step: str, *,
+                      department: Unit | None = None) -> None:
     """Ask the presser, by name, for the words the move needs. In a group the question is a
     reply the presser's client opens at once (and privacy mode lets the bot see); nobody
     else's messages answer it."""
-    text = texts.ASK_REASON[step].format(name=staff.name, number=ticket.number)
+    text = texts.ASK_REASON[step].format(name=staff.name, number=ticket.number,
+                                         unit=department.name if department else "")
     in_group = not press_.private
     prompt = Outgoing(press_.chat_id, text, buttons=outbox.ask_one(staff.user_id, staff.name) if in_group else None)
+    data = {"ticket_id": ticket.id, "photos": [], "name": staff.name}
+    if department is not None:
+        data["department_id"] = department.id
     await pending.open_pending(REASON, channel=press_.channel, chat_id=press_.chat_id, user_id=staff.user_id,
-                               now=rt.clock.now(), subject=ticket.id, step=step,
-                               data={"ticket_id": ticket.id, "photos": [], "name": staff.name},
+                               now=rt.clock.now(), subject=ticket.id, step=step, data=data,
                                prompt=prompt, remember_prompt=in_group)
 
 
@@ -227,6 +233,12 @@ async def _apply_reason(rt: Runtime, staff: Staff, ticket: Ticket, draft: Pendin
     if step == "return":
         unit = await ladder.return_up(rt, ticket, staff, text)
         return texts.RETURNED_TOAST.format(unit=unit.name)
+    if step == "transfer":
+        department = await Unit.get_or_none(id=draft.data.get("department_id") or 0)
+        if department is None:
+            raise Refused(texts.STALE_BUTTON)
+        await ladder.transfer(rt, ticket, staff, department, text)
+        return texts.TRANSFERRED_TOAST.format(unit=department.name)
     if step == "reject":
         unit = await ladder.reject(rt, ticket, staff, text)
         return texts.REJECTED_TOAST.format(unit=unit.name)

@@ -30,7 +30,7 @@ import datetime as dt
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow import tickets
-from bot.workflow import cards
+from bot.workflow import cards, site_photos
 from bot.messaging.longtext import MESSAGE_LIMIT, split_utf16, u16len
 from bot.messaging.longtext import MESSAGE_LIMIT, split_utf16, u16len
 from bot.messaging.outbox import Outgoing
@@ -190,8 +190,14 @@ async def _recent_answers(ticket: Ticket, since: dt.datetime) -> list[dict]:
 # --- staff asking --------------------------------------------------------------------------
 
 async def take_reply_to_card(rt: Runtime, inbound: Inbound, ref: str) -> bool:
-    """A worker replying to a ticket's card asks the resident (the same as 追问)."""
-    if inbound.private or not inbound.text:
+    """A worker replying to a ticket's card with words asks the resident (the same as 追问); with
+    a photo, the photo is the site's, kept on the ticket (bot/workflow/site_photos.py)."""
+    if inbound.private:
+        return False
+    if inbound.photo is not None:
+        ticket = await Ticket.get_or_none(id=_ticket_of(ref))
+        return ticket is not None and await site_photos.to_card(rt, inbound, ticket)
+    if not inbound.text:
         return False
     staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
     ticket = await Ticket.get_or_none(id=_ticket_of(ref))

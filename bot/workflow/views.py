@@ -16,7 +16,7 @@ from bot.workflow import cards
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow import tickets
-from bot.workflow.cards import local_time
+from bot import timetext
 
 TODO_LIMIT = 30
 
@@ -30,7 +30,7 @@ async def todo(unit: Unit, tz: ZoneInfo) -> str:
     for t in rows:
         lines.append(texts.TODO_ROW.format(light=texts.LIGHTS[str(t.light)], number=t.number,
                                            category=label_of(t.category), status=texts.STATUS_WORDS[str(t.status)],
-                                           due=local_time(t.due_at, tz)))
+                                           due=timetext.deadline(t.due_at, tz)))
     return "\n".join(lines)
 
 
@@ -59,7 +59,7 @@ async def history(ticket: Ticket, tz: ZoneInfo) -> str:
             move = f" {texts.STATUS_WORDS.get(e.from_status, e.from_status)}→{texts.STATUS_WORDS.get(e.to_status, e.to_status)}"
         unit = f" 【{e.unit.name}】" if e.unit else ""
         note = f"：{pii.mask(e.note)[:200]}" if e.note else ""  # a resident's remark may hold a phone
-        lines.append(texts.HISTORY_STAFF_ROW.format(time=local_time(e.created_at, tz), who=who,
+        lines.append(texts.HISTORY_STAFF_ROW.format(time=timetext.moment(e.created_at, tz), who=who,
                                                     what=texts.EVENT_STAFF_WORDS.get(e.action, e.action),
                                                     move=move, unit=unit, note=note))
     return "\n".join(lines)
