@@ -23,7 +23,6 @@ from bot.nlp.classify import Classifier
 from bot.nlp.normalise import normalise
 from bot.nlp.places import place_spans, relative_words
 from bot.nlp.rulefiles import RULES_DIR, FollowupPart, RuleFileError, word_list
-from bot.nlp.segment import place_words
 
 __all__ = ["FOLLOWUPS_FILE", "Part", "answers", "parts_left", "question_left"]
 
@@ -134,7 +133,6 @@ def _names_one(norm: str, named: _Named) -> bool:
 
 def _has_place(norm: str, kind: str, places: _PlaceKinds) -> bool:
     relative = relative_words()
-    known = place_words()
     for start, end in place_spans(norm):
         fragment = norm[start:end]
         if fragment in relative:
@@ -142,11 +140,11 @@ def _has_place(norm: str, kind: str, places: _PlaceKinds) -> bool:
         if kind == "any":
             return True
         if kind == "estate":
-            if fragment in known or fragment.endswith(places.estates):
+            if fragment.endswith(places.estates):
                 return True
             continue
-        # specific: anything but a bare road or an administrative name
-        if any(ch.isdigit() for ch in fragment) or fragment.endswith(tuple(relative)) or fragment in known:
+        # specific: anything but a bare road or an administrative name (南海街, 文庙社区)
+        if any(ch.isdigit() for ch in fragment) or fragment.endswith(tuple(relative)):
             return True
         if not fragment.endswith(places.roads + places.admin):
             return True
