@@ -33,6 +33,7 @@ def test_anything_more_is_not_small_talk(text):
     "楼下饭店油烟太大", "路灯坏了好几天", "请问今年的养老金什么时候调整？", "燃气泄漏了",
     "楼下那家店的招牌晚上一闪一闪很晃眼",  # no rule word, but a problem a person can read
     "有股怪味", "你好，停水了",
+    "举报金色摇篮幼儿园乱涨价！",  # a strong sign (涨价) beside a place, the category unsure
 ])
 def test_a_report_that_says_what_is_wrong(text):
     assert names_a_problem(text)

@@ -6,6 +6,10 @@ the resident is queued in the outbox in the same transaction as the draft change
 
 Buttons carry the draft's id and version; a press on an older message (the draft has moved
 on, or was submitted) is refused as stale instead of acting on what the resident no longer sees.
+
+What each message is to the report (the problem, the follow-up's answer, the place, small talk)
+is bot/intake/reading.py; the place questions bot/intake/place.py; the summary to confirm
+bot/intake/summary.py; the buttons bot/intake/buttons.py.
 """
 
 from __future__ import annotations

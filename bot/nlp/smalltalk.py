@@ -38,6 +38,9 @@ _LONGEST = 40  # a longer message is never small talk
 # What is left of a report once places and small talk are taken out must be at least this long
 # to be read as a description a person can act on, when no rule word names the problem.
 MIN_DESCRIPTION = 6
+# A rule word this heavy (rules/categories.yaml: "a strong sign") says there is a problem, even
+# when the category stays unsure; the place's own words (学校 in 学校门口) do not count.
+SIGN_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,11 @@ def names_a_problem(text: str) -> bool:
     if result.urgent or (not result.low_confidence and (
             result.category != classifier.rules.fallback or result.decided_by == "named")):
         return True
+    norm = normalise(text)
+    places = place_spans(norm)
+    if any(f.weight >= SIGN_WEIGHT and not any(s <= f.start and f.end <= e for s, e in places)
+           for found in classifier.evidence(norm).found.values() for f in found):
+        return True  # a strong sign of a problem outside the place: 乱涨价, 不文明
     return len(_rest(text)) >= MIN_DESCRIPTION
 
 
