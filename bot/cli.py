@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--listen", default="127.0.0.1:8443", help="host:port of the webhook server")
     run.add_argument("--no-web", action="store_true",
                      help="no web server (dashboard, Open311, /metrics on GRIDBOT_WEB_HOST:GRIDBOT_WEB_PORT)")
+    run.add_argument("--time-scale", type=_positive_scale, default=1.0, metavar="N",
+                     help="rehearsals only: the bot's clock runs N times faster (3600: an hour a second), "
+                          "and every timer with it (the sweep, the daily report, reminders, rating "
+                          "timeouts, delivery's retry backoff)")
     key = sub.add_parser("open311-key", help="make (or replace) an Open311 client's API key and print it once")
     key.add_argument("name", help="the client, e.g. 12345热线")
     key.add_argument("--unit", action="append", default=[], metavar="CODE",
@@ -215,6 +219,7 @@ async def _load_jurisdiction(settings: Settings, path: Path, *, migrated: bool =
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken
 
+    from bot.clock import Clock
     from bot.db import migrate
     from bot.runner import serve
     from bot.runtime import Runtime
@@ -237,9 +242,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         rc = await _load_jurisdiction(settings, settings.jurisdiction, migrated=True)
         if rc:
             return rc
+    clock = Clock(scale=args.time_scale)
+    if args.time_scale != 1:
+        _warn_time_scale(args.time_scale)
     try:
         await serve(
-            Runtime.from_settings(settings), stop,
+            Runtime.from_settings(settings, clock=clock), stop,
             webhook_url=args.webhook, webhook_host=host or "127.0.0.1", webhook_port=int(port),
             web_server=not args.no_web,
         )
@@ -247,6 +255,20 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         print("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token", file=sys.stderr)
         return 2
     return 0
+
+
+def _warn_time_scale(scale: float) -> None:
+    """Said loudly, and first: a bot on a fast clock files real deadlines in the future, lights
+    tickets red within minutes and closes unrated ones by itself. For rehearsals, never a pilot."""
+    hour = 3600 / scale
+    log.warning("=" * 72)
+    log.warning("TIME SCALE %g: the bot's clock runs %g times faster than real time "
+                "(1 hour of the bot's = %.3g real seconds)", scale, scale, hour)
+    log.warning("every timer follows it: the sweep and its reminders, the daily report, rating "
+                "timeouts, delivery's retry backoff; and so do the waits for people's answers (a "
+                "report in progress, a 办结 reason) and the dashboard's login links and sessions.")
+    log.warning("For rehearsals only, never a live district.")
+    log.warning("=" * 72)
 
 
 async def _open311_key(settings: Settings, name: str, units: list[str]) -> int:

@@ -180,3 +180,15 @@ async def test_a_card_is_sent_once_then_edited_and_photos_reply_to_it(db):
     await delivery.deliver_due()
     assert channel.sent[-1][1] == "card v4"  # deleted card: sent anew, and remembered
     assert (await MessageRef.get(chat_id=7, ref="card:1")).message_id != card_id
+
+
+def test_the_backoff_is_on_the_bots_clock_and_a_claim_on_real_time():
+    """A rehearsal's fast clock (`gridbot run --time-scale`): a retry waits seconds of the
+    bot's time, so an hour's outage is rehearsed in seconds; a claim still lasts real seconds,
+    for processes keep real time."""
+    from bot.clock import Clock
+
+    fast = Delivery(FakeChannel(), Clock(scale=3600))
+    assert all(dt.timedelta(seconds=150) <= fast.backoff(n) <= dt.timedelta(seconds=300) for n in range(10, 40))
+    assert fast.backoff(1) <= dt.timedelta(seconds=2)
+    assert fast.claim == dt.timedelta(seconds=10 * 3600)

@@ -120,9 +120,7 @@ async def test_a_complaint_clicked_in_the_browser_becomes_a_card_and_接单_edit
 
             await browser.click(".example-btn", "井盖")
             await browser.wait_for(".msg.out .bubble", MANHOLE)  # the visitor's own bubble
-            await browser.wait_for(".msg.in .bubble", "门牌号")  # the bot's question, pushed live
-            await browser.click(".kb-btn", "跳过")
-            await browser.wait_for(".msg.in .bubble", "请确认")
+            await browser.wait_for(".msg.in .bubble", "请确认")  # the summary, pushed live (the place was named)
             await browser.click(".kb-btn", "确认提交")
             await browser.wait_for(".msg.in .bubble", "已受理")
             await browser.wait_for(f'.chat-item[data-chat="{GRID_CHAT}"] .badge', "1")  # unread in the list

@@ -84,3 +84,14 @@ def test_words_for_the_segmenter():
     words = GAZ.words()
     assert "南海街一社区" in words and "幸福小区" in words
     assert "文庙" not in words  # short forms are for matching only
+
+
+def test_the_place_in_an_answer_to_where():
+    from bot.nlp.places import place_in_answer, sounds_like_a_place
+
+    assert place_in_answer("不知道是哪个网格，我住南海街3号楼") == "南海街3号楼"
+    assert place_in_answer("在电力小区3单元") == "电力小区3单元"
+    assert place_in_answer("惠民小区5号楼") == "惠民小区5号楼"
+    assert place_in_answer("我住在幸福小區3棟") == "幸福小區3棟"  # as written, traditional too
+    assert place_in_answer("不清楚") is None and place_in_answer("老地方") is None
+    assert sounds_like_a_place("老地方") and sounds_like_a_place("就我家门口") and not sounds_like_a_place("半夜")

@@ -11,8 +11,8 @@ FORBIDDEN = ["telegram", "tortoise", "aiohttp", "asyncpg", "httpx", "bot.db", "b
 def test_nlp_imports_nothing_impure():
     code = (
         "import sys\n"
-        "from bot.nlp import classify, pii, places, similarity, textin\n"
-        "classify.classify('楼下油烟'); places.extract_places('幸福小区3栋'); similarity.similar('a', 'b'); pii.mask('我叫王秀兰，电话13800138000')\n"
+        "from bot.nlp import classify, followups, pii, places, similarity, smalltalk, textin\n"
+        "classify.classify('楼下油烟'); smalltalk.read('你好'); followups.question_left('noise', '太吵'); places.extract_places('幸福小区3栋'); similarity.similar('a', 'b'); pii.mask('我叫王秀兰，电话13800138000')\n"
         f"print([m for m in {FORBIDDEN!r} if any(k == m or k.startswith(m + '.') for k in sys.modules)])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,6 +6,10 @@ the resident is queued in the outbox in the same transaction as the draft change
 
 Buttons carry the draft's id and version; a press on an older message (the draft has moved
 on, or was submitted) is refused as stale instead of acting on what the resident no longer sees.
+
+What each message is to the report (the problem, the follow-up's answer, the place, small talk)
+is bot/intake/reading.py; the place questions bot/intake/place.py; the summary to confirm
+bot/intake/summary.py; the buttons bot/intake/buttons.py.
 """
 
 from __future__ import annotations
@@ -19,17 +23,19 @@ from bot import channels
 from bot import texts
 from bot.channels.port import Inbound
 from bot.handlers import pending
-from bot.handlers.actions import CODE, ID, VERSION, Action
 from bot.handlers.pending import PendingKind
-from bot.models import Pending, Level, Resident, Unit
-from bot.nlp.classify import categories, classify, followup_question, label_of
-from bot.runtime import Runtime
-from bot.intake import duplicates, emergency
-from bot.messaging import outbox
+from bot.intake import buttons, duplicates, emergency, place, reading, summary
 from bot.jurisdiction import routing
-from bot.workflow import filing
-from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import Actor, resident_for
+from bot.messaging import outbox
+from bot.messaging.outbox import Outgoing
+from bot.models import Level, Pending, Resident, Unit
+from bot.nlp import followups, smalltalk
+from bot.nlp.classify import categories, classify
+from bot.runtime import Runtime
+from bot.workflow import filing
+
+DRAFT_ACTIONS = buttons.DRAFT_ACTIONS
 
 # A report waits three days for its next words; then the resident is told it was not filed.
 REPORT = PendingKind("report", dt.timedelta(days=3))
@@ -59,9 +65,16 @@ def _fresh(**extra) -> dict:
 # --- incoming content ----------------------------------------------------------------------
 
 async def new_report(rt: Runtime, inbound: Inbound) -> None:
-    """A private message no question waits for: the first words (or photo, or place) of a report."""
+    """A private message no question waits for: the first words (or photo, or place) of a
+    report — or a greeting, a thank-you, "我要投诉": answered, and nothing kept to glue the
+    real complaint to."""
     if not inbound.content:
         await _say_plain(rt, inbound.chat_id, texts.EMPTY_TEXT)
+        return
+    talk = smalltalk.read(inbound.text) if inbound.content == {"text"} else None
+    if talk is not None and talk != smalltalk.INTENT:
+        if not inbound.quiet:
+            await _say_plain(rt, inbound.chat_id, texts.SMALLTALK_REPLY[talk])
         return
     who = Who.of(inbound)
     draft = await pending.create_once(REPORT, channel=who.channel, chat_id=who.chat_id, user_id=who.user_id,
@@ -72,6 +85,7 @@ async def new_report(rt: Runtime, inbound: Inbound) -> None:
 async def take(rt: Runtime, draft: Pending, inbound: Inbound) -> None:
     """The next message of a report in progress (the router found the draft and locked it)."""
     who = Who.of(inbound)
+    await routing.place_names_ready()  # the district's place names, for reading the words below
     if inbound.photo is not None:
         await _photo(rt, who, draft, inbound.photo.file_id, inbound.photo.file_unique_id, inbound.text)
     elif inbound.location is not None:
@@ -89,15 +103,48 @@ async def _text(rt: Runtime, who: Who, draft: Pending, text: str, *, quiet: bool
     if not _fits(rt, data, text):
         await _full(rt, who, draft, quiet=quiet)
         return
-    if data.get("awaiting") == "followup":
+    what = reading.read(data, text)
+    if what == reading.SMALLTALK:
+        await _small_talk(rt, who, draft, text, quiet=quiet)
+        return
+    if what == reading.FOLLOWUP:
         data["followup"]["a"] = text
+    elif what == reading.SKIP:
+        data["followup"]["a"] = None
+    elif what == reading.DONT_KNOW:
+        place.cannot_say(data)
+    elif what == reading.PLACE:
+        await place.take_place(data, text)
+        if data.get("awaiting") == "what":
+            data["place_noted"] = True
     else:
         data["texts"].append(text)
         _classify(data)
+        if data.get("awaiting") in reading.PLACE_STEPS and not data.get("urgent"):
+            # More about the problem while "where?" waits: kept, and the place still asked
+            # by the menu above (its buttons stay good), not by a second menu.
+            await _save(rt, draft)
+            if not quiet:
+                await _say(rt, who, texts.NOTED + texts.STEP_NUDGE[data["awaiting"]], draft=draft)
+            return
     if quiet:
         await _save(rt, draft)
         return
     await _advance(rt, who, draft)
+
+
+async def _small_talk(rt: Runtime, who: Who, draft: Pending, text: str, *, quiet: bool) -> None:
+    """你好 or 谢谢 while a report waits: a word back and a pointer to what is asked, nothing
+    kept, no menu sent again (the one above still works)."""
+    await _save(rt, draft)
+    if quiet:
+        return
+    kind, step = smalltalk.read(text), draft.data.get("awaiting")
+    if step == "what" or (kind == smalltalk.INTENT and not _problem_named(draft.data)):
+        await _ask_what(rt, who, draft)  # "我要投诉": then what is it?
+        return
+    nudge = texts.STEP_NUDGE.get(step or "collecting", texts.NEED_TEXT)
+    await _say(rt, who, texts.SMALLTALK_PREFIX.get(kind, "") + nudge, draft=draft)
 
 
 async def _photo(rt: Runtime, who: Who, draft: Pending, file_id: str, file_unique_id: str | None,
@@ -108,6 +155,8 @@ async def _photo(rt: Runtime, who: Who, draft: Pending, file_id: str, file_uniqu
         return
     data["photos"].append({"file_id": file_id, "file_unique_id": file_unique_id})
     caption = (caption or "").strip()
+    if caption and smalltalk.read(caption) is not None:
+        caption = ""  # "你看", "谢谢" under a photo say nothing about the problem
     if caption and not _fits(rt, data, caption):
         await _full(rt, who, draft)  # the photo is kept, its caption refused
         return
@@ -128,7 +177,8 @@ async def _location(rt: Runtime, who: Who, draft: Pending, lat: float, lon: floa
     data["location"] = {"lat": lat, "lon": lon}
     grid = await routing.grid_for_location(lat, lon)
     if grid is not None:
-        data["grid_id"], data["grid_source"] = grid.id, "location"
+        data["grid_id"], data["grid_source"] = grid.id, place.LOCATION
+        data["community_id"] = grid.parent_id
     if not data["texts"]:
         await _save(rt, draft)
         await _say(rt, who, texts.GOT_LOCATION_NEED_TEXT, draft=draft)
@@ -150,7 +200,7 @@ async def start_patrol(rt: Runtime, who: Who, staff) -> None:
     unit = await Unit.get(id=staff.unit_id)
     data = {**_fresh(source="patrol", staff_id=staff.id, name=staff.name), "followup": {}}  # no follow-up question
     if unit.level == Level.GRID:
-        data.update(grid_id=unit.id, grid_source="patrol")
+        data.update(grid_id=unit.id, grid_source=place.PATROL)
     draft = await pending.open_pending(REPORT, channel=who.channel, chat_id=who.chat_id, user_id=who.user_id,
                                        now=now, step="new", data=data)
     await _say(rt, who, texts.PATROL_START, draft=draft)
@@ -169,6 +219,9 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             return texts.STALE_BUTTON
         data = draft.data
         if action == "ok":
+            if not _problem_named(data):  # never filed without a problem, whatever was pressed
+                await _advance(rt, who, draft)
+                return None
             await _submit(rt, who, draft)
             return None
         if action == "no":
@@ -187,7 +240,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             data["anonymous"] = not data.get("anonymous", False)
         elif action == "cat":
             await _save(rt, draft, bump=True)
-            await _say(rt, who, texts.PICK_CATEGORY, buttons=_category_buttons(draft))
+            await _say(rt, who, texts.PICK_CATEGORY, buttons=buttons.category_buttons(draft))
             return None
         elif action == "setcat" and str(arg) in dict(categories()):
             data.update(category=arg, category_manual=True, confidence=1.0, low_confidence=False)
@@ -195,15 +248,14 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             community = await Unit.get_or_none(id=int(arg), level=Level.COMMUNITY, active=True)
             if community is None:
                 return texts.STALE_BUTTON
-            await _save(rt, draft, bump=True)
-            await _say(rt, who, texts.ASK_GRID.format(community=community.name),
-                       buttons=await _grid_buttons(draft, community))
-            return None
+            await place.pick_community(data, community)
         elif action == "grid" and arg is not None:
             grid = await Unit.get_or_none(id=int(arg), level=Level.GRID, active=True)
             if grid is None:
                 return texts.STALE_BUTTON
-            data["grid_id"], data["grid_source"] = grid.id, "picked"
+            data["grid_id"], data["grid_source"] = grid.id, place.PICKED
+        elif action == "tocomm" and data.get("community_id"):
+            place.cannot_say(data)
         elif action == "dupyes" and data.get("duplicate_of"):
             await pending.close(draft)
             await duplicates.join(rt, data["duplicate_of"], await _resident(rt, who), data)
@@ -211,7 +263,8 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
         elif action == "dupno":
             data["awaiting"] = None
         elif action == "noplace":
-            data["grid_id"], data["grid_source"] = None, "unknown"
+            data["community_id"] = None
+            place.cannot_say(data)
         else:
             return texts.STALE_BUTTON
         await _advance(rt, who, draft)
@@ -221,48 +274,79 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
 # --- the steps -----------------------------------------------------------------------------
 
 async def _advance(rt: Runtime, who: Who, draft: Pending) -> None:
-    """Ask the next thing the report still needs, or show the summary to confirm."""
+    """Ask the next thing the report still needs — what is wrong, the follow-up question, the
+    place, "is it the same as this one?" — or show the summary to confirm."""
     data = draft.data
-    data["awaiting"] = None if data.get("awaiting") in ("followup", "more") else data.get("awaiting")
-    if not data["texts"]:
+    data["awaiting"] = None if data.get("awaiting") in ("followup", "more", "what") else data.get("awaiting")
+    if not data["texts"] and not data.get("asked_what"):
         await _save(rt, draft)
         await _say(rt, who, texts.NEED_TEXT, draft=draft)
         return
-    if data.get("grid_id") is None and data.get("grid_source") != "unknown":
-        await _find_grid_in_text(data)
+    if not _problem_named(data):
+        await _ask_what(rt, who, draft)
+        return
+    if not place.settled(data):
+        await place.find_in_words(data)
     if data.get("urgent"):
         # Danger first: file at once, no questions, and tell them whom to call.
         await _say(rt, who, await emergency.advice("\n".join(data["texts"])))
         await _submit(rt, who, draft)
         return
-    followup = data.get("followup")
-    if followup is None:
-        question = followup_question(data["category"])
-        if question:
-            data["followup"] = {"q": question, "a": None}
+    if data.get("followup") is None:
+        left = followups.parts_left(data["category"], _said(data))
+        if left:
+            data["followup"] = {"q": "".join(p.ask for p in left), "a": None,
+                                "slots": sorted({s for p in left for s in p.slots}),
+                                "about_place": any(p.about_place for p in left)}
             data["awaiting"] = "followup"
             await _save(rt, draft, bump=True)
-            await _say(rt, who, texts.FOLLOWUP_PROMPT.format(question=question),
-                       buttons=[[(texts.BTN_SKIP, _data(draft, "skip"))]])
+            await _say(rt, who, texts.FOLLOWUP_PROMPT.format(question=data["followup"]["q"]),
+                       buttons=buttons.skip_button(draft))
             return
         data["followup"] = {}
-    if data.get("grid_id") is None and data.get("grid_source") != "unknown":
-        data["awaiting"] = "place"
-        await _save(rt, draft, bump=True)
-        await _say(rt, who, texts.ASK_PLACE, buttons=await _community_buttons(draft))
-        return
+    if not place.settled(data):
+        _bump(draft)  # the place menu's buttons carry the new version
+        question = await place.ask(draft)
+        if question is not None:
+            await _save(rt, draft)
+            await _say(rt, who, question[0], buttons=question[1])
+            return
     if "duplicate_of" not in data and data.get("source") != "patrol":
         same = await duplicates.find_open_duplicate(rt, data)
         data["duplicate_of"] = same.id if same else None
         if same is not None:
             data["awaiting"] = "duplicate"
             await _save(rt, draft, bump=True)
-            await _say(rt, who, await duplicates.offer_text(rt, same), buttons=[
-                [(texts.BTN_DUP_YES, _data(draft, "dupyes"))], [(texts.BTN_DUP_NO, _data(draft, "dupno"))]])
+            await _say(rt, who, await duplicates.offer_text(rt, same), buttons=buttons.duplicate_buttons(draft))
             return
     data["awaiting"] = "confirm"
     await _save(rt, draft, bump=True)
-    await _say(rt, who, await _summary(rt, draft), buttons=_summary_buttons(draft))
+    await _say(rt, who, await summary.text(rt, draft), buttons=buttons.summary_buttons(draft))
+
+
+async def _ask_what(rt: Runtime, who: Who, draft: Pending) -> None:
+    """The report does not say what is wrong yet ("有问题", "楼下那家店"): ask that first, in
+    other words the second time, and say where it is noted if a place was given."""
+    data = draft.data
+    asked = int(data.get("asked_what", 0))
+    if data.pop("place_noted", False):
+        question = texts.ASK_WHAT_PLACE_NOTED.format(place=data.get("location_text") or "")
+    else:
+        question = texts.ASK_WHAT if asked == 0 else texts.ASK_WHAT_AGAIN
+    data["asked_what"] = asked + 1
+    data["awaiting"] = "what"
+    await _save(rt, draft, bump=True)
+    await _say(rt, who, question, draft=draft)
+
+
+def _problem_named(data: dict) -> bool:
+    return bool(data["texts"]) and smalltalk.names_a_problem("\n".join(data["texts"]))
+
+
+def _said(data: dict) -> str:
+    """Everything the resident wrote about the problem and where: what a follow-up question
+    may already be answered by."""
+    return "\n".join([*data["texts"], *data.get("places", [])])
 
 
 async def _submit(rt: Runtime, who: Who, draft: Pending) -> None:
@@ -273,15 +357,12 @@ async def _submit(rt: Runtime, who: Who, draft: Pending) -> None:
     data = draft.data
     patrol = data.get("source") == "patrol"
     resident = None if patrol else await _resident(rt, who)
-    grid = await Unit.get_or_none(id=data["grid_id"]) if data.get("grid_id") else None
+    grid, community = await place.holders(data)
     triage_reason = None
-    if data["category"] == "other" or data.get("low_confidence"):
-        triage_reason = texts.TRIAGE_LOW_CONFIDENCE
-    elif grid is None:
-        triage_reason = texts.TRIAGE_NO_GRID
-    if data.get("urgent") and grid is not None:
-        triage_reason = None  # danger goes straight to the grid; the command centre is alerted too
-    followup = data.get("followup") or {}
+    if summary.goes_to_triage(data, grid, community):
+        no_place = grid is None and community is None
+        low = data["category"] == "other" or data.get("low_confidence")
+        triage_reason = texts.TRIAGE_NO_GRID if no_place and not low else texts.TRIAGE_LOW_CONFIDENCE
     await filing.file_ticket(
         rt,
         filing.NewTicket(
@@ -293,10 +374,11 @@ async def _submit(rt: Runtime, who: Who, draft: Pending) -> None:
             resident=resident,
             anonymous=bool(data.get("anonymous")) or patrol,
             grid=grid,
+            unit=community,
             location_text=data.get("location_text"),
             lat=(data.get("location") or {}).get("lat"),
             lon=(data.get("location") or {}).get("lon"),
-            followups=[followup] if followup.get("q") else [],
+            followups=summary.followups_filed(data),
             photos=data["photos"],
             triage_reason=triage_reason,
             source="patrol" if patrol else "resident",
@@ -311,22 +393,6 @@ async def _patrol_actor(data: dict) -> Actor:
 
     staff = await Staff.get_or_none(id=data.get("staff_id"))
     return Actor.of_staff(staff) if staff else Actor("staff")
-
-
-def _fits(rt: Runtime, data: dict, text: str) -> bool:
-    """Whether the report, with this text added, stays within `Limits.max_text_chars` (what a
-    ticket keeps whole). Past it the text is refused, never cut short silently."""
-    followup = (data.get("followup") or {}).get("a") or ""
-    return len("\n".join([*data["texts"], text])) + len(followup) <= rt.limits.max_text_chars
-
-
-async def _full(rt: Runtime, who: Who, draft: Pending, *, quiet: bool = False) -> None:
-    """The report is long enough: say so, keeping everything taken so far. In a flood, once."""
-    if quiet and draft.data.get("full_told"):
-        return
-    draft.data["full_told"] = True
-    await _save(rt, draft)
-    await _say(rt, who, texts.DRAFT_FULL.format(limit=rt.limits.max_text_chars))
 
 
 def _fits(rt: Runtime, data: dict, text: str) -> bool:
@@ -359,95 +425,19 @@ def _classify(data: dict) -> None:
     )
 
 
-async def _find_grid_in_text(data: dict) -> None:
-    match = await routing.grid_for_text("\n".join(data["texts"]))
-    if match is None:
-        return
-    unit, name = match
-    data["location_text"] = data.get("location_text") or name
-    if unit.level == Level.GRID:
-        data["grid_id"], data["grid_source"] = unit.id, "text"
-
-
-async def _summary(rt: Runtime, draft: Pending) -> str:
-    data = draft.data
-    grid = await Unit.get_or_none(id=data["grid_id"]) if data.get("grid_id") else None
-    place = "，".join(p for p in (data.get("location_text"), grid.name if grid else None) if p)
-    if data.get("location") and not place:
-        place = f"{data['location']['lat']:.5f}, {data['location']['lon']:.5f}"
-    extras = ""
-    if data["photos"]:
-        extras += texts.SUMMARY_PHOTOS.format(count=len(data["photos"]))
-    if data.get("anonymous"):
-        extras += texts.SUMMARY_ANON_ON
-    to_triage = data["category"] == "other" or data.get("low_confidence") or grid is None
-    deadlines = rt.sla.deadlines(data["category"], False, rt.clock.now(), calendar=rt.calendar, tz=rt.tz)
-    return texts.SUMMARY.format(
-        category=label_of(data["category"]),
-        place=place or texts.PLACE_UNKNOWN,
-        text=_shorten("\n".join(data["texts"]), 200),
-        extras=extras,
-        unit=texts.SUMMARY_TRIAGE_UNIT if to_triage else grid.name,
-        due=rt.sla.describe_due(deadlines),
-    )
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-# --- buttons -------------------------------------------------------------------------------
-
-# A draft's buttons carry its id and version: a press on an older message is stale.
-_PLAIN = ("ok", "no", "skip", "more", "anon", "cat", "noplace", "dupyes", "dupno")
-DRAFT_ACTIONS: dict[str, Action] = {code: Action(f"r:{code}", ID, VERSION) for code in _PLAIN}
-DRAFT_ACTIONS["setcat"] = Action("r:setcat", ID, VERSION, CODE)
-DRAFT_ACTIONS["comm"] = Action("r:comm", ID, VERSION, ID)
-DRAFT_ACTIONS["grid"] = Action("r:grid", ID, VERSION, ID)
-
-
-def _data(draft: Pending, action: str, arg: object | None = None) -> str:
-    extra = () if arg is None else (arg,)
-    return DRAFT_ACTIONS[action].data(draft.id, draft.data["v"], *extra)
-
-
-def _summary_buttons(draft: Pending):
-    anon = texts.BTN_ANON_OFF if draft.data.get("anonymous") else texts.BTN_ANON_ON
-    return [
-        [(texts.BTN_CONFIRM, _data(draft, "ok"))],
-        [(texts.BTN_CHANGE_CATEGORY, _data(draft, "cat")), (texts.BTN_MORE, _data(draft, "more"))],
-        [(anon, _data(draft, "anon")), (texts.BTN_CANCEL, _data(draft, "no"))],
-    ]
-
-
-def _category_buttons(draft: Pending):
-    codes = [(code, label) for code, label in categories()]
-    rows = [codes[i:i + 2] for i in range(0, len(codes), 2)]
-    return [[(label, _data(draft, "setcat", code)) for code, label in row] for row in rows]
-
-
-async def _community_buttons(draft: Pending):
-    communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
-    rows = [communities[i:i + 2] for i in range(0, len(communities), 2)]
-    buttons = [[(c.name, _data(draft, "comm", c.id)) for c in row] for row in rows]
-    buttons.append([(texts.BTN_PLACE_UNKNOWN, _data(draft, "noplace"))])
-    return buttons
-
-
-async def _grid_buttons(draft: Pending, community: Unit):
-    grids = await Unit.filter(parent_id=community.id, level=Level.GRID, active=True).order_by("id")
-    return [[(g.name.removeprefix(community.name) or g.name, _data(draft, "grid", g.id))] for g in grids]
-
-
 # --- storage -------------------------------------------------------------------------------
 
 async def _save(rt: Runtime, draft: Pending, *, bump: bool = False) -> None:
     """A step taken: the buttons of older messages go stale (`bump`), and the report waits
     afresh for the resident's next word."""
     if bump:
-        draft.data["v"] = draft.data.get("v", 0) + 1
+        _bump(draft)
     draft.step = draft.data.get("awaiting") or "collecting"
     await pending.touch(draft, rt.clock.now(), REPORT)
+
+
+def _bump(draft: Pending) -> None:
+    draft.data["v"] = draft.data.get("v", 0) + 1
 
 
 async def _resident(rt: Runtime, who: Who) -> Resident:

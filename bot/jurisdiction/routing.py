@@ -29,6 +29,12 @@ async def grid_for_text(text: str) -> tuple[Unit, str] | None:
     return None
 
 
+async def place_names_ready() -> None:
+    """The district's place names known to segmentation (they are added when the gazetteer is
+    built), so a message naming 文庙 or 电力小区 is read as naming a place."""
+    await _gazetteer()
+
+
 async def _gazetteer() -> Gazetteer:
     return await cache.remembered(("gazetteer",), _load_gazetteer)
 

@@ -87,16 +87,20 @@ class Delivery:
         return self._real(self.claim_seconds)
 
     def _real(self, seconds: float) -> dt.timedelta:
-        """`seconds` of real time on the bot's clock (the demo's clock may run faster): waits
-        that are about the Bot API, not about people's deadlines."""
+        """`seconds` of real time on the bot's clock (a rehearsal's clock may run faster): a
+        claim's lease and a 429's wait are about processes and Telegram, which keep real time."""
         return dt.timedelta(seconds=seconds * max(getattr(self.clock, "scale", 1.0), 1.0))
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """How long a row waits after its `attempts`-th transient failure: doubling from
         `backoff_first_seconds`, capped at `backoff_cap_seconds`, then a random half of it
-        taken off ("equal jitter"), so retries spread out instead of arriving together."""
+        taken off ("equal jitter"), so retries spread out instead of arriving together.
+
+        On the bot's clock, like every timer: under `--time-scale` an hour's outage is
+        rehearsed in seconds, and what waited for Telegram arrives within the scaled cap once it
+        is back (the loop looks again every `poll_seconds` of real time, at most)."""
         ceiling = min(self.backoff_first_seconds * 2 ** min(max(attempts - 1, 0), 30), self.backoff_cap_seconds)
-        return self._real(ceiling * random.uniform(0.5, 1.0))
+        return dt.timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
 
     # --- running ----------------------------------------------------------------------------
 

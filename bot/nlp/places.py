@@ -23,7 +23,7 @@ from bot.nlp.normalise import normalise
 from bot.nlp.rulefiles import RULES_DIR, word_list
 from bot.nlp.segment import place_words, token_spans
 
-__all__ = ["Gazetteer", "PlaceEntry", "PlaceMatch", "extract_places"]
+__all__ = ["Gazetteer", "PlaceEntry", "PlaceMatch", "extract_places", "place_in_answer", "place_spans", "relative_words", "sounds_like_a_place"]
 
 PLACES_FILE = RULES_DIR / "places.yaml"
 
@@ -37,6 +37,8 @@ class _Vocabulary:
     relative: frozenset[str]
     not_names: frozenset[str]
     number_unit: re.Pattern[str]
+    answer_prefixes: tuple[str, ...]  # longest first
+    vague_places: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +52,8 @@ def _vocabulary(path: Path = PLACES_FILE) -> _Vocabulary:
         relative=frozenset(word_list(data.get("relative"), "relative")),
         not_names=frozenset(word_list(data.get("not_names"), "not_names")),
         number_unit=re.compile(numeral + "(?:" + "|".join(map(re.escape, units)) + ")"),
+        vague_places=word_list(data.get("vague_places"), "vague_places"),
+        answer_prefixes=tuple(sorted(word_list(data.get("answer_prefixes"), "answer_prefixes"), key=len, reverse=True)),
     )
 
 
@@ -119,6 +123,11 @@ def extract_places(text: str) -> list[str]:
     """Address fragments in the order written, normalised: "我家住在幸福小区3栋2单元" →
     ["幸福小区", "3栋", "2单元"]; "中山路12号门口井盖丢了" → ["中山路", "12号门口"]."""
     norm = normalise(text)
+    return list(dict.fromkeys(norm[s:e] for s, e in place_spans(norm)))
+
+
+def place_spans(norm: str) -> list[tuple[int, int]]:
+    """Where the address fragments are in normalised text, in order: (start, end) of each."""
     if not norm:
         return []
     vocab = _vocabulary()
@@ -134,7 +143,37 @@ def extract_places(text: str) -> list[str]:
             places.append((before[0][0], r_end))
         elif not any(s <= r_start < e for s, e in places):
             places.append((anchor, r_end))
-    return list(dict.fromkeys(norm[s:e] for s, e in sorted(places)))
+    return sorted(places)
+
+
+def relative_words() -> frozenset[str]:
+    """门口, 对面, 楼下 …: words that say where relative to a place before them."""
+    return _vocabulary().relative
+
+
+def sounds_like_a_place(text: str) -> bool:
+    """"老地方", "我家门口", "就这儿": a place without a name, as people say it."""
+    norm = normalise(text)
+    return any(word in norm for word in _vocabulary().vague_places)
+
+
+_CLAUSE = re.compile(r"[，,。；;！!？?\n、]+")
+
+
+def place_in_answer(text: str) -> str | None:
+    """The place in an answer to "where?", as the resident wrote it: the clauses naming a place,
+    without the words that introduce it. "不知道是哪个网格，我住南海街3号楼" → "南海街3号楼";
+    "在电力小区3单元" → "电力小区3单元". None when no place is named ("不清楚", "老地方")."""
+    prefixes = _vocabulary().answer_prefixes
+    kept = []
+    for clause in _CLAUSE.split(text or ""):
+        clause = clause.strip()
+        if not clause or not place_spans(normalise(clause)):
+            continue
+        lowered = normalise(clause)
+        cut = next((len(p) for p in prefixes if lowered.startswith(p) and len(lowered) > len(p)), 0)
+        kept.append(clause[cut:].strip())
+    return "，".join(k for k in kept if k) or None
 
 
 def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

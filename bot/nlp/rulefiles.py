@@ -19,7 +19,7 @@ from bot.nlp.phrases import Negation
 
 __all__ = [
     "CATEGORIES_FILE", "OBJECT", "POLICY", "PROBLEM", "RULES_DIR", "CategoryRule", "CategoryRules", "Decision",
-    "Exclusion", "RuleFileError", "load_categories", "word_list",
+    "Exclusion", "FollowupPart", "RuleFileError", "load_categories", "word_list",
 ]
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -42,6 +42,15 @@ class Exclusion:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class FollowupPart:
+    """One part of a category's follow-up question, and the slots (rules/followups.yaml) that
+    answer it: a part already answered in the report is not asked."""
+
+    ask: str
+    answered_by: tuple[str, ...] = ()
+
+
 # What a rule word says about the message (see the head of rules/categories.yaml).
 PROBLEM = "problem"  # names what is wrong (噪音, 违建, 停水) or, at lower weights, points to it
 OBJECT = "object"    # names a thing (路灯, 电梯, 危房): a policy word beside it makes a policy question
@@ -53,7 +62,8 @@ class CategoryRule:
     code: str
     label: str
     keywords: dict[str, float]  # phrase → weight (problem words)
-    followup: str | None = None
+    followup: str | None = None  # the whole question, as asked when nothing of it is answered yet
+    followup_parts: tuple[FollowupPart, ...] = ()
     negatable: bool = False  # "没有X了" cancels X (nuisances); for 路灯 "没有路灯" IS the complaint
     exclude_if: tuple[Exclusion, ...] = ()
     objects: dict[str, float] = field(default_factory=dict)  # phrase → weight (things, not problems)
@@ -151,6 +161,23 @@ def _exclusions(value: Any, where: str) -> tuple[Exclusion, ...]:
     return tuple(out)
 
 
+def _followup(value: Any, where: str) -> tuple[FollowupPart, ...]:
+    """`followup:` is one question (asked whole) or a list of parts `{ask, answered_by}`."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (FollowupPart(value.strip()),) if value.strip() else ()
+    if not isinstance(value, list):
+        raise RuleFileError(f"{where}: a question, or a list of {{ask, answered_by}}")
+    parts = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict) or not str(item.get("ask") or "").strip():
+            raise RuleFileError(f"{where}[{i}]: expected a mapping with `ask` (and `answered_by`)")
+        parts.append(FollowupPart(str(item["ask"]).strip(),
+                                  tuple(str(s) for s in word_list(item.get("answered_by"), f"{where}[{i}].answered_by"))))
+    return tuple(parts)
+
+
 def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
@@ -168,13 +195,15 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
         if body.get("policy") and str(code) != fallback:
             raise RuleFileError(f"{where}.policy: only the fallback category ({fallback}) has policy words")
         seen: dict[str, str] = {}
+        parts = _followup(body.get("followup"), f"{where}.followup")
         rules.append(CategoryRule(
             code=str(code),
             label=str(body["label"]),
             keywords=_keywords(body.get("keywords"), f"{where}.keywords", seen),
             objects=_keywords(body.get("objects"), f"{where}.objects", seen),
             policy=_keywords(body.get("policy"), f"{where}.policy", seen),
-            followup=(str(body["followup"]).strip() or None) if body.get("followup") else None,
+            followup="".join(p.ask for p in parts) or None,
+            followup_parts=parts,
             negatable=bool(body.get("negatable", False)),
             exclude_if=_exclusions(body.get("exclude_if"), f"{where}.exclude_if")
             + (everywhere if str(code) != fallback else ()),

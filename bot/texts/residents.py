@@ -18,6 +18,14 @@ COMMANDS = {
     "cancel": "取消正在填写的内容",
 }
 
+# Greetings and chit-chat with no report in progress (bot/nlp/smalltalk.py): a word back, no draft.
+SMALLTALK_REPLY = {
+    "greeting": "您好！有什么问题，直接用一句话告诉我就行，比如“3号楼门口路灯不亮”。也可以发照片和位置。",
+    "thanks": "不客气！以后有问题随时告诉我。",
+    "ack": "好的。有问题随时告诉我。",
+    "blank": "有什么需要帮忙的吗？直接用文字说说遇到的问题就行。发送 /my 可以查看您反映过的问题。",
+}
+
 # --- bad input --------------------------------------------------------------------------------
 NEED_TEXT = "请用文字描述您遇到的问题，也可以再发照片或位置。"
 EMPTY_TEXT = "没有收到文字内容，请简单说说遇到了什么问题。"
@@ -50,7 +58,25 @@ EMERGENCY_NO_NUMBER = {"gas": "燃气公司抢修热线", "water": "供水公司
 EMERGENCY_TIPS = {"gas": "别开关电器、别点火，开窗后到室外再打。", "elevator": "被困时按警铃等待救援，别扒门。"}
 FOLLOWUP_PROMPT = "{question}（可以直接点“跳过”）"
 ASK_PLACE = "这件事发生在哪里？可以点左下角📎发送位置，或者在下面选择您所在的社区。"
-ASK_GRID = "请选择【{community}】下的网格："
+ASK_GRID = "您在【{community}】的哪个网格？不清楚就点“说不清”，由社区安排。"
+BTN_GRID_UNKNOWN = "说不清，交给社区安排"
+# A report that does not say what is wrong yet ("有问题", "我要投诉", "楼下那家店").
+ASK_WHAT = "好的，请说说是什么问题？比如“3号楼门口路灯不亮”“楼上半夜很吵”。"
+ASK_WHAT_AGAIN = ("还不清楚是什么问题，暂时没法登记。请说说是什么东西、出了什么情况，"
+                  "比如“垃圾桶三天没人收”。不想反映了可以发送 /cancel。")
+ASK_WHAT_PLACE_NOTED = "地点记下了：{place}。请再说说是什么问题，比如“路灯不亮”“楼道堆满杂物”。"
+# Small talk while a report waits: a word back, and what it still waits for (the buttons above still work).
+NOTED = "记下了。"
+SMALLTALK_PREFIX = {"greeting": "您好，我在。", "thanks": "不客气。"}
+STEP_NUDGE = {
+    "followup": "请回答上面的问题，不清楚可以点“跳过”。",
+    "place": "请在上面选择社区，或者直接写小区和楼号。",
+    "grid": "请在上面选择网格，不清楚可以点“说不清”。",
+    "duplicate": "请看上面：是同一件事吗？",
+    "confirm": "请核对上面的内容，没问题就点“确认提交”。",
+    "more": "请接着补充说明，直接发文字即可。",
+    "collecting": "请用文字说说遇到了什么问题。",
+}
 SUMMARY = (
     "请确认您反映的问题：\n"
     "类别：{category}\n"

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import (
-    Attachment, Level, Resident, Status, Ticket,
+    Attachment, Resident, Status, Ticket,
     TicketCounter, Unit,
 )
 from bot.runtime import Runtime
@@ -44,6 +44,7 @@ class NewTicket:
     photos: list[dict]  # [{"file_id": ..., "file_unique_id": ...}]
     triage_reason: str | None  # why it waits at the command centre, or None
     source: str = "resident"
+    unit: Unit | None = None  # holds it when no grid does: the community a resident left the grid to
     open311_client_id: int | None = None  # the Open311 client that filed it
 
 
@@ -53,7 +54,7 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
     Call inside a transaction."""
     now = rt.clock.now()
     deadlines = rt.sla.deadlines(new.category, new.urgent, now, calendar=rt.calendar, tz=rt.tz)
-    holder = new.grid if new.triage_reason is None else None
+    holder = (new.grid or new.unit) if new.triage_reason is None else None
     ticket = await Ticket.create(
         number=await next_number(rt, now),
         source=new.source,
@@ -70,7 +71,7 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
         followups=new.followups,
         grid_id=new.grid.id if new.grid else None,
         unit_id=holder.id if holder else None,
-        level=Level.GRID if holder else None,
+        level=holder.level if holder else None,
         status=Status.ASSIGNED if holder else Status.TRIAGE,
         created_at=now,
         updated_at=now,
