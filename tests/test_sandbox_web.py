@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -23,7 +24,10 @@ from bot.clock import Clock
 from bot.sandbox import LoopbackBotAPI, make_png
 from bot.sandbox.demo_state import clock_after, read_state, save_state
 from bot.sandbox.views import EXAMPLES, message_view
-from tests.webdemo import GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, event_stream, web_demo
+from bot.messaging import outbox
+from tests.webdemo import (
+    COMMUNITY, COMMUNITY_CHAT, GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, event_stream, web_demo,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -208,6 +212,46 @@ async def test_locations_and_photos_as_the_page_sends_them(db, db_url):
         bad.add_field("photo", b"not an image", filename="x.png", content_type="image/png")
         async with demo.http.post("/sandbox/photo", data=bad) as response:
             assert response.status == 400
+
+
+@SQLITE_ONLY
+async def test_files_the_bot_sends_with_a_caption_are_there_to_download_and_pictures_to_see(db, db_url):
+    """/export's workbook, a reminder's CSV list (a digest too long for three messages goes as
+    a file, through the outbox as here) and /chart's picture: each shows as what it is, and the
+    file downloads under its own name with its bytes, not only the caption."""
+    async with web_demo(db_url) as demo:
+        await demo.post("/sandbox/send", {"as": COMMUNITY, "chat_id": COMMUNITY_CHAT, "text": "/export"})
+        sent = await demo.api.wait_for_bot_message(COMMUNITY_CHAT, lambda m: "document" in m, timeout=30)
+        csv = "\ufeff提醒,工单号\n红灯,YZ-20261201-0001\n".encode("utf-8")
+        await outbox.enqueue([outbox.upload(COMMUNITY_CHAT, csv, "提醒清单-南海街一社区.csv", caption="🔴 红灯 1 件：清单见文件")],
+                             now=demo.harness.rt.clock.now())
+        outbox.wake_delivery()
+        await demo.api.wait_for_bot_message(COMMUNITY_CHAT, lambda m: "清单见文件" in (m.get("caption") or ""))
+        await demo.post("/sandbox/send", {"as": COMMUNITY, "chat_id": COMMUNITY_CHAT, "text": "/chart"})
+        await demo.api.wait_for_bot_message(COMMUNITY_CHAT, lambda m: "photo" in m, timeout=30)
+
+        chat = await demo.get(f"/sandbox/chats/{COMMUNITY_CHAT}")
+        workbook, listing = [m for m in chat["messages"] if m["from_bot"] and "document" in m]
+        assert "考核表" in workbook["text"] and workbook["document"]["name"].endswith(".xlsx")
+        assert workbook["document"]["size"] == sent["document"]["file_size"] > 0
+        async with demo.http.get(workbook["document"]["url"]) as response:
+            assert response.status == 200 and response.content_type.endswith("spreadsheetml.sheet")
+            assert (await response.read())[:2] == b"PK"  # a real .xlsx (a zip)
+            disposition = response.headers["Content-Disposition"]
+            assert disposition.startswith("attachment;") and workbook["document"]["name"] in disposition
+        assert listing["text"] == "🔴 红灯 1 件：清单见文件" and listing["document"]["name"] == "提醒清单-南海街一社区.csv"
+        async with demo.http.get(listing["document"]["url"]) as response:
+            assert response.status == 200 and await response.read() == csv
+            assert "filename*=UTF-8''" + quote("提醒清单-南海街一社区.csv") in response.headers["Content-Disposition"]
+        picture = next(m for m in chat["messages"] if m["from_bot"] and "photo" in m)
+        assert "近30天" in picture["text"] and "document" not in picture
+        async with demo.http.get(picture["photo"]["url"]) as response:
+            assert response.status == 200 and response.content_type == "image/png"
+            assert "Content-Disposition" not in response.headers  # a picture is shown, not saved
+
+        state = await demo.get("/sandbox/state")  # the chat list's last message names the file
+        (community,) = [c for c in state["chats"] if c["id"] == COMMUNITY_CHAT]
+        assert community["last"]["id"] == picture["id"]
 
 
 @SQLITE_ONLY

@@ -24,6 +24,8 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 RESIDENT = 5550001  # 王秀兰, one of the page's invented residents
 WORKER = 100101  # 张丽, 南海街一社区第一网格
 GRID_CHAT = -1001000000401
+COMMUNITY = 600101  # 梁淑芬, 南海街一社区 (community staff may /export)
+COMMUNITY_CHAT = -1001000000301
 MANHOLE = "南海街1号院门口井盖松了，踩上去晃"
 
 

@@ -69,9 +69,13 @@ def message_view(message: JSONDict) -> JSONDict:
         largest = message["photo"][-1]
         view["photo"] = {"url": f"/sandbox/files/{largest['file_id']}",
                          "width": largest.get("width"), "height": largest.get("height")}
+    document = message.get("document")
+    if document:  # a workbook, a CSV list: a file to download, under its own name
+        view["document"] = {"url": f"/sandbox/files/{document['file_id']}", "name": document.get("file_name") or "file",
+                            "size": document.get("file_size"), "mime": document.get("mime_type") or ""}
     if message.get("location"):
         view["location"] = {"lat": message["location"]["latitude"], "lon": message["location"]["longitude"]}
-    for kind, label in (("sticker", "[表情]"), ("voice", "[语音]"), ("document", "[文件]"), ("contact", "[名片]")):
+    for kind, label in (("sticker", "[表情]"), ("voice", "[语音]"), ("contact", "[名片]")):
         if message.get(kind) and not view["text"]:
             view["text"] = label
     markup = message.get("reply_keyboard") or {}
@@ -89,7 +93,8 @@ def message_view(message: JSONDict) -> JSONDict:
         view["reply_to"] = {
             "id": replied.get("message_id"),
             "name": "网格通" if replied_from.get("is_bot") else replied_from.get("first_name", ""),
-            "text": (replied.get("text") or replied.get("caption") or ("[照片]" if replied.get("photo") else ""))[:80],
+            "text": (replied.get("text") or replied.get("caption") or ("[照片]" if replied.get("photo") else "")
+                     or ("[文件]" if replied.get("document") else ""))[:80],
         }
     if message.get("deleted"):
         view["deleted"] = True

@@ -39,6 +39,7 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -352,7 +353,11 @@ class WebChat:
         if found is None:
             return _json({"ok": False, "error": "没有这个文件"}, 404)
         data, content_type = found
-        return web.Response(body=data, content_type=content_type, headers={"Cache-Control": "max-age=86400"})
+        headers = {"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"}
+        name = self.api.file_name(request.match_info["file_id"])
+        if name is not None:  # a document (a workbook, a CSV list): saved under its own name
+            headers["Content-Disposition"] = _attachment(name)
+        return web.Response(body=data, content_type=content_type, headers=headers)
 
     async def _views(self) -> AsyncIterator[JSONDict | None]:
         """What both live feeds send: hello (with the clock), then every change as the page
@@ -476,6 +481,13 @@ class WebChat:
 
 def _json(data: JSONDict, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def _attachment(name: str) -> str:
+    """Content-Disposition for a download: the name as it is (RFC 6266's filename*, which every
+    browser reads) and an ASCII stand-in for any that does not."""
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _sse(data: JSONDict) -> bytes:

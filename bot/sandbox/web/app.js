@@ -214,6 +214,7 @@
 
   function summary(view) {
     if (view.photo) return `[照片] ${view.text || ""}`.trim();
+    if (view.document) return `[文件] ${view.document.name}`;
     if (view.location) return "[位置]";
     return (view.text || "").split("\n")[0];
   }
@@ -362,7 +363,11 @@
     const member = isMember(S.chatId);
     const content = el("div", { class: "bubble" });
     if (view.reply_to) content.append(el("div", { class: "quote", text: `${view.reply_to.name}：${view.reply_to.text}` }));
-    if (view.photo) content.append(el("img", { class: "photo", src: view.photo.url, alt: "照片", loading: "lazy" }));
+    if (view.photo) { // opens at full size (a /chart picture is read there)
+      content.append(el("a", { class: "photo-link", href: view.photo.url, target: "_blank", rel: "noopener", title: "查看原图" },
+        el("img", { class: "photo", src: view.photo.url, alt: "照片", loading: "lazy" })));
+    }
+    if (view.document) content.append(fileCard(view.document));
     if (view.location) content.append(locationCard(view.location));
     if (view.text) content.append(el("div", { class: "text" }, richText(view.text, view.entities)));
     content.append(el("div", { class: "meta" },
@@ -396,6 +401,22 @@
         text: button.text,
       });
     }))));
+  }
+
+  // A file the bot sent (the /export workbook, a reminder's CSV list): saved under its name.
+  function fileCard(file) {
+    const kind = /\.(xlsx|xls|csv)$/i.test(file.name) ? "表格" : "文件";
+    return el("a", { class: "file", href: file.url, download: file.name, title: `下载 ${file.name}` },
+      el("span", { class: "file-icon", "aria-hidden": "true", text: kind === "表格" ? "📊" : "📄" }),
+      el("span", { class: "file-meta" },
+        el("span", { class: "file-name", text: file.name }),
+        el("small", { text: `${kind}${file.size ? ` · ${fileSize(file.size)}` : ""} · 点击下载` })));
+  }
+
+  function fileSize(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} KB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   }
 
   function locationCard(location) {
