@@ -14,22 +14,27 @@ import signal
 import sys
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from telegram import Bot, ForceReply, MessageEntity, User
 
-from bot.clock import Clock
+from bot.clock import Clock, FrozenClock
+from bot.sla import daily
 from bot.sandbox import LoopbackBotAPI, make_png
 from bot.sandbox.demo_state import clock_after, read_state, save_state
 from bot.sandbox.views import EXAMPLES, message_view
 from bot.messaging import outbox
+from tests.e2e import COMMAND_CHAT
+from tests.webtools import make_ticket
 from tests.webdemo import (
     COMMUNITY, COMMUNITY_CHAT, GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, event_stream, web_demo,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _button(message: dict, text: str) -> dict:
@@ -291,6 +296,38 @@ async def test_the_time_control_jumps_the_bots_clock_and_runs_the_scheduler_now(
         await demo.post("/sandbox/clock", {"advance_hours": -1}, status=400)  # never back
         await demo.post("/sandbox/clock", {"scale": 0}, status=400)
         await demo.post("/sandbox/clock", {"scale": "fast"}, status=400)
+
+
+@SQLITE_ONLY
+async def test_a_24_hour_jump_over_0830_still_brings_that_days_report_and_a_longer_one_each_days_once(db, db_url):
+    """The demo opened at 07:00: +24 小时 jumps over 08:30 to 07:00 the next day. The report due
+    at that 08:30 comes at once, saying it is late; a 72-hour jump brings the three reports it
+    passed, one per day, each with its own day's figures, oldest first; none comes twice."""
+    clock = FrozenClock(dt.datetime(2026, 3, 2, 7, 0, tzinfo=SHANGHAI))  # a Monday
+    async with web_demo(db_url, clock=clock) as demo:
+        await daily.daily_report(demo.harness.rt)  # the bot's tick at 07:00, before any jump
+        await make_ticket(demo.harness, "南海街1号院门口井盖松了", "nanhaijie1-01", "facility")
+
+        def report_of(day: int):
+            return lambda m: f"3月{day}日工单日报" in (m.get("text") or "")
+
+        await demo.post("/sandbox/clock", {"advance_hours": 24})  # 03-03 07:00
+        first = await demo.api.wait_for_bot_message(COMMAND_CHAT, report_of(1))
+        assert "原定3月2日 08:30" in first["text"] and "\n合计：0｜0｜1｜" in first["text"]
+        await demo.post("/sandbox/clock", {"advance_hours": 72})  # 03-06 07:00
+        await demo.api.wait_for_bot_message(COMMAND_CHAT, report_of(4))
+        await demo.api.wait_for_bot_message(GRID_CHAT, report_of(4))
+        grid = [m["text"] for m in demo.api.bot_messages(GRID_CHAT) if "工单日报" in (m.get("text") or "")]
+        assert [t.split("】")[1].split("工单")[0] for t in grid] == ["3月1日", "3月2日", "3月3日", "3月4日"]
+        assert "受理 1 件" in grid[1] and all("受理 0 件" in t for t in grid[:1] + grid[2:])  # each its own day's
+        assert all("补发" in t for t in grid)
+
+        await demo.post("/sandbox/clock", {"advance_hours": 2})  # 03-06 09:00: today's, on time
+        on_time = await demo.api.wait_for_bot_message(COMMAND_CHAT, report_of(5))
+        assert "补发" not in on_time["text"]
+        reports = [m["text"].split("区")[1].split("工单")[0] for m in demo.api.bot_messages(COMMAND_CHAT)
+                   if "工单日报" in (m.get("text") or "")]
+        assert reports == ["3月1日", "3月2日", "3月3日", "3月4日", "3月5日"]  # once each, in order
 
 
 def test_the_chats_and_the_clock_outlive_a_restart(tmp_path):
