@@ -108,6 +108,10 @@ async def test_the_page_and_the_state_list_people_chats_places_examples_and_the_
         assert (places["南海街一社区第一网格"]["lat"], places["南海街一社区第一网格"]["lon"]) == (37.8605, 112.5640)
         assert [e["text"] for e in state["examples"]] == [e["text"] for e in EXAMPLES]
         assert any(step.get("as") == WORKER and step.get("chat") == GRID_CHAT for step in state["guide"])
+        staff_step = state["guide"][-1]  # the figures and the dashboard, shown by 南海街一社区's staff
+        assert all(command in staff_step["text"] for command in ("/stats", "/chart", "/export", "/web"))
+        assert staff_step["as"] == COMMUNITY and staff_step["chat"] == COMMUNITY_CHAT
+        assert state["dashboard"] is None  # no dashboard in this one: no link to rewrite
         assert abs(state["clock"]["ts"] - demo.page.clock.now().timestamp()) < 5 and state["clock"]["scale"] == 1
 
 

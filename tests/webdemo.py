@@ -53,16 +53,19 @@ class WebDemo:
 
 
 @asynccontextmanager
-async def web_demo(db_url: str, *, clock: Clock | None = None) -> AsyncIterator[WebDemo]:
-    """Routes are mounted before the server starts (aiohttp freezes its router then)."""
+async def web_demo(db_url: str, *, clock: Clock | None = None, web_server: bool = False) -> AsyncIterator[WebDemo]:
+    """Routes are mounted before the server starts (aiohttp freezes its router then).
+    `web_server`: the dashboard too (on a free port), as the demo has it."""
     clock = clock or Clock()
     api = LoopbackBotAPI(now=lambda: clock.now().timestamp())
     page = WebChat(api, clock)
     page.mount(api.app)
     await api.start()
-    harness = await start_harness(api, db_url, clock=clock)
+    harness = await start_harness(api, db_url, clock=clock, web_server=web_server)
     try:
         await page.load()
+        if harness.bot.web is not None:
+            page.dashboard = harness.bot.web.base_url
         page.wake = lambda: wake_scheduler(harness.bot.scheduler)
         page.start()
         async with aiohttp.ClientSession(base_url=api.url) as http:

@@ -70,18 +70,23 @@ async def run_demo(*, fresh: bool = False, port: int = 8080, terminal: bool = Fa
         page.mount(api.app)
         await page.load()
         await api.start()
+        # The dashboard listens where the page does: a phone that opened the page reaches it too.
         settings = Settings(token=api.token, api_base_url=api.base_url, database_url=db_url,
-                            web_port=8081 if _port_free(8081) else 0)
+                            web_host=host, web_port=8081 if _port_free(8081) else 0)
         bot = GridBot(Runtime.from_settings(settings, clock=clock), web_server=True)
         await bot.start(open_database=False)
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        if bot.web is not None:
+            # /web's links name this address; the page swaps in the host it was opened from.
+            address = f"[{shown_host}]" if ":" in shown_host else shown_host  # IPv6
+            page.dashboard = bot.rt.web_base_url = f"http://{address}:{bot.web.port}"
         page.wake = lambda: wake_scheduler(bot.scheduler)
         page.start()
-        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         print(f"网格通演示已启动，在浏览器中打开：http://{shown_host}:{api.port}/")
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"（在 {host} 上监听：同一网络里的设备用本机的地址和端口 {api.port} 也能打开，演示页不需要登录。）")
-        if bot.web is not None:
-            print(f"网页工作台：{bot.web.base_url}（在聊天页切换为工作人员，在与网格通的私聊里发送 /web 得到登录链接）")
+        if page.dashboard is not None:
+            print(f"网页工作台：{page.dashboard}（在聊天页切换为工作人员，在与网格通的私聊里发送 /web 得到登录链接）")
         if time_scale != 1:
             print(f"时间加速 {time_scale:g} 倍：机器人的 1 小时 = 现实 {3600 / time_scale:g} 秒，"
                   "黄灯、红灯、超期提醒会在演示中出现。")

@@ -67,6 +67,7 @@ class Directory:
     places: list[Place] = field(default_factory=list)
     guide_worker: int | None = None
     guide_resident: int | None = None
+    guide_staff: int | None = None  # community staff above the guide's grid: /stats, /export, /web
 
     def person(self, user_id: int) -> Person | None:
         return next((p for p in self.people if p.id == user_id), None)
@@ -139,6 +140,7 @@ async def load_directory(residents: tuple[tuple[int, str], ...] = DEMO_RESIDENTS
                 directory.guide_worker = worker.user_id if worker else None
     if directory.guide_worker is None:
         directory.guide_worker = next((p.id for p in directory.people if p.role == "worker"), None)
+    directory.guide_staff = _guide_staff(directory, units)
     directory.guide_resident = residents[0][0] if residents else None
     return directory
 
@@ -146,3 +148,13 @@ async def load_directory(residents: tuple[tuple[int, str], ...] = DEMO_RESIDENTS
 def _role_rank(role: str) -> int:
     order = ["worker", "community", "street", "command", "department", "volunteer"]
     return order.index(role) if role in order else len(order)
+
+
+def _guide_staff(directory: Directory, units: dict[int, Any]) -> int | None:
+    """Who shows the figures: staff of the guide worker's community (they may /export), else
+    the first community, street or command-centre member."""
+    worker = directory.person(directory.guide_worker) if directory.guide_worker else None
+    grid = units.get(worker.unit_id) if worker and worker.unit_id else None
+    above = grid.parent_id if grid is not None else None
+    own = next((p.id for p in directory.people if p.role == "community" and p.unit_id == above), None)
+    return own or next((p.id for p in directory.people if p.role in ("community", "street", "command")), None)

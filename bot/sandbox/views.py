@@ -101,7 +101,8 @@ def message_view(message: JSONDict) -> JSONDict:
     return view
 
 
-def page_state(directory: Directory, api: LoopbackBotAPI, clock: Clock, tz: ZoneInfo) -> JSONDict:
+def page_state(directory: Directory, api: LoopbackBotAPI, clock: Clock, tz: ZoneInfo,
+               dashboard: str | None = None) -> JSONDict:
     """Everything the page loads first: people, chats with their last message, places, the guide."""
     d = directory
     chats = []
@@ -131,6 +132,9 @@ def page_state(directory: Directory, api: LoopbackBotAPI, clock: Clock, tz: Zone
         "guide": guide(d),
         "clock": clock_view(clock, tz),
         "default_person": d.guide_resident,
+        # The dashboard's address as the bot writes it in /web's links; the page puts its own
+        # host in them, so a phone that opened the demo opens the dashboard on the same machine.
+        "dashboard": dashboard,
     }
 
 
@@ -150,7 +154,14 @@ def guide(directory: Directory) -> list[JSONDict]:
     steps.append({"text": "回到居民的私聊，给处理结果评价；不满意会重新派单。", "as": d.guide_resident,
                   "action": "回到居民"})
     steps.append({"text": "点上方“+24 小时”或“1 小时/秒”让时间快进：超时的工单亮黄灯、红灯，"
-                          "各工作群收到提醒，指挥中心群每天收到日报。"})
+                          "各工作群收到提醒，每天 08:30 各工作群和指挥中心群收到日报。"})
+    staff = d.person(d.guide_staff) if d.guide_staff else None
+    if staff:
+        steps.append({
+            "text": f"切换为{staff.unit}的 {staff.name}：在工作群里发 /stats 看统计，/chart 看近30天的图，"
+                    "/export 下载考核表（Excel）；在与网格通的私聊里发 /web，点回复里的链接打开网页工作台。",
+            "as": staff.id, "chat": staff.chat_id, "action": f"切换为{staff.name}",
+        })
     return steps
 
 

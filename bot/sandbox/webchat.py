@@ -121,6 +121,7 @@ class WebChat:
         self._tasks: list[asyncio.Task[None]] = []
         self._clock_changed = asyncio.Event()
         self.wakes = 0  # how often the scheduler was woken (the page shows nothing of it)
+        self.dashboard: str | None = None  # the web dashboard's base URL, once it listens
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -213,7 +214,7 @@ class WebChat:
         return web.FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def _state(self, request: web.Request) -> web.Response:
-        return _json(page_state(self.directory, self.api, self.clock, self.tz))
+        return _json(page_state(self.directory, self.api, self.clock, self.tz, self.dashboard))
 
     async def _chat(self, request: web.Request) -> web.Response:
         try:

@@ -348,6 +348,7 @@
       return el("div", { class: "empty" },
         el("h3", { text: `${me.name}，您好` }),
         el("p", { text: "工单卡片发在本单位的工作群里；超期提醒等只给您本人的消息会出现在这个私聊里。" }),
+        el("p", {}, "在这里发 ", commandLink("/web"), " 得到网页工作台的登录链接。"),
         unitChat ? el("p", {}, el("button", { type: "button", class: "linkish", onclick: () => openChat(unitChat), text: `打开 ${chatTitle(unitChat)} 工作群` })) : null);
     }
     const resident = S.people.get(asWho(S.state.default_person));
@@ -444,7 +445,7 @@
     for (let i = 0; i < points.length - 1; i += 1) {
       const [start, end] = [points[i], points[i + 1]];
       const piece = text.slice(start, end);
-      let node = spans.some((e) => e.offset <= start && e.offset + e.length >= end) ? document.createTextNode(piece) : commands(piece);
+      let node = spans.some((e) => e.offset <= start && e.offset + e.length >= end) ? document.createTextNode(piece) : linked(piece);
       for (const e of spans.filter((s) => s.offset <= start && s.offset + s.length >= end)) {
         node = wrap(e, node, piece);
       }
@@ -459,13 +460,39 @@
     if (entity.type === "text_link" || entity.type === "url") {
       const href = entity.type === "url" ? piece : entity.url;
       if (!/^https?:\/\//.test(href || "")) return inner;
-      return el("a", { href, target: "_blank", rel: "noopener noreferrer" }, inner);
+      return link(href, inner);
     }
     return el(tags[entity.type] || "span", {}, inner);
   }
 
+  // Addresses in the bot's words are links, as Telegram makes them; the rest may hold commands.
+  function linked(text) {
+    const fragment = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(/https?:\/\/[^\s，。；！？、）)】"'<>]+/g)) {
+      fragment.append(tappable(text.slice(last, match.index)), link(match[0], match[0]));
+      last = match.index + match[0].length;
+    }
+    fragment.append(tappable(text.slice(last)));
+    return fragment;
+  }
+
+  // The dashboard's links (/web) name the address the bot knows (127.0.0.1); the visitor may
+  // have opened this page from a phone as 192.168.x.y: the link goes to that host, same port.
+  function link(href, inner) {
+    let target = href;
+    const base = S.state && S.state.dashboard;
+    if (base && (href === base || href.startsWith(`${base}/`))) {
+      const url = new URL(href);
+      url.hostname = location.hostname;
+      target = url.href;
+    }
+    const shown = typeof inner === "string" ? (target === href ? inner : target) : inner;
+    return el("a", { href: target, target: "_blank", rel: "noopener noreferrer", class: "url" }, shown);
+  }
+
   // /commands in the bot's words can be tapped, as in Telegram.
-  function commands(text) {
+  function tappable(text) {
     const fragment = document.createDocumentFragment();
     let last = 0;
     for (const match of text.matchAll(/(^|[\s（(，。：])(\/[a-z_]{2,32})(?![a-z_])/g)) {
