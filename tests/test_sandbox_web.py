@@ -25,7 +25,7 @@ from bot.clock import Clock, FrozenClock
 from bot.sla import daily
 from bot.sandbox import LoopbackBotAPI, make_png
 from bot.sandbox.demo_state import clock_after, read_state, save_state
-from bot.sandbox.views import EXAMPLES, message_view
+from bot.sandbox.views import message_view
 from bot.messaging import outbox
 from tests.e2e import COMMAND_CHAT
 from tests.webtools import make_ticket
@@ -106,7 +106,8 @@ async def test_the_page_and_the_state_list_people_chats_places_examples_and_the_
 
         places = {p["name"]: p for p in state["places"]}
         assert (places["南海街一社区第一网格"]["lat"], places["南海街一社区第一网格"]["lon"]) == (37.8605, 112.5640)
-        assert [e["text"] for e in state["examples"]] == [e["text"] for e in EXAMPLES]
+        assert [e["label"] for e in state["examples"]] == ["油烟", "噪音", "井盖"]
+        assert state["examples"][2]["text"] == MANHOLE  # at 南海街1号院: 张丽's grid, as the guide says
         assert any(step.get("as") == WORKER and step.get("chat") == GRID_CHAT for step in state["guide"])
         staff_step = state["guide"][-1]  # the figures and the dashboard, shown by 南海街一社区's staff
         assert all(command in staff_step["text"] for command in ("/stats", "/chart", "/export", "/web"))

@@ -737,6 +737,11 @@
       box.append(el("button", { type: "button", class: "place", onclick: () => sendLocation({ place: place.name }) },
         place.name, el("small", { text: `${place.note ? `${place.note} · ` : ""}${place.lat.toFixed(4)}, ${place.lon.toFixed(4)}` })));
     }
+    const [first] = S.state.places; // typed coordinates start near a grid of this district
+    if (first && !$("#lat").value && !$("#lon").value) {
+      $("#lat").value = (first.lat - 0.0005).toFixed(4);
+      $("#lon").value = first.lon.toFixed(4);
+    }
     $("#location-dialog").showModal();
   }
 
