@@ -5,7 +5,8 @@ complaint sent with one click comes back as the bot's questions with buttons, be
 in the grid's chat, and the worker's 接单 edits that card in place - all without a reload; the
 time control moves the clock. Screenshots at desktop and phone width are written to the test's
 temp folder (and to $GRIDBOT_SCREENSHOTS when set, to look at them): the first run, the
-resident's chat, the worker's card, the chat at phone width.
+resident's chat (with the receipt, at desktop and phone width), the worker's card, the card at
+phone width, and a staff member's files, link and the dashboard's chart at phone width.
 
 Skipped, with the reason, where Debian's chromium is not installed.
 """
@@ -70,9 +71,12 @@ async def _set_size(browser: Browser, width: int, height: int) -> None:
     await browser.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
-async def _screenshot(browser: Browser, shot: Path, width: int, height: int) -> None:
-    """At that size; checked to be a picture of a page, not a blank or an error page."""
+async def _screenshot(browser: Browser, shot: Path, width: int, height: int, *, newest: bool = False) -> None:
+    """At that size; checked to be a picture of a page, not a blank or an error page.
+    `newest`: the chat scrolled to its last message first (a narrower page is taller)."""
     await _set_size(browser, width, height)
+    if newest:
+        await browser.evaluate("(() => { const box = document.querySelector('#messages'); box.scrollTop = box.scrollHeight; })()")
     await browser.screenshot(shot)
     _keep(shot)
     assert png_size(shot) == (width, height)
@@ -131,6 +135,8 @@ async def test_a_complaint_clicked_in_the_browser_becomes_a_card_and_接单_edit
             await browser.wait_for(".msg.in .bubble", "已受理")
             await browser.wait_for(f'.chat-item[data-chat="{GRID_CHAT}"] .badge', "1")  # unread in the list
             await _screenshot(browser, tmp_path / "demo-resident.png", 1280, 800)
+            await _screenshot(browser, tmp_path / "demo-resident-phone.png", 390, 844, newest=True)  # the receipt
+            await _set_size(browser, 1280, 800)
 
             # The guide's next step: become 张丽 and press 接单 on the card in her grid's chat.
             await browser.evaluate(f"""(() => {{
@@ -148,6 +154,8 @@ async def test_a_complaint_clicked_in_the_browser_becomes_a_card_and_接单_edit
             assert "接单" not in await browser.evaluate(
                 "[...document.querySelectorAll('.kb-btn')].map((b) => b.textContent).join(' ')")
             await _screenshot(browser, tmp_path / "demo-worker.png", 1280, 800)
+            await _screenshot(browser, tmp_path / "demo-worker-phone.png", 390, 844, newest=True)
+            await _set_size(browser, 1280, 800)
 
             # The time control: +24 h moves the clock the page shows.
             before = await browser.evaluate("document.querySelector('#clock-text').textContent")
