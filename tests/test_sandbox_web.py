@@ -347,6 +347,7 @@ def test_the_chats_and_the_clock_outlive_a_restart(tmp_path):
         person = first.user(RESIDENT, "王秀兰")
         await first.send_text(person, MANHOLE)
         photo = await first.send_photo(person, make_png(10, 10))
+        workbook = first._files.add_document(b"PK\x03\x04", "考核表.xls", "application/vnd.ms-excel")
         clock = Clock(offset=dt.timedelta(hours=30))
         save_state(path, first, clock)
 
@@ -360,6 +361,8 @@ def test_the_chats_and_the_clock_outlive_a_restart(tmp_path):
         assert again["message_id"] == 3
         data, kind = second.file_data(photo["photo"][-1]["file_id"])
         assert kind == "image/png" and data == make_png(10, 10)
+        assert second.file_data(workbook.file_id) == (b"PK\x03\x04", "application/vnd.ms-excel")
+        assert second.file_name(workbook.file_id) == "考核表.xls"  # downloads under its name still
         restored = clock_after(saved_now)
         assert restored.now() >= clock.now() - dt.timedelta(seconds=1)
 

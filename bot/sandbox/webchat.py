@@ -154,12 +154,7 @@ class WebChat(LiveFeeds):
         return self.directory
 
     def start(self) -> None:
-        """The background work: the fast clock's ticks and (for the demo) saving the chats.
-
-        The scheduler's jobs run once now, not a minute from now: the daily report learns where
-        this run starts (bot/sla/daily.py), so a +24 小时 pressed at once, at 07:00, still
-        brings the 08:30 report it jumps over."""
-        self._tasks.append(asyncio.create_task(self._wake()))
+        """The background work: the fast clock's ticks and (for the demo) saving the chats."""
         self._tasks.append(asyncio.create_task(self._tick_while_fast()))
         if self.state_file is not None:
             self._tasks.append(asyncio.create_task(self._save_when_changed()))
