@@ -107,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
                           "repeatable. Without: it reads only the requests it filed")
     demo = sub.add_parser("demo", help="the whole system on this machine, no Telegram token needed")
     demo.add_argument("--fresh", action="store_true", help="start over with an empty database")
+    demo.add_argument("--jurisdiction", type=Path, metavar="FILE",
+                      help="a district's own jurisdiction file instead of the sample (examples/yingze.yaml): "
+                           "its units, people and chats, in a demo database of its own")
     demo.add_argument("--port", type=int, default=8080, help="the web chat page's port (taken: any free one)")
     demo.add_argument("--host", default="127.0.0.1",
                       help="address to listen on; 0.0.0.0 lets a phone on your network open the page")
@@ -167,7 +170,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.sandbox.demo import run_demo
 
         return await run_demo(fresh=args.fresh, port=args.port, host=args.host, terminal=args.terminal,
-                              time_scale=args.time_scale)
+                              time_scale=args.time_scale, jurisdiction=args.jurisdiction)
     return 2
 
 

@@ -135,6 +135,31 @@ class Browser:
         await self.send("Page.navigate", {"url": url})
         await asyncio.wait_for(loaded, 30)
 
+    def _next(self, event: str) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self._events.setdefault(event, []).append(future)
+        return future
+
+    async def navigate(self, url: str) -> None:
+        """Open another address in the same page and wait for it to load."""
+        loaded = self._next("Page.loadEventFired")
+        await self.send("Page.navigate", {"url": url})
+        await asyncio.wait_for(loaded, 30)
+
+    async def wait_for_path(self, path: str, timeout: float = 15) -> None:
+        """Until the page shows `path`, loaded, through redirects and the forms a page posts
+        itself (each load is waited for as an event: no polling)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                loaded = self._next("Page.loadEventFired")  # before looking: no load slips by
+                try:
+                    where = await self.evaluate("[location.pathname, document.readyState]")
+                except AssertionError:  # the document went away under the question
+                    where = None
+                if where == [path, "complete"]:
+                    return
+                await loaded
+
     async def evaluate(self, expression: str, timeout: float = 15) -> Any:
         """Evaluate in the page (promises awaited) and return the value."""
         result = await asyncio.wait_for(self.send("Runtime.evaluate", {

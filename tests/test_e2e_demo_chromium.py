@@ -5,22 +5,27 @@ complaint sent with one click comes back as the bot's questions with buttons, be
 in the grid's chat, and the worker's 接单 edits that card in place - all without a reload; the
 time control moves the clock. Screenshots at desktop and phone width are written to the test's
 temp folder (and to $GRIDBOT_SCREENSHOTS when set, to look at them): the first run, the
-resident's chat, the worker's card, the chat at phone width.
+resident's chat (with the receipt, at desktop and phone width), the worker's card, the card at
+phone width, and a staff member's files, link and the dashboard's chart at phone width.
 
 Skipped, with the reason, where Debian's chromium is not installed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from matplotlib.text import Text
 
+from bot.figures import charts
+from bot.models import Unit
 from tests.chromium import CHROMIUM, SKIP_REASON, Browser, png_size, run_once
-from tests.webdemo import GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, web_demo
+from tests.webdemo import COMMUNITY, COMMUNITY_CHAT, GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, web_demo
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
 
@@ -66,9 +71,12 @@ async def _set_size(browser: Browser, width: int, height: int) -> None:
     await browser.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
-async def _screenshot(browser: Browser, shot: Path, width: int, height: int) -> None:
-    """At that size; checked to be a picture of a page, not a blank or an error page."""
+async def _screenshot(browser: Browser, shot: Path, width: int, height: int, *, newest: bool = False) -> None:
+    """At that size; checked to be a picture of a page, not a blank or an error page.
+    `newest`: the chat scrolled to its last message first (a narrower page is taller)."""
     await _set_size(browser, width, height)
+    if newest:
+        await browser.evaluate("(() => { const box = document.querySelector('#messages'); box.scrollTop = box.scrollHeight; })()")
     await browser.screenshot(shot)
     _keep(shot)
     assert png_size(shot) == (width, height)
@@ -125,6 +133,8 @@ async def test_a_complaint_clicked_in_the_browser_becomes_a_card_and_接单_edit
             await browser.wait_for(".msg.in .bubble", "已受理")
             await browser.wait_for(f'.chat-item[data-chat="{GRID_CHAT}"] .badge', "1")  # unread in the list
             await _screenshot(browser, tmp_path / "demo-resident.png", 1280, 800)
+            await _screenshot(browser, tmp_path / "demo-resident-phone.png", 390, 844, newest=True)  # the receipt
+            await _set_size(browser, 1280, 800)
 
             # The guide's next step: become 张丽 and press 接单 on the card in her grid's chat.
             await browser.evaluate(f"""(() => {{
@@ -142,6 +152,8 @@ async def test_a_complaint_clicked_in_the_browser_becomes_a_card_and_接单_edit
             assert "接单" not in await browser.evaluate(
                 "[...document.querySelectorAll('.kb-btn')].map((b) => b.textContent).join(' ')")
             await _screenshot(browser, tmp_path / "demo-worker.png", 1280, 800)
+            await _screenshot(browser, tmp_path / "demo-worker-phone.png", 390, 844, newest=True)
+            await _set_size(browser, 1280, 800)
 
             # The time control: +24 h moves the clock the page shows.
             before = await browser.evaluate("document.querySelector('#clock-text').textContent")
@@ -163,3 +175,84 @@ async def test_a_complaint_clicked_in_the_browser_becomes_a_card_and_接单_edit
             assert not [line for line in browser.console if line.startswith("exception")], browser.console
         finally:
             await browser.close()
+
+
+async def _send_in_page(browser: Browser, text: str) -> None:
+    """Type into the composer and press 发送, as a visitor does."""
+    await browser.evaluate(f"""(() => {{
+        document.querySelector('#text').value = {json.dumps(text)};
+        document.querySelector('#btn-send').click();
+    }})()""")
+
+
+@SQLITE_ONLY
+async def test_a_staff_members_tour_files_to_download_the_web_link_on_the_pages_own_host_and_a_chart_a_phone_reads(
+        db, db_url, tmp_path):
+    """梁淑芬 (community staff) follows the guide's last step: /export comes as a file to download,
+    /chart as a picture, /web as a link that opens the dashboard on the host the visitor used for
+    the page (here `localhost`, as a phone would use the machine's address), logged in; the
+    dashboard's chart, at 390 px, shows no text smaller than a phone reads."""
+    async with web_demo(db_url, web_server=True) as demo:
+        dashboard_port = demo.harness.bot.web.port
+        browser = await Browser(tmp_path / "profile").start()
+        try:
+            await browser.open(f"http://localhost:{demo.api.port}/?as={COMMUNITY}")
+            await browser.wait_for(f'#messages[data-chat="{COMMUNITY_CHAT}"]')
+            await browser.click("#btn-guide")
+            step = await browser.wait_for("#guide li", "/export")
+            assert all(command in step for command in ("/stats", "/chart", "/export", "/web")), step
+            await browser.click("#guide-dialog .tbtn", "好的")
+
+            await _send_in_page(browser, "/export")
+            card = await browser.wait_for("#messages a.file", ".xlsx", timeout_ms=30000)
+            assert "点击下载" in card
+            download = await browser.evaluate("""(async () => {
+                const a = document.querySelector('#messages a.file');
+                const response = await fetch(a.href);
+                return [a.getAttribute('download'), response.status, response.headers.get('content-disposition'),
+                        (await response.arrayBuffer()).byteLength];
+            })()""")
+            assert download[0].endswith(".xlsx") and download[1] == 200, download
+            assert download[2].startswith("attachment") and download[3] > 1000, download
+            await _send_in_page(browser, "/chart")
+            await browser.wait_for("#messages .msg.in .bubble", "近30天", timeout_ms=30000)
+            assert await browser.evaluate("""new Promise((done) => {
+                const img = document.querySelector('#messages img.photo');
+                if (img.complete) done(img.naturalWidth); else img.onload = () => done(img.naturalWidth);
+            })""") > 0
+            await _screenshot(browser, tmp_path / "demo-staff-files-phone.png", 390, 844)
+
+            # The private chat: /web, tapped in the empty chat's hint, answers with a link.
+            await browser.click(f'.chat-item[data-chat="{COMMUNITY}"]')
+            await browser.click("#messages a.cmd", "/web")
+            await browser.wait_for("#messages a.url", "/login/")
+            href = await browser.evaluate("document.querySelector('#messages a.url').href")
+            assert href.startswith(f"http://localhost:{dashboard_port}/login/"), href
+
+            await browser.navigate(href)
+            await browser.wait_for_path("/tickets")
+            assert "梁淑芬" in await browser.evaluate("document.body.innerText")
+
+            await _set_size(browser, 390, 844)
+            await browser.navigate(f"http://localhost:{dashboard_port}/figures")
+            shown = await browser.evaluate("""new Promise((done) => {
+                const img = document.querySelector('img.chart');
+                img.scrollIntoView();
+                const measure = () => done([img.clientWidth, img.naturalWidth, document.documentElement.scrollWidth]);
+                if (img.complete && img.naturalWidth) measure(); else img.onload = measure;
+            })""")
+            await browser.evaluate("document.querySelector('img.chart').scrollIntoView()")
+            _keep(await browser.screenshot(tmp_path / "dashboard-chart-phone.png"))
+        finally:
+            await browser.close()
+
+        client_width, natural_width, page_width = shown
+        assert page_width <= 390 and client_width <= 390  # nothing to scroll sideways
+        unit = await Unit.get(code="nanhaijie1")
+        with charts.fonts():
+            figure = charts.draw(await charts.chart_data(unit, demo.harness.rt.clock.now(), demo.harness.rt.tz))
+            figure.canvas.draw()
+        assert natural_width == round(figure.get_figwidth() * figure.dpi)  # the picture measured is this one
+        sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        smallest = min(sizes) * figure.dpi / 72 * client_width / natural_width  # in CSS px, as shown
+        assert smallest >= 10.5, f"the chart's smallest text is {smallest:.1f} px on a 390 px phone"

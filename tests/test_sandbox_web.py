@@ -13,19 +13,28 @@ import os
 import signal
 import sys
 from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from telegram import Bot, ForceReply, MessageEntity, User
 
-from bot.clock import Clock
+from bot.clock import Clock, FrozenClock
+from bot.sla import daily
 from bot.sandbox import LoopbackBotAPI, make_png
 from bot.sandbox.demo_state import clock_after, read_state, save_state
-from bot.sandbox.views import EXAMPLES, message_view
-from tests.webdemo import GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, event_stream, web_demo
+from bot.sandbox.views import message_view
+from bot.messaging import outbox
+from tests.e2e import COMMAND_CHAT
+from tests.webtools import make_ticket
+from tests.webdemo import (
+    COMMUNITY, COMMUNITY_CHAT, GRID_CHAT, MANHOLE, RESIDENT, SQLITE_ONLY, WORKER, event_stream, web_demo,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _button(message: dict, text: str) -> dict:
@@ -93,8 +102,13 @@ async def test_the_page_and_the_state_list_people_chats_places_examples_and_the_
 
         places = {p["name"]: p for p in state["places"]}
         assert (places["南海街一社区第一网格"]["lat"], places["南海街一社区第一网格"]["lon"]) == (37.8605, 112.5640)
-        assert [e["text"] for e in state["examples"]] == [e["text"] for e in EXAMPLES]
+        assert [e["label"] for e in state["examples"]] == ["油烟", "噪音", "井盖"]
+        assert state["examples"][2]["text"] == MANHOLE  # at 南海街1号院: 张丽's grid, as the guide says
         assert any(step.get("as") == WORKER and step.get("chat") == GRID_CHAT for step in state["guide"])
+        staff_step = state["guide"][-1]  # the figures and the dashboard, shown by 南海街一社区's staff
+        assert all(command in staff_step["text"] for command in ("/stats", "/chart", "/export", "/web"))
+        assert staff_step["as"] == COMMUNITY and staff_step["chat"] == COMMUNITY_CHAT
+        assert state["dashboard"] is None  # no dashboard in this one: no link to rewrite
         assert abs(state["clock"]["ts"] - demo.page.clock.now().timestamp()) < 5 and state["clock"]["scale"] == 1
 
 
@@ -207,6 +221,46 @@ async def test_locations_and_photos_as_the_page_sends_them(db, db_url):
 
 
 @SQLITE_ONLY
+async def test_files_the_bot_sends_with_a_caption_are_there_to_download_and_pictures_to_see(db, db_url):
+    """/export's workbook, a reminder's CSV list (a digest too long for three messages goes as
+    a file, through the outbox as here) and /chart's picture: each shows as what it is, and the
+    file downloads under its own name with its bytes, not only the caption."""
+    async with web_demo(db_url) as demo:
+        await demo.post("/sandbox/send", {"as": COMMUNITY, "chat_id": COMMUNITY_CHAT, "text": "/export"})
+        sent = await demo.api.wait_for_bot_message(COMMUNITY_CHAT, lambda m: "document" in m, timeout=30)
+        csv = "\ufeff提醒,工单号\n红灯,YZ-20261201-0001\n".encode("utf-8")
+        await outbox.enqueue([outbox.upload(COMMUNITY_CHAT, csv, "提醒清单-南海街一社区.csv", caption="🔴 红灯 1 件：清单见文件")],
+                             now=demo.harness.rt.clock.now())
+        outbox.wake_delivery()
+        await demo.api.wait_for_bot_message(COMMUNITY_CHAT, lambda m: "清单见文件" in (m.get("caption") or ""))
+        await demo.post("/sandbox/send", {"as": COMMUNITY, "chat_id": COMMUNITY_CHAT, "text": "/chart"})
+        await demo.api.wait_for_bot_message(COMMUNITY_CHAT, lambda m: "photo" in m, timeout=30)
+
+        chat = await demo.get(f"/sandbox/chats/{COMMUNITY_CHAT}")
+        workbook, listing = [m for m in chat["messages"] if m["from_bot"] and "document" in m]
+        assert "考核表" in workbook["text"] and workbook["document"]["name"].endswith(".xlsx")
+        assert workbook["document"]["size"] == sent["document"]["file_size"] > 0
+        async with demo.http.get(workbook["document"]["url"]) as response:
+            assert response.status == 200 and response.content_type.endswith("spreadsheetml.sheet")
+            assert (await response.read())[:2] == b"PK"  # a real .xlsx (a zip)
+            disposition = response.headers["Content-Disposition"]
+            assert disposition.startswith("attachment;") and workbook["document"]["name"] in disposition
+        assert listing["text"] == "🔴 红灯 1 件：清单见文件" and listing["document"]["name"] == "提醒清单-南海街一社区.csv"
+        async with demo.http.get(listing["document"]["url"]) as response:
+            assert response.status == 200 and await response.read() == csv
+            assert "filename*=UTF-8''" + quote("提醒清单-南海街一社区.csv") in response.headers["Content-Disposition"]
+        picture = next(m for m in chat["messages"] if m["from_bot"] and "photo" in m)
+        assert "近30天" in picture["text"] and "document" not in picture
+        async with demo.http.get(picture["photo"]["url"]) as response:
+            assert response.status == 200 and response.content_type == "image/png"
+            assert "Content-Disposition" not in response.headers  # a picture is shown, not saved
+
+        state = await demo.get("/sandbox/state")  # the chat list's last message names the file
+        (community,) = [c for c in state["chats"] if c["id"] == COMMUNITY_CHAT]
+        assert community["last"]["id"] == picture["id"]
+
+
+@SQLITE_ONLY
 async def test_the_time_control_jumps_the_bots_clock_and_runs_the_scheduler_now(db, db_url):
     async with web_demo(db_url) as demo, event_stream(demo) as events:
         scheduler = demo.harness.bot.scheduler
@@ -245,6 +299,38 @@ async def test_the_time_control_jumps_the_bots_clock_and_runs_the_scheduler_now(
         await demo.post("/sandbox/clock", {"scale": "fast"}, status=400)
 
 
+@SQLITE_ONLY
+async def test_a_24_hour_jump_over_0830_still_brings_that_days_report_and_a_longer_one_each_days_once(db, db_url):
+    """The demo opened at 07:00: +24 小时 jumps over 08:30 to 07:00 the next day. The report due
+    at that 08:30 comes at once, saying it is late; a 72-hour jump brings the three reports it
+    passed, one per day, each with its own day's figures, oldest first; none comes twice."""
+    clock = FrozenClock(dt.datetime(2026, 3, 2, 7, 0, tzinfo=SHANGHAI))  # a Monday
+    async with web_demo(db_url, clock=clock) as demo:
+        await daily.daily_report(demo.harness.rt)  # the bot's tick at 07:00, before any jump
+        await make_ticket(demo.harness, "南海街1号院门口井盖松了", "nanhaijie1-01", "facility")
+
+        def report_of(day: int):
+            return lambda m: f"3月{day}日工单日报" in (m.get("text") or "")
+
+        await demo.post("/sandbox/clock", {"advance_hours": 24})  # 03-03 07:00
+        first = await demo.api.wait_for_bot_message(COMMAND_CHAT, report_of(1))
+        assert "原定3月2日 08:30" in first["text"] and "\n合计：0｜0｜1｜" in first["text"]
+        await demo.post("/sandbox/clock", {"advance_hours": 72})  # 03-06 07:00
+        await demo.api.wait_for_bot_message(COMMAND_CHAT, report_of(4))
+        await demo.api.wait_for_bot_message(GRID_CHAT, report_of(4))
+        grid = [m["text"] for m in demo.api.bot_messages(GRID_CHAT) if "工单日报" in (m.get("text") or "")]
+        assert [t.split("】")[1].split("工单")[0] for t in grid] == ["3月1日", "3月2日", "3月3日", "3月4日"]
+        assert "受理 1 件" in grid[1] and all("受理 0 件" in t for t in grid[:1] + grid[2:])  # each its own day's
+        assert all("补发" in t for t in grid)
+
+        await demo.post("/sandbox/clock", {"advance_hours": 2})  # 03-06 09:00: today's, on time
+        on_time = await demo.api.wait_for_bot_message(COMMAND_CHAT, report_of(5))
+        assert "补发" not in on_time["text"]
+        reports = [m["text"].split("区")[1].split("工单")[0] for m in demo.api.bot_messages(COMMAND_CHAT)
+                   if "工单日报" in (m.get("text") or "")]
+        assert reports == ["3月1日", "3月2日", "3月3日", "3月4日", "3月5日"]  # once each, in order
+
+
 def test_the_chats_and_the_clock_outlive_a_restart(tmp_path):
     """What the demo writes on Ctrl-C: the next run shows the same chats, goes on numbering
     messages (the bot edits cards by message id), serves the same photos, and its clock never
@@ -257,6 +343,7 @@ def test_the_chats_and_the_clock_outlive_a_restart(tmp_path):
         person = first.user(RESIDENT, "王秀兰")
         await first.send_text(person, MANHOLE)
         photo = await first.send_photo(person, make_png(10, 10))
+        workbook = first._files.add_document(b"PK\x03\x04", "考核表.xls", "application/vnd.ms-excel")
         clock = Clock(offset=dt.timedelta(hours=30))
         save_state(path, first, clock)
 
@@ -270,6 +357,8 @@ def test_the_chats_and_the_clock_outlive_a_restart(tmp_path):
         assert again["message_id"] == 3
         data, kind = second.file_data(photo["photo"][-1]["file_id"])
         assert kind == "image/png" and data == make_png(10, 10)
+        assert second.file_data(workbook.file_id) == (b"PK\x03\x04", "application/vnd.ms-excel")
+        assert second.file_name(workbook.file_id) == "考核表.xls"  # downloads under its name still
         restored = clock_after(saved_now)
         assert restored.now() >= clock.now() - dt.timedelta(seconds=1)
 

@@ -650,6 +650,34 @@ async def test_daily_report_goes_out_once_with_yesterdays_figures(rt):
     assert await daily.daily_report(rt) > 0
 
 
+async def test_daily_reports_missed_while_down_come_at_the_next_tick_once_each_for_their_day(rt):
+    """The first tick ever (07:00) owes nothing from before; a bot down over several 08:30s sends
+    each missed report when it is back, oldest first, saying it is late; a month's outage sends
+    the last week's, not thirty."""
+    async def sent_dates() -> list[str]:
+        rows = await Outbox.filter(chat_id=COMMAND_CHAT, text__contains="工单日报").order_by("id")
+        return [re.search(r"(\d+月\d+日)工单日报", r.text)[1] for r in rows]
+
+    at(rt, dt.datetime(2026, 4, 2, 7, 0, tzinfo=SH))
+    await file(rt)
+    assert await daily.daily_report(rt) == 0  # 04-01's report was never this bot's to send
+    at(rt, dt.datetime(2026, 4, 2, 8, 30, tzinfo=SH))
+    assert await daily.daily_report(rt) > 0
+    at(rt, dt.datetime(2026, 4, 5, 7, 0, tzinfo=SH))  # down over 04-03 and 04-04 08:30
+    assert await daily.daily_report(rt) > 0
+    assert await daily.daily_report(rt) == 0
+    assert await sent_dates() == ["4月1日", "4月2日", "4月3日"]
+    late = await Outbox.filter(chat_id=COMMAND_CHAT, text__contains="4月3日工单日报").first()
+    assert "补发：原定4月4日 08:30" in late.text
+    on_time = await Outbox.filter(chat_id=COMMAND_CHAT, text__contains="4月1日工单日报").first()
+    assert "补发" not in on_time.text
+
+    at(rt, dt.datetime(2026, 5, 5, 9, 0, tzinfo=SH))  # a month away
+    await daily.daily_report(rt)
+    dates = await sent_dates()
+    assert dates[3:] == [f"4月{d}日" for d in range(28, 31)] + [f"5月{d}日" for d in range(1, 5)]
+
+
 async def test_daily_report_can_be_switched_off(rt, tmp_path):
     rt.sla = policy_with(tmp_path, "daily_report_at: null\n")
     await file(rt)

@@ -24,6 +24,8 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 RESIDENT = 5550001  # 王秀兰, one of the page's invented residents
 WORKER = 100101  # 张丽, 南海街一社区第一网格
 GRID_CHAT = -1001000000401
+COMMUNITY = 600101  # 梁淑芬, 南海街一社区 (community staff may /export)
+COMMUNITY_CHAT = -1001000000301
 MANHOLE = "南海街1号院门口井盖松了，踩上去晃"
 
 
@@ -51,16 +53,19 @@ class WebDemo:
 
 
 @asynccontextmanager
-async def web_demo(db_url: str, *, clock: Clock | None = None) -> AsyncIterator[WebDemo]:
-    """Routes are mounted before the server starts (aiohttp freezes its router then)."""
+async def web_demo(db_url: str, *, clock: Clock | None = None, web_server: bool = False) -> AsyncIterator[WebDemo]:
+    """Routes are mounted before the server starts (aiohttp freezes its router then).
+    `web_server`: the dashboard too (on a free port), as the demo has it."""
     clock = clock or Clock()
     api = LoopbackBotAPI(now=lambda: clock.now().timestamp())
     page = WebChat(api, clock)
     page.mount(api.app)
     await api.start()
-    harness = await start_harness(api, db_url, clock=clock)
+    harness = await start_harness(api, db_url, clock=clock, web_server=web_server)
     try:
         await page.load()
+        if harness.bot.web is not None:
+            page.dashboard = harness.bot.web.base_url
         page.wake = lambda: wake_scheduler(harness.bot.scheduler)
         page.start()
         async with aiohttp.ClientSession(base_url=api.url) as http:

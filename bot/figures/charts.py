@@ -13,6 +13,7 @@ and logs a warning if there is none at all (the chart is still sent).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import io
@@ -67,54 +68,82 @@ async def chart_png(unit: Unit, now: dt.datetime, tz: ZoneInfo) -> bytes:
     return await asyncio.to_thread(render_png, data)
 
 
+# Drawn for a phone, where Telegram and the dashboard mostly show it: about 360 CSS px wide.
+# A 5-inch figure at 200 dpi is 1000 px; shown 360 px wide, 1 pt of type is about 1 CSS px, so
+# FONT_PT is what the eye gets (11 px: the smallest Chinese a phone reads without zooming).
+WIDTH_IN = 5.0
+DPI = 200
+FONT_PT = 11
+TITLE_PT = 13
+
+
 def render_png(data: ChartData) -> bytes:
     """Draw it. Pure: data in, PNG bytes out."""
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    with fonts():
+        fig = draw(data)
+        out = io.BytesIO()
+        fig.savefig(out, format="png")
+    return out.getvalue()
 
-    n = max(len(data.lights), 1)
+
+@contextlib.contextmanager
+def fonts():
+    """matplotlib's settings for the chart (a CJK font first); process-wide, hence the lock."""
+    import matplotlib
+
     with _render_lock:
         family = cjk_font()
     with _render_lock, matplotlib.rc_context({
         "font.family": "sans-serif",
         "font.sans-serif": ([family] if family else []) + ["DejaVu Sans"],
+        "font.size": FONT_PT,
         "axes.unicode_minus": False,
     }):
-        fig = Figure(figsize=(10, 4.2 + 0.38 * n), dpi=100, layout="constrained")
-        FigureCanvasAgg(fig)
-        top, bottom = fig.subplots(2, 1, height_ratios=[4.2, 0.6 + 0.38 * n])
-        _daily_axes(top, data)
-        _lights_axes(bottom, data)
-        fig.suptitle(texts.CHART_TITLE.format(unit=data.unit_name, period=data.period_label), fontsize=14)
-        out = io.BytesIO()
-        fig.savefig(out, format="png")
-    return out.getvalue()
+        yield
+
+
+def draw(data: ChartData):
+    """The figure (inside `fonts()`): the daily bars above, the lights per unit below, each
+    legend under its axes, so the bars get the whole width of a phone."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    n = max(len(data.lights), 1)
+    lights_height = 1.0 + 0.42 * n
+    fig = Figure(figsize=(WIDTH_IN, 4.4 + lights_height), dpi=DPI, layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.1)  # the last date's label is centred on the edge
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1, height_ratios=[3.4, lights_height])
+    _daily_axes(top, data)
+    _lights_axes(bottom, data)
+    fig.suptitle(texts.CHART_TITLE.format(unit=data.unit_name, period=data.period_label), fontsize=TITLE_PT)
+    return fig
 
 
 def _daily_axes(ax, data: ChartData) -> None:
     xs = list(range(len(data.days)))
     received = [d.received for d in data.days]
     resolved = [d.resolved for d in data.days]
-    width = 0.4
+    width = 0.42
     ax.bar([x - width / 2 for x in xs], received, width, color=COLOURS["received"],
            label=texts.CHART_RECEIVED.format(total=sum(received)))
     ax.bar([x + width / 2 for x in xs], resolved, width, color=COLOURS["resolved"],
            label=texts.CHART_RESOLVED.format(total=sum(resolved)))
-    step = max(1, len(xs) // 10)
+    step = max(1, len(xs) // 5)  # five or six dates fit a phone's width at FONT_PT
     ticks = xs[::-step][::-1]  # counted back from the last day, so today is labelled
     ax.set_xticks(ticks, [f"{data.days[x].day.month}/{data.days[x].day.day}" for x in ticks])
     ax.set_ylabel(texts.CHART_Y_TICKETS)
-    ax.set_title(texts.CHART_DAILY_TITLE, fontsize=11)
+    ax.set_title(texts.CHART_DAILY_TITLE, fontsize=FONT_PT, loc="left")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylim(0, max(max(received, default=0), max(resolved, default=0), 1) * 1.15)
+    ax.set_ylim(0, max(max(received, default=0), max(resolved, default=0), 1) * 1.4)  # room for the legend
     ax.set_xlim(-0.7, len(xs) - 0.3)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", ncol=2, frameon=False, borderaxespad=0.2, handlelength=1.2, columnspacing=1.0)
 
 
 def _lights_axes(ax, data: ChartData) -> None:
-    names = [row[0] for row in data.lights]
+    names = [_short_name(row[0], data.unit_name) for row in data.lights]
     ys = list(range(len(names)))[::-1]
     left = [0] * len(names)
     for index, key in ((1, "green"), (2, "yellow"), (3, "red")):
@@ -122,13 +151,24 @@ def _lights_axes(ax, data: ChartData) -> None:
         ax.barh(ys, values, left=left, color=COLOURS[key], label=texts.CHART_LIGHTS[key])
         left = [a + b for a, b in zip(left, values)]
     for y, total in zip(ys, left):
-        ax.text(total, y, f" {total}", va="center", fontsize=9)
+        ax.text(total, y, f" {total}", va="center")
     ax.set_yticks(ys, names)
     ax.set_xlabel(texts.CHART_X_OPEN)
-    ax.set_title(texts.CHART_LIGHTS_TITLE, fontsize=11)
+    ax.set_title(texts.CHART_LIGHTS_TITLE, fontsize=FONT_PT, loc="left")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlim(0, max(max(left, default=0), 1) * 1.15)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    # Under the whole figure: beside the title it would cover it once unit names take the width.
+    ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False,
+                     handlelength=1.2, columnspacing=1.2)
+
+
+def _short_name(name: str, parent: str, width: int = 6) -> str:
+    """南海街一社区第一网格 under 南海街一社区 is 第一网格: the chart's title names the parent,
+    and a phone has no room for it on every row; a longer name goes on two lines."""
+    if name.startswith(parent) and len(name) > len(parent):
+        name = name[len(parent):]
+    return name if len(name) <= width + 1 else f"{name[:width]}\n{name[width:]}"
 
 
 @functools.cache

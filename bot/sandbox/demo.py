@@ -1,6 +1,7 @@
 """`gridbot demo`: the whole system on one machine, no Telegram account needed.
 
-Migrates a SQLite file, loads the sample district, starts the loopback Bot API and the real
+Migrates a SQLite file, loads the sample district (or `--jurisdiction FILE`, a district's own:
+its units, people and chats are the page's, in a database of its own), starts the loopback Bot API and the real
 bot polling it (exactly as it would poll Telegram), the scheduler, and the web chat page
 (bot/sandbox/webchat.py) where you can be a resident, a grid worker, community or street staff,
 the command centre or a department. The chats and the clock are saved beside the database, so
@@ -24,6 +25,7 @@ from bot.runner import GridBot
 from bot.runtime import Runtime
 from bot.sandbox.botapi import LoopbackBotAPI
 from bot.sandbox.demo_state import clock_after, read_state
+from bot.sandbox.directory import DEMO_RESIDENTS, Directory, Place
 from bot.sandbox.keyboards import button_texts, keyboard_texts
 from bot.sandbox.webchat import WebChat, wake_scheduler
 
@@ -33,61 +35,87 @@ EXAMPLE = ROOT / "examples" / "yingze.yaml"
 DEMO_DIR = Path(os.environ.get("GRIDBOT_DEMO_DIR") or ROOT / "data")
 DEMO_DB = DEMO_DIR / "demo.sqlite3"
 DEMO_CHATS = DEMO_DIR / "demo-chats.json"  # the sandbox's chats and the clock, kept with the DB
-RESIDENT_ID, RESIDENT_NAME = 5550001, "王秀兰"
+RESIDENT_ID, RESIDENT_NAME = DEMO_RESIDENTS[0]
 
 HELP = """\
-在终端里和机器人对话（你现在是居民“王秀兰”，在与机器人的私聊中）：
+在终端里和机器人对话（你现在是居民“{resident}”，在与机器人的私聊中）：
   直接输入文字         以当前身份发消息，例如：楼下早餐店油烟太大，天天熏到家里
   :press N            按下最近一条带按钮消息的第 N 个按钮
-  :photo              发一张照片        :loc 37.8600 112.5640   发位置（南海街一社区第一网格）
-  :as 居民 | :as 张丽 | :as 冯晓燕      切换身份（居民 / 网格员 / 指挥中心），并进入其私聊或工作群
-  :chat 群名关键字      切换到某个工作群（如 :chat 第一网格）   :chats  列出所有群
+  :photo              发一张照片        :loc {lat:.4f} {lon:.4f}   发位置（{place}）
+  :as 居民 | :as {worker} | :as {command}      切换身份（居民 / 网格员 / 指挥中心），并进入其私聊或工作群
+  :chat 群名关键字      切换到某个工作群（如 :chat 网格）   :chats  列出所有群
   :chat 私聊           回到与机器人的私聊（工作人员在私聊中发 /web 得到网页工作台的登录链接）
   :help  帮助          :quit  退出（数据保留，下次接着用；--fresh 从头开始）
 """
 
 
+def demo_files(district_code: str | None) -> tuple[Path, Path]:
+    """The database and the saved chats: the sample's, or a district's own beside them, so
+    trying a district's file never mixes its tickets and chats with the sample's (or another's)."""
+    if district_code is None:
+        return DEMO_DB, DEMO_CHATS
+    return DEMO_DIR / f"demo-{district_code}.sqlite3", DEMO_DIR / f"demo-{district_code}-chats.json"
+
+
 async def run_demo(*, fresh: bool = False, port: int = 8080, terminal: bool = False, time_scale: float = 1.0,
-                   host: str = "127.0.0.1") -> int:
+                   host: str = "127.0.0.1", jurisdiction: Path | None = None) -> int:
+    """`jurisdiction`: a district's own file instead of the sample (its units, people and chats
+    are the page's; the residents are invented); checked before anything is touched."""
+    from bot.jurisdiction.load import apply_jurisdiction, read_jurisdiction_file
+    from bot.jurisdiction.spec import JurisdictionError
+
+    try:
+        district = read_jurisdiction_file(jurisdiction or EXAMPLE)
+    except JurisdictionError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    db_file, chats_file = demo_files(None if jurisdiction is None else district.district.code)
     if fresh:
-        for path in (DEMO_DB, Path(f"{DEMO_DB}-wal"), Path(f"{DEMO_DB}-shm"), DEMO_CHATS):
+        for path in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm"), chats_file):
             path.unlink(missing_ok=True)
-    db_url = f"sqlite://{DEMO_DB}"
+    db_url = f"sqlite://{db_file}"
     await migrate(db_url)
     async with database(db_url):
-        from bot.jurisdiction.load import load_jurisdiction_file
-
-        report = await load_jurisdiction_file(EXAMPLE)
-        print(f"辖区已加载：{report.summary()}")
-        saved_chats, saved_now = read_state(DEMO_CHATS)
+        report = await apply_jurisdiction(district)
+        print(f"辖区已加载（{district.district.name}，{district.source}）：{report.summary()}")
+        saved_chats, saved_now = read_state(chats_file)
         clock = clock_after(saved_now, scale=time_scale)  # never earlier than where the last run stopped
         # The port is taken: any free one will do (the address printed below is the one to open).
         api = LoopbackBotAPI(host=host, port=port if _port_free(port) else 0,
                              now=lambda: clock.now().timestamp())
         if saved_chats:
             api.import_state(saved_chats)
-        page = WebChat(api, clock, state_file=DEMO_CHATS)
+        page = WebChat(api, clock, state_file=chats_file)
         page.mount(api.app)
-        await page.load()
+        directory = await page.load()
         await api.start()
+        # The dashboard listens where the page does: a phone that opened the page reaches it too.
         settings = Settings(token=api.token, api_base_url=api.base_url, database_url=db_url,
-                            web_port=8081 if _port_free(8081) else 0)
+                            web_host=host, web_port=8081 if _port_free(8081) else 0)
         bot = GridBot(Runtime.from_settings(settings, clock=clock), web_server=True)
         await bot.start(open_database=False)
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        if bot.web is not None:
+            # /web's links name this address; the page swaps in the host it was opened from.
+            address = f"[{shown_host}]" if ":" in shown_host else shown_host  # IPv6
+            page.dashboard = bot.rt.web_base_url = f"http://{address}:{bot.web.port}"
         page.wake = lambda: wake_scheduler(bot.scheduler)
         page.start()
-        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        # The jobs run once now, not a minute from now: the daily report learns where this run
+        # starts (bot/sla/daily.py), so a +24 小时 pressed at once at 07:00 still brings the
+        # 08:30 report it jumps over.
+        wake_scheduler(bot.scheduler)
         print(f"网格通演示已启动，在浏览器中打开：http://{shown_host}:{api.port}/")
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(f"（在 {host} 上监听：同一网络里的设备用本机的地址和端口 {api.port} 也能打开，演示页不需要登录。）")
-        if bot.web is not None:
-            print(f"网页工作台：{bot.web.base_url}（在聊天页切换为工作人员，在与网格通的私聊里发送 /web 得到登录链接）")
+        if page.dashboard is not None:
+            print(f"网页工作台：{page.dashboard}（在聊天页切换为工作人员，在与网格通的私聊里发送 /web 得到登录链接）")
         if time_scale != 1:
             print(f"时间加速 {time_scale:g} 倍：机器人的 1 小时 = 现实 {3600 / time_scale:g} 秒，"
                   "黄灯、红灯、超期提醒会在演示中出现。")
         try:
             if terminal and sys.stdin.isatty():
-                await TerminalChat(api).run()
+                await TerminalChat(api, directory).run()
             else:
                 print("按 Ctrl-C 停止（数据保留，下次接着用；--fresh 从头开始）。")
                 await _wait_for_signal()
@@ -95,7 +123,7 @@ async def run_demo(*, fresh: bool = False, port: int = 8080, terminal: bool = Fa
             await bot.stop()
             await page.stop()  # saves the chats and the clock
             await api.stop()
-    print("已停止，数据保存在", DEMO_DB.parent)
+    print("已停止，数据保存在", db_file.parent)
     return 0
 
 
@@ -118,18 +146,19 @@ async def _wait_for_signal() -> None:
 class TerminalChat:
     """A tiny messenger in the terminal: who you are, which chat, and what the bot says."""
 
-    def __init__(self, api: LoopbackBotAPI) -> None:
+    def __init__(self, api: LoopbackBotAPI, directory: Directory | None = None) -> None:
         self.api = api
         self.user = api.user(RESIDENT_ID, RESIDENT_NAME)
         self.chat_id = RESIDENT_ID
         self.names: dict[int, str] = {}
+        self.help = _help(directory or Directory())
 
     async def run(self) -> None:
         for chat_id, info in self.api.chats.items():
             self.names[chat_id] = info.get("title") or str(chat_id)
         events = self.api.subscribe()
         printer = asyncio.create_task(self._print_events(events))
-        print(HELP)
+        print(self.help)
         try:
             while True:
                 line = await asyncio.to_thread(_read_line, self._prompt())
@@ -150,7 +179,7 @@ class TerminalChat:
         if not line:
             return
         if line == ":help":
-            print(HELP)
+            print(self.help)
         elif line == ":chats":
             for chat_id, name in self.names.items():
                 print(f"  {name}  ({chat_id})")
@@ -227,6 +256,17 @@ class TerminalChat:
             print(f"    ({i}) {text}")
         if keyboard_texts(message):  # a reply keyboard: its buttons are typed, not pressed
             print(f"    键盘：{' | '.join(keyboard_texts(message))}")
+
+
+def _help(directory: Directory) -> str:
+    """The terminal's help, with this district's people and a place of it."""
+    def first(role: str, fallback: str) -> str:
+        return next((p.name for p in directory.people if p.role == role), fallback)
+
+    worker = directory.person(directory.guide_worker) if directory.guide_worker else None
+    place = directory.places[0] if directory.places else Place("网格中心", 37.8605, 112.5640)
+    return HELP.format(resident=RESIDENT_NAME, worker=worker.name if worker else first("worker", "网格员姓名"),
+                       command=first("command", "指挥中心人员姓名"), lat=place.lat, lon=place.lon, place=place.name)
 
 
 def _read_line(prompt: str) -> str | None:

@@ -239,6 +239,10 @@ class Driver(SandboxState):
         """A stored file's bytes and content type (the web chat page shows photos with it)."""
         return self._files.content(file_id)
 
+    def file_name(self, file_id: str) -> str | None:
+        """A document's name (the web chat page offers it as a download under that name)."""
+        return self._files.name(file_id)
+
     # -- waiting for the bot ---------------------------------------------------------------
 
     def subscribe(self) -> asyncio.Queue[JSONDict]:

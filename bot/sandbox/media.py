@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import os
 import re
 import secrets
 import struct
@@ -127,6 +128,8 @@ class StoredFile:
     file_path: str
     data: bytes
     kind: str
+    name: str = ""  # a document's file name and type as the sender gave them
+    mime: str = ""
 
     def file_object(self) -> JSONDict:
         return {
@@ -150,7 +153,8 @@ class FileStore:
         self.by_path: dict[str, StoredFile] = {}
         self.photos: dict[str, list[JSONDict]] = {}
 
-    def add(self, data: bytes, folder: str, extension: str, kind: str) -> StoredFile:
+    def add(self, data: bytes, folder: str, extension: str, kind: str, *, name: str = "",
+            mime: str = "") -> StoredFile:
         number = self._number()
         prefix = {"photo": "AgAC", "document": "BQAC", "voice": "AwAC", "sticker": "CAAC"}.get(kind, "BAAC")
         stored = StoredFile(
@@ -159,6 +163,8 @@ class FileStore:
             file_path=f"{folder}/file_{number}{extension}",
             data=data,
             kind=kind,
+            name=name,
+            mime=mime,
         )
         self.by_id[stored.file_id] = stored
         self.by_path[stored.file_path] = stored
@@ -207,12 +213,23 @@ class FileStore:
             raise bad(f"can't use file of type {self.by_id[value].kind.title()} as Photo")
         raise bad("wrong file identifier/HTTP URL specified")
 
+    def add_document(self, data: bytes, name: str, mime: str) -> StoredFile:
+        """A document keeps its name and type, and its path the name's extension (as Telegram's)."""
+        extension = os.path.splitext(name)[1].lower()
+        safe = extension if re.fullmatch(r"\.[a-z0-9]{1,8}", extension) else ""
+        return self.add(data, "documents", safe, "document", name=name, mime=mime)
+
     def content(self, file_id: str) -> tuple[bytes, str] | None:
         """A stored file's bytes and content type."""
         stored = self.by_id.get(file_id)
         if stored is None:
             return None
-        return stored.data, content_type(stored.file_path)
+        return stored.data, stored.mime or content_type(stored.file_path)
+
+    def name(self, file_id: str) -> str | None:
+        """A document's file name (None for photos and the rest: they are shown, not saved)."""
+        stored = self.by_id.get(file_id)
+        return stored.name or None if stored is not None and stored.kind == "document" else None
 
     def export(self) -> JSONDict:
         """The files and photos as JSON-ready rows (the demo keeps its chats between runs)."""
@@ -221,6 +238,7 @@ class FileStore:
                 {
                     "file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_path": f.file_path,
                     "kind": f.kind, "data": base64.b64encode(f.data).decode("ascii"),
+                    "name": f.name, "mime": f.mime,
                 }
                 for f in self.by_id.values()
             ],
@@ -231,7 +249,7 @@ class FileStore:
         """Take back what export() wrote."""
         for row in state.get("files", []):
             stored = StoredFile(row["file_id"], row["file_unique_id"], row["file_path"],
-                                base64.b64decode(row["data"]), row["kind"])
+                                base64.b64decode(row["data"]), row["kind"], row.get("name", ""), row.get("mime", ""))
             self.by_id[stored.file_id] = stored
             self.by_path[stored.file_path] = stored
         for file_id, sizes in state.get("photos", []):

@@ -171,10 +171,11 @@ class BotMethods(FaultInjection):
         if isinstance(value, Upload):
             if len(value.data) > MAX_UPLOAD_BYTES:
                 raise bad("file is too big")
-            stored = self._files.add(value.data, "documents", "", "document")
             name, mime = value.filename or "file", value.content_type or "application/octet-stream"
+            stored = self._files.add_document(value.data, name, mime)
         elif isinstance(value, str) and value in self._files.by_id:
-            stored, name, mime = self._files.by_id[value], "file", "application/octet-stream"
+            stored = self._files.by_id[value]
+            name, mime = stored.name or "file", stored.mime or "application/octet-stream"
         else:
             raise bad("wrong file identifier/HTTP URL specified")
         document = {

@@ -16,8 +16,15 @@ JSONDict = dict[str, Any]
 EXAMPLES: tuple[JSONDict, ...] = (
     {"label": "油烟", "text": "楼下早餐店油烟太大，天天熏到家里"},
     {"label": "噪音", "text": "楼上邻居每天半夜跺脚，吵得睡不着"},
-    {"label": "井盖", "text": "南海街1号院门口井盖松了，踩上去晃"},
+    {"label": "井盖", "text": "{place}门口井盖松了，踩上去晃"},  # a place of the district: filed at once
 )
+
+
+def examples(directory: Directory) -> list[JSONDict]:
+    """The one-click complaints, the 井盖 one at a place of this district (南海街1号院 in the
+    sample) so it reaches the guide's worker without a question where."""
+    place = directory.guide_place or "小区"
+    return [{**e, "text": e["text"].format(place=place)} for e in EXAMPLES]
 
 KIND_LABELS = {
     "private": "与网格通的私聊",
@@ -69,9 +76,13 @@ def message_view(message: JSONDict) -> JSONDict:
         largest = message["photo"][-1]
         view["photo"] = {"url": f"/sandbox/files/{largest['file_id']}",
                          "width": largest.get("width"), "height": largest.get("height")}
+    document = message.get("document")
+    if document:  # a workbook, a CSV list: a file to download, under its own name
+        view["document"] = {"url": f"/sandbox/files/{document['file_id']}", "name": document.get("file_name") or "file",
+                            "size": document.get("file_size"), "mime": document.get("mime_type") or ""}
     if message.get("location"):
         view["location"] = {"lat": message["location"]["latitude"], "lon": message["location"]["longitude"]}
-    for kind, label in (("sticker", "[表情]"), ("voice", "[语音]"), ("document", "[文件]"), ("contact", "[名片]")):
+    for kind, label in (("sticker", "[表情]"), ("voice", "[语音]"), ("contact", "[名片]")):
         if message.get(kind) and not view["text"]:
             view["text"] = label
     markup = message.get("reply_keyboard") or {}
@@ -89,14 +100,16 @@ def message_view(message: JSONDict) -> JSONDict:
         view["reply_to"] = {
             "id": replied.get("message_id"),
             "name": "网格通" if replied_from.get("is_bot") else replied_from.get("first_name", ""),
-            "text": (replied.get("text") or replied.get("caption") or ("[照片]" if replied.get("photo") else ""))[:80],
+            "text": (replied.get("text") or replied.get("caption") or ("[照片]" if replied.get("photo") else "")
+                     or ("[文件]" if replied.get("document") else ""))[:80],
         }
     if message.get("deleted"):
         view["deleted"] = True
     return view
 
 
-def page_state(directory: Directory, api: LoopbackBotAPI, clock: Clock, tz: ZoneInfo) -> JSONDict:
+def page_state(directory: Directory, api: LoopbackBotAPI, clock: Clock, tz: ZoneInfo,
+               dashboard: str | None = None) -> JSONDict:
     """Everything the page loads first: people, chats with their last message, places, the guide."""
     d = directory
     chats = []
@@ -122,10 +135,13 @@ def page_state(directory: Directory, api: LoopbackBotAPI, clock: Clock, tz: Zone
         "chats": chats,
         "privates": privates,
         "places": [asdict(p) for p in d.places],
-        "examples": list(EXAMPLES),
+        "examples": examples(d),
         "guide": guide(d),
         "clock": clock_view(clock, tz),
         "default_person": d.guide_resident,
+        # The dashboard's address as the bot writes it in /web's links; the page puts its own
+        # host in them, so a phone that opened the demo opens the dashboard on the same machine.
+        "dashboard": dashboard,
     }
 
 
@@ -145,7 +161,14 @@ def guide(directory: Directory) -> list[JSONDict]:
     steps.append({"text": "回到居民的私聊，给处理结果评价；不满意会重新派单。", "as": d.guide_resident,
                   "action": "回到居民"})
     steps.append({"text": "点上方“+24 小时”或“1 小时/秒”让时间快进：超时的工单亮黄灯、红灯，"
-                          "各工作群收到提醒，指挥中心群每天收到日报。"})
+                          "各工作群收到提醒，每天 08:30 各工作群和指挥中心群收到日报。"})
+    staff = d.person(d.guide_staff) if d.guide_staff else None
+    if staff:
+        steps.append({
+            "text": f"切换为{staff.unit}的 {staff.name}：在工作群里发 /stats 看统计，/chart 看近30天的图，"
+                    "/export 下载考核表（Excel）；在与网格通的私聊里发 /web，点回复里的链接打开网页工作台。",
+            "as": staff.id, "chat": staff.chat_id, "action": f"切换为{staff.name}",
+        })
     return steps
 
 

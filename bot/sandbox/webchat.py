@@ -24,8 +24,9 @@ Who may do what follows Telegram: a person writes in their own private chat with
 in the group chats of their unit; everyone may *look* at every chat (it is a demo). Nothing
 here reaches the internet; the page loads no file from anywhere but this server.
 
-This module is the routes and their background work. What the page draws is in views.py, who
-is in the demo in directory.py, the chats kept between runs in demo_state.py.
+This module is the routes and their background work. The live feeds are in feeds.py, what the
+page draws in views.py, who is in the demo in directory.py, the chats kept between runs in
+demo_state.py.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ import logging
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, Awaitable, Callable
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -47,8 +49,9 @@ from bot.clock import Clock
 from bot.sandbox.botapi import LoopbackBotAPI
 from bot.sandbox.demo_state import save_state
 from bot.sandbox.directory import DEMO_RESIDENTS, Directory, Person, load_directory
+from bot.sandbox.feeds import LiveFeeds
 from bot.sandbox.sample_photo import cached_sample_photo
-from bot.sandbox.views import KIND_LABELS, clock_view, event_view, message_view, page_state
+from bot.sandbox.views import KIND_LABELS, clock_view, message_view, page_state
 from bot.sandbox.wire import MAX_PHOTO_BYTES, MAX_TEXT_LENGTH, BotAPIError
 
 log = logging.getLogger("gridbot.sandbox.web")
@@ -58,7 +61,6 @@ JSONDict = dict[str, Any]
 
 MAX_SCALE = 86_400.0  # one day per second
 MAX_ADVANCE_HOURS = 24 * 30
-PING_SECONDS = 15.0  # SSE keep-alive; also how a closed tab is noticed
 SAVE_AFTER_SECONDS = 2.0  # the demo's chats are written at most this often
 
 
@@ -96,7 +98,7 @@ class _Refused(Exception):
 Wake = Callable[[], Any]
 
 
-class WebChat:
+class WebChat(LiveFeeds):
     """The web chat's routes and background work, on top of a LoopbackBotAPI."""
 
     def __init__(
@@ -120,6 +122,7 @@ class WebChat:
         self._tasks: list[asyncio.Task[None]] = []
         self._clock_changed = asyncio.Event()
         self.wakes = 0  # how often the scheduler was woken (the page shows nothing of it)
+        self.dashboard: str | None = None  # the web dashboard's base URL, once it listens
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -207,7 +210,7 @@ class WebChat:
         return web.FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def _state(self, request: web.Request) -> web.Response:
-        return _json(page_state(self.directory, self.api, self.clock, self.tz))
+        return _json(page_state(self.directory, self.api, self.clock, self.tz, self.dashboard))
 
     async def _chat(self, request: web.Request) -> web.Response:
         try:
@@ -352,80 +355,11 @@ class WebChat:
         if found is None:
             return _json({"ok": False, "error": "没有这个文件"}, 404)
         data, content_type = found
-        return web.Response(body=data, content_type=content_type, headers={"Cache-Control": "max-age=86400"})
-
-    async def _views(self) -> AsyncIterator[JSONDict | None]:
-        """What both live feeds send: hello (with the clock), then every change as the page
-        draws it; None when nothing happened for a while (a keep-alive)."""
-        queue = self.api.subscribe()
-        self._streams.add(queue)
-        try:
-            yield {"type": "hello", "clock": clock_view(self.clock, self.tz)}
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), PING_SECONDS)
-                except TimeoutError:
-                    yield None
-                    continue
-                if event.get("type") == "_close":
-                    return
-                view = event_view(event)
-                if view is not None:
-                    yield view
-        finally:
-            self.api.unsubscribe(queue)
-            self._streams.discard(queue)
-
-    async def _events(self, request: web.Request) -> web.StreamResponse:
-        """Server-sent events: every message, edit, deletion and button answer, and the clock."""
-        response = web.StreamResponse(headers={
-            "Content-Type": "text/event-stream; charset=utf-8",
-            "Cache-Control": "no-cache",
-            "X-Accel-Buffering": "no",
-        })
-        await response.prepare(request)
-        views = self._views()
-        try:
-            await response.write(b"retry: 2000\n\n")
-            async for view in views:
-                await response.write(b": ping\n\n" if view is None else _sse(view))
-        except (ConnectionResetError, ConnectionError):
-            pass  # the tab was closed
-        finally:
-            await views.aclose()
-        return response
-
-    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
-        """The same feed over a WebSocket, which the page uses: an EventSource is a download
-        that never ends, and headless Chromium's virtual time (the page's test) waits for those."""
-        ws = web.WebSocketResponse(heartbeat=PING_SECONDS)
-        await ws.prepare(request)
-
-        async def pump() -> None:
-            views = self._views()
-            try:
-                async for view in views:
-                    if view is not None:
-                        await ws.send_str(json.dumps(view, ensure_ascii=False))
-            except (ConnectionResetError, ConnectionError):
-                pass
-            finally:
-                await views.aclose()
-                await ws.close()
-
-        pumping = asyncio.create_task(pump())
-        try:
-            async for _ in ws:  # the page sends nothing; reading notices when it goes away
-                pass
-        finally:
-            pumping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pumping
-        return ws
-
-    def _broadcast(self, event: JSONDict) -> None:
-        for queue in self._streams:
-            queue.put_nowait(event)
+        headers = {"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"}
+        name = self.api.file_name(request.match_info["file_id"])
+        if name is not None:  # a document (a workbook, a CSV list): saved under its own name
+            headers["Content-Disposition"] = _attachment(name)
+        return web.Response(body=data, content_type=content_type, headers=headers)
 
     # -- background work -------------------------------------------------------------------
 
@@ -478,8 +412,11 @@ def _json(data: JSONDict, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
-def _sse(data: JSONDict) -> bytes:
-    return b"data: " + json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n\n"
+def _attachment(name: str) -> str:
+    """Content-Disposition for a download: the name as it is (RFC 6266's filename*, which every
+    browser reads) and an ASCII stand-in for any that does not."""
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 async def _guarded(work: Awaitable[web.Response]) -> web.Response:

@@ -1,12 +1,14 @@
 """The daily report: yesterday's figures, to each unit's chat, once a day at sla.yaml's
-`daily_report_at` (claimed once per local date across instances: a bot that was down at that
-minute sends it when it is back)."""
+`daily_report_at` (claimed once per local date across instances). A bot that was down at that
+minute sends it when it is back, and one down over several mornings (or a demo clock jumped past
+them) sends each missed day's, once, for the day it was due."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections import defaultdict
+from dataclasses import replace
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
@@ -32,6 +34,8 @@ UTC = dt.timezone.utc
 
 
 _FIGURES = ("received", "resolved", "open", "yellow", "red", "overdue")
+CATCH_UP_DAYS = 7  # a bot down for a month sends the last week's reports, not thirty
+LATE_AFTER = dt.timedelta(hours=1)  # a report sent later than this says so
 
 
 async def daily_report(rt: Runtime) -> int:
@@ -39,30 +43,75 @@ async def daily_report(rt: Runtime) -> int:
 
     Each unit's chat: its own tickets and those of the units under it (units with nothing at
     all are skipped); the command centre's chat: one message, a line per street (and per
-    department with any). 受理/办结 count yesterday's; 未办结/黄灯/红灯/超期 are the state at
-    report time. Claimed once per date across instances (ScheduledRun). Returns messages queued.
+    department with any). 受理/办结 count the reported day's; 未办结/黄灯/红灯/超期 are the
+    state at report time. Claimed once per date across instances (ScheduledRun).
+
+    A report whose moment passed while nobody ticked (the bot was down, or the demo's clock
+    jumped 24 hours from before 08:30) is sent at the next tick, each missed day's once, for the
+    day it was due, oldest first (at most CATCH_UP_DAYS of them), and says it comes late.
+    Returns messages queued.
     """
     at = rt.sla.daily_report_at
     if at is None:
         return 0
     now = rt.clock.now()
-    local = now.astimezone(rt.tz)
-    if local.time().replace(tzinfo=None) < at:
-        return 0
-    today = local.date()
-    key = f"daily_report:{today.isoformat()}"
-    if await ScheduledRun.exists(key=key):
-        return 0
-    async with in_transaction():
-        try:
-            async with in_transaction():  # a savepoint: losing the race must not spoil the caller
-                await ScheduledRun.create(key=key, created_at=now)
-        except IntegrityError:
-            return 0
-        messages = await _report_messages(rt, today - dt.timedelta(days=1), now)
-        await outbox.enqueue(messages, now=now)
-    if messages:
+    sent = 0
+    for day in await _days_due(rt, at, now):
+        sent += await _report_once(rt, day, at, now)
+    if sent:
         outbox.wake_delivery()
+    return sent
+
+
+def _key(day: dt.date) -> str:
+    return f"daily_report:{day.isoformat()}"
+
+
+async def _claim(key: str, now: dt.datetime) -> bool:
+    """Claim a date's report; False if another tick or instance has it."""
+    if await ScheduledRun.exists(key=key):
+        return False
+    try:
+        async with in_transaction():  # a savepoint inside the caller's: losing the race spoils nothing
+            await ScheduledRun.create(key=key, created_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _days_due(rt: Runtime, at: dt.time, now: dt.datetime) -> list[dt.date]:
+    """The dates whose report is due and unsent, oldest first: the latest (today once past `at`,
+    else yesterday) and every one missed since the last report."""
+    local = now.astimezone(rt.tz)
+    latest = local.date() if local.time().replace(tzinfo=None) >= at else local.date() - dt.timedelta(days=1)
+    last = await ScheduledRun.filter(key__startswith="daily_report:").order_by("-key").first()
+    if last is None:
+        if latest < local.date():
+            # The first tick ever, before today's moment: the reports due before this bot ran are
+            # none of its business. Marking yesterday's as done makes today's the first it sends,
+            # however far the clock moves before the next tick.
+            await _claim(_key(latest), now)
+            return []
+        return [latest]
+    try:
+        after = dt.date.fromisoformat(last.key.partition(":")[2]) + dt.timedelta(days=1)
+    except ValueError:
+        after = latest
+    first = max(after, latest - dt.timedelta(days=CATCH_UP_DAYS - 1))
+    return [first + dt.timedelta(days=n) for n in range((latest - first).days + 1)]
+
+
+async def _report_once(rt: Runtime, due: dt.date, at: dt.time, now: dt.datetime) -> int:
+    """The report due on `due` (the day before's figures), if this tick claims it."""
+    async with in_transaction():
+        if not await _claim(_key(due), now):
+            return 0
+        messages = await _report_messages(rt, due - dt.timedelta(days=1), now)
+        moment = dt.datetime.combine(due, at, tzinfo=rt.tz)
+        if now - moment > LATE_AFTER:
+            note = texts.DAILY_LATE.format(due=f"{due.month}月{due.day}日 {at:%H:%M}")
+            messages = [replace(m, text=m.text + note) for m in messages]
+        await outbox.enqueue(messages, now=now)
     return len(messages)
 
 

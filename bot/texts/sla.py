@@ -43,6 +43,7 @@ DAILY_COMMAND_HEAD = "📊 {district}{date}工单日报\n单位：受理｜办�
 DAILY_ROW = "{unit}：{received}｜{resolved}｜{open}｜{yellow}｜{red}｜{overdue}"
 DAILY_COMMAND_OWN = "区指挥中心（含待分派）"
 DAILY_TOTAL = "合计"
+DAILY_LATE = "\n（补发：原定{due}发送）"
 EVENT_STAFF_WORDS.update({
     "lit_yellow": "亮黄灯", "lit_red": "亮红灯", "overdue": "超期未办结",
     "explained": "书面说明", "explanation_overdue": "书面说明逾期",

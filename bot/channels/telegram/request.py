@@ -105,7 +105,10 @@ def _body(request_data: RequestData | None, uploads: bool):
         return None, None
     if not uploads:
         return request_data.json_payload, _JSON
-    form = aiohttp.FormData(request_data.json_parameters)
+    # quote_fields=False: aiohttp would otherwise percent-encode a file's name
+    # ("%E6%97%B6%E9%99%90….csv"), and Telegram shows it so (aiohttp#3910); raw UTF-8 is what
+    # browsers and httpx send, and what Telegram reads.
+    form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
     for name, part in request_data.multipart_data.items():
         file_name, content = part[0], part[1]
         content_type = part[2] if len(part) > 2 else None

@@ -214,6 +214,7 @@
 
   function summary(view) {
     if (view.photo) return `[照片] ${view.text || ""}`.trim();
+    if (view.document) return `[文件] ${view.document.name}`;
     if (view.location) return "[位置]";
     return (view.text || "").split("\n")[0];
   }
@@ -347,6 +348,7 @@
       return el("div", { class: "empty" },
         el("h3", { text: `${me.name}，您好` }),
         el("p", { text: "工单卡片发在本单位的工作群里；超期提醒等只给您本人的消息会出现在这个私聊里。" }),
+        el("p", {}, "在这里发 ", commandLink("/web"), " 得到网页工作台的登录链接。"),
         unitChat ? el("p", {}, el("button", { type: "button", class: "linkish", onclick: () => openChat(unitChat), text: `打开 ${chatTitle(unitChat)} 工作群` })) : null);
     }
     const resident = S.people.get(asWho(S.state.default_person));
@@ -362,7 +364,11 @@
     const member = isMember(S.chatId);
     const content = el("div", { class: "bubble" });
     if (view.reply_to) content.append(el("div", { class: "quote", text: `${view.reply_to.name}：${view.reply_to.text}` }));
-    if (view.photo) content.append(el("img", { class: "photo", src: view.photo.url, alt: "照片", loading: "lazy" }));
+    if (view.photo) { // opens at full size (a /chart picture is read there)
+      content.append(el("a", { class: "photo-link", href: view.photo.url, target: "_blank", rel: "noopener", title: "查看原图" },
+        el("img", { class: "photo", src: view.photo.url, alt: "照片", loading: "lazy" })));
+    }
+    if (view.document) content.append(fileCard(view.document));
     if (view.location) content.append(locationCard(view.location));
     if (view.text) content.append(el("div", { class: "text" }, richText(view.text, view.entities)));
     content.append(el("div", { class: "meta" },
@@ -398,6 +404,22 @@
     }))));
   }
 
+  // A file the bot sent (the /export workbook, a reminder's CSV list): saved under its name.
+  function fileCard(file) {
+    const kind = /\.(xlsx|xls|csv)$/i.test(file.name) ? "表格" : "文件";
+    return el("a", { class: "file", href: file.url, download: file.name, title: `下载 ${file.name}` },
+      el("span", { class: "file-icon", "aria-hidden": "true", text: kind === "表格" ? "📊" : "📄" }),
+      el("span", { class: "file-meta" },
+        el("span", { class: "file-name", text: file.name }),
+        el("small", { text: `${kind}${file.size ? ` · ${fileSize(file.size)}` : ""} · 点击下载` })));
+  }
+
+  function fileSize(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} KB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  }
+
   function locationCard(location) {
     const near = nearestPlace(location);
     return el("div", { class: "loc" }, el("div", { class: "map" }),
@@ -423,7 +445,7 @@
     for (let i = 0; i < points.length - 1; i += 1) {
       const [start, end] = [points[i], points[i + 1]];
       const piece = text.slice(start, end);
-      let node = spans.some((e) => e.offset <= start && e.offset + e.length >= end) ? document.createTextNode(piece) : commands(piece);
+      let node = spans.some((e) => e.offset <= start && e.offset + e.length >= end) ? document.createTextNode(piece) : linked(piece);
       for (const e of spans.filter((s) => s.offset <= start && s.offset + s.length >= end)) {
         node = wrap(e, node, piece);
       }
@@ -438,13 +460,39 @@
     if (entity.type === "text_link" || entity.type === "url") {
       const href = entity.type === "url" ? piece : entity.url;
       if (!/^https?:\/\//.test(href || "")) return inner;
-      return el("a", { href, target: "_blank", rel: "noopener noreferrer" }, inner);
+      return link(href, inner);
     }
     return el(tags[entity.type] || "span", {}, inner);
   }
 
+  // Addresses in the bot's words are links, as Telegram makes them; the rest may hold commands.
+  function linked(text) {
+    const fragment = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(/https?:\/\/[^\s，。；！？、）)】"'<>]+/g)) {
+      fragment.append(tappable(text.slice(last, match.index)), link(match[0], match[0]));
+      last = match.index + match[0].length;
+    }
+    fragment.append(tappable(text.slice(last)));
+    return fragment;
+  }
+
+  // The dashboard's links (/web) name the address the bot knows (127.0.0.1); the visitor may
+  // have opened this page from a phone as 192.168.x.y: the link goes to that host, same port.
+  function link(href, inner) {
+    let target = href;
+    const base = S.state && S.state.dashboard;
+    if (base && (href === base || href.startsWith(`${base}/`))) {
+      const url = new URL(href);
+      url.hostname = location.hostname;
+      target = url.href;
+    }
+    const shown = typeof inner === "string" ? (target === href ? inner : target) : inner;
+    return el("a", { href: target, target: "_blank", rel: "noopener noreferrer", class: "url" }, shown);
+  }
+
   // /commands in the bot's words can be tapped, as in Telegram.
-  function commands(text) {
+  function tappable(text) {
     const fragment = document.createDocumentFragment();
     let last = 0;
     for (const match of text.matchAll(/(^|[\s（(，。：])(\/[a-z_]{2,32})(?![a-z_])/g)) {
@@ -688,6 +736,11 @@
     for (const place of S.state.places) {
       box.append(el("button", { type: "button", class: "place", onclick: () => sendLocation({ place: place.name }) },
         place.name, el("small", { text: `${place.note ? `${place.note} · ` : ""}${place.lat.toFixed(4)}, ${place.lon.toFixed(4)}` })));
+    }
+    const [first] = S.state.places; // typed coordinates start near a grid of this district
+    if (first && !$("#lat").value && !$("#lon").value) {
+      $("#lat").value = (first.lat - 0.0005).toFixed(4);
+      $("#lon").value = first.lon.toFixed(4);
     }
     $("#location-dialog").showModal();
   }
