@@ -17,6 +17,7 @@ from tests.e2e import (
 )
 from tests.test_e2e_intake import submit_report
 from tests.test_e2e_workflow import CHENGGUAN_STAFF, COMMUNITY_STAFF, STREET_MIAOQIAN_CHAT
+from tests.phone import too_wide_rows
 from tests.test_stats import local, ticket
 
 UTC = dt.timezone.utc
@@ -37,8 +38,8 @@ async def h(db, db_url, sandbox):
 async def some_tickets(h) -> str:
     """One report through the bot, one closed 满意 ticket and one red one: all in 南海街一社区第一网格."""
     number = await submit_report(h, h.resident(), "南海街1号院楼下早餐店油烟太大")
-    await ticket("nanhaijie1-01", filed=local(3), status=Status.CLOSED, accepted=local(3, 10),
-                 resolved=local(4), closed=local(5), rating="satisfied")
+    await ticket("nanhaijie1-01", filed=local(3), status=Status.CLOSED,
+                 accepted=local(3) + dt.timedelta(minutes=25), resolved=local(4), closed=local(5), rating="satisfied")
     await ticket("nanhaijie1-01", filed=local(5), light=Light.RED)
     return number
 
@@ -59,10 +60,12 @@ async def test_stats_in_a_community_chat(h):
     await h.api.send_text(staff, "/stats", chat_id=COMMUNITY_NHJ1_CHAT)
     reply = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT, has("📊【南海街一社区】2026年11月"))
     text = reply["text"]
-    assert "受理 3 件｜办结 1 件｜关闭 1 件" in text and "办结率 33.3%" in text and "满意率 100%" in text
-    assert "当前在办 2 件（🟡0 🔴1）" in text and "油烟异味" in text
-    assert "南海街一社区第一网格：3｜1｜33.3%｜100%｜100%｜0/0｜1" in text
-    assert "南海街一社区第二网格：0｜0｜—" in text and texts.STATS_FOOTNOTE in text
+    assert "受理 3 件｜办结 1 件" in text and "关闭 1 件" in text and "办结率 33.3%" in text
+    assert "满意率 100%" in text and "当前在办 2 件（🟡0 🔴1）" in text and "油烟异味" in text
+    assert "【南海街一社区第一网格】\n受理 3｜办结 1｜办结率 33.3%\n按期办结率 100%｜满意率 100%\n" in text
+    assert "【南海街一社区第二网格】\n受理 0｜办结 0｜办结率 —" in text and texts.STATS_FOOTNOTE in text
+    # a phone's width: no row of figures wraps; accepted 25 minutes after filing reads in minutes
+    assert too_wide_rows(text) == [] and "平均接单 25 分钟｜办结 24 小时" in text
 
     await h.api.send_text(staff, "/stats week", chat_id=COMMUNITY_NHJ1_CHAT)
     week = await h.api.wait_for_bot_message(COMMUNITY_NHJ1_CHAT, has("本周（11月16日至11月22日）"))

@@ -14,7 +14,8 @@ from bot import texts
 from bot.models import Explanation, Light, Status, Ticket, TicketEvent, Unit
 from bot.figures import charts
 from bot.figures import export
-from bot.figures import stats
+from bot.figures import stats, words
+from tests.phone import too_wide_rows
 from bot.jurisdiction.load import load_jurisdiction_file
 from tests.e2e import EXAMPLE
 
@@ -112,7 +113,7 @@ async def test_ten_tickets_seven_closed_one_late(district):
     assert f.avg_accept_hours == pytest.approx(2.0)  # 9 accepted, each 2 h after filing
     assert f.avg_resolve_hours == pytest.approx((6 * 24 + 144) / 7)
     assert f.top_categories() == [("noise", 5), ("fumes", 4), ("sanitation", 1)]
-    text = stats.stats_text(await unit("nanhaijie1-01"), f, [], NOV)
+    text = words.stats_text(await unit("nanhaijie1-01"), f, [], NOV)
     assert "办结率 70%" in text and "按期办结率 85.7%" in text and "满意率 87.5%" in text
     assert "受理 10 件" in text and "油烟异味 4" in text and "默认满意" in text
 
@@ -200,8 +201,9 @@ async def test_children_and_departments(district):
     assert list(by_code)[:4] == ["miaoqian", "liuxiang", "yingzejie", "shuangtasi"]  # streets before departments
     assert by_code["miaoqian"].received == 12 and by_code["liuxiang"].received == 1
     assert by_code["chengguan"].received == 2
-    text = stats.stats_text(district, top, streets, NOV)
-    assert "庙前街道：12｜8｜" in text and "区城管局：2｜0｜" in text
+    text = words.stats_text(district, top, streets, NOV)
+    assert "【庙前街道】\n受理 12｜办结 8｜" in text and "【区城管局】\n受理 2｜办结 0｜" in text
+    assert too_wide_rows(text) == []  # reads at a phone's width: no row of figures wraps
     assert "区环卫中心" not in text  # a department with nothing is left out
 
 
@@ -327,3 +329,8 @@ async def test_cli_export_writes_the_same_workbook(district, db_url, monkeypatch
     assert load_workbook(out)["街道"]["B2"].value == "柳巷街道"
     assert await gridbot(monkeypatch, db_url, "export", "--month", "2026-13", str(out)) == 2
     assert await gridbot(monkeypatch, db_url, "export", "--unit", "nowhere", str(out)) == 2
+
+
+def test_mean_times_read_in_minutes_under_an_hour():
+    assert [words.duration(h) for h in (None, 0.0, 0.001, 0.5, 1.0, 2.5, 30.0)] == [
+        "—", "0 分钟", "1 分钟", "30 分钟", "1 小时", "2.5 小时", "30 小时"]

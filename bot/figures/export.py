@@ -27,8 +27,9 @@ from bot.nlp import pii
 from bot.refusals import Refused
 from bot.figures import cells
 from bot.jurisdiction import directory
-from bot.figures import stats
-from bot.figures.stats import Figures, Period
+from bot.figures import stats, words
+from bot.figures.periods import Period
+from bot.figures.stats import Figures
 from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 
 LEVEL_SHEETS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.DEPARTMENT)
@@ -252,7 +253,7 @@ def _figure_cells(f: Figures) -> list:
         f.received, f.done, f.closure_rate, f.resolved, f.on_time, f.on_time_rate, f.closed,
         f.satisfied, f.basic, f.default, f.unsatisfied, f.satisfaction_rate,
         _round(f.avg_accept_hours), _round(f.avg_resolve_hours), f.yellow, f.red, f.overdue, f.reopened,
-        f.open_now, stats.category_words(f) if f.received else "",
+        f.open_now, words.category_words(f) if f.received else "",
     ]
 
 

@@ -14,7 +14,7 @@ from bot.figures import charts
 from bot.figures import export
 from bot.jurisdiction import directory
 from bot.messaging import outbox
-from bot.figures import stats
+from bot.figures import stats, words
 
 
 async def _send(rt, *messages: outbox.Outgoing) -> None:
@@ -57,7 +57,7 @@ async def stats_command(rt, inbound: Inbound) -> None:
     _, unit = await _who_and_where(rt, inbound)
     period = _period(rt, inbound)
     own, children = await stats.figures_with_children(unit, period)
-    await _send(rt, outbox.Outgoing(inbound.chat_id, stats.stats_text(unit, own, children, period)))
+    await _send(rt, outbox.Outgoing(inbound.chat_id, words.stats_text(unit, own, children, period)))
 
 
 async def chart_command(rt, inbound: Inbound) -> None:

@@ -59,7 +59,6 @@ for. `figures_by_child` and `figures_for_units` cost the same as `figures`.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,7 +67,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Min
 
-from bot import texts
+from bot.figures.periods import Period, PeriodError, last_days, period  # noqa: F401 (the figures' API)
 from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.models import OPEN_STATUSES, Level, Light, Status, Ticket, TicketEvent, Unit
 
@@ -80,83 +79,6 @@ LIT_YELLOW, LIT_RED = "lit_yellow", "lit_red"
 COUNTED_EVENTS = ("rated", "reopened", "auto_closed", LIT_YELLOW, LIT_RED)
 GOOD_RATINGS = ("satisfied", "basic", "default")
 TOP_CATEGORIES = 3
-
-_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
-_TODAY = {"today", "day", "今天", "今日"}
-_WEEK = {"week", "本周"}
-_MONTH_WORDS = {"month", "本月"}
-_LAST_MONTH = {"lastmonth", "last-month", "上月"}
-
-
-class PeriodError(ValueError):
-    """A period the user typed that we do not understand; the message is for them."""
-
-
-@dataclass(frozen=True)
-class Period:
-    """[start, end): aware datetimes in UTC. `now` is when it was asked (deadlines after it are
-    not overdue yet); `label` is how people read it (2026年11月, 今日（11月23日）…)."""
-
-    start: dt.datetime
-    end: dt.datetime
-    label: str
-    now: dt.datetime | None = None
-
-    @property
-    def cutoff(self) -> dt.datetime:
-        """The end, or now if that is earlier: what can have fallen due by the time of asking."""
-        return min(self.end, self.now) if self.now else self.end
-
-    def __contains__(self, moment: dt.datetime | None) -> bool:
-        return moment is not None and self.start <= moment < self.end
-
-
-def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
-
-
-def _month(year: int, month: int, now: dt.datetime, tz: ZoneInfo) -> Period:
-    first = dt.date(year, month, 1)
-    following = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return Period(_local_midnight(first, tz), _local_midnight(following, tz),
-                  texts.STATS_PERIOD_MONTH.format(year=year, month=month), now)
-
-
-def period(spec: str | None, now: dt.datetime, tz: ZoneInfo) -> Period:
-    """`today` | `week` (Monday to Sunday) | `month` (the default) | `YYYY-MM`, in local time
-    (also 今天, 本周, 本月, and `lastmonth` / 上月). Raises PeriodError for anything else."""
-    word = (spec or "month").strip().lower()
-    local = now.astimezone(tz)
-    today = local.date()
-    if word in _TODAY:
-        return Period(_local_midnight(today, tz), _local_midnight(today + dt.timedelta(days=1), tz),
-                      texts.STATS_PERIOD_TODAY.format(month=today.month, day=today.day), now)
-    if word in _WEEK:
-        monday = today - dt.timedelta(days=today.weekday())
-        sunday = monday + dt.timedelta(days=6)
-        return Period(_local_midnight(monday, tz), _local_midnight(monday + dt.timedelta(days=7), tz),
-                      texts.STATS_PERIOD_WEEK.format(start=_md(monday), end=_md(sunday)), now)
-    if word in _MONTH_WORDS:
-        return _month(today.year, today.month, now, tz)
-    if word in _LAST_MONTH:
-        last = today.replace(day=1) - dt.timedelta(days=1)
-        return _month(last.year, last.month, now, tz)
-    match = _MONTH.fullmatch(word)
-    if match and 1 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 2999:
-        return _month(int(match[1]), int(match[2]), now, tz)
-    raise PeriodError(texts.STATS_BAD_PERIOD.format(spec=(spec or "")[:20]))
-
-
-def last_days(days: int, now: dt.datetime, tz: ZoneInfo) -> Period:
-    """The last `days` local days, today included (the chart's 近30天)."""
-    today = now.astimezone(tz).date()
-    first = today - dt.timedelta(days=days - 1)
-    return Period(_local_midnight(first, tz), _local_midnight(today + dt.timedelta(days=1), tz),
-                  texts.STATS_PERIOD_DAYS.format(days=days, start=_md(first), end=_md(today)), now)
-
-
-def _md(day: dt.date) -> str:
-    return texts.STATS_MONTH_DAY.format(month=day.month, day=day.day)
 
 
 # ─── the figures ─────────────────────────────────────────────────────────────────────────────
@@ -466,73 +388,3 @@ def _aware(value) -> dt.datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-# ─── words ───────────────────────────────────────────────────────────────────────────────────
-
-
-def percent(rate: float | None) -> str:
-    """0.857 → "85.7%", 0.7 → "70%", None → "—"."""
-    if rate is None:
-        return texts.STATS_NONE
-    return f"{rate * 100:.1f}".removesuffix(".0") + "%"
-
-
-def hours(value: float | None) -> str:
-    return texts.STATS_NONE if value is None else f"{value:.1f}".removesuffix(".0")
-
-
-def category_words(f: Figures) -> str:
-    from bot.nlp.classify import label_of
-
-    parts = []
-    for code, n in f.top_categories():
-        try:
-            label = label_of(code)
-        except KeyError:
-            label = code
-        parts.append(texts.STATS_CATEGORY.format(category=label, count=n))
-    return texts.STATS_LIST_SEP.join(parts) or texts.STATS_NONE
-
-
-def unit_block(unit: Unit, f: Figures, p: Period) -> str:
-    """The full figures of one unit, several lines."""
-    return texts.STATS_UNIT.format(
-        unit=unit.name, period=p.label, received=f.received, resolved=f.resolved, closed=f.closed,
-        closure=percent(f.closure_rate), done=f.done, on_time=percent(f.on_time_rate), late=f.late,
-        satisfaction=percent(f.satisfaction_rate), rated=f.rated,
-        accept=hours(f.avg_accept_hours), resolve=hours(f.avg_resolve_hours),
-        yellow=f.yellow, red=f.red, overdue=f.overdue, reopened=f.reopened,
-        open=f.open_now, yellow_now=f.yellow_now, red_now=f.red_now, categories=category_words(f),
-    )
-
-
-def child_line(unit: Unit, f: Figures) -> str:
-    """One compact line for a unit under the one asked about."""
-    return texts.STATS_CHILD_ROW.format(
-        unit=unit.name, received=f.received, resolved=f.resolved, closure=percent(f.closure_rate),
-        on_time=percent(f.on_time_rate), satisfaction=percent(f.satisfaction_rate),
-        yellow=f.yellow, red=f.red, overdue=f.overdue,
-    )
-
-
-MESSAGE_LIMIT = 4000  # under Telegram's 4096, with room for the "另有" line
-
-
-def stats_text(unit: Unit, own: Figures, children: Sequence[tuple[Unit, Figures]], p: Period) -> str:
-    """/stats: the unit's block, a line per unit under it (departments with nothing are left
-    out), the note on 默认满意; cut to one Telegram message."""
-    parts = [unit_block(unit, own, p)]
-    rows = [(u, f) for u, f in children if u.level != Level.DEPARTMENT or not f.empty]
-    if rows:
-        parts.append(texts.STATS_CHILDREN_HEADER)
-        body = "\n".join(parts)
-        for i, (child, f) in enumerate(rows):
-            line = child_line(child, f)
-            if len(body) + len(line) + 200 > MESSAGE_LIMIT:
-                parts.append(texts.STATS_MORE.format(count=len(rows) - i))
-                break
-            parts.append(line)
-            body += "\n" + line
-    parts.append(texts.STATS_FOOTNOTE)
-    return "\n".join(parts)

@@ -59,19 +59,29 @@ STATS_BAD_PERIOD = "看不懂“{spec}”：统计期间请写 today（今日）
 STATS_NONE = "—"
 STATS_LIST_SEP = "、"
 STATS_CATEGORY = "{category} {count}"
+# /stats reads at a phone's width: a line listing figures side by side (｜) stays within about
+# 18 Chinese characters (bot/figures/words.py).
 STATS_UNIT = (
     "📊【{unit}】{period} 工作统计\n"
-    "受理 {received} 件｜办结 {resolved} 件｜关闭 {closed} 件\n"
-    "办结率 {closure}（本期受理已办结 {done} 件）\n"
+    "受理 {received} 件｜办结 {resolved} 件\n"
+    "办结率 {closure}（其中已办结 {done} 件）\n"
     "按期办结率 {on_time}（超期办结 {late} 件）\n"
     "满意率 {satisfaction}（评价 {rated} 次）\n"
-    "平均接单 {accept} 小时｜平均办结 {resolve} 小时\n"
-    "黄灯 {yellow}｜红灯 {red}｜超期 {overdue}｜重新处理 {reopened}\n"
+    "关闭 {closed} 件｜重新处理 {reopened} 件\n"
+    "平均接单 {accept}｜办结 {resolve}\n"
+    "黄灯 {yellow}｜红灯 {red}｜超期 {overdue}\n"
     "当前在办 {open} 件（🟡{yellow_now} 🔴{red_now}）\n"
     "类别前三：{categories}"
 )
-STATS_CHILDREN_HEADER = "—— 下级单位：受理｜办结｜办结率｜按期办结率｜满意率｜黄灯/红灯｜超期 ——"
-STATS_CHILD_ROW = "{unit}：{received}｜{resolved}｜{closure}｜{on_time}｜{satisfaction}｜{yellow}/{red}｜{overdue}"
+STATS_MINUTES = "{minutes} 分钟"
+STATS_HOURS = "{hours} 小时"
+STATS_CHILDREN_HEADER = "\n—— 下级单位 ——"
+STATS_CHILD = (
+    "【{unit}】\n"
+    "受理 {received}｜办结 {resolved}｜办结率 {closure}\n"
+    "按期办结率 {on_time}｜满意率 {satisfaction}\n"
+    "黄灯 {yellow}｜红灯 {red}｜超期 {overdue}"
+)
 STATS_MORE = "……另有 {count} 个单位未列出，完整数据请用 /export 导出。"
 STATS_FOOTNOTE = "注：满意率＝（满意＋基本满意＋默认满意）÷全部评价，默认满意（逾期未评价）按满意计。"
 CHART_TITLE = "【{unit}】{period}"

@@ -353,7 +353,9 @@ def _rate(value: float | None) -> str:
 
 
 def _hours(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} 小时"
+    from bot.figures.words import duration  # the same words as /stats: minutes under an hour
+
+    return duration(value)
 
 
 def _figure_rows(f) -> list[tuple[str, str]]:
