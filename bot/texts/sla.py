@@ -130,3 +130,35 @@ EXPORT_EXPLAIN_NONE_OWED = "无责任单位"
 # --- what a deadline promises (bot/sla/policy.py) ---------------------------------------------
 SPAN_MINUTES = "{n}分钟"
 SPAN_HOURS = "{n}小时"
+
+# --- the steps model, working hours, sub-categories and pauses (bot/sla/clocks.py, pauses.py) ---
+STEP_NAMES = {"dispatch": "派单", "accept": "接单", "handle": "办结", "callback": "回访"}
+CARD_STEPS = "环节时限：{steps}\n"
+CARD_STEP = "{light}{step} {due}"
+CARD_STEP_SEP = "；"
+CARD_SUBCATEGORY = "{category}·{sub}"
+CARD_PAUSED = "⏸ 暂停计时：{reason}（{since} 起，恢复后期限顺延）\n"
+CARD_PAUSES = "已暂停计时 {count} 次，共 {span}\n"
+BTN_RESUME = "恢复计时"
+SLA_SECTION_STEP_RED = (
+    "🔴 红灯：以下 {count} 件工单的当前环节已超过时限。请立即处理，"
+    "并在 {deadline} 前提交书面说明（点下方按钮，或发送 /explain 工单号）："
+)
+SLA_SECTION_STEP_OTHER_RED = "🔴 红灯：以下 {count} 件工单的当前环节已超过时限（括号内为责任单位）："
+SLA_SECTION_STEP_YELLOW = "🟡 黄灯：以下 {count} 件工单的当前环节已用去时限的大部分，请抓紧办理："
+SLA_ROW_STEP = "｜{step}"
+PAUSE_USAGE = "用法：/pause 工单号（暂停计时，选规定的理由）；/resume 工单号（恢复计时）"
+PAUSE_PICK = "工单 {number} 暂停计时的理由："
+PAUSE_NONE_ALLOWED = "本区时限规则（sla.yaml pauses）没有规定可以暂停计时的理由。"
+PAUSE_NOT_NOW = "工单 {number} 当前{status}，不能暂停计时。"
+PAUSE_ALREADY = "工单 {number} 已经暂停计时了。"
+PAUSE_NOT_PAUSED = "工单 {number} 没有暂停计时。"
+PAUSED_TOAST = "已暂停计时"
+RESUMED_TOAST = "已恢复计时"
+PAUSED_SAY = "⏸ 工单 {number} 暂停计时：{reason}。恢复计时后期限顺延。"
+RESUMED_SAY = "▶️ 工单 {number} 恢复计时，办结期限顺延至 {due}。"
+PICK_SUBCATEGORY = "工单 {number}（{category}）的细类："
+BTN_SUBCATEGORY = "细类"
+SUBCATEGORY_NONE = "不分细类"
+SUBCATEGORY_CHANGED = "细类已改为：{sub}"
+EVENT_STAFF_WORDS.update({"paused": "暂停计时", "resumed": "恢复计时", "subcategorised": "改细类"})
