@@ -160,14 +160,18 @@ class SlaPolicy:
         Raises PolicyError naming the key when anything is missing, misspelt or out of range —
         better to refuse to start than to run with a clock silently switched off.
         """
-        known = tuple(categories) if categories is not None else rule_file_categories()
         path = Path(path) if path is not None else DEFAULT_PATH
-        with open(path, encoding="utf-8") as fh:
-            try:
-                data = yaml.safe_load(fh)
-            except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for e.g. 2026-13-40
-                raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
-        policy = _parse_policy(data, str(path), known)
+        return cls.load_text(path.read_text(encoding="utf-8"), str(path), categories=categories)
+
+    @classmethod
+    def load_text(cls, text: str, source: str, *, categories: tuple[str, ...] | None = None) -> SlaPolicy:
+        """The same check of a file's text; `source` names it in the messages."""
+        known = tuple(categories) if categories is not None else rule_file_categories()
+        try:
+            data = yaml.safe_load(text)
+        except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for e.g. 2026-13-40
+            raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+        policy = _parse_policy(data, source, known)
         policy._check_every_combination()
         return policy
 
