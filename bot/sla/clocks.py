@@ -22,7 +22,7 @@ from bot.models import Light, Ticket
 from bot.runtime import Runtime
 from bot.sla.policy import SlaPolicy
 from bot.sla.steps import STEP_RUNS_IN, STEPS, describe_limit
-from bot.sla.worktime import Limit, Span
+from bot.sla.worktime import Span
 
 UTC = dt.timezone.utc
 _RANK = {Light.GREEN.value: 0, Light.YELLOW.value: 1, Light.RED.value: 2}
@@ -127,6 +127,3 @@ async def after_move(rt: Runtime, ticket: Ticket, now: dt.datetime, *, reset: bo
     await Ticket.filter(id=ticket.id).update(**changes)
     await ticket.refresh_from_db()
 
-
-def step_limit(entry: Mapping) -> Limit:
-    return Limit.from_list(entry["limit"])

@@ -245,10 +245,3 @@ def uses_work_hours(block: Mapping) -> str | None:
     """The first key of a block counted in working hours, if any."""
     return next((key for key in block if key.endswith("_" + WORK_HOURS)), None)
 
-
-def window_text(windows) -> str:
-    def hhmm(off: dt.timedelta) -> str:
-        minutes = int(off.total_seconds() // 60)
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-    return "、".join(f"{hhmm(a)}–{hhmm(b)}" for a, b in windows)
-

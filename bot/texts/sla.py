@@ -147,6 +147,10 @@ SLA_SECTION_STEP_RED = (
 SLA_SECTION_STEP_OTHER_RED = "🔴 红灯：以下 {count} 件工单的当前环节已超过时限（括号内为责任单位）："
 SLA_SECTION_STEP_YELLOW = "🟡 黄灯：以下 {count} 件工单的当前环节已用去时限的大部分，请抓紧办理："
 SLA_ROW_STEP = "｜{step}"
+SLA_ASK_EXPLANATION_STEP = (
+    "{name}，请回复本消息，写明工单 {number} 当前环节超过时限的原因（书面说明）。"
+    "说明将记入工单处理记录，并抄送区指挥中心。"
+)
 PAUSE_USAGE = "用法：/pause 工单号（暂停计时，选规定的理由）；/resume 工单号（恢复计时）"
 PAUSE_PICK = "工单 {number} 暂停计时的理由："
 PAUSE_NONE_ALLOWED = "本区时限规则（sla.yaml pauses）没有规定可以暂停计时的理由。"
@@ -157,8 +161,4 @@ PAUSED_TOAST = "已暂停计时"
 RESUMED_TOAST = "已恢复计时"
 PAUSED_SAY = "⏸ 工单 {number} 暂停计时：{reason}。恢复计时后期限顺延。"
 RESUMED_SAY = "▶️ 工单 {number} 恢复计时，办结期限顺延至 {due}。"
-PICK_SUBCATEGORY = "工单 {number}（{category}）的细类："
-BTN_SUBCATEGORY = "细类"
-SUBCATEGORY_NONE = "不分细类"
-SUBCATEGORY_CHANGED = "细类已改为：{sub}"
-EVENT_STAFF_WORDS.update({"paused": "暂停计时", "resumed": "恢复计时", "subcategorised": "改细类"})
+EVENT_STAFF_WORDS.update({"paused": "暂停计时", "resumed": "恢复计时"})
