@@ -48,7 +48,7 @@ import datetime as dt
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tortoise.transactions import in_transaction
 
@@ -65,6 +65,7 @@ from bot.runtime import Runtime
 from bot.messaging import outbox
 from bot.sla.digests import Digest, Item, render_digest
 from bot.messaging.outbox import Outgoing
+from bot.sla.clocks import entries_of, worst_step
 from bot.sla.policy import DUE_RUNS_IN, LIGHTS_RUN_IN
 
 log = logging.getLogger("gridbot.sla")
@@ -96,7 +97,10 @@ RED = _LevelSpec("red", "red_at", "red_notified_at", tuple(sorted(LIGHTS_RUN_IN)
 DUE = _LevelSpec("overdue", "due_at", "due_notified_at", tuple(sorted(DUE_RUNS_IN)), "overdue")
 
 _RETURNING = ("id", "number", "category", "location_text", "unit_id", "grid_id", "status", "due_at",
-              "reopen_count")
+              "reopen_count", "steps")
+# In the steps model a ticket in these statuses is lit only by the steps' clocks (`steps` set):
+# one filed under the filing model keeps its old moments there, which are not lights.
+_STEPS_ONLY = frozenset({Status.ACCEPTED.value, Status.RESOLVED.value})
 _DUE_AT = Ticket._meta.fields_map["due_at"]
 _RED_AT = Explanation._meta.fields_map["red_at"]
 
@@ -130,6 +134,7 @@ class _Claimed:
     status: str
     due_at: dt.datetime | None
     reopen_count: int
+    step: str = ""  # the steps model: the step whose light this is
 
 
 # ─── the sweep ───────────────────────────────────────────────────────────────────────────────
@@ -156,10 +161,13 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
     quiet_units, triage_quiet = _quiet_units(rt, tree, now) if tree else (set(), False)
     command_quiet = tree is not None and tree.district is not None and tree.district.id in quiet_units
     result = SweepResult()
+    runs_in = tuple(sorted(policy.lights_run_in))
+    steps = policy.steps_model
     async with in_transaction() as conn:
         db = Sql(conn)
-        red = await _claim(db, RED, now, limit)
-        yellow = await _claim(db, YELLOW, now, limit, skip_units=quiet_units, skip_triage=triage_quiet)
+        red = await _claim(db, replace(RED, runs_in=runs_in), now, limit, steps=steps)
+        yellow = await _claim(db, replace(YELLOW, runs_in=runs_in), now, limit, skip_units=quiet_units,
+                              skip_triage=triage_quiet, steps=steps)
         due = await _claim(db, DUE, now, limit, skip_units=quiet_units, skip_triage=triage_quiet)
         missing = [] if command_quiet else await _claim_missing_explanations(db, now, limit)
         result.red, result.yellow, result.overdue = len(red), len(yellow), len(due)
@@ -212,7 +220,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
         await _log_missing(db, now, missing_items)
         messages: list[Outgoing] = []
         for chat_id, digest in sorted(digests.items()):
-            messages += render_digest(chat_id, digest, now=now, tz=rt.tz, deadline=deadline)
+            messages += render_digest(chat_id, digest, now=now, tz=rt.tz, deadline=deadline, steps=steps)
         await _queue(messages, now)
         result.digests = len(messages)
         result.card_edits = await _refresh_lit_cards(rt, lit_cards, now, tree)
@@ -229,7 +237,8 @@ def _quiet_units(rt: Runtime, tree: UnitTree, now: dt.datetime) -> tuple[set[int
 
 
 async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
-                 skip_units: set[int] | None = None, skip_triage: bool = False) -> list[_Claimed]:
+                 skip_units: set[int] | None = None, skip_triage: bool = False,
+                 steps: bool = False) -> list[_Claimed]:
     """Mark the due, untold rows of one level told (and lit); returns the tickets now ours."""
     claimed: list[_Claimed] = []
     for status in level.runs_in:
@@ -241,7 +250,10 @@ async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
         p = db.params()
         sets = f"{level.notified} = {p(now)}" + (level.also.format(now=p(now)) if "{now}" in level.also
                                                  else level.also)
-        where = [f"status = {p(status)}", f"{level.notified} IS NULL", f"{level.at} <= {p(now)}"]
+        where = [f"status = {p(status)}", f"{level.notified} IS NULL", f"{level.at} <= {p(now)}",
+                 "paused_at IS NULL"]  # a paused clock is not looked at (bot/sla/pauses.py)
+        if steps and status in _STEPS_ONLY and level.name != DUE.name:
+            where.append("steps IS NOT NULL")
         if skip_units:  # triage rows (no unit) are kept or skipped by `skip_triage` alone
             where.append(f"(unit_id IS NULL OR {db.not_in('unit_id', sorted(skip_units), p)})")
         if skip_triage:
@@ -253,10 +265,11 @@ async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
         rows = sorted(rows, key=lambda r: (r["moment"], r["id"]))  # oldest first, as people read them
         for r in rows:
             due_at = r["due_at"]
+            step = (worst_step(entries_of(r["steps"]), r["status"], level.name) or "") if steps else ""
             claimed.append(_Claimed(r["id"], r["number"], r["category"], r["location_text"], r["unit_id"],
                                     r["grid_id"], r["status"],
                                     _DUE_AT.to_python_value(due_at) if isinstance(due_at, str) else due_at,
-                                    r["reopen_count"]))
+                                    r["reopen_count"], step))
     return claimed
 
 
@@ -386,7 +399,8 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
         if holder is not None:
             body = await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
                                          photo_count=len(photos[ticket.id]), due_words=cards.due_words(rt, ticket),
-                                         reporters=1 + merged[ticket.id], arrival=came.get(ticket.id))
+                                         reporters=1 + merged[ticket.id], arrival=came.get(ticket.id),
+                                         sla=rt.sla, now=rt.clock.now())
             note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
             messages.append(cards.card_message(holder, ticket, body, triage_note=note))
             if holder not in shown[ticket.id]:
@@ -412,4 +426,5 @@ class _Items:
                 place = place[:PLACE_CHARS] + "…"
             self.places[key] = place
         holder = holder or self.tree.holder(ticket.unit_id)
-        return Item(ticket.id, ticket.number, ticket.category, place, holder.name if holder else "", ticket.due_at)
+        return Item(ticket.id, ticket.number, ticket.category, place, holder.name if holder else "", ticket.due_at,
+                    step=ticket.step)

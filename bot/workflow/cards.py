@@ -12,6 +12,7 @@ department's, a /ticket shown outside the handling unit.
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import texts, timetext
@@ -23,7 +24,8 @@ from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import PhraseMatcher
-from bot.sla.policy import describe
+from bot.sla import clocks
+from bot.sla.policy import SlaPolicy, describe
 from bot.workflow import arrivals
 from bot.workflow import buttons as B
 from bot.messaging.outbox import Buttons, Outgoing, card_ref
@@ -75,9 +77,11 @@ def evidence(ticket: Ticket) -> str:
 
 
 async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_count: int,
-                    due_words: str, reporters: int = 1, arrival: str | None = None) -> str:
+                    due_words: str, reporters: int = 1, arrival: str | None = None,
+                    sla: SlaPolicy | None = None, now: dt.datetime | None = None) -> str:
     """The card. `arrival`: why the ticket is with this unit now (bot/workflow/arrivals.py),
-    put on top."""
+    put on top. `sla` and `now`: the sub-category's name, the steps model's open steps with
+    their lights at `now`, and pauses."""
     grid = await ticket.grid
     extras = "".join(
         texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(pii.mask(f["a"], keep_phones=True), text_limit))
@@ -87,12 +91,17 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
         extras += texts.CARD_PHOTOS.format(count=photo_count)
     if reporters > 1:
         extras += texts.CARD_REPORTERS.format(count=reporters)
+    extras += clock_lines(ticket, tz, now, sla)
+    category = label_of(ticket.category)
+    sub = sla.subcategory(ticket.category, ticket.subcategory) if sla else None
+    if sub is not None:
+        category = texts.CARD_SUBCATEGORY.format(category=category, sub=sub.label)
     status_line = await _status_line(ticket)
     card = texts.CARD.format(
         light=texts.LIGHTS[str(ticket.light)],
         number=ticket.number,
         urgent=texts.CARD_URGENT if ticket.urgent else "",
-        category=label_of(ticket.category),
+        category=category,
         reasons=evidence(ticket),
         place=place_of(ticket, grid.name if grid else None, keep_phones=True),
         who=await reporter_of(ticket),
@@ -102,6 +111,29 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
         status=status_line,
     )
     return f"{arrival}\n{card}" if arrival else card
+
+
+def clock_lines(ticket: Ticket, tz: ZoneInfo, now: dt.datetime | None, sla: SlaPolicy | None = None) -> str:
+    """The steps model's open steps (light and deadline each), a pause on, the pauses so far."""
+    lines = ""
+    entries = clocks.entries_of(ticket.steps)
+    running = clocks.open_steps(entries, str(ticket.status))
+    if running:
+        lines += texts.CARD_STEPS.format(steps=texts.CARD_STEP_SEP.join(
+            texts.CARD_STEP.format(light=texts.LIGHTS[clocks.light_of(entries[s], now)] if now else "",
+                                   step=texts.STEP_NAMES[s], due=timetext.deadline(clocks.parse(entries[s]["due"]), tz))
+            for s in running))
+    if ticket.paused_at is not None:
+        lines += texts.CARD_PAUSED.format(reason=(sla.pauses if sla else {}).get(ticket.pause_reason, ticket.pause_reason), since=timetext.moment(ticket.paused_at, tz))
+    if ticket.pause_count:
+        lines += texts.CARD_PAUSES.format(count=ticket.pause_count, span=_span(ticket.paused_seconds or 0.0))
+    return lines
+
+
+def _span(seconds: float) -> str:
+    if seconds < 3600:
+        return texts.SPAN_MINUTES.format(n=max(round(seconds / 60), 1))
+    return texts.SPAN_HOURS.format(n=f"{seconds / 3600:.1f}".removesuffix(".0"))
 
 
 async def _status_line(ticket: Ticket) -> str:
@@ -161,6 +193,8 @@ def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | Non
     third.append((texts.BTN_RECATEGORISE, B.RECATEGORISE.data(t)))
     if command_view and ticket.level != Level.DISTRICT:
         third.append((texts.BTN_CONSULT, B.CONSULT.data(t)))
+    if ticket.paused_at is not None:  # the clocks stand still: the way to start them again
+        first.append((texts.BTN_RESUME, B.RESUME.data(t)))
     return [first, second] + ([third] if third else [])
 
 
@@ -191,12 +225,12 @@ async def card_body(rt: Runtime, ticket: Ticket, *, photo_count: int | None = No
         reporters = 1 + await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).count()
     return await card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
                            photo_count=photo_count, due_words=due_words(rt, ticket), reporters=reporters,
-                           arrival=await arrivals.line_for(ticket))
+                           arrival=await arrivals.line_for(ticket), sla=rt.sla, now=rt.clock.now())
 
 
 def due_words(rt: Runtime, ticket: Ticket) -> str:
     """The promise in the words the resident was given ("2小时内到场处置")."""
-    return describe(ticket.due_workdays, ticket.due_hours)
+    return describe(ticket.due_workdays, ticket.due_hours, ticket.due_work_hours)
 
 
 async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool,
