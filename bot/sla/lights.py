@@ -58,7 +58,7 @@ from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.sla.sql import Sql, chunks
 from bot.models import (
     Attachment, Consultation, Explanation, Light, MessageRef, Outbox,
-    Staff, Status, Ticket, Unit,
+    Resident, Staff, Status, Ticket, Unit,
 )
 from bot.nlp import pii
 from bot.runtime import Runtime
@@ -388,6 +388,7 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
         for merged_into in await Ticket.filter(merged_into_id__in=chunk, resident_id__not_isnull=True).values_list(
                 "merged_into_id", flat=True):
             merged[merged_into] += 1
+    names = await _names_on_cards(batch, tree)
     out: list[tuple[Ticket, list[Outgoing]]] = []
     for ticket in batch:
         holder = tree.command_chat if ticket.status == Status.TRIAGE else (
@@ -400,13 +401,36 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
             body = await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
                                          photo_count=len(photos[ticket.id]), due_words=cards.due_words(rt, ticket),
                                          reporters=1 + merged[ticket.id], arrival=came.get(ticket.id),
-                                         sla=rt.sla, now=rt.clock.now())
+                                         sla=rt.sla, now=rt.clock.now(), known=names[ticket.id])
             note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
             messages.append(cards.card_message(holder, ticket, body, triage_note=note))
             if holder not in shown[ticket.id]:
                 messages += cards.photo_messages(holder, ticket, photos[ticket.id])
         out.append((ticket, messages))
     return out
+
+
+async def _names_on_cards(batch: list[Ticket], tree: UnitTree):
+    """The grid, the resident's masked name and who accepted, for every card of the batch in
+    two queries (cards.card_text would read them one card at a time)."""
+    from bot.workflow import cards
+
+    resident_ids = sorted({t.resident_id for t in batch if t.resident_id is not None})
+    staff_ids = sorted({t.accepted_by_id for t in batch if t.accepted_by_id is not None and t.status == Status.ACCEPTED})
+    residents: dict[int, str] = {}
+    staff: dict[int, str] = {}
+    for chunk in chunks(resident_ids):
+        residents.update(await Resident.filter(id__in=chunk).values_list("id", "display_name"))
+    for chunk in chunks(staff_ids):
+        staff.update(await Staff.filter(id__in=chunk).values_list("id", "name"))
+    grids = {t.grid_id: tree.name(t.grid_id) for t in batch if t.grid_id is not None}
+    gone = sorted(g for g, name in grids.items() if not name)  # a grid no longer in the tree
+    if gone:
+        grids.update(await Unit.filter(id__in=gone).values_list("id", "name"))
+    return {t.id: cards.Known(grids.get(t.grid_id) or None,
+                              cards.reporter_words(t, residents.get(t.resident_id, "")),
+                              staff.get(t.accepted_by_id, "") if t.status == Status.ACCEPTED else "")
+            for t in batch}
 
 
 class _Items:
