@@ -31,7 +31,7 @@ from bot.sla import lights, pauses
 from bot.sla.policy import PolicyError, SlaPolicy
 from bot.sla.workdays import WorkCalendar
 from bot.workflow import filing, moves
-from tests.e2e import EXAMPLE, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
+from tests.e2e import COMMAND_CHAT, EXAMPLE, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc
@@ -326,3 +326,19 @@ async def test_a_move_ends_a_pause_and_the_shipped_file_allows_none(rt):
     rt.sla = SlaPolicy.load()  # the shipped file allows no pause
     with pytest.raises(Refused, match="没有规定"):
         await pauses.start(rt, ticket, worker, "resident")
+
+
+async def test_turning_red_as_it_falls_due_is_named_once_in_the_command_centre(rt):
+    """The handling step's red is at 100% of its limit, the moment the ticket falls due: the
+    command centre hears of it once, as red, not a second time as overdue in the same digest."""
+    ticket = await file(rt)
+    await moves.accept(rt, ticket, await Staff.get(user_id=WORKER_NHJ1_01))
+    await ticket.refresh_from_db()
+    assert ticket.red_at == ticket.due_at
+    before = await Outbox.filter(chat_id=COMMAND_CHAT).count()
+    rt.clock.set(ticket.due_at + dt.timedelta(minutes=1))
+    result = await lights.sweep(rt)
+    assert (result.red, result.overdue) == (1, 1)
+    told = [m.text for m in await Outbox.filter(chat_id=COMMAND_CHAT).order_by("id").offset(before)]
+    assert sum(text.count(ticket.number) for text in told) == 1, told
+    assert await TicketEvent.filter(ticket_id=ticket.id, action="overdue").exists()  # still on record
