@@ -201,14 +201,16 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
                 digests[own].yellow.append(items(ticket))
                 lit_cards[own].append(ticket.id)
         leaders = await _leaders({h.id for t in due if (h := tree.holder(t.unit_id))})
-        told_red = {(chat_id, i.ticket_id) for chat_id, d in digests.items() for i in d.other_red + d.own_red}
+        # In the steps model the 办结 step's red is its deadline passing: a ticket red for that
+        # step is named once in a chat, as red (迎泽's red, "not accepted in time", is another
+        # fact than overdue, and both are said).
+        told_red = {(chat_id, i.ticket_id) for chat_id, d in digests.items() for i in d.other_red + d.own_red
+                    if i.step == "handle"}
         for ticket in due:
             holder = tree.holder(ticket.unit_id)
             item = items(ticket, holder)
             targets = [tree.command_chat] + leaders.get(holder.id if holder else None, [])
             for chat_id in dict.fromkeys(targets):
-                # A ticket turning red as it falls due (the steps model's 办结 step at 100%) is
-                # named once in the chat, as red: one digest, one line per ticket.
                 if chat_id is not None and (chat_id, ticket.id) not in told_red:
                     digests[chat_id].overdue.append(item)
         if missing_items and tree.command_chat is not None:
