@@ -111,7 +111,18 @@ def bot_main(args: argparse.Namespace) -> None:
         queries = logging.getLogger("tortoise.db_client")
         queries.addHandler(logging.FileHandler(args.sql_log))
         queries.setLevel(logging.DEBUG)
-    if args.profile:
+    if args.cprofile:  # deterministic: exact call counts, and each function's own time
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            asyncio.run(serve_bot(args.api_base, args.token, args.db_url, args.telegram_limits,
+                                  args.webhook_url, args.port))
+        finally:
+            profile.disable()
+            profile.dump_stats(args.cprofile)
+    elif args.profile:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.001, async_mode="disabled")
@@ -284,6 +295,8 @@ async def run(args: argparse.Namespace) -> int:
         command += ["--profile", str(Path(args.profile).resolve())]
     if args.sql_log:
         command += ["--sql-log", str(Path(args.sql_log).resolve())]
+    if args.cprofile:
+        command += ["--cprofile", str(Path(args.cprofile).resolve())]
     # One instance long-polls, as `gridbot run` does by default; several take webhooks behind a
     # round-robin balancer, as a deployment past one process does (README, "Running it for real").
     ports = [free_port() for _ in range(args.instances)] if args.instances > 1 else []
@@ -458,6 +471,8 @@ def main() -> int:
     parser.add_argument("--telegram-limits", action="store_true",
                         help="Telegram's rate limits in the bot (AIORateLimiter), as `gridbot run` has them")
     parser.add_argument("--profile", metavar="FILE", help="profile the bot process with pyinstrument into FILE")
+    parser.add_argument("--cprofile", metavar="FILE",
+                        help="profile the bot process with cProfile into FILE (pstats; read with python -m pstats)")
     parser.add_argument("--sql-log", metavar="FILE", help="log every query of the bot process to FILE")
     parser.add_argument("--instances", type=int, default=1,
                         help="bot processes; more than one take webhooks behind a round-robin balancer "
