@@ -95,6 +95,23 @@ def report_on_signal(stats_file: str) -> None:
 
     signal.signal(signal.SIGUSR1, write)
 
+    def objects(*_):  # SIGUSR2: what the process holds, by type (to find what grows)
+        import collections
+        import gc
+
+        gc.collect()
+        counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+        import tracemalloc
+
+        if tracemalloc.is_tracing():  # where the memory was allocated, by line (KB)
+            for stat in tracemalloc.take_snapshot().statistics("lineno")[:40]:
+                frame = stat.traceback[0]
+                counts[f"{frame.filename.split('site-packages/')[-1]}:{frame.lineno}"] = stat.size // 1024
+        Path(stats_file + ".objects").write_text(
+            "\n".join(f"{n} {name}" for name, n in counts.most_common(60)))
+
+    signal.signal(signal.SIGUSR2, objects)
+
 
 def bot_main(args: argparse.Namespace) -> None:
     import logging
@@ -102,6 +119,10 @@ def bot_main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.stats_file:
         report_on_signal(args.stats_file)
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start()
     if args.bare:
         from bench.bare import serve_bare
 
@@ -226,6 +247,18 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+async def objects_held(bot, stats_file: Path) -> dict[str, int]:
+    """The bot process's objects by type, after a collection (SIGUSR2)."""
+    path = Path(str(stats_file) + ".objects")
+    path.unlink(missing_ok=True)
+    bot.send_signal(signal.SIGUSR2)
+    for _ in range(1000):
+        if path.exists() and path.read_text().strip():
+            break
+        await asyncio.sleep(0.01)
+    return {line.split(" ", 1)[1]: int(line.split(" ", 1)[0]) for line in path.read_text().splitlines()}
+
+
 async def queries_sent(bots, files: list[Path]) -> int:
     """The statements the bot processes have sent to the database so far (SIGUSR1, see
     `report_on_signal`)."""
@@ -297,6 +330,8 @@ async def run(args: argparse.Namespace) -> int:
         command += ["--sql-log", str(Path(args.sql_log).resolve())]
     if args.cprofile:
         command += ["--cprofile", str(Path(args.cprofile).resolve())]
+    if args.tracemalloc:
+        command.append("--tracemalloc")
     # One instance long-polls, as `gridbot run` does by default; several take webhooks behind a
     # round-robin balancer, as a deployment past one process does (README, "Running it for real").
     ports = [free_port() for _ in range(args.instances)] if args.instances > 1 else []
@@ -361,6 +396,7 @@ async def measure(args, api, places, bots, balancer, stats: list[Path]) -> dict:
         return sum(process_cpu(bot.pid) for bot in bots), time.process_time(), server_cpu()
 
     queries_before = await queries_sent(bots, stats)
+    objects_before = await objects_held(bots[0], stats[0]) if args.objects else {}
     window = Window(api)
     cpu_before = cpu_now()
     began = time.perf_counter()
@@ -395,6 +431,10 @@ async def measure(args, api, places, bots, balancer, stats: list[Path]) -> dict:
     updates, sends, methods = window.updates, window.sends, window.methods()
     queries = await queries_sent(bots, stats) - queries_before
     rss = sum(memory_mb(bot.pid)[0] for bot in bots)
+    if args.objects:  # what grew over the run, by type
+        after = await objects_held(bots[0], stats[0])
+        grown = sorted(after, key=lambda k: objects_before.get(k, 0) - after[k])[:25]
+        print("objects grown:", ", ".join(f"{k} {objects_before.get(k, 0)}→{after[k]}" for k in grown), file=sys.stderr)
     if balancer is not None and balancer.refused:
         errors.append(f"the balancer saw {len(balancer.refused)} refused updates: {balancer.refused[:3]}")
 
@@ -481,6 +521,10 @@ def main() -> int:
                         help="at most this many residents at once (default: all of them)")
     parser.add_argument("--no-bare", dest="bare_baseline", action="store_false",
                         help="skip the bare python-telegram-bot baseline")
+    parser.add_argument("--objects", action="store_true",
+                        help="print which kinds of objects the bot process holds more of after the run")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="with --objects: also the bot's memory by the line that allocated it (KB; slow)")
     parser.add_argument("--db-name", default=BENCH_DB, help=f"the scratch PostgreSQL database (default {BENCH_DB})")
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", type=float, default=0.0, help=argparse.SUPPRESS)
