@@ -22,9 +22,12 @@ Result = TypeVar("Result")
 
 
 class GroupCommit(Generic[Item, Result]):
-    def __init__(self, run: Callable[[Sequence[Item]], Awaitable[Sequence[Result]]], *, most: int = 500) -> None:
-        """`run(items)` writes a batch and returns one result per item, in order."""
+    def __init__(self, run: Callable[[Sequence[Item]], Awaitable[Sequence[Result]]], *, most: int = 500,
+                 name: str = "group-commit") -> None:
+        """`run(items)` writes a batch and returns one result per item, in order; `name`
+        names the task that runs the batches."""
         self._run = run
+        self._name = name
         self._most = most
         self._waiting: list[tuple[Item, asyncio.Future]] = []
         self._task: asyncio.Task | None = None
@@ -33,7 +36,7 @@ class GroupCommit(Generic[Item, Result]):
         future = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._flush(), name="group-commit")
+            self._task = asyncio.create_task(self._flush(), name=self._name)
         return await future
 
     async def _flush(self) -> None:

@@ -84,7 +84,7 @@ class Delivery:
         self._held: dict[int, dt.datetime] = {}  # rows claimed and not yet done with → when the claim lapses
         self._busy: dict[int, asyncio.Task] = {}  # chats being sent to now, by the loop's own tasks
         self._renewer: asyncio.Task | None = None
-        self._sent = GroupCommit(self._mark_sent, most=200)  # (row id, attempts, message id)
+        self._sent = GroupCommit(self._mark_sent, most=200, name="outbox-sent")  # (row id, attempts, message id)
 
     @property
     def claim(self) -> dt.timedelta:
@@ -119,6 +119,7 @@ class Delivery:
         self._stopping = True
         if self._unlisten:
             self._unlisten()
+            self._unlisten = None  # a second stop (the runner's, after a test's) is a no-op
         if self._renewer:
             self._renewer.cancel()
         if self._task:

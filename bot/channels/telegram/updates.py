@@ -57,8 +57,8 @@ class OnceEach(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self.clock = clock
         self.lease_seconds = lease_seconds
-        self._claims = GroupCommit(self._claim_batch)
-        self._done = GroupCommit(self._done_batch)
+        self._claims = GroupCommit(self._claim_batch, name="update-claims")
+        self._done = GroupCommit(self._done_batch, name="updates-done")
 
     async def _claim_batch(self, update_ids):
         lease = dt.timedelta(seconds=self.lease_seconds * self._scale)
