@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/intake.py [--db sqlite|postgres] [--n 200] [--rate 100]
                                      [--url postgres://postgres@127.0.0.1:5432/test]
-                                     [--telegram-limits] [--profile FILE] [--sql-log FILE]
+                                     [--telegram-limits] [--profile FILE] [--cprofile FILE]
+                                     [--sql-log FILE] [--concurrency C] [--no-bare] [--objects]
 
 Two processes, as in production: this one runs the loopback Bot API and plays N residents
 (real HTTP); the other is the bot — python-telegram-bot long-polling it, the delivery loop and
@@ -28,10 +29,21 @@ not a dependency) and writes its text report to FILE.
 
 The bot's CPU time, this process's (the Bot API and the residents: the harness) and the local
 PostgreSQL server's are read from /proc over the measured run and reported per complaint: their
-sum over the cores bounds the throughput. `--sql-log FILE` logs every query the bot sends.
+sum over the cores bounds the throughput. `--sql-log FILE` logs every query the bot sends;
+`--cprofile FILE` profiles the bot process with cProfile.
 
-The last line printed is the summary, e.g. (2 shared CPUs, 23 Nov 2026):
-intake db=postgres n=300 mode=burst throughput=36.7/s p50=2761ms p95=3541ms p99=3675ms cpu_ms_per_complaint=bot:25.4,harness:6.3,db:6.4 errors=0
+The baseline (bench/bare.py; `--no-bare` skips it): after GridBot, in the same run, a bare
+python-telegram-bot bot on the same transport (GridBot's aiohttp request class) and the same
+loopback Bot API is handed as many updates (one message per resident, the rest presses) and
+makes as many Bot API calls as the complaints cost GridBot; `ratio` is GridBot's bot CPU over
+the bare bot's. Also reported: updates, sends and database statements per complaint (counted in
+the bot process, bench/querycount.py) and the bot's resident memory at the end (VmRSS) and at
+its highest sample during the run. `--concurrency C` keeps at most C residents at it at once
+(for long runs: `--n 10000 --concurrency 200 --no-bare`); `--objects` (and `--tracemalloc`)
+print what the bot process holds more of after the run.
+
+The last line printed is the summary, e.g. (2 shared CPUs, 2 Dec 2026):
+intake db=postgres n=300 mode=burst instances=1 throughput=30.1/s p50=2761ms p95=3541ms p99=3675ms cpu_ms_per_complaint=bot:25.4,harness:6.3,db:6.4 bare_ptb_ms_per_complaint=2.30 ratio=11.0 updates_per_complaint=2.60 sends_per_complaint=5.20 queries_per_complaint=24.1 rss_mb=150 rss_peak_mb=150 errors=0
 """
 
 from __future__ import annotations

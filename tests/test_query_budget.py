@@ -57,11 +57,12 @@ async def test_a_group_commit_takes_what_arrives_while_a_batch_is_written():
     group = GroupCommit(write)
     assert await group.submit(1) == 10  # alone: at once
     assert await asyncio.gather(*(group.submit(i) for i in range(2, 22))) == [i * 10 for i in range(2, 22)]
-    assert batches == [[1], list(range(2, 22))]
+    assert batches == [[1], [2], list(range(3, 22))]  # the first at once, the rest together
 
     async def broken(items):
         raise RuntimeError("database gone")
 
     group = GroupCommit(broken)
-    outcomes = await asyncio.gather(group.submit(1), group.submit(2), return_exceptions=True)
+    outcomes = await asyncio.gather(group.submit(1), group.submit(2), group.submit(3), return_exceptions=True)
     assert all(isinstance(o, RuntimeError) for o in outcomes)
+    assert not group._busy  # and the next write goes at once again
