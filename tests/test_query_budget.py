@@ -3,9 +3,6 @@ CPU they cost is measured in bench/intake.py). A count that grows is a regressio
 
 from __future__ import annotations
 
-from bot.messaging import outbox
-from bot.messaging.outbox import Outgoing
-from bot.models import Outbox, OutboxStatus
 from bot.sandbox.residents import file_complaint
 
 # Handling a complaint's three updates (the words, 跳过, 确认提交): claims, the draft, the
@@ -23,23 +20,6 @@ async def test_a_complaint_costs_a_bounded_number_of_statements(harness, stateme
     number, _ = await file_complaint(h.api, h.resident(5550401, "李桂芝"), "文庙小区垃圾堆了好几天没人清运")
     await h.drain()
     assert number and 0 < statements.handling() <= COMPLAINT_BUDGET
-
-
-async def test_rows_sent_together_are_marked_sent_together_each_with_its_message_id(harness, statements):
-    h = harness
-    await h.drain()
-    await h.bot.delivery.stop()  # idle, then stopped: this test's pass alone
-    now = h.rt.clock.now()
-    chats = [5550500 + i for i in range(20)]
-    for chat in chats:
-        h.api.user(chat, f"居民{chat}")
-    await outbox.enqueue([Outgoing(chat, f"您好 {chat}") for chat in chats], now=now)
-    statements.clear()
-    await h.bot.delivery.deliver_due()
-    rows = await Outbox.filter(chat_id__in=chats).order_by("chat_id")
-    assert all(r.status == OutboxStatus.SENT and r.attempts == 1 and r.sent_at is not None for r in rows)
-    assert [r.message_id for r in rows] == [h.api.last_bot_message(chat)["message_id"] for chat in chats]
-    assert 0 < statements.count("outbox-sent") < len(chats)  # marked together, not one UPDATE per message
 
 
 async def test_a_group_commit_takes_what_arrives_while_a_batch_is_written():

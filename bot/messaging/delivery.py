@@ -22,10 +22,6 @@ group; 400: a refused request, a chat that is gone) ends a row, and never silent
 (gridbot_outbox_undeliverable_total{reason}), a log line (the chat's kind and the row's id, never
 a person's id) and, for a ticket's card, a note to the command centre (bot/messaging/undelivered.py).
 
-A sent row is marked sent before its chat's next row goes, as each row always was; rows of
-different chats sent at the same moment are marked in one UPDATE (bot/batching.py), so a busy
-minute costs one statement per batch of sends, not one per message.
-
 Order per chat: a row is sent only after every earlier row of its chat is done (sent or given
 up). While one of a chat's rows waits out a backoff, or is being sent by another instance, the
 chat gets nothing else, so a message queued during an outage never overtakes one queued before it.
@@ -39,12 +35,11 @@ import functools
 import logging
 import random
 
-from tortoise.expressions import Case, F, Q, Subquery, When
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from bot import logids
-from bot.batching import GroupCommit
 from bot.channels.port import RetryLater, Sender, TargetMissing, Transient, Undeliverable
 from bot.clock import Clock
 from bot.models import MessageRef, Outbox, OutboxStatus
@@ -84,7 +79,6 @@ class Delivery:
         self._held: dict[int, dt.datetime] = {}  # rows claimed and not yet done with → when the claim lapses
         self._busy: dict[int, asyncio.Task] = {}  # chats being sent to now, by the loop's own tasks
         self._renewer: asyncio.Task | None = None
-        self._sent = GroupCommit(self._mark_sent, most=200, name="outbox-sent")  # (row id, attempts, message id)
 
     @property
     def claim(self) -> dt.timedelta:
@@ -317,24 +311,8 @@ class Delivery:
         except Undeliverable as exc:
             await self._give_up(row, attempts, exc)
             return None
-        if row.file_data is not None:  # its bytes go too
-            await self._finish(row, OutboxStatus.SENT, attempts=attempts, message_id=message_id)
-        else:
-            await self._sent.submit((row.id, attempts, message_id))
+        await self._finish(row, OutboxStatus.SENT, attempts=attempts, message_id=message_id)
         return None
-
-    async def _mark_sent(self, sent: list[tuple[int, int, int | None]]) -> list[None]:
-        """Rows just sent, each with its attempts and Telegram's message id: one UPDATE."""
-        await Outbox.filter(id__in=[row_id for row_id, _, _ in sent]).update(
-            status=OutboxStatus.SENT,
-            attempts=Case(*(When(id=row_id, then=attempts) for row_id, attempts, _ in sent), default=F("attempts")),
-            error=None,
-            # ELSE the column itself: PostgreSQL then reads every THEN as a bigint
-            message_id=Case(*(When(id=row_id, then=mid) for row_id, _, mid in sent), default=F("message_id")),
-            sent_at=self.clock.now(),
-            claimed_until=None,
-        )
-        return [None] * len(sent)
 
     async def _give_up(self, row: Outbox, attempts: int, exc: Undeliverable) -> None:
         """A permanent answer: the row ends, and says so (metric, log, the command centre for a card)."""
