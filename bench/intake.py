@@ -43,7 +43,7 @@ its highest sample during the run. `--concurrency C` keeps at most C residents a
 print what the bot process holds more of after the run.
 
 The last line printed is the summary, e.g. (2 shared CPUs, 2 Dec 2026):
-intake db=postgres n=300 mode=burst instances=1 throughput=30.1/s p50=2761ms p95=3541ms p99=3675ms cpu_ms_per_complaint=bot:25.4,harness:6.3,db:6.4 bare_ptb_ms_per_complaint=2.30 ratio=11.0 updates_per_complaint=2.60 sends_per_complaint=5.20 queries_per_complaint=24.1 rss_mb=150 rss_peak_mb=150 errors=0
+intake db=postgres n=300 mode=burst instances=1 throughput=32.5/s p50=3596ms p95=5459ms p99=5615ms cpu_ms_per_complaint=bot:20.0,harness:4.3,db:5.2 bare_ptb_ms_per_complaint=3.40 ratio=5.9 updates_per_complaint=2.60 sends_per_complaint=5.20 queries_per_complaint=21.3 rss_mb=152 rss_peak_mb=152 errors=0
 """
 
 from __future__ import annotations
