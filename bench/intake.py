@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/intake.py [--db sqlite|postgres] [--n 200] [--rate 100]
                                      [--url postgres://postgres@127.0.0.1:5432/test]
-                                     [--telegram-limits] [--profile FILE] [--sql-log FILE]
+                                     [--telegram-limits] [--profile FILE] [--cprofile FILE]
+                                     [--sql-log FILE] [--concurrency C] [--no-bare] [--objects]
 
 Two processes, as in production: this one runs the loopback Bot API and plays N residents
 (real HTTP); the other is the bot — python-telegram-bot long-polling it, the delivery loop and
@@ -28,10 +29,21 @@ not a dependency) and writes its text report to FILE.
 
 The bot's CPU time, this process's (the Bot API and the residents: the harness) and the local
 PostgreSQL server's are read from /proc over the measured run and reported per complaint: their
-sum over the cores bounds the throughput. `--sql-log FILE` logs every query the bot sends.
+sum over the cores bounds the throughput. `--sql-log FILE` logs every query the bot sends;
+`--cprofile FILE` profiles the bot process with cProfile.
 
-The last line printed is the summary, e.g. (2 shared CPUs, 23 Nov 2026):
-intake db=postgres n=300 mode=burst throughput=36.7/s p50=2761ms p95=3541ms p99=3675ms cpu_ms_per_complaint=bot:25.4,harness:6.3,db:6.4 errors=0
+The baseline (bench/bare.py; `--no-bare` skips it): after GridBot, in the same run, a bare
+python-telegram-bot bot on the same transport (GridBot's aiohttp request class) and the same
+loopback Bot API is handed as many updates (one message per resident, the rest presses) and
+makes as many Bot API calls as the complaints cost GridBot; `ratio` is GridBot's bot CPU over
+the bare bot's. Also reported: updates, sends and database statements per complaint (counted in
+the bot process, bench/querycount.py) and the bot's resident memory at the end (VmRSS) and at
+its highest sample during the run. `--concurrency C` keeps at most C residents at it at once
+(for long runs: `--n 10000 --concurrency 200 --no-bare`); `--objects` (and `--tracemalloc`)
+print what the bot process holds more of after the run.
+
+The last line printed is the summary, e.g. (2 shared CPUs, 2 Dec 2026):
+intake db=postgres n=300 mode=burst instances=1 throughput=32.5/s p50=3596ms p95=5459ms p99=5615ms cpu_ms_per_complaint=bot:20.0,harness:4.3,db:5.2 bare_ptb_ms_per_complaint=3.40 ratio=5.9 updates_per_complaint=2.60 sends_per_complaint=5.20 queries_per_complaint=21.3 rss_mb=152 rss_peak_mb=152 errors=0
 """
 
 from __future__ import annotations
@@ -83,15 +95,67 @@ async def serve_bot(api_base: str, token: str, db_url: str, limits: bool,
         await bot.stop()
 
 
+def report_on_signal(stats_file: str) -> None:
+    """SIGUSR1: write the statements sent to the database so far to `stats_file` (the harness
+    reads it before and after the measured run)."""
+    from bench import querycount
+
+    querycount.install()
+
+    def write(*_):
+        Path(stats_file).write_text(str(querycount.counted[0]))
+
+    signal.signal(signal.SIGUSR1, write)
+
+    def objects(*_):  # SIGUSR2: what the process holds, by type (to find what grows)
+        import collections
+        import gc
+
+        gc.collect()
+        counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+        import tracemalloc
+
+        if tracemalloc.is_tracing():  # where the memory was allocated, by line (KB)
+            for stat in tracemalloc.take_snapshot().statistics("lineno")[:40]:
+                frame = stat.traceback[0]
+                counts[f"{frame.filename.split('site-packages/')[-1]}:{frame.lineno}"] = stat.size // 1024
+        Path(stats_file + ".objects").write_text(
+            "\n".join(f"{n} {name}" for name, n in counts.most_common(60)))
+
+    signal.signal(signal.SIGUSR2, objects)
+
+
 def bot_main(args: argparse.Namespace) -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.stats_file:
+        report_on_signal(args.stats_file)
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start()
+    if args.bare:
+        from bench.bare import serve_bare
+
+        asyncio.run(serve_bare(args.api_base, args.token, args.bare))
+        return
     if args.sql_log:  # every query the bot sends, to count them per complaint
         queries = logging.getLogger("tortoise.db_client")
         queries.addHandler(logging.FileHandler(args.sql_log))
         queries.setLevel(logging.DEBUG)
-    if args.profile:
+    if args.cprofile:  # deterministic: exact call counts, and each function's own time
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            asyncio.run(serve_bot(args.api_base, args.token, args.db_url, args.telegram_limits,
+                                  args.webhook_url, args.port))
+        finally:
+            profile.disable()
+            profile.dump_stats(args.cprofile)
+    elif args.profile:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.001, async_mode="disabled")
@@ -112,12 +176,12 @@ def bot_main(args: argparse.Namespace) -> None:
 # ─── the database ───────────────────────────────────────────────────────────────────────────
 
 
-async def fresh_database(kind: str, server_url: str, workdir: Path) -> str:
+async def fresh_database(kind: str, server_url: str, name: str, workdir: Path) -> str:
     from bench.benchdb import fresh_bench_database
     from bot.db import database
     from bot.jurisdiction.load import load_jurisdiction_file
 
-    url = await fresh_bench_database(kind, server_url, name=BENCH_DB, sqlite_path=workdir / "intake.sqlite3")
+    url = await fresh_bench_database(kind, server_url, name=name, sqlite_path=workdir / "intake.sqlite3")
     async with database(url):
         await load_jurisdiction_file(EXAMPLE)
     return url
@@ -189,11 +253,79 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
+def memory_mb(pid: int) -> tuple[float, float]:
+    """A process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def objects_held(bot, stats_file: Path) -> dict[str, int]:
+    """The bot process's objects by type, after a collection (SIGUSR2)."""
+    path = Path(str(stats_file) + ".objects")
+    path.unlink(missing_ok=True)
+    bot.send_signal(signal.SIGUSR2)
+    for _ in range(1000):
+        if path.exists() and path.read_text().strip():
+            break
+        await asyncio.sleep(0.01)
+    return {line.split(" ", 1)[1]: int(line.split(" ", 1)[0]) for line in path.read_text().splitlines()}
+
+
+async def queries_sent(bots, files: list[Path]) -> int:
+    """The statements the bot processes have sent to the database so far (SIGUSR1, see
+    `report_on_signal`)."""
+    total = 0
+    for bot, path in zip(bots, files):
+        path.unlink(missing_ok=True)
+        bot.send_signal(signal.SIGUSR1)
+        for _ in range(500):
+            if path.exists() and path.read_text().strip():
+                break
+            await asyncio.sleep(0.01)
+        total += int(path.read_text())
+    return total
+
+
+class Window:
+    """What the Bot API saw from a point on: updates handed out, calls the bot made."""
+
+    def __init__(self, api) -> None:
+        self.api = api
+        self.first_update = len(api.updates)
+        self.first_call = len(api.calls)
+
+    @property
+    def updates(self) -> int:
+        return len(self.api.updates) - self.first_update
+
+    @property
+    def sends(self) -> int:
+        return sum(1 for call in self.api.calls[self.first_call:] if call.method != "getUpdates")
+
+    def methods(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for call in self.api.calls[self.first_call:]:
+            if call.method != "getUpdates":
+                counts[call.method] = counts.get(call.method, 0) + 1
+        return counts
+
+
+async def stop_bots(bots) -> None:
+    for bot in bots:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGTERM)
+    for bot in bots:
+        try:
+            await asyncio.wait_for(bot.wait(), 60)
+        except TimeoutError:
+            bot.kill()
+
+
 async def run(args: argparse.Namespace) -> int:
     from bot.sandbox.balancer import RoundRobin, free_port
 
     workdir = Path(tempfile.mkdtemp(prefix="gridbot-intake-"))
-    url = await fresh_database(args.db, args.url, workdir)
+    url = await fresh_database(args.db, args.url, args.db_name, workdir)
     places, chats = await grid_places(url)
     api = make_api()
     await api.start()
@@ -208,33 +340,41 @@ async def run(args: argparse.Namespace) -> int:
         command += ["--profile", str(Path(args.profile).resolve())]
     if args.sql_log:
         command += ["--sql-log", str(Path(args.sql_log).resolve())]
+    if args.cprofile:
+        command += ["--cprofile", str(Path(args.cprofile).resolve())]
+    if args.tracemalloc:
+        command.append("--tracemalloc")
     # One instance long-polls, as `gridbot run` does by default; several take webhooks behind a
     # round-robin balancer, as a deployment past one process does (README, "Running it for real").
     ports = [free_port() for _ in range(args.instances)] if args.instances > 1 else []
     balancer = RoundRobin([f"http://127.0.0.1:{port}/telegram" for port in ports]) if ports else None
+    stats = [workdir / f"queries-{i}" for i in range(max(len(ports), 1))]
     bots = []
     async with contextlib.AsyncExitStack() as stack:
         if balancer is not None:
             await stack.enter_async_context(balancer)
-        for port in ports or [0]:
-            extra = ["--webhook-url", balancer.url, "--port", str(port)] if balancer else []
-            bots.append(await asyncio.create_subprocess_exec(*command, *extra, cwd=REPO,
-                                                             stdin=asyncio.subprocess.DEVNULL))
         try:
-            return await measure(args, api, places, bots, balancer)
+            bots = [await asyncio.create_subprocess_exec(
+                        *command, "--stats-file", str(path),
+                        *(["--webhook-url", balancer.url, "--port", str(port)] if balancer else []),
+                        cwd=REPO, stdin=asyncio.subprocess.DEVNULL)
+                    for path, port in zip(stats, ports or [0])]
+            result = await measure(args, api, places, bots, balancer, stats)
+            await stop_bots(bots)
+            if args.bare_baseline and result["complaints"]:
+                bare_command = [sys.executable, str(Path(__file__).resolve()), "--serve-bot",
+                                "--api-base", api.base_url, "--token", api.token,
+                                "--bare", f"{result['sends'] / result['updates']:.6f}"]
+                bots = [await asyncio.create_subprocess_exec(*bare_command, cwd=REPO,
+                                                             stdin=asyncio.subprocess.DEVNULL)]
+                result.update(await measure_bare(args, api, bots, result))
+            return summarise(args, result, len(stats))
         finally:
-            for bot in bots:
-                if bot.returncode is None:
-                    bot.send_signal(signal.SIGTERM)
-            for bot in bots:
-                try:
-                    await asyncio.wait_for(bot.wait(), 60)
-                except TimeoutError:
-                    bot.kill()
+            await stop_bots(bots)
             await api.stop()
 
 
-async def measure(args, api, places, bots, balancer) -> int:
+async def measure(args, api, places, bots, balancer, stats: list[Path]) -> dict:
     def started() -> bool:
         if any(bot.returncode is not None for bot in bots):
             return True
@@ -267,16 +407,25 @@ async def measure(args, api, places, bots, balancer) -> int:
     def cpu_now() -> tuple[float, float, float]:
         return sum(process_cpu(bot.pid) for bot in bots), time.process_time(), server_cpu()
 
+    queries_before = await queries_sent(bots, stats)
+    objects_before = await objects_held(bots[0], stats[0]) if args.objects else {}
+    window = Window(api)
     cpu_before = cpu_now()
     began = time.perf_counter()
+    in_flight = asyncio.Semaphore(args.concurrency or args.n)
+    peak = [0.0]
 
     async def one(i: int):
         await asyncio.sleep(max(0.0, began + starts[i] - time.perf_counter()))
-        try:
-            return await file_complaint(api, residents[i], wording[i], args.timeout)
-        except Exception as exc:  # counted and shown, the others go on
-            errors.append(f"{residents[i].id}: {type(exc).__name__}: {exc}"[:300])
-            return None
+        async with in_flight:
+            try:
+                return await file_complaint(api, residents[i], wording[i], args.timeout)
+            except Exception as exc:  # counted and shown, the others go on
+                errors.append(f"{residents[i].id}: {type(exc).__name__}: {exc}"[:300])
+                return None
+            finally:
+                if i % 100 == 0:
+                    peak[0] = max(peak[0], sum(memory_mb(bot.pid)[0] for bot in bots))
 
     done = [r for r in await asyncio.gather(*(one(i) for i in range(args.n))) if r]
     numbers = {number for number, _ in done}
@@ -288,23 +437,78 @@ async def measure(args, api, places, bots, balancer) -> int:
     last_card = max((api.cards[n] for n in numbers if n in api.cards), default=time.perf_counter())
     elapsed = last_card - began
     doubled = sum(1 for n in numbers if api.card_count.get(n, 0) > 1)
-    bot_ms, harness_ms, db_ms = ((after - before) * 1000 / max(len(numbers), 1)
+    complaints = max(len(numbers), 1)
+    bot_ms, harness_ms, db_ms = ((after - before) * 1000 / complaints
                                  for after, before in zip(cpu_now(), cpu_before))
+    updates, sends, methods = window.updates, window.sends, window.methods()
+    queries = await queries_sent(bots, stats) - queries_before
+    rss = sum(memory_mb(bot.pid)[0] for bot in bots)
+    if args.objects:  # what grew over the run, by type
+        after = await objects_held(bots[0], stats[0])
+        grown = sorted(after, key=lambda k: objects_before.get(k, 0) - after[k])[:25]
+        print("objects grown:", ", ".join(f"{k} {objects_before.get(k, 0)}→{after[k]}" for k in grown), file=sys.stderr)
     if balancer is not None and balancer.refused:
         errors.append(f"the balancer saw {len(balancer.refused)} refused updates: {balancer.refused[:3]}")
 
     for line in errors[:5]:
         print("error:", line, file=sys.stderr)
-    mode = f"rate={args.rate:g}/s" if args.rate else "burst"
     if latencies:
         print(f"cards {len(latencies)}/{args.n}, doubled {doubled}; latency mean {statistics.mean(latencies):.0f} ms, "
-              f"max {max(latencies):.0f} ms; wall {elapsed:.2f} s", file=sys.stderr)
-    print(f"intake db={args.db} n={args.n} mode={mode} instances={len(bots)} "
-          f"throughput={len(latencies) / elapsed:.1f}/s "
+              f"max {max(latencies):.0f} ms; wall {elapsed:.2f} s; Bot API calls {methods}", file=sys.stderr)
+    return dict(complaints=len(numbers), latencies=latencies, elapsed=elapsed, bot_ms=bot_ms,
+                harness_ms=harness_ms, db_ms=db_ms, updates=updates, sends=sends, queries=queries,
+                rss=rss, rss_peak=max(peak[0], rss), errors=len(errors) + doubled)
+
+
+async def measure_bare(args, api, bots, gridbot: dict) -> dict:
+    """The bare PTB bot over the same transport and Bot API: as many residents, each writing
+    once and pressing as often as GridBot's pressed on average, until it has made as many
+    calls as GridBot did."""
+    from bench.bare import bare_resident
+
+    await api.wait_for(lambda: api.polling or bots[0].returncode is not None, 120, what="the bare bot ready")
+    if bots[0].returncode is not None:
+        raise SystemExit("the bare bot exited at start")
+    n = gridbot["complaints"]
+    presses = (gridbot["updates"] - n) / n  # one message each, the rest are presses
+    warm = api.user(FIRST_RESIDENT - 2, "预热二")
+    await bare_resident(api, warm, "预热", 1, args.timeout)
+    await api.wait_for(lambda: not api.pending_updates, args.timeout, what="the warm-up handled")
+    residents = [api.user(FIRST_RESIDENT + 100_000 + i, f"对照{i:03d}") for i in range(n)]
+    in_flight = asyncio.Semaphore(args.concurrency or n)
+
+    async def one(i: int) -> None:
+        async with in_flight:
+            await bare_resident(api, residents[i], SAMPLE_COMPLAINTS[i % len(SAMPLE_COMPLAINTS)],
+                                round((i + 1) * presses) - round(i * presses), args.timeout)
+
+    window = Window(api)
+    before = process_cpu(bots[0].pid)
+    await asyncio.gather(*(one(i) for i in range(n)))
+    await api.wait_for(lambda: window.sends >= gridbot["sends"], args.timeout, what="the bare bot's sends")
+    bare_ms = (process_cpu(bots[0].pid) - before) * 1000 / n
+    print(f"bare PTB bot: {window.updates} updates, {window.sends} calls {window.methods()}", file=sys.stderr)
+    return dict(bare_ms=bare_ms, bare_updates=window.updates, bare_sends=window.sends)
+
+
+def summarise(args, r: dict, instances: int) -> int:
+    n = max(r["complaints"], 1)
+    latencies = r["latencies"]
+    mode = f"rate={args.rate:g}/s" if args.rate else "burst"
+    if args.concurrency:
+        mode += f",concurrency={args.concurrency}"
+    bare = ""
+    if "bare_ms" in r:
+        bare = f" bare_ptb_ms_per_complaint={r['bare_ms']:.2f} ratio={r['bot_ms'] / max(r['bare_ms'], 1e-9):.1f}"
+    print(f"intake db={args.db} n={args.n} mode={mode} instances={instances} "
+          f"throughput={len(latencies) / max(r['elapsed'], 1e-9):.1f}/s "
           f"p50={percentile(latencies, 50):.0f}ms p95={percentile(latencies, 95):.0f}ms "
-          f"p99={percentile(latencies, 99):.0f}ms cpu_ms_per_complaint=bot:{bot_ms:.1f},harness:{harness_ms:.1f},"
-          f"db:{db_ms:.1f} errors={len(errors) + doubled}")
-    return 1 if errors or doubled else 0
+          f"p99={percentile(latencies, 99):.0f}ms cpu_ms_per_complaint=bot:{r['bot_ms']:.1f},"
+          f"harness:{r['harness_ms']:.1f},db:{r['db_ms']:.1f}{bare} "
+          f"updates_per_complaint={r['updates'] / n:.2f} sends_per_complaint={r['sends'] / n:.2f} "
+          f"queries_per_complaint={r['queries'] / n:.1f} rss_mb={r['rss']:.0f} rss_peak_mb={r['rss_peak']:.0f} "
+          f"errors={r['errors']}")
+    return 1 if r["errors"] else 0
 
 
 def main() -> int:
@@ -319,11 +523,24 @@ def main() -> int:
     parser.add_argument("--telegram-limits", action="store_true",
                         help="Telegram's rate limits in the bot (AIORateLimiter), as `gridbot run` has them")
     parser.add_argument("--profile", metavar="FILE", help="profile the bot process with pyinstrument into FILE")
+    parser.add_argument("--cprofile", metavar="FILE",
+                        help="profile the bot process with cProfile into FILE (pstats; read with python -m pstats)")
     parser.add_argument("--sql-log", metavar="FILE", help="log every query of the bot process to FILE")
     parser.add_argument("--instances", type=int, default=1,
                         help="bot processes; more than one take webhooks behind a round-robin balancer "
                              "(PostgreSQL only)")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="at most this many residents at once (default: all of them)")
+    parser.add_argument("--no-bare", dest="bare_baseline", action="store_false",
+                        help="skip the bare python-telegram-bot baseline")
+    parser.add_argument("--objects", action="store_true",
+                        help="print which kinds of objects the bot process holds more of after the run")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="with --objects: also the bot's memory by the line that allocated it (KB; slow)")
+    parser.add_argument("--db-name", default=BENCH_DB, help=f"the scratch PostgreSQL database (default {BENCH_DB})")
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--stats-file", help=argparse.SUPPRESS)
     parser.add_argument("--webhook-url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--api-base", help=argparse.SUPPRESS)

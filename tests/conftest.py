@@ -109,3 +109,43 @@ async def harness(db, db_url, sandbox):
         yield h
     finally:
         await h.bot.stop()
+
+
+@pytest.fixture
+def statements(monkeypatch):
+    """Counts the statements sent to the database (every `execute_*` of Tortoise's clients,
+    transactions' included; not BEGIN/COMMIT), as the name of the task that sent each.
+    A count is behaviour, not timing."""
+    import asyncio
+
+    import tortoise.backends.sqlite.client  # noqa: F401
+    from tortoise.backends.base.client import BaseDBAsyncClient
+
+    try:
+        import tortoise.backends.asyncpg.client  # noqa: F401
+    except ImportError:
+        pass
+
+    class Statements(list):
+        def handling(self) -> int:
+            """Statements sent handling updates: not by the delivery loop (its tasks are named
+            outbox-*), nor by unnamed tasks (the test itself, the scheduler's jobs)."""
+            return sum(1 for name in self if not name.startswith(("outbox-", "Task-")))
+
+    sent = Statements()
+    todo = [BaseDBAsyncClient]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        for method in ("execute_insert", "execute_query", "execute_query_dict", "execute_many"):
+            own = cls.__dict__.get(method)
+            if own is None:
+                continue
+
+            async def counting(self, *args, _own=own, **kwargs):
+                task = asyncio.current_task()
+                sent.append(task.get_name() if task else "")
+                return await _own(self, *args, **kwargs)
+
+            monkeypatch.setattr(cls, method, counting)
+    return sent

@@ -88,3 +88,20 @@ def test_a_webhook_body_that_is_no_update_is_refused_whatever_it_holds():
             continue
         raise AssertionError(body[:60])
     assert parse_webhook_body(b'{"update_id": 3}', bot).update_id == 3
+
+
+async def test_updates_in_hand_together_are_claimed_and_marked_done_in_one_statement_each(db, statements):
+    t0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
+    await claims.claim(3, now=t0)
+    await claims.done(3, now=t0)
+    await claims.claim(4, now=t0)  # in hand elsewhere
+    statements.clear()
+    fresh = list(range(100, 150))
+    answers = await claims.claim_many(fresh, now=t0)
+    assert [a.state for a in answers] == [State.OURS] * 50 and len(statements) == 1
+    await claims.done_many(fresh, now=t0)
+    assert len(statements) == 2
+    # copies: one done, one in hand, and the same new update twice in one batch
+    answers = await claims.claim_many([3, 4, 200, 200], now=t0 + dt.timedelta(seconds=1))
+    assert [a.state for a in answers] == [State.DONE, State.BUSY, State.OURS, State.BUSY]
+    assert (await claims.claim(120, now=t0 + dt.timedelta(hours=1))).state == State.DONE

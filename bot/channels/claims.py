@@ -11,6 +11,10 @@ claimed with a row (unique per channel and update_id):
 - a copy that finds the lease lapsed without done (the holder died mid-update) takes it over,
   so a crash loses nothing: that one update may be handled twice, as before.
 
+Many updates arriving together (a long poll hands out up to a hundred) are claimed in one
+INSERT and marked done in one UPDATE (`claim_many`, `done_many`; bot/channels/telegram/updates.py
+groups them): the same rows, the same answers, one statement each way instead of one per update.
+
 Rows older than `KEEP` are pruned (a scheduled job): Telegram keeps an undelivered update for at
 most a day, and picks a new start for update ids only after a week without any.
 """
@@ -21,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from bot.models import UpdateClaim
@@ -58,6 +63,48 @@ async def claim(update_id: int, *, now: dt.datetime, lease: dt.timedelta = LEASE
         if row is not None:
             return Claim(State.DONE) if row.done_at is not None else Claim(State.BUSY, row.claimed_until)
     return Claim(State.OURS)
+
+
+async def claim_many(update_ids: list[int], *, now: dt.datetime, lease: dt.timedelta = LEASE,
+                     channel: str = "telegram") -> list[Claim]:
+    """`claim` for each update id, in order: one INSERT for all the new ones (the usual case),
+    the one-by-one path for the ids already there (copies, takeovers)."""
+    fresh = await _insert_new(list(dict.fromkeys(update_ids)), now=now, lease=lease, channel=channel)
+    answers = []
+    for update_id in update_ids:
+        if update_id in fresh:
+            fresh.discard(update_id)  # a second copy in the same batch finds the first in hand
+            answers.append(Claim(State.OURS))
+        else:
+            answers.append(await claim(update_id, now=now, lease=lease, channel=channel))
+    return answers
+
+
+async def _insert_new(update_ids: list[int], *, now: dt.datetime, lease: dt.timedelta, channel: str) -> set[int]:
+    """Insert a claim for each id that has none; returns the ids inserted here."""
+    if not update_ids:
+        return set()
+    conn = connections.get("default")
+    field = UpdateClaim._meta.fields_map["claimed_until"]
+    until, at = field.to_db_value(now + lease, UpdateClaim), field.to_db_value(now, UpdateClaim)
+    values: list = []
+    rows = []
+    for update_id in update_ids:
+        start = len(values)
+        values += [channel, update_id, until, at]
+        rows.append("(" + ",".join(_placeholder(conn, start + k) for k in range(4)) + ")")
+    sql = (f'INSERT INTO "{UpdateClaim._meta.db_table}" ("channel","update_id","claimed_until","created_at") '
+           f'VALUES {",".join(rows)} ON CONFLICT ("channel","update_id") DO NOTHING RETURNING "update_id"')
+    inserted = await conn.execute_query_dict(sql, values)  # asyncpg's execute_query drops RETURNING rows
+    return {int(row["update_id"]) for row in inserted}
+
+
+def _placeholder(conn, index: int) -> str:
+    return f"${index + 1}" if conn.capabilities.dialect == "postgres" else "?"
+
+
+async def done_many(update_ids: list[int], *, now: dt.datetime, channel: str = "telegram") -> None:
+    await UpdateClaim.filter(channel=channel, update_id__in=list(set(update_ids))).update(done_at=now)
 
 
 async def done(update_id: int, *, now: dt.datetime, channel: str = "telegram") -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import texts
-from bot.models import OPEN_STATUSES, Attachment, Resident, Status, Ticket, Unit
+from bot.models import OPEN_STATUSES, Attachment, Resident, Status, Ticket
 from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.nlp.similarity import similar
@@ -21,6 +21,7 @@ from bot.workflow import tickets
 from bot.workflow import filing
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import Actor
+from bot.jurisdiction.tree import current as tree_of_units
 
 WINDOW = dt.timedelta(days=7)
 # Same grid and category already narrow it down; the words only need to overlap a little.
@@ -43,7 +44,7 @@ async def find_open_duplicate(rt: Runtime, data: dict) -> Ticket | None:
 
 
 async def offer_text(rt: Runtime, ticket: Ticket) -> str:
-    grid = await Unit.get_or_none(id=ticket.grid_id) if ticket.grid_id else None
+    grid = (await tree_of_units()).units.get(ticket.grid_id) if ticket.grid_id else None
     return texts.DUP_OFFER.format(
         number=ticket.number, category=label_of(ticket.category),
         place=cards.place_of(ticket, grid.name if grid else None),

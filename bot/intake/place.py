@@ -13,6 +13,7 @@ from bot import texts
 from bot.intake import buttons
 from bot.intake.reading import place_as_written
 from bot.jurisdiction import directory, routing
+from bot.jurisdiction.tree import current as tree_of_units
 from bot.models import Level, Pending, Unit
 
 # grid_source: how the grid (or its absence) was settled
@@ -91,10 +92,11 @@ async def pick_community(data: dict, community: Unit) -> None:
 async def holders(data: dict) -> tuple[Unit | None, Unit | None]:
     """(grid, community) the report goes to: the grid, or else the community that will place
     it (when the resident left the grid to it and it has a chat of its own)."""
-    grid = await Unit.get_or_none(id=data["grid_id"], active=True) if data.get("grid_id") else None
+    tree = await tree_of_units()
+    grid = tree.active(data["grid_id"]) if data.get("grid_id") else None
     if grid is not None or data.get("grid_source") != COMMUNITY or not data.get("community_id"):
         return grid, None
-    community = await Unit.get_or_none(id=data["community_id"], level=Level.COMMUNITY, active=True)
+    community = tree.active(data["community_id"], level=Level.COMMUNITY)
     if community is None or await directory.chat_for_unit(community) is None:
         return None, None
     return None, community

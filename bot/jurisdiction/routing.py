@@ -6,6 +6,7 @@ from bot.models import Unit
 from bot.nlp.places import Gazetteer, PlaceEntry
 from bot.nlp.segment import add_place_words
 from bot.jurisdiction import cache, directory, geo
+from bot.jurisdiction.tree import current as tree_of_units
 
 # A location farther than this from every grid is not guessed: the resident picks instead.
 MAX_DISTANCE_M = 2_000
@@ -22,8 +23,9 @@ async def grid_for_location(lat: float, lon: float) -> Unit | None:
 async def grid_for_text(text: str) -> tuple[Unit, str] | None:
     """The most specific unit named in the text (a grid's 小区 beats a community's name)."""
     matches = (await _gazetteer()).match(text)
+    tree = await tree_of_units() if matches else None
     for match in matches:
-        unit = await Unit.get_or_none(code=match.unit_code, active=True)
+        unit = tree.active(code=match.unit_code)
         if unit is not None:
             return unit, match.name
     return None

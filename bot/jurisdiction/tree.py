@@ -19,6 +19,7 @@ from bot.models import ChatBinding, Level, Unit
 class UnitTree:
     def __init__(self, units: Sequence[Unit], chats: dict[int, int] | None = None) -> None:
         self.units = {u.id: u for u in units}
+        self.by_code = {u.code: u for u in units}
         self.chats = chats or {}  # unit id -> its own group chat
         self._up: dict[int | None, frozenset[int]] = {None: frozenset()}
         self.roots = frozenset(u.id for u in units if u.level == Level.DISTRICT)
@@ -97,6 +98,14 @@ class UnitTree:
     @property
     def command_chat(self) -> int | None:
         return self.chat(self.district)
+
+    def active(self, unit_id: int | None = None, *, code: str | None = None, level: str | None = None) -> Unit | None:
+        """The active unit with this id (or code), of this level if one is given, or None:
+        what `Unit.get_or_none(id=…, active=True)` answers, without a query."""
+        unit = self.units.get(unit_id) if code is None else self.by_code.get(code)
+        if unit is None or not unit.active or (level is not None and unit.level != level):
+            return None
+        return unit
 
     def name(self, unit_id: int | None) -> str:
         unit = self.units.get(unit_id) if unit_id is not None else None

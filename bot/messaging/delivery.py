@@ -113,6 +113,7 @@ class Delivery:
         self._stopping = True
         if self._unlisten:
             self._unlisten()
+            self._unlisten = None  # a second stop (the runner's, after a test's) is a no-op
         if self._renewer:
             self._renewer.cancel()
         if self._task:

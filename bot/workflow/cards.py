@@ -31,6 +31,7 @@ from bot.workflow import arrivals
 from bot.workflow import buttons as B
 from bot.messaging.outbox import Buttons, Outgoing, card_ref
 from bot.jurisdiction.people import masked_name
+from bot.jurisdiction.tree import current as tree_of_units
 
 EVIDENCE_SHOWN = 4  # of the resident's words on the card's 依据
 EVIDENCE_CHARS = 16  # a gap pattern's words longer than this show as its parts: 垃圾…没人收
@@ -101,7 +102,10 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
     put on top. `sla` and `now`: the sub-category's name, the steps model's open steps with
     their lights at `now`, and pauses. `known`: names read beforehand (else read here)."""
     if known is None:
-        grid = await ticket.grid
+        # the grid from the cached tree; one no longer in it (deactivated) from the database
+        grid = (await tree_of_units()).units.get(ticket.grid_id) if ticket.grid_id else None
+        if grid is None and ticket.grid_id:
+            grid = await ticket.grid
         known = Known(grid.name if grid else None, await reporter_of(ticket), await _accepted_by(ticket))
     extras = "".join(
         texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(pii.mask(f["a"], keep_phones=True), text_limit))
@@ -242,16 +246,21 @@ def photo_messages(chat_id: int, ticket: Ticket, file_ids: list[str]) -> list[Ou
 
 # --- the card in every chat that shows it ------------------------------------------------
 
+_ASK = object()
+
+
 async def card_body(rt: Runtime, ticket: Ticket, *, photo_count: int | None = None,
-                    reporters: int | None = None) -> str:
-    """The card's text; a ticket just filed passes what it knows (its photos, one reporter)."""
+                    reporters: int | None = None, arrival=_ASK) -> str:
+    """The card's text; a ticket just filed passes what it knows (its photos, one reporter,
+    no arrival line)."""
     if photo_count is None:
         photo_count = await Attachment.filter(ticket_id=ticket.id, kind="report").count()
     if reporters is None:
         reporters = 1 + await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).count()
     return await card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
                            photo_count=photo_count, due_words=due_words(rt, ticket), reporters=reporters,
-                           arrival=await arrivals.line_for(ticket), sla=rt.sla, now=rt.clock.now())
+                           arrival=await arrivals.line_for(ticket) if arrival is _ASK else arrival,
+                           sla=rt.sla, now=rt.clock.now())
 
 
 def due_words(rt: Runtime, ticket: Ticket) -> str:
@@ -266,7 +275,8 @@ async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: boo
     chat_id = await directory.chat_for_unit(unit)
     if chat_id is None:
         return []
-    known = {} if new_photos is None else {"photo_count": len(new_photos), "reporters": 1}
+    # just filed: its photos are known, one reporter, and nothing brought it here (no arrival line)
+    known = {} if new_photos is None else {"photo_count": len(new_photos), "reporters": 1, "arrival": None}
     messages = [card_message(chat_id, ticket, await card_body(rt, ticket, **known))]
     if with_photos:
         file_ids = new_photos if new_photos is not None else await _report_photos(ticket)

@@ -7,13 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot import texts
 from bot.models import (
     Attachment, Resident, Status, Ticket,
-    TicketCounter, Unit,
+    TicketCounter, TicketEvent, Unit,
 )
 from bot.runtime import Runtime
 from bot.sla import clocks
@@ -21,7 +20,7 @@ from bot.workflow import cards, whereabouts
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow.cards import card_body, post_card
-from bot.workflow.tickets import event
+from bot.workflow.tickets import event_row
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import SYSTEM, Actor
 
@@ -93,12 +92,14 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
         await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
                                 file_unique_id=photo.get("file_unique_id"), created_at=now)
     photo_ids = [photo["file_id"] for photo in new.photos]
-    await event(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
-                 now, note=new.triage_reason)
+    events = [event_row(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
+                        now, note=new.triage_reason)]
+    if holder:
+        events.append(event_row(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder))
+    await TicketEvent.bulk_create(events)  # one INSERT; ids in this order
     messages: list[Outgoing] = []
     promised = rt.sla.describe_due(deadlines)
     if holder:
-        await event(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder)
         messages += await post_card(rt, ticket, holder, with_photos=True, new_photos=photo_ids)
         if resident_chat is not None:
             messages.append(Outgoing(resident_chat, texts.SUBMITTED.format(
@@ -119,17 +120,31 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
 async def next_number(rt: Runtime, now: dt.datetime) -> str:
     prefix = await directory.ticket_prefix() or "GB"
     key = f"{prefix}-{now.astimezone(rt.tz):%Y%m%d}"
+    value = None
     for _ in range(3):
-        if await TicketCounter.filter(key=key).update(value=F("value") + 1):
+        value = await _count_up(key)
+        if value is not None:
             break
         try:
             async with in_transaction():  # a savepoint: a lost race must not spoil the caller
                 await TicketCounter.create(key=key, value=1)
+            value = 1
             break
         except IntegrityError:
             continue
-    counter = await TicketCounter.get(key=key)
-    return f"{key}-{counter.value:04d}"
+    if value is None:
+        value = (await TicketCounter.get(key=key)).value
+    return f"{key}-{value:04d}"
+
+
+async def _count_up(key: str) -> int | None:
+    """The day's counter plus one, as this transaction made it (one statement, RETURNING);
+    None when the day has no counter yet."""
+    db = TicketCounter._meta.db  # the caller's transaction
+    mark = "$1" if db.capabilities.dialect == "postgres" else "?"
+    rows = await db.execute_query_dict(
+        f'UPDATE "{TicketCounter._meta.db_table}" SET "value"="value"+1 WHERE "key"={mark} RETURNING "value"', [key])
+    return int(rows[0]["value"]) if rows else None
 
 
 async def _post_triage_card(rt: Runtime, ticket: Ticket, why: str | None, new_photos: list[str]) -> list[Outgoing]:

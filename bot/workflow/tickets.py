@@ -108,7 +108,13 @@ async def tell_resident(ticket: Ticket, text: str) -> list[Outgoing]:
 
 async def event(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
                  unit: Unit | None = None, note: str | None = None, data: dict | None = None) -> None:
-    await TicketEvent.create(
+    await event_row(ticket, actor, action, before, after, now, unit=unit, note=note, data=data).save()
+
+
+def event_row(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
+              unit: Unit | None = None, note: str | None = None, data: dict | None = None) -> TicketEvent:
+    """The event, not saved yet: several written together go in one INSERT (bulk_create)."""
+    return TicketEvent(
         ticket=ticket, created_at=now, actor_kind=actor.kind, actor_id=actor.user_id,
         actor_name=actor.name, actor_role=actor.role, action=action,
         from_status=str(before) if before else None, to_status=str(after) if after else None,

@@ -5,7 +5,8 @@ anything that is not one (the webhook answers 400: nothing Telegram would send, 
 send again). `OnceEach` is python-telegram-bot's update processor (the documented place to
 wrap how updates are processed) with a claim in the database in front of each update
 (bot/channels/claims.py): a copy Telegram sends again, to this instance or another,
-is handled once.
+is handled once. Updates in hand together are claimed together and marked done together
+(bot/batching.py): one statement for a long poll's hundred updates, not a hundred.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.batching import GroupCommit
 from bot.clock import Clock
 from bot.channels import claims
 from bot.channels.claims import State
@@ -55,6 +57,16 @@ class OnceEach(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self.clock = clock
         self.lease_seconds = lease_seconds
+        self._claims = GroupCommit(self._claim_batch, name="update-claims")
+        self._done = GroupCommit(self._done_batch, name="updates-done")
+
+    async def _claim_batch(self, update_ids):
+        lease = dt.timedelta(seconds=self.lease_seconds * self._scale)
+        return await claims.claim_many(list(update_ids), now=self.clock.now(), lease=lease)
+
+    async def _done_batch(self, update_ids):
+        await claims.done_many(list(update_ids), now=self.clock.now())
+        return [None] * len(update_ids)
 
     async def initialize(self) -> None:
         pass
@@ -79,15 +91,20 @@ class OnceEach(BaseUpdateProcessor):
             await coroutine
         finally:
             try:
-                await claims.done(update_id, now=self.clock.now())
+                await self._done.submit(update_id)
             except Exception as exc:  # its lease lapses instead: a later copy is handled again
                 log.warning("update %s: could not record it as handled (%s)", update_id, type(exc).__name__)
 
     async def _ours(self, update_id: int) -> bool:
-        lease = dt.timedelta(seconds=self.lease_seconds * self._scale)
+        first = True
         while True:
             try:
-                claim = await claims.claim(update_id, now=self.clock.now(), lease=lease)
+                if first:  # with the other updates in hand now, in one INSERT
+                    claim = await self._claims.submit(update_id)
+                    first = False
+                else:
+                    lease = dt.timedelta(seconds=self.lease_seconds * self._scale)
+                    claim = await claims.claim(update_id, now=self.clock.now(), lease=lease)
             except Exception as exc:
                 # No database: the handlers cannot write either, so handling a copy twice can
                 # change nothing twice; dropping it could lose the resident's words.
