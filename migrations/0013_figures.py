@@ -34,6 +34,10 @@ INDEXES = (
     f"WHERE status IN {OPEN}",
     "CREATE INDEX IF NOT EXISTS ticket_fig_id_idx ON ticket (id, merged_into_id, status, unit_id, grid_id, event_units)",
     "CREATE INDEX IF NOT EXISTS event_fig_time_idx ON ticket_event (action, created_at, ticket_id)",
+    # the assessment (bot/figures/assessment.py): who resolved a ticket last before a verdict,
+    # the grids' red lights of a month
+    "CREATE INDEX IF NOT EXISTS event_resolver_idx ON ticket_event (ticket_id, action, id, actor_id)",
+    "CREATE INDEX IF NOT EXISTS ticket_red_told_idx ON ticket (red_notified_at, grid_id)",
     "CREATE INDEX IF NOT EXISTS ticket_list_idx ON ticket (due_at, id)",
     f"CREATE INDEX IF NOT EXISTS ticket_list_open_idx ON ticket (due_at, id) WHERE status IN {OPEN}",
 )
