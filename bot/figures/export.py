@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot import texts, timetext
-from bot.models import Explanation, Level, Role, Staff, Ticket, TicketEvent, Unit
+from bot.models import Explanation, Level, Role, Staff, TicketEvent, Unit
 from bot.nlp import pii
 from bot.refusals import Refused
 from bot.figures import cells
@@ -87,31 +87,32 @@ class RedRow:
 async def red_rows(unit: Unit, period: Period, tree: UnitTree | None = None) -> list[RedRow]:
     """Every red light of the period on the unit's tickets, with its 书面说明 (Explanation row;
     a red light with none owed — a ticket nobody held — is listed too)."""
+    tree = tree or await tree_of_units()
     start, end = period.start, period.end
-    owed = await Explanation.filter(red_at__gte=start, red_at__lt=end).order_by("red_at", "id")
+    owed = await (Explanation.filter(red_at__gte=start, red_at__lt=end).order_by("red_at", "id")
+                  .values_list("ticket_id", "red_at", "unit_id", "due_at", "text", "explained_by_name",
+                               "explained_at", "listed_at"))
     lit = await (TicketEvent.filter(action=stats.LIT_RED, created_at__gte=start, created_at__lt=end)
                  .order_by("created_at", "id").values_list("ticket_id", "created_at"))
-    ticket_ids = {e.ticket_id for e in owed} | {tid for tid, _ in lit}
-    mine = await stats.tickets_counting_for(unit, ticket_ids, tree=tree)
-    tickets = {t.id: t for t in await Ticket.filter(id__in=sorted(mine))} if mine else {}
-    names = {u.id: u.name for u in await Unit.all()}
+    tickets = await stats.tickets_counting_for(unit, {row[0] for row in owed} | {tid for tid, _ in lit},
+                                               tree=tree, fields=("number", "category", "status"))
     rows: list[RedRow] = []
     explained_tickets = set()
-    for e in owed:
-        if e.ticket_id not in mine:
+    for tid, red_at, unit_id, due_at, text, by, explained_at, listed_at in owed:
+        if tid not in tickets:
             continue
-        explained_tickets.add(e.ticket_id)
-        state = (texts.EXPORT_EXPLAINED if e.explained_at else
-                 texts.EXPORT_EXPLAIN_MISSING if (e.listed_at or (period.now and e.due_at <= period.now))
+        explained_tickets.add(tid)
+        state = (texts.EXPORT_EXPLAINED if explained_at else
+                 texts.EXPORT_EXPLAIN_MISSING if (listed_at or (period.now and stats._aware(due_at) <= period.now))
                  else texts.EXPORT_EXPLAIN_PENDING)
-        t = tickets[e.ticket_id]
-        rows.append(RedRow(t.number, _label(t.category), e.red_at, names.get(e.unit_id, ""), e.due_at, e.text,
-                           e.explained_by_name, e.explained_at, state, texts.STATUS_WORDS.get(str(t.status), "")))
+        number, category, status = tickets[tid]
+        rows.append(RedRow(number, _label(category), stats._aware(red_at), tree.name(unit_id), stats._aware(due_at),
+                           text, by, stats._aware(explained_at), state, texts.STATUS_WORDS.get(str(status), "")))
     for tid, at in lit:
-        if tid in mine and tid not in explained_tickets:
-            t = tickets[tid]
-            rows.append(RedRow(t.number, _label(t.category), stats._aware(at), texts.STATS_NONE, None, None, None,
-                               None, texts.EXPORT_EXPLAIN_NONE_OWED, texts.STATUS_WORDS.get(str(t.status), "")))
+        if tid in tickets and tid not in explained_tickets:
+            number, category, status = tickets[tid]
+            rows.append(RedRow(number, _label(category), stats._aware(at), texts.STATS_NONE, None, None, None,
+                               None, texts.EXPORT_EXPLAIN_NONE_OWED, texts.STATUS_WORDS.get(str(status), "")))
     rows.sort(key=lambda r: (r.red_at, r.number))
     return rows
 
@@ -186,11 +187,11 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
             sheet.cell(1, c).font, sheet.cell(1, c).fill = bold, head_fill
             sheet.cell(1, c).alignment = Alignment(wrap_text=True, vertical="center")
         units = [u for u in scope if u.level == level]
-        for rank, u, f in ranked([(u, found[u.id]) for u in units]):
+        # rows counted here: openpyxl's max_row looks at every cell, each time it is asked
+        for row, (rank, u, f) in enumerate(ranked([(u, found[u.id]) for u in units]), start=2):
             parent = tree.units.get(u.parent_id) if u.parent_id else None
             sheet.append(cells.safe_row([rank if rank is not None else texts.STATS_NONE, u.name,
                                          parent.name if parent else "", *_figure_cells(f)]))
-            row = sheet.max_row
             for index in _PERCENT_COLUMNS:
                 sheet.cell(row, index + 1).number_format = PERCENT
             for index in _HOURS_COLUMNS:
@@ -207,12 +208,12 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
     def local(moment: dt.datetime | None) -> str:
         return timetext.moment(moment, tz, year=True, none="")
 
-    for r in reds:
+    for row, r in enumerate(reds, start=2):
         # The 书面说明 is free text a manager's file carries on: masked like every text that leaves.
         explain_by = timetext.deadline(r.explain_by, tz, year=True, none="")
         red.append(cells.safe_row([r.number, r.category, local(r.red_at), r.unit, explain_by, r.state,
                                    pii.mask(r.text) or "", r.explained_by or "", local(r.explained_at), r.status]))
-        red.cell(red.max_row, 7).alignment = Alignment(wrap_text=True, vertical="top")
+        red.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
     red.freeze_panes = "B2"
     for c, width in enumerate((24, 12, 17, 20, 17, 12, 60, 10, 17, 14), start=1):
         red.column_dimensions[get_column_letter(c)].width = width
@@ -235,11 +236,14 @@ async def _assessment_sheet(book, unit: Unit, period: Period, bold, head_fill) -
                                  *(texts.SCORE_WORDS[k] for k in keys)]))
     for c in range(1, len(keys) + 4):
         sheet.cell(1, c).font, sheet.cell(1, c).fill = bold, head_fill
+    row = 1
     for grid_score, workers in await assessment.unit_scores(unit, period.start, period.end, now):
         sheet.append(cells.safe_row([grid_score.name, "", grid_score.total, *(grid_score.counts.get(k, 0) for k in keys)]))
-        sheet.cell(sheet.max_row, 1).font = bold
+        row += 1
+        sheet.cell(row, 1).font = bold
         for w in workers:
             sheet.append(cells.safe_row([grid_score.name, w.name, w.total, *(w.counts.get(k, 0) for k in keys)]))
+            row += 1
 
 
 # Indexes into EXPORT_COLUMNS (0-based) of the cells written by `_figure_cells`.

@@ -60,7 +60,7 @@ class Query:
         return f"({column} ->> 'rating')" if self.postgres else f"json_extract({column}, '$.rating')"
 
 
-def _postgres() -> bool:
+def is_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
@@ -93,7 +93,7 @@ async def figure_sums(start: dt.datetime, end: dt.datetime, cutoff: dt.datetime)
     events    k1 action, k2 rating; n tickets, n2 events (a light counts once per ticket).
 
     One statement; each part is one range of one index (migration 0013_figures)."""
-    q = Query(_postgres())
+    q = Query(is_postgres())
     s, e, c = q.p(start), q.p(end), q.p(cutoff)
     none = "NULL::text" if q.postgres else "NULL"
     accepted = "t.first_accepted_at IS NOT NULL"
@@ -140,7 +140,7 @@ async def _summed(q: Query, before: str, per_ticket: str) -> list[dict]:
 
 async def open_sums() -> list[dict]:
     """The "open" part of `figure_sums` alone: the tickets in work now by light (the chart's)."""
-    q = Query(_postgres())
+    q = Query(is_postgres())
     return await _summed(q, "", _open_tickets(q))
 
 
@@ -149,7 +149,7 @@ async def daily_sums(days: Sequence[tuple[dt.datetime, dt.datetime]], *, everyth
     """Received and resolved per day (index into `days`) of the tickets that count for one unit:
     all of them (`everything`: the district), else those whose holder or grid is one of `units`
     (the unit and every unit under it), or that `department` ever held."""
-    q = Query(_postgres())
+    q = Query(is_postgres())
     values = ", ".join(f"({i}, {q.p(a)}, {q.p(b)})" for i, (a, b) in enumerate(days))
     mine = "" if everything else f" AND (t.unit_id IN {q.ids(units)} OR t.grid_id IN {q.ids(units)}" + (
         f" OR t.event_units LIKE '%,{int(department)},%'"

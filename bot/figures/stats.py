@@ -204,9 +204,7 @@ def _attribute(tree: UnitTree, rows: list[dict], result: dict[int, Figures]) -> 
         _apply(groups[(r["unit_id"], r["grid_id"], r["event_units"])], r)
     wanted = set(result)
     for (unit_id, grid_id, named), part in groups.items():
-        held = [u for u in (int(x) for x in (named or "").split(",") if x)
-                if u in tree.units and tree.units[u].level == Level.DEPARTMENT]
-        for member in tree.counts_for(unit_id, grid_id, held) & wanted:
+        for member in tree.counts_for(unit_id, grid_id, _held(tree, named)) & wanted:
             _add(result[member], part)
 
 
@@ -257,26 +255,28 @@ def _add(into: Figures, part: Figures) -> None:
     into.categories.update(part.categories)
 
 
-async def tickets_counting_for(unit: Unit, ticket_ids: Iterable[int], *,
-                               tree: UnitTree | None = None) -> set[int]:
+async def tickets_counting_for(unit: Unit, ticket_ids: Iterable[int], *, tree: UnitTree | None = None,
+                               fields: Sequence[str] = ()) -> dict[int, tuple]:
     """Those of these tickets that count for the unit (same rule as the figures), merged and
-    cancelled ones left out."""
-    ids = sorted(set(ticket_ids))
-    if not ids:
-        return set()
+    cancelled ones left out: {id: the values of `fields`}."""
+    ids = sorted({int(i) for i in ticket_ids})
     tree = tree or await tree_of_units()
-    mine: set[int] = set()
-    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-        held: dict[int, set[int]] = defaultdict(set)
-        for tid, unit_id in await (TicketEvent.filter(unit__level=Level.DEPARTMENT, ticket_id__in=chunk)
-                                   .distinct().values_list("ticket_id", "unit_id")):
-            held[tid].add(unit_id)
-        for tid, unit_id, grid_id in await (
-                Ticket.filter(id__in=chunk, merged_into_id__isnull=True, status__not_in=list(NOT_COUNTED))
-                .values_list("id", "unit_id", "grid_id")):
-            if unit.id in tree.counts_for(unit_id, grid_id, held.get(tid, ())):
-                mine.add(tid)
+    mine: dict[int, tuple] = {}
+    columns = "".join(f", t.{name}" for name in fields)
+    for chunk in (ids[i:i + 2000] for i in range(0, len(ids), 2000)):
+        q = sql.Query(sql.is_postgres())
+        for r in await sql.rows(q, f"SELECT t.id, t.unit_id, t.grid_id, t.event_units{columns} FROM ticket t "
+                                   f"WHERE t.id IN {q.ids(chunk)} AND {sql.COUNTED}"):
+            held = _held(tree, r["event_units"])
+            if unit.id in tree.counts_for(r["unit_id"], r["grid_id"], held):
+                mine[r["id"]] = tuple(r[name] for name in fields)
     return mine
+
+
+def _held(tree: UnitTree, named: str | None) -> list[int]:
+    """The departments among the units a ticket's events named (",12,3,")."""
+    return [u for u in (int(x) for x in (named or "").split(",") if x)
+            if u in tree.units and tree.units[u].level == Level.DEPARTMENT]
 
 
 # ─── per day (the chart) ─────────────────────────────────────────────────────────────────────
