@@ -17,6 +17,7 @@ on SQLite datetimes are compared as the text Tortoise stores (ISO 8601 in UTC, w
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
@@ -92,8 +93,15 @@ async def figure_sums(start: dt.datetime, end: dt.datetime, cutoff: dt.datetime)
     closed, overdue: n tickets;  open: k1 light, n tickets;
     events    k1 action, k2 rating; n tickets, n2 events (a light counts once per ticket).
 
-    One statement; each part is one range of one index (migration 0013_figures)."""
-    q = Query(is_postgres())
+    Two statements run at once (on PostgreSQL on two connections): the tickets' parts, each one
+    range of one index (migration 0013_figures), and the events'."""
+    tickets, events = Query(is_postgres()), Query(is_postgres())
+    found = await asyncio.gather(_summed(tickets, "", _ticket_parts(tickets, start, end, cutoff)),
+                                 _event_part(events, start, end))
+    return found[0] + found[1]
+
+
+def _ticket_parts(q: Query, start: dt.datetime, end: dt.datetime, cutoff: dt.datetime) -> str:
     s, e, c = q.p(start), q.p(end), q.p(cutoff)
     none = "NULL::text" if q.postgres else "NULL"
     accepted = "t.first_accepted_at IS NOT NULL"
@@ -112,17 +120,23 @@ async def figure_sums(start: dt.datetime, end: dt.datetime, cutoff: dt.datetime)
         head.format("overdue") + f"{none} AS k1, {none} AS k2, 0 AS v2, 0 AS vh FROM ticket t WHERE {COUNTED} "
         f"AND t.due_at >= {s} AND t.due_at < {c} AND (t.resolved_at IS NULL OR t.resolved_at > t.due_at)",
         _open_tickets(q),
-        # The tickets of the period's events (one row per ticket, action and rating; v2 events),
-        # looked up by id: one stretch of the primary key's index.
-        head.format("events") + "ev.action AS k1, ev.rating AS k2, ev.n AS v2, 0 AS vh FROM ev "
-        f"JOIN ticket t ON t.id = ev.ticket_id WHERE {COUNTED} AND t.id >= (SELECT MIN(ticket_id) FROM ev) "
-        "AND t.id <= (SELECT MAX(ticket_id) FROM ev)",
     ]
+    return " UNION ALL ".join(parts)
+
+
+async def _event_part(q: Query, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """The period's events, one row per ticket, action and rating (v2: how many), with their
+    tickets looked up by id: one stretch of the primary key's index."""
+    s, e = q.p(start), q.p(end)
+    head = "SELECT 'events' AS part, t.id, t.unit_id, t.grid_id, t.event_units, "
+    part = (head + "ev.action AS k1, ev.rating AS k2, ev.n AS v2, 0 AS vh FROM ev "
+            f"JOIN ticket t ON t.id = ev.ticket_id WHERE {COUNTED} AND t.id >= (SELECT MIN(ticket_id) FROM ev) "
+            "AND t.id <= (SELECT MAX(ticket_id) FROM ev)")
     events = (f"SELECT e.ticket_id, e.action, e.rating, COUNT(*) AS n FROM (SELECT ticket_id, action, CASE WHEN "
               f"action IN ('rated', 'reopened') THEN {q.rating('data')} END AS rating FROM ticket_event "
               f"WHERE action IN {EVENT_ACTIONS} AND created_at >= {s} AND created_at < {e}) e "
               "GROUP BY e.ticket_id, e.action, e.rating")
-    return await _summed(q, f"ev AS {_materialized(q)}({events}), ", " UNION ALL ".join(parts))
+    return await _summed(q, f"ev AS {_materialized(q)}({events}), ", part)
 
 
 def _open_tickets(q: Query) -> str:
