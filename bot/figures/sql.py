@@ -29,7 +29,6 @@ UTC = dt.timezone.utc
 OPEN = "('triage', 'assigned', 'accepted')"
 DONE = "('resolved', 'closed')"
 COUNTED = "t.merged_into_id IS NULL AND t.status NOT IN ('merged', 'cancelled')"
-EVENT_ACTIONS = "('rated', 'reopened', 'auto_closed', 'lit_yellow', 'lit_red')"
 
 
 class Query:
@@ -69,14 +68,14 @@ def is_postgres() -> bool:
 async def _session(postgres: bool) -> AsyncIterator:
     """A connection for a few queries. On PostgreSQL: a transaction (one snapshot) without JIT
     (compiling a plan costs more than these sums take), with room to hash the period's rows in
-    memory, and no merge joins (it guesses the size of a WITH table badly and sorts tens of
-    thousands of rows to merge them)."""
+    memory, and no sorts where hashing does (it guesses the size of a WITH table badly, then
+    sorts tens of thousands of rows to merge or group them)."""
     if not postgres:
         yield connections.get("default")
         return
     async with in_transaction() as conn:
         await conn.execute_script("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; "
-                                  "SET LOCAL enable_mergejoin = off")
+                                  "SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off")
         yield conn
 
 
@@ -125,17 +124,18 @@ def _ticket_parts(q: Query, start: dt.datetime, end: dt.datetime, cutoff: dt.dat
 
 
 async def _event_part(q: Query, start: dt.datetime, end: dt.datetime) -> list[dict]:
-    """The period's events, one row per ticket, action and rating (v2: how many), with their
-    tickets looked up by id: one stretch of the primary key's index."""
+    """The period's events — ratings and reopenings one row each, lights one row per ticket and
+    light — with their tickets looked up by id: one stretch of the primary key's index."""
     s, e = q.p(start), q.p(end)
     head = "SELECT 'events' AS part, t.id, t.unit_id, t.grid_id, t.event_units, "
     part = (head + "ev.action AS k1, ev.rating AS k2, ev.n AS v2, 0 AS vh FROM ev "
             f"JOIN ticket t ON t.id = ev.ticket_id WHERE {COUNTED} AND t.id >= (SELECT MIN(ticket_id) FROM ev) "
             "AND t.id <= (SELECT MAX(ticket_id) FROM ev)")
-    events = (f"SELECT e.ticket_id, e.action, e.rating, COUNT(*) AS n FROM (SELECT ticket_id, action, CASE WHEN "
-              f"action IN ('rated', 'reopened') THEN {q.rating('data')} END AS rating FROM ticket_event "
-              f"WHERE action IN {EVENT_ACTIONS} AND created_at >= {s} AND created_at < {e}) e "
-              "GROUP BY e.ticket_id, e.action, e.rating")
+    period = f"created_at >= {s} AND created_at < {e}"
+    events = (f"SELECT ticket_id, action, CASE WHEN action IN ('rated', 'reopened') THEN {q.rating('data')} END "
+              f"AS rating, 1 AS n FROM ticket_event WHERE action IN ('rated', 'reopened', 'auto_closed') AND {period} "
+              "UNION ALL SELECT DISTINCT ticket_id, action, NULL, 1 FROM ticket_event "
+              f"WHERE action IN ('lit_yellow', 'lit_red') AND {period}")
     return await _summed(q, f"ev AS {_materialized(q)}({events}), ", part)
 
 
