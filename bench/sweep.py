@@ -300,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storm", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument("--db-prefix", default=DB,
+                        help="name of the scratch databases, <prefix>_<size> (apart from a colleague's run)")
     args = parser.parse_args(argv)
+    globals()["DB"] = args.db_prefix
     return asyncio.run(main_async(args))
 
 

@@ -175,6 +175,17 @@ class Ticket(Model):
     due_at = fields.DatetimeField(null=True)
     due_workdays = fields.IntField(null=True)
     due_hours = fields.FloatField(null=True)
+    due_work_hours = fields.FloatField(null=True)  # a promise in working hours (5个工作小时内办结)
+    # A sub-category with limits of its own (sla.yaml categories.<code>.subcategories), or None.
+    subcategory = fields.CharField(max_length=32, null=True)
+    # The steps model's clocks (bot/sla/clocks.py): {step: {from, due, yellow, red, limit}}; None
+    # in the filing model. `due_at` stays the handling step's deadline.
+    steps = fields.JSONField(null=True)
+    # A pause of every running clock, for a reason sla.yaml `pauses` allows (bot/sla/pauses.py).
+    paused_at = fields.DatetimeField(null=True)
+    pause_reason = fields.CharField(max_length=32, null=True)
+    pause_count = fields.IntField(null=True)  # pauses so far (None: none; no default, so the
+    paused_seconds = fields.FloatField(null=True)  # column adds to a full table), their clock time
     # Claimed once per level by the sweep (conditional update), so nobody is told twice.
     yellow_notified_at = fields.DatetimeField(null=True)
     red_notified_at = fields.DatetimeField(null=True)

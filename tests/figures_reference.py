@@ -16,7 +16,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Min
 
 from bot.figures.periods import Period
-from bot.figures.stats import COUNTED_EVENTS, DONE, LIT_RED, LIT_YELLOW, NOT_COUNTED, DayCount, Figures
+from bot.figures.stats import COUNTED_EVENTS, DONE, LIT_RED, LIT_YELLOW, NOT_COUNTED, PAUSED, DayCount, Figures
 from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.models import OPEN_STATUSES, Level, Light, Status, Ticket, TicketEvent, Unit
 
@@ -94,6 +94,10 @@ def _count_event(f: Figures, action: str, data: dict, *, seen_key, seen: set) ->
         f.reopened += 1
         if (data or {}).get("rating") == "unsatisfied":
             f.unsatisfied += 1
+    elif action == PAUSED:
+        if seen_key not in seen:  # each ticket once per period
+            seen.add(seen_key)
+            f.paused += 1
     elif action in (LIT_YELLOW, LIT_RED):
         if seen_key in seen:
             return  # each ticket once per light per period

@@ -32,8 +32,8 @@ HOLDERS = ["nanhaijie1-01", "nanhaijie1-02", "wenmiao-01", "haixi-01", "nanhaiji
            "yingze", "chengguan", "shizheng", "huanwei", None]
 GRIDS = ["nanhaijie1-01", "nanhaijie1-02", "wenmiao-01", "haixi-01", "qingnianlu-01", None]
 EVENT_UNITS = [None, "chengguan", "shizheng", "huanwei", "nanhaijie1-01", "miaoqian"]
-ACTIONS = ["accepted", "resolved", "rated", "reopened", "auto_closed", "lit_yellow", "lit_red", "transferred",
-           "rejected", "submitted"]
+ACTIONS = ["accepted", "resolved", "rated", "reopened", "auto_closed", "lit_yellow", "lit_red", "paused",
+           "transferred", "rejected", "submitted"]
 RATINGS = [None, "satisfied", "basic", "unsatisfied", "default"]
 
 moment = st.one_of(

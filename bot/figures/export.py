@@ -227,7 +227,7 @@ def _figure_cells(f: Figures) -> list:
         f.received, f.done, f.closure_rate, f.resolved, f.on_time, f.on_time_rate, f.closed,
         f.satisfied, f.basic, f.default, f.unsatisfied, f.satisfaction_rate,
         _round(f.avg_accept_hours), _round(f.avg_resolve_hours), f.yellow, f.red, f.overdue, f.reopened,
-        f.open_now, words.category_words(f) if f.received else "",
+        f.paused, f.open_now, words.category_words(f) if f.received else "",
     ]
 
 

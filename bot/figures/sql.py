@@ -124,8 +124,8 @@ def _ticket_parts(q: Query, start: dt.datetime, end: dt.datetime, cutoff: dt.dat
 
 
 async def _event_part(q: Query, start: dt.datetime, end: dt.datetime) -> list[dict]:
-    """The period's events — ratings and reopenings one row each, lights one row per ticket and
-    light — with their tickets looked up by id: one stretch of the primary key's index."""
+    """The period's events — ratings and reopenings one row each, lights and pauses one row per
+    ticket and kind — with their tickets looked up by id: one stretch of the primary key's index."""
     s, e = q.p(start), q.p(end)
     head = "SELECT 'events' AS part, t.id, t.unit_id, t.grid_id, t.event_units, "
     part = (head + "ev.action AS k1, ev.rating AS k2, ev.n AS v2, 0 AS vh FROM ev "
@@ -135,7 +135,7 @@ async def _event_part(q: Query, start: dt.datetime, end: dt.datetime) -> list[di
     events = (f"SELECT ticket_id, action, CASE WHEN action IN ('rated', 'reopened') THEN {q.rating('data')} END "
               f"AS rating, 1 AS n FROM ticket_event WHERE action IN ('rated', 'reopened', 'auto_closed') AND {period} "
               "UNION ALL SELECT DISTINCT ticket_id, action, NULL, 1 FROM ticket_event "
-              f"WHERE action IN ('lit_yellow', 'lit_red') AND {period}")
+              f"WHERE action IN ('lit_yellow', 'lit_red', 'paused') AND {period}")
     return await _summed(q, f"ev AS {_materialized(q)}({events}), ", part)
 
 

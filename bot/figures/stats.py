@@ -37,6 +37,8 @@ Figures over a period P = [start, end)
              (`resolved_at` empty or later than `due_at`).
   reopened   重新处理: reopenings in P ("reopened" events: 不满意 and 还没解决; a manager's 驳回
              is not a resident's reopening and is not counted here).
+  paused     暂停计时: tickets whose clocks were paused in P ("paused" events, bot/sla/pauses.py),
+             each ticket once; the pause moves `due_at` later, so 按期办结 counts against it.
   open_now, yellow_now, red_now: tickets in work (triage, assigned, accepted) at the moment of
              asking, and their current light — whatever the period.
   accept hours: mean of (first 接单 − filing) over the tickets received in P that were accepted.
@@ -77,7 +79,8 @@ NOT_COUNTED = (Status.MERGED, Status.CANCELLED)
 DONE = (Status.RESOLVED, Status.CLOSED)
 # The events the figures read, and what each means.
 LIT_YELLOW, LIT_RED = "lit_yellow", "lit_red"
-COUNTED_EVENTS = ("rated", "reopened", "auto_closed", LIT_YELLOW, LIT_RED)
+PAUSED = "paused"
+COUNTED_EVENTS = ("rated", "reopened", "auto_closed", LIT_YELLOW, LIT_RED, PAUSED)
 GOOD_RATINGS = ("satisfied", "basic", "default")
 TOP_CATEGORIES = 3
 
@@ -102,6 +105,7 @@ class Figures:
     red: int = 0
     overdue: int = 0
     reopened: int = 0
+    paused: int = 0  # tickets paused in P
     open_now: int = 0
     yellow_now: int = 0
     red_now: int = 0
@@ -242,11 +246,13 @@ def _apply(f: Figures, r: dict) -> None:
         f.yellow += n
     elif k1 == LIT_RED:
         f.red += n
+    elif k1 == PAUSED:  # each ticket once
+        f.paused += n
 
 
 _SUMMED = ("received", "done", "accepted", "accept_hours_sum", "resolved", "on_time", "resolve_hours_sum",
            "closed", "overdue", "open_now", "yellow_now", "red_now", "satisfied", "basic", "unsatisfied",
-           "default", "reopened", "yellow", "red")
+           "default", "reopened", "yellow", "red", "paused")
 
 
 def _add(into: Figures, part: Figures) -> None:

@@ -70,7 +70,7 @@ async def join(rt: Runtime, main_id: int, resident: Resident, data: dict) -> Non
         confidence=data.get("confidence", 0.0), reasons=data.get("reasons", []), urgent=main.urgent,
         location_text=data.get("location_text"), grid_id=main.grid_id, unit_id=main.unit_id, level=main.level,
         status=Status.MERGED, merged_into_id=main.id, created_at=now, updated_at=now, closed_at=now,
-        due_at=main.due_at, yellow_at=main.yellow_at, red_at=main.red_at,
+        due_at=main.due_at, yellow_at=main.yellow_at, red_at=main.red_at, subcategory=main.subcategory,
     )
     actor = Actor.of_resident(resident)
     await tickets.event(joined, actor, "merged", None, Status.MERGED, now, note=main.number, data={"into": main.id})

@@ -37,7 +37,9 @@ async def text(rt: Runtime, draft: Pending) -> str:
         extras += texts.SUMMARY_PHOTOS.format(count=len(data["photos"]))
     if data.get("anonymous"):
         extras += texts.SUMMARY_ANON_ON
-    deadlines = rt.sla.deadlines(data["category"], False, rt.clock.now(), calendar=rt.calendar, tz=rt.tz)
+    sub = rt.sla.subcategory_for(data["category"], "\n".join(data["texts"]))
+    deadlines = rt.sla.deadlines(data["category"], False, rt.clock.now(), calendar=rt.calendar, tz=rt.tz,
+                                 subcategory=sub)
     return texts.SUMMARY.format(
         category=label_of(data["category"]),
         place=shown_place or texts.PLACE_UNKNOWN,

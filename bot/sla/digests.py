@@ -46,6 +46,7 @@ class Item:
     unit_name: str
     due_at: dt.datetime | None
     red_since: dt.datetime | None = None
+    step: str = ""  # the steps model: the step whose light it is (dispatch, accept, handle, callback)
 
 
 @dataclass
@@ -78,24 +79,33 @@ class _Labels(dict):
 
 
 def render_digest(chat_id: int, digest: Digest, *, now: dt.datetime, tz, deadline: dt.datetime,
-                  max_parts: int = MAX_PARTS) -> list[Outgoing]:
-    """The messages for one chat, in the order they are to be sent (none if nothing is due)."""
+                  max_parts: int = MAX_PARTS, steps: bool = False) -> list[Outgoing]:
+    """The messages for one chat, in the order they are to be sent (none if nothing is due).
+    `steps`: the steps model's words (a step past its limit, not "not accepted"), each row
+    naming the step whose light it is."""
     local = lambda at: timetext.moment(at, tz)  # noqa: E731  (when a thing happened)
     due = lambda at: timetext.deadline(at, tz)  # noqa: E731  (a deadline: midnight is 24:00 of the day before)
     label = _Labels()
     red, yellow = texts.LIGHTS["red"], texts.LIGHTS["yellow"]
+    own_red_title, other_red_title, yellow_title = (
+        (texts.SLA_SECTION_STEP_RED, texts.SLA_SECTION_STEP_OTHER_RED, texts.SLA_SECTION_STEP_YELLOW) if steps
+        else (texts.SLA_SECTION_OWN_RED, texts.SLA_SECTION_OTHER_RED, texts.SLA_SECTION_YELLOW))
+
+    def step(i: Item) -> str:
+        return texts.SLA_ROW_STEP.format(step=texts.STEP_NAMES[i.step]) if i.step else ""
+
     sections: list[_Section] = []
     if digest.own_red:
         more = texts.SLA_MORE_BUTTONS if len(digest.own_red) > MAX_EXPLAIN_BUTTONS else None
         sections.append(_Section(
-            "own_red", texts.SLA_SECTION_OWN_RED.format(count=len(digest.own_red), deadline=due(deadline)),
+            "own_red", own_red_title.format(count=len(digest.own_red), deadline=due(deadline)),
             digest.own_red, lambda i: texts.SLA_ROW.format(
-                light=red, number=i.number, category=label[i.category], place=i.place), more))
+                light=red, number=i.number, category=label[i.category], place=i.place) + step(i), more))
     if digest.other_red:
         sections.append(_Section(
-            "other_red", texts.SLA_SECTION_OTHER_RED.format(count=len(digest.other_red)),
+            "other_red", other_red_title.format(count=len(digest.other_red)),
             digest.other_red, lambda i: texts.SLA_ROW_UNIT.format(
-                light=red, number=i.number, category=label[i.category], place=i.place, unit=i.unit_name)))
+                light=red, number=i.number, category=label[i.category], place=i.place, unit=i.unit_name) + step(i)))
     if digest.overdue:
         sections.append(_Section(
             "overdue", texts.SLA_SECTION_OVERDUE.format(count=len(digest.overdue)),
@@ -109,9 +119,9 @@ def render_digest(chat_id: int, digest: Digest, *, now: dt.datetime, tz, deadlin
                 light=red, number=i.number, unit=i.unit_name, since=local(i.red_since))))
     if digest.yellow:
         sections.append(_Section(
-            "yellow", texts.SLA_SECTION_YELLOW.format(count=len(digest.yellow)),
+            "yellow", yellow_title.format(count=len(digest.yellow)),
             digest.yellow, lambda i: texts.SLA_ROW.format(
-                light=yellow, number=i.number, category=label[i.category], place=i.place)))
+                light=yellow, number=i.number, category=label[i.category], place=i.place) + step(i)))
     if not sections:
         return []
     head = texts.SLA_DIGEST_HEAD.format(time=local(now))

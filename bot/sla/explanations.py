@@ -58,7 +58,8 @@ async def ask_explanation(rt: Runtime, who, *, ticket_id: int | None = None, num
             unit = await Unit.get_or_none(id=owed.unit_id)
             raise Refused(texts.SLA_EXPLAIN_NOT_YOURS.format(unit=unit.name if unit else ""))
         in_group = not who.private
-        prompt = Outgoing(who.chat_id, texts.SLA_ASK_EXPLANATION.format(name=staff.name, number=ticket.number),
+        ask = texts.SLA_ASK_EXPLANATION_STEP if rt.sla.steps_model else texts.SLA_ASK_EXPLANATION
+        prompt = Outgoing(who.chat_id, ask.format(name=staff.name, number=ticket.number),
                           buttons=outbox.ask_one(staff.user_id, staff.name) if in_group else None)
         await pending.open_pending(EXPLAIN, channel=who.channel, chat_id=who.chat_id, user_id=staff.user_id,
                                    now=rt.clock.now(), subject=ticket.id,

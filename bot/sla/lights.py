@@ -48,7 +48,7 @@ import datetime as dt
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tortoise.transactions import in_transaction
 
@@ -58,13 +58,14 @@ from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.sla.sql import Sql, chunks
 from bot.models import (
     Attachment, Consultation, Explanation, Light, MessageRef, Outbox,
-    Staff, Status, Ticket, Unit,
+    Resident, Staff, Status, Ticket, Unit,
 )
 from bot.nlp import pii
 from bot.runtime import Runtime
 from bot.messaging import outbox
 from bot.sla.digests import Digest, Item, render_digest
 from bot.messaging.outbox import Outgoing
+from bot.sla.clocks import entries_of, worst_step
 from bot.sla.policy import DUE_RUNS_IN, LIGHTS_RUN_IN
 
 log = logging.getLogger("gridbot.sla")
@@ -96,7 +97,10 @@ RED = _LevelSpec("red", "red_at", "red_notified_at", tuple(sorted(LIGHTS_RUN_IN)
 DUE = _LevelSpec("overdue", "due_at", "due_notified_at", tuple(sorted(DUE_RUNS_IN)), "overdue")
 
 _RETURNING = ("id", "number", "category", "location_text", "unit_id", "grid_id", "status", "due_at",
-              "reopen_count")
+              "reopen_count", "steps")
+# In the steps model a ticket in these statuses is lit only by the steps' clocks (`steps` set):
+# one filed under the filing model keeps its old moments there, which are not lights.
+_STEPS_ONLY = frozenset({Status.ACCEPTED.value, Status.RESOLVED.value})
 _DUE_AT = Ticket._meta.fields_map["due_at"]
 _RED_AT = Explanation._meta.fields_map["red_at"]
 
@@ -130,6 +134,7 @@ class _Claimed:
     status: str
     due_at: dt.datetime | None
     reopen_count: int
+    step: str = ""  # the steps model: the step whose light this is
 
 
 # ─── the sweep ───────────────────────────────────────────────────────────────────────────────
@@ -156,10 +161,13 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
     quiet_units, triage_quiet = _quiet_units(rt, tree, now) if tree else (set(), False)
     command_quiet = tree is not None and tree.district is not None and tree.district.id in quiet_units
     result = SweepResult()
+    runs_in = tuple(sorted(policy.lights_run_in))
+    steps = policy.steps_model
     async with in_transaction() as conn:
         db = Sql(conn)
-        red = await _claim(db, RED, now, limit)
-        yellow = await _claim(db, YELLOW, now, limit, skip_units=quiet_units, skip_triage=triage_quiet)
+        red = await _claim(db, replace(RED, runs_in=runs_in), now, limit, steps=steps)
+        yellow = await _claim(db, replace(YELLOW, runs_in=runs_in), now, limit, skip_units=quiet_units,
+                              skip_triage=triage_quiet, steps=steps)
         due = await _claim(db, DUE, now, limit, skip_units=quiet_units, skip_triage=triage_quiet)
         missing = [] if command_quiet else await _claim_missing_explanations(db, now, limit)
         result.red, result.yellow, result.overdue = len(red), len(yellow), len(due)
@@ -193,12 +201,17 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
                 digests[own].yellow.append(items(ticket))
                 lit_cards[own].append(ticket.id)
         leaders = await _leaders({h.id for t in due if (h := tree.holder(t.unit_id))})
+        # In the steps model the 办结 step's red is its deadline passing: a ticket red for that
+        # step is named once in a chat, as red (迎泽's red, "not accepted in time", is another
+        # fact than overdue, and both are said).
+        told_red = {(chat_id, i.ticket_id) for chat_id, d in digests.items() for i in d.other_red + d.own_red
+                    if i.step == "handle"}
         for ticket in due:
             holder = tree.holder(ticket.unit_id)
             item = items(ticket, holder)
             targets = [tree.command_chat] + leaders.get(holder.id if holder else None, [])
             for chat_id in dict.fromkeys(targets):
-                if chat_id is not None:
+                if chat_id is not None and (chat_id, ticket.id) not in told_red:
                     digests[chat_id].overdue.append(item)
         if missing_items and tree.command_chat is not None:
             digests[tree.command_chat].missing.extend(missing_items)
@@ -212,7 +225,7 @@ async def _sweep(rt: Runtime, now: dt.datetime, limit: int) -> SweepResult:
         await _log_missing(db, now, missing_items)
         messages: list[Outgoing] = []
         for chat_id, digest in sorted(digests.items()):
-            messages += render_digest(chat_id, digest, now=now, tz=rt.tz, deadline=deadline)
+            messages += render_digest(chat_id, digest, now=now, tz=rt.tz, deadline=deadline, steps=steps)
         await _queue(messages, now)
         result.digests = len(messages)
         result.card_edits = await _refresh_lit_cards(rt, lit_cards, now, tree)
@@ -229,7 +242,8 @@ def _quiet_units(rt: Runtime, tree: UnitTree, now: dt.datetime) -> tuple[set[int
 
 
 async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
-                 skip_units: set[int] | None = None, skip_triage: bool = False) -> list[_Claimed]:
+                 skip_units: set[int] | None = None, skip_triage: bool = False,
+                 steps: bool = False) -> list[_Claimed]:
     """Mark the due, untold rows of one level told (and lit); returns the tickets now ours."""
     claimed: list[_Claimed] = []
     for status in level.runs_in:
@@ -241,7 +255,10 @@ async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
         p = db.params()
         sets = f"{level.notified} = {p(now)}" + (level.also.format(now=p(now)) if "{now}" in level.also
                                                  else level.also)
-        where = [f"status = {p(status)}", f"{level.notified} IS NULL", f"{level.at} <= {p(now)}"]
+        where = [f"status = {p(status)}", f"{level.notified} IS NULL", f"{level.at} <= {p(now)}",
+                 "paused_at IS NULL"]  # a paused clock is not looked at (bot/sla/pauses.py)
+        if steps and status in _STEPS_ONLY and level.name != DUE.name:
+            where.append("steps IS NOT NULL")
         if skip_units:  # triage rows (no unit) are kept or skipped by `skip_triage` alone
             where.append(f"(unit_id IS NULL OR {db.not_in('unit_id', sorted(skip_units), p)})")
         if skip_triage:
@@ -253,10 +270,11 @@ async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
         rows = sorted(rows, key=lambda r: (r["moment"], r["id"]))  # oldest first, as people read them
         for r in rows:
             due_at = r["due_at"]
+            step = (worst_step(entries_of(r["steps"]), r["status"], level.name) or "") if steps else ""
             claimed.append(_Claimed(r["id"], r["number"], r["category"], r["location_text"], r["unit_id"],
                                     r["grid_id"], r["status"],
                                     _DUE_AT.to_python_value(due_at) if isinstance(due_at, str) else due_at,
-                                    r["reopen_count"]))
+                                    r["reopen_count"], step))
     return claimed
 
 
@@ -375,6 +393,7 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
         for merged_into in await Ticket.filter(merged_into_id__in=chunk, resident_id__not_isnull=True).values_list(
                 "merged_into_id", flat=True):
             merged[merged_into] += 1
+    names = await _names_on_cards(batch, tree)
     out: list[tuple[Ticket, list[Outgoing]]] = []
     for ticket in batch:
         holder = tree.command_chat if ticket.status == Status.TRIAGE else (
@@ -386,13 +405,37 @@ async def card_messages(rt: Runtime, batch: list[Ticket], tree: UnitTree) -> lis
         if holder is not None:
             body = await cards.card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
                                          photo_count=len(photos[ticket.id]), due_words=cards.due_words(rt, ticket),
-                                         reporters=1 + merged[ticket.id], arrival=came.get(ticket.id))
+                                         reporters=1 + merged[ticket.id], arrival=came.get(ticket.id),
+                                         sla=rt.sla, now=rt.clock.now(), known=names[ticket.id])
             note = texts.TRIAGE_LOW_CONFIDENCE if ticket.status == Status.TRIAGE else None
             messages.append(cards.card_message(holder, ticket, body, triage_note=note))
             if holder not in shown[ticket.id]:
                 messages += cards.photo_messages(holder, ticket, photos[ticket.id])
         out.append((ticket, messages))
     return out
+
+
+async def _names_on_cards(batch: list[Ticket], tree: UnitTree):
+    """The grid, the resident's masked name and who accepted, for every card of the batch in
+    two queries (cards.card_text would read them one card at a time)."""
+    from bot.workflow import cards
+
+    resident_ids = sorted({t.resident_id for t in batch if t.resident_id is not None})
+    staff_ids = sorted({t.accepted_by_id for t in batch if t.accepted_by_id is not None and t.status == Status.ACCEPTED})
+    residents: dict[int, str] = {}
+    staff: dict[int, str] = {}
+    for chunk in chunks(resident_ids):
+        residents.update(await Resident.filter(id__in=chunk).values_list("id", "display_name"))
+    for chunk in chunks(staff_ids):
+        staff.update(await Staff.filter(id__in=chunk).values_list("id", "name"))
+    grids = {t.grid_id: tree.name(t.grid_id) for t in batch if t.grid_id is not None}
+    gone = sorted(g for g, name in grids.items() if not name)  # a grid no longer in the tree
+    if gone:
+        grids.update(await Unit.filter(id__in=gone).values_list("id", "name"))
+    return {t.id: cards.Known(grids.get(t.grid_id) or None,
+                              cards.reporter_words(t, residents.get(t.resident_id, "")),
+                              staff.get(t.accepted_by_id, "") if t.status == Status.ACCEPTED else "")
+            for t in batch}
 
 
 class _Items:
@@ -412,4 +455,5 @@ class _Items:
                 place = place[:PLACE_CHARS] + "…"
             self.places[key] = place
         holder = holder or self.tree.holder(ticket.unit_id)
-        return Item(ticket.id, ticket.number, ticket.category, place, holder.name if holder else "", ticket.due_at)
+        return Item(ticket.id, ticket.number, ticket.category, place, holder.name if holder else "", ticket.due_at,
+                    step=ticket.step)

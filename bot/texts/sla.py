@@ -118,7 +118,7 @@ EXPORT_OWN_TOTALS = "【{unit}】合计"
 EXPORT_COLUMNS = (
     "排名", "单位", "上级单位", "受理量", "本期受理已办结", "办结率", "办结量", "按期办结", "按期办结率", "关闭",
     "满意", "基本满意", "默认满意", "不满意", "满意率", "平均接单时长（小时）", "平均办结时长（小时）",
-    "黄灯", "红灯", "超期", "重新处理", "当前在办", "类别前三",
+    "黄灯", "红灯", "超期", "重新处理", "暂停计时", "当前在办", "类别前三",
 )
 EXPORT_RED_COLUMNS = ("工单号", "类别", "亮红灯时间", "责任单位", "说明期限", "说明情况", "书面说明", "说明人",
                       "说明时间", "工单状态")
@@ -130,3 +130,35 @@ EXPORT_EXPLAIN_NONE_OWED = "无责任单位"
 # --- what a deadline promises (bot/sla/policy.py) ---------------------------------------------
 SPAN_MINUTES = "{n}分钟"
 SPAN_HOURS = "{n}小时"
+
+# --- the steps model, working hours, sub-categories and pauses (bot/sla/clocks.py, pauses.py) ---
+STEP_NAMES = {"dispatch": "派单", "accept": "接单", "handle": "办结", "callback": "回访"}
+CARD_STEPS = "环节时限：{steps}\n"
+CARD_STEP = "{light}{step} {due}"
+CARD_STEP_SEP = "；"
+CARD_SUBCATEGORY = "{category}·{sub}"
+CARD_PAUSED = "⏸ 暂停计时：{reason}（{since} 起，恢复后期限顺延）\n"
+CARD_PAUSES = "已暂停计时 {count} 次，共 {span}\n"
+BTN_RESUME = "恢复计时"
+SLA_SECTION_STEP_RED = (
+    "🔴 红灯：以下 {count} 件工单的当前环节已超过时限。请立即处理，"
+    "并在 {deadline} 前提交书面说明（点下方按钮，或发送 /explain 工单号）："
+)
+SLA_SECTION_STEP_OTHER_RED = "🔴 红灯：以下 {count} 件工单的当前环节已超过时限（括号内为责任单位）："
+SLA_SECTION_STEP_YELLOW = "🟡 黄灯：以下 {count} 件工单的当前环节已用去时限的大部分，请抓紧办理："
+SLA_ROW_STEP = "｜{step}"
+SLA_ASK_EXPLANATION_STEP = (
+    "{name}，请回复本消息，写明工单 {number} 当前环节超过时限的原因（书面说明）。"
+    "说明将记入工单处理记录，并抄送区指挥中心。"
+)
+PAUSE_USAGE = "用法：/pause 工单号（暂停计时，选规定的理由）；/resume 工单号（恢复计时）"
+PAUSE_PICK = "工单 {number} 暂停计时的理由："
+PAUSE_NONE_ALLOWED = "本区时限规则（sla.yaml pauses）没有规定可以暂停计时的理由。"
+PAUSE_NOT_NOW = "工单 {number} 当前{status}，不能暂停计时。"
+PAUSE_ALREADY = "工单 {number} 已经暂停计时了。"
+PAUSE_NOT_PAUSED = "工单 {number} 没有暂停计时。"
+PAUSED_TOAST = "已暂停计时"
+RESUMED_TOAST = "已恢复计时"
+PAUSED_SAY = "⏸ 工单 {number} 暂停计时：{reason}。恢复计时后期限顺延。"
+RESUMED_SAY = "▶️ 工单 {number} 恢复计时，办结期限顺延至 {due}。"
+EVENT_STAFF_WORDS.update({"paused": "暂停计时", "resumed": "恢复计时"})

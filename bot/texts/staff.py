@@ -160,6 +160,7 @@ ROLE_WORDS = {
 # A ticket's promise, the same on the card and to the resident (bot/sla/policy.py describe).
 DUE_WORKDAYS = "{n}个工作日内办结"
 DUE_HOURS = "{span}内到场处置"
+DUE_WORK_HOURS = "{n}个工作小时内办结"
 
 # --- reminders too many for one message (bot/sla/digests.py) ---
 # Up to three messages, marked （1/3）; beyond that a summary without ticket numbers and the full list as a file.

@@ -19,6 +19,10 @@ CONSULT_GO = Action("w:cgo", ID)  # … and starts it
 RECATEGORISE = Action("w:cat", ID)  # 改类别: shows the categories
 SET_CATEGORY = Action("w:setc", ID, CODE)  # … to this one
 
+# Pauses of a ticket's clocks (bot/sla/pauses.py; bound by the sla feature).
+PAUSE = Action("sla:pau", ID, CODE)  # /pause's reason buttons: pause for this reason
+RESUME = Action("sla:res", ID)  # 恢复计时, on the card of a paused ticket
+
 # The command centre's triage card.
 TRIAGE_CATEGORY = Action("tr:cat", ID)
 TRIAGE_SET_CATEGORY = Action("tr:setcat", ID, CODE)

@@ -12,6 +12,8 @@ department's, a /ticket shown outside the handling unit.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot import texts, timetext
@@ -23,7 +25,8 @@ from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import PhraseMatcher
-from bot.sla.policy import describe
+from bot.sla import clocks
+from bot.sla.policy import SlaPolicy, describe
 from bot.workflow import arrivals
 from bot.workflow import buttons as B
 from bot.messaging.outbox import Buttons, Outgoing, card_ref
@@ -46,12 +49,28 @@ def place_of(ticket: Ticket, grid_name: str | None, *, keep_phones: bool = False
 
 
 async def reporter_of(ticket: Ticket) -> str:
+    if ticket.source == "patrol" or ticket.anonymous:
+        return reporter_words(ticket, "")
+    resident = await ticket.resident
+    return reporter_words(ticket, resident.display_name if resident else "")
+
+
+def reporter_words(ticket: Ticket, display_name: str) -> str:
     if ticket.source == "patrol":
         return texts.CARD_PATROL
     if ticket.anonymous:
         return texts.CARD_ANONYMOUS
-    resident = await ticket.resident
-    return texts.CARD_RESIDENT.format(masked=masked_name(resident.display_name if resident else ""))
+    return texts.CARD_RESIDENT.format(masked=masked_name(display_name))
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a card names from other tables, read beforehand for a batch of cards (the sweep's
+    card edits) instead of three queries per card."""
+
+    grid_name: str | None
+    who: str
+    accepted_by: str
 
 
 def evidence(ticket: Ticket) -> str:
@@ -75,10 +94,15 @@ def evidence(ticket: Ticket) -> str:
 
 
 async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_count: int,
-                    due_words: str, reporters: int = 1, arrival: str | None = None) -> str:
+                    due_words: str, reporters: int = 1, arrival: str | None = None,
+                    sla: SlaPolicy | None = None, now: dt.datetime | None = None,
+                    known: Known | None = None) -> str:
     """The card. `arrival`: why the ticket is with this unit now (bot/workflow/arrivals.py),
-    put on top."""
-    grid = await ticket.grid
+    put on top. `sla` and `now`: the sub-category's name, the steps model's open steps with
+    their lights at `now`, and pauses. `known`: names read beforehand (else read here)."""
+    if known is None:
+        grid = await ticket.grid
+        known = Known(grid.name if grid else None, await reporter_of(ticket), await _accepted_by(ticket))
     extras = "".join(
         texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(pii.mask(f["a"], keep_phones=True), text_limit))
         for f in ticket.followups if f.get("a")
@@ -87,15 +111,20 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
         extras += texts.CARD_PHOTOS.format(count=photo_count)
     if reporters > 1:
         extras += texts.CARD_REPORTERS.format(count=reporters)
-    status_line = await _status_line(ticket)
+    extras += clock_lines(ticket, tz, now, sla)
+    category = label_of(ticket.category)
+    sub = sla.subcategory(ticket.category, ticket.subcategory) if sla else None
+    if sub is not None:
+        category = texts.CARD_SUBCATEGORY.format(category=category, sub=sub.label)
+    status_line = _status_line(ticket, known.accepted_by)
     card = texts.CARD.format(
         light=texts.LIGHTS[str(ticket.light)],
         number=ticket.number,
         urgent=texts.CARD_URGENT if ticket.urgent else "",
-        category=label_of(ticket.category),
+        category=category,
         reasons=evidence(ticket),
-        place=place_of(ticket, grid.name if grid else None, keep_phones=True),
-        who=await reporter_of(ticket),
+        place=place_of(ticket, known.grid_name, keep_phones=True),
+        who=known.who,
         text=shorten(pii.mask(ticket.text, keep_phones=True), text_limit),  # masked first: a cut phone hides
         extras=extras,
         due=f"{timetext.deadline(ticket.due_at, tz)}（{due_words}）",
@@ -104,10 +133,39 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
     return f"{arrival}\n{card}" if arrival else card
 
 
-async def _status_line(ticket: Ticket) -> str:
+def clock_lines(ticket: Ticket, tz: ZoneInfo, now: dt.datetime | None, sla: SlaPolicy | None = None) -> str:
+    """The steps model's open steps (light and deadline each), a pause on, the pauses so far."""
+    lines = ""
+    entries = clocks.entries_of(ticket.steps)
+    running = clocks.open_steps(entries, str(ticket.status))
+    if running:
+        lines += texts.CARD_STEPS.format(steps=texts.CARD_STEP_SEP.join(
+            texts.CARD_STEP.format(light=texts.LIGHTS[clocks.light_of(entries[s], now)] if now else "",
+                                   step=texts.STEP_NAMES[s], due=timetext.deadline(clocks.parse(entries[s]["due"]), tz))
+            for s in running))
+    if ticket.paused_at is not None:
+        lines += texts.CARD_PAUSED.format(reason=(sla.pauses if sla else {}).get(ticket.pause_reason, ticket.pause_reason), since=timetext.moment(ticket.paused_at, tz))
+    if ticket.pause_count:
+        lines += texts.CARD_PAUSES.format(count=ticket.pause_count, span=_span(ticket.paused_seconds or 0.0))
+    return lines
+
+
+def _span(seconds: float) -> str:
+    if seconds < 3600:
+        return texts.SPAN_MINUTES.format(n=max(round(seconds / 60), 1))
+    return texts.SPAN_HOURS.format(n=f"{seconds / 3600:.1f}".removesuffix(".0"))
+
+
+async def _accepted_by(ticket: Ticket) -> str:
+    if ticket.status != Status.ACCEPTED:
+        return ""
+    staff = await ticket.accepted_by
+    return staff.name if staff else ""
+
+
+def _status_line(ticket: Ticket, accepted_by: str) -> str:
     if ticket.status == Status.ACCEPTED:
-        staff = await ticket.accepted_by
-        return texts.CARD_ACCEPTED_BY.format(name=staff.name if staff else "")
+        return texts.CARD_ACCEPTED_BY.format(name=accepted_by)
     note = shorten(pii.mask(ticket.resolution_note or "", keep_phones=True), 60)
     result = texts.CARD_RESULT.format(note=note) if note else ""
     if ticket.status == Status.RESOLVED:
@@ -161,6 +219,8 @@ def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | Non
     third.append((texts.BTN_RECATEGORISE, B.RECATEGORISE.data(t)))
     if command_view and ticket.level != Level.DISTRICT:
         third.append((texts.BTN_CONSULT, B.CONSULT.data(t)))
+    if ticket.paused_at is not None:  # the clocks stand still: the way to start them again
+        first.append((texts.BTN_RESUME, B.RESUME.data(t)))
     return [first, second] + ([third] if third else [])
 
 
@@ -191,12 +251,12 @@ async def card_body(rt: Runtime, ticket: Ticket, *, photo_count: int | None = No
         reporters = 1 + await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).count()
     return await card_text(ticket, tz=rt.tz, text_limit=rt.limits.card_text_chars,
                            photo_count=photo_count, due_words=due_words(rt, ticket), reporters=reporters,
-                           arrival=await arrivals.line_for(ticket))
+                           arrival=await arrivals.line_for(ticket), sla=rt.sla, now=rt.clock.now())
 
 
 def due_words(rt: Runtime, ticket: Ticket) -> str:
     """The promise in the words the resident was given ("2小时内到场处置")."""
-    return describe(ticket.due_workdays, ticket.due_hours)
+    return describe(ticket.due_workdays, ticket.due_hours, ticket.due_work_hours)
 
 
 async def post_card(rt: Runtime, ticket: Ticket, unit: Unit, *, with_photos: bool,

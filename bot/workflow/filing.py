@@ -16,6 +16,7 @@ from bot.models import (
     TicketCounter, Unit,
 )
 from bot.runtime import Runtime
+from bot.sla import clocks
 from bot.workflow import cards, whereabouts
 from bot.jurisdiction import directory
 from bot.messaging import outbox
@@ -53,7 +54,9 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
     """Create the ticket, its first events, its card and the resident's receipt, together.
     Call inside a transaction."""
     now = rt.clock.now()
-    deadlines = rt.sla.deadlines(new.category, new.urgent, now, calendar=rt.calendar, tz=rt.tz)
+    subcategory = rt.sla.subcategory_for(new.category, new.text)
+    deadlines = rt.sla.deadlines(new.category, new.urgent, now, calendar=rt.calendar, tz=rt.tz,
+                                 subcategory=subcategory)
     holder = (new.grid or new.unit) if new.triage_reason is None else None
     ticket = await Ticket.create(
         number=await next_number(rt, now),
@@ -81,8 +84,11 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
         due_at=deadlines.due_at,
         due_workdays=deadlines.due_workdays,
         due_hours=deadlines.due_hours,
+        due_work_hours=deadlines.due_work_hours,
+        subcategory=subcategory,
         open311_client_id=new.open311_client_id,
     )
+    await clocks.after_move(rt, ticket, now)  # the steps model's clocks for where it starts
     for photo in new.photos:
         await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
                                 file_unique_id=photo.get("file_unique_id"), created_at=now)

@@ -13,6 +13,7 @@ from bot.models import (
 from bot.nlp.classify import categories as nlp_categories
 from bot.refusals import Refused
 from bot.runtime import Runtime
+from bot.sla import clocks
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow import tickets
@@ -104,6 +105,7 @@ async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit
     resolution = ticket.resolution_note
     before = await move(ticket, "reject", now, resolved_at=None, resolution_note=None, assigned_at=now,
                         accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1)
+    await clocks.after_move(rt, ticket, now)
     await event(ticket, Actor.of_staff(staff), "rejected", before, ticket.status, now, unit=holder, note=reason,
                 data={"by_unit": staff.unit_id, "resolution": resolution})
     # Back in the holder's chat as a new card saying who rejected it and why.
@@ -124,11 +126,13 @@ async def consult(rt: Runtime, ticket: Ticket, staff: Staff, departments: list[U
     now = rt.clock.now()
     lead = departments[0]
     deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, ticket.created_at, cross_department=True,
-                                 calendar=rt.calendar, tz=rt.tz)
+                                 calendar=rt.calendar, tz=rt.tz, subcategory=ticket.subcategory)
     old_holder = ticket.unit_id or (await directory.command_unit()).id
     before = await move(ticket, "consult", now, unit_id=lead.id, level=Level.DEPARTMENT, assigned_at=now,
                         accepted_at=None, accepted_by_id=None, due_at=deadlines.due_at,
-                        due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours, due_notified_at=None)
+                        due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours,
+                        due_work_hours=deadlines.due_work_hours, due_notified_at=None)
+    await clocks.after_move(rt, ticket, now, cross_department=True)
     await Consultation.filter(ticket_id=ticket.id).delete()
     for i, department in enumerate(departments):
         await Consultation.create(ticket=ticket, department=department, lead=i == 0, created_at=now)
@@ -151,6 +155,7 @@ async def merge(rt: Runtime, duplicate: Ticket, main: Ticket, staff: Staff) -> N
         raise Refused(texts.ILLEGAL_MOVE.format(number=main.number, status=texts.STATUS_WORDS[str(main.status)], action="合并"))
     now = rt.clock.now()
     before = await move(duplicate, "merge", now, merged_into_id=main.id, closed_at=now)
+    await clocks.after_move(rt, duplicate, now)
     actor = Actor.of_staff(staff)
     await event(duplicate, actor, "merged", before, duplicate.status, now, note=main.number, data={"into": main.id})
     await event(main, actor, "merged", main.status, main.status, now, note=duplicate.number, data={"from": duplicate.id})
@@ -167,6 +172,7 @@ async def _hand_over(rt: Runtime, ticket: Ticket, actor: Actor, move_name: str, 
     old_holder = ticket.unit_id
     before = await move(ticket, move_name, now, unit_id=target.id, level=target.level, assigned_at=now,
                         accepted_at=None, accepted_by_id=None)
+    await clocks.after_move(rt, ticket, now)
     await event(ticket, actor, action, before, ticket.status, now, unit=target, note=reason,
                 data={"from_unit": old_holder})
     # The receiving chat gets the card at the bottom, with who sent it and why on top.

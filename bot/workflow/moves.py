@@ -14,6 +14,7 @@ from bot.models import (
 from bot.nlp.classify import categories as nlp_categories
 from bot.refusals import Refused
 from bot.runtime import Runtime
+from bot.sla import clocks
 from bot.workflow import cards
 from bot.messaging import outbox
 from bot.workflow.buttons import RATE
@@ -31,6 +32,7 @@ async def accept(rt: Runtime, ticket: Ticket, staff: Staff) -> None:
     await require_holder(ticket, staff)
     now = rt.clock.now()
     before = await move(ticket, "accept", now, accepted_at=now, accepted_by_id=staff.id)
+    await clocks.after_move(rt, ticket, now)
     await event(ticket, Actor.of_staff(staff), "accepted", before, ticket.status, now, unit=await ticket.unit)
     messages = await refresh_card(rt, ticket)
     messages += await tell_resident(ticket, texts.NOTIFY_ACCEPTED.format(number=ticket.number))
@@ -42,6 +44,7 @@ async def resolve(rt: Runtime, ticket: Ticket, staff: Staff, note: str, photos: 
     now = rt.clock.now()
     before = await move(ticket, "resolve", now, resolved_at=now, resolution_note=note[:2000],
                          accepted_by_id=ticket.accepted_by_id or staff.id)
+    await clocks.after_move(rt, ticket, now)
     for photo in photos:
         await Attachment.create(ticket=ticket, kind="resolution", file_id=photo["file_id"],
                                 file_unique_id=photo.get("file_unique_id"), created_at=now)
@@ -73,6 +76,7 @@ async def rate(rt: Runtime, ticket: Ticket, resident: Resident, rating: str) -> 
         await reopen(rt, ticket, actor, reason=texts.RATINGS[rating], rating=rating)
         return
     before = await move(ticket, "rate", now, rating=rating, rated_at=now, closed_at=now)
+    await clocks.after_move(rt, ticket, now)
     await event(ticket, actor, "rated", before, ticket.status, now, note=texts.RATINGS[rating],
                  data={"rating": rating})
     await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
@@ -83,7 +87,8 @@ async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rati
     unit. A second reopening goes one level up: the same hands failed twice."""
     check_move(ticket, "reopen")
     now = rt.clock.now()
-    deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, now, calendar=rt.calendar, tz=rt.tz)
+    deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, now, calendar=rt.calendar, tz=rt.tz,
+                                 subcategory=ticket.subcategory)
     resolved_by = await Unit.get(id=ticket.unit_id)
     unit = resolved_by
     if ticket.reopen_count + 1 >= 2:
@@ -93,9 +98,11 @@ async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rati
         accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1,
         light=Light.GREEN, yellow_at=deadlines.yellow_at, red_at=deadlines.red_at,
         due_at=deadlines.due_at, due_workdays=deadlines.due_workdays, due_hours=deadlines.due_hours,
+        due_work_hours=deadlines.due_work_hours,
         yellow_notified_at=None, red_notified_at=None, due_notified_at=None, assigned_at=now,
         unit_id=unit.id, level=unit.level, closed_at=None,
     )
+    await clocks.after_move(rt, ticket, now, reset=True)
     data = {"from_unit": resolved_by.id, "resolution": ticket.resolution_note}
     await event(ticket, actor, "reopened", before, ticket.status, now, unit=unit, note=reason,
                  data={**data, "rating": rating} if rating else data)
@@ -120,6 +127,7 @@ async def auto_close_unrated(rt: Runtime) -> int:
                 before = await move(ticket, "auto_close", now, rating="default", rated_at=now, closed_at=now)
             except Refused:
                 continue  # rated or reopened meanwhile, or another instance got there first
+            await clocks.after_move(rt, ticket, now)
             await event(ticket, SYSTEM, "auto_closed", before, ticket.status, now, note=texts.RATINGS["default"])
             messages = await refresh_card(rt, ticket)
             messages += await tell_resident(ticket, texts.AUTO_CLOSED.format(
@@ -140,6 +148,7 @@ async def assign_from_triage(rt: Runtime, ticket: Ticket, grid: Unit, staff: Sta
     now = rt.clock.now()
     before = await move(ticket, "assign", now, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
                          assigned_at=now)
+    await clocks.after_move(rt, ticket, now)
     await event(ticket, Actor.of_staff(staff), "triaged", before, ticket.status, now, unit=grid)
     messages = await refresh_card(rt, ticket, elsewhere_note=texts.TRIAGE_DONE.format(unit=grid.name))
     messages += await tell_resident(ticket, texts.NOTIFY_ASSIGNED.format(number=ticket.number, unit=grid.name))

@@ -18,6 +18,7 @@ from bot.messaging import outbox
 from bot.messaging.outbox import Outgoing
 from bot.models import Level, Pending, Resident, Status, Ticket, Unit
 from bot.runtime import Runtime
+from bot.sla import clocks
 from bot.workflow import cards, relay, tickets
 
 # Within the urgent clock: after two hours someone is (or should be) on site anyway.
@@ -79,6 +80,7 @@ async def locate(rt: Runtime, ticket: Ticket, actor: Actor, *, words: str | None
     if grid is not None and ticket.status == Status.TRIAGE:
         before = await tickets.move(ticket, "assign", now, grid_id=grid.id, unit_id=grid.id, level=Level.GRID,
                                     assigned_at=now)
+        await clocks.after_move(rt, ticket, now)
         await tickets.event(ticket, SYSTEM, "assigned", before, ticket.status, now, unit=grid)
         messages = await cards.refresh_card(rt, ticket, elsewhere_note=texts.TRIAGE_DONE.format(unit=grid.name))
         messages += await tickets.tell_resident(ticket, texts.PLACE_THANKS_ASSIGNED.format(
