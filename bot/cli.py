@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("out", type=Path, help="the .xlsx file to write")
     exp.add_argument("--month", default="month", help="YYYY-MM (default: this month), or today / week")
     exp.add_argument("--unit", default=None, help="a unit code (default: the whole district)")
+    from bot.figures import stats_cli
+
+    stats_cli.add_parser(sub)
     cls = sub.add_parser("classify", help="classify a text (or --jsonl FILE) and print JSON")
     cls.add_argument("text", nargs="?")
     cls.add_argument("--jsonl", type=argparse.FileType("r", encoding="utf-8"),
@@ -161,6 +164,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _open311_key(settings, args.name, args.unit)
     if args.command == "export":
         return await _export(settings, args)
+    if args.command == "stats":
+        from bot.figures import stats_cli
+
+        return await stats_cli.run(settings, args)
     if args.command == "rules":
         from bot import rules_cli
 

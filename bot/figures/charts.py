@@ -54,7 +54,7 @@ async def chart_data(unit: Unit, now: dt.datetime, tz: ZoneInfo, days: int = DAY
     """What the chart shows, read through bot/figures/stats.py (same rules as /stats)."""
     period = stats.last_days(days, now, tz)
     daily = await stats.daily_counts(unit, period, tz)
-    own, children = await stats.figures_with_children(unit, period)
+    own, children = await stats.open_with_children(unit)  # the lights: what is in work now
     rows = [(u, f) for u, f in children if u.level != "department" or f.open_now] or [(unit, own)]
     lights = [(u.name, f.open_now - f.yellow_now - f.red_now, f.yellow_now, f.red_now) for u, f in rows]
     return ChartData(unit.name, period.label, daily, lights)

@@ -1,6 +1,6 @@
 """The assessment workbook (考核表): /export in a manager's chat and `gridbot export`.
 
-One .xlsx (openpyxl): a sheet 说明 (scope, period, how to read it, the unit's own totals), a sheet
+One .xlsx (written by bot/figures/xlsx.py): a sheet 说明 (scope, period, how to read it, the unit's own totals), a sheet
 per level under the unit — 街道, 社区, 网格, 部门 — with one row per unit, its figures
 (bot/figures/stats.py) and its rank, and a sheet 红灯工单 listing every red light of the period
 with the written explanation (书面说明) the responsible unit gave, or that it gave none.
@@ -15,17 +15,17 @@ gets a leading '), and the 书面说明 through bot/nlp/pii.py (phones, ID numbe
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot import texts, timetext
-from bot.models import Explanation, Level, Role, Staff, Ticket, TicketEvent, Unit
+from bot.models import Explanation, Level, Role, Staff, TicketEvent, Unit
 from bot.nlp import pii
 from bot.refusals import Refused
-from bot.figures import cells
+from bot.figures import cells, xlsx
 from bot.jurisdiction import directory
 from bot.figures import stats, words
 from bot.figures.periods import Period
@@ -34,8 +34,6 @@ from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 
 LEVEL_SHEETS = (Level.STREET, Level.COMMUNITY, Level.GRID, Level.DEPARTMENT)
 MANAGER_ROLES = frozenset({Role.COMMUNITY, Role.STREET, Role.COMMAND})
-PERCENT = "0.0%"
-HOURS = "0.0"
 
 
 async def check_may_export(staff: Staff, unit: Unit) -> None:
@@ -87,31 +85,32 @@ class RedRow:
 async def red_rows(unit: Unit, period: Period, tree: UnitTree | None = None) -> list[RedRow]:
     """Every red light of the period on the unit's tickets, with its 书面说明 (Explanation row;
     a red light with none owed — a ticket nobody held — is listed too)."""
+    tree = tree or await tree_of_units()
     start, end = period.start, period.end
-    owed = await Explanation.filter(red_at__gte=start, red_at__lt=end).order_by("red_at", "id")
+    owed = await (Explanation.filter(red_at__gte=start, red_at__lt=end).order_by("red_at", "id")
+                  .values_list("ticket_id", "red_at", "unit_id", "due_at", "text", "explained_by_name",
+                               "explained_at", "listed_at"))
     lit = await (TicketEvent.filter(action=stats.LIT_RED, created_at__gte=start, created_at__lt=end)
                  .order_by("created_at", "id").values_list("ticket_id", "created_at"))
-    ticket_ids = {e.ticket_id for e in owed} | {tid for tid, _ in lit}
-    mine = await stats.tickets_counting_for(unit, ticket_ids, tree=tree)
-    tickets = {t.id: t for t in await Ticket.filter(id__in=sorted(mine))} if mine else {}
-    names = {u.id: u.name for u in await Unit.all()}
+    tickets = await stats.tickets_counting_for(unit, {row[0] for row in owed} | {tid for tid, _ in lit},
+                                               tree=tree, fields=("number", "category", "status"))
     rows: list[RedRow] = []
     explained_tickets = set()
-    for e in owed:
-        if e.ticket_id not in mine:
+    for tid, red_at, unit_id, due_at, text, by, explained_at, listed_at in owed:
+        if tid not in tickets:
             continue
-        explained_tickets.add(e.ticket_id)
-        state = (texts.EXPORT_EXPLAINED if e.explained_at else
-                 texts.EXPORT_EXPLAIN_MISSING if (e.listed_at or (period.now and e.due_at <= period.now))
+        explained_tickets.add(tid)
+        state = (texts.EXPORT_EXPLAINED if explained_at else
+                 texts.EXPORT_EXPLAIN_MISSING if (listed_at or (period.now and stats._aware(due_at) <= period.now))
                  else texts.EXPORT_EXPLAIN_PENDING)
-        t = tickets[e.ticket_id]
-        rows.append(RedRow(t.number, _label(t.category), e.red_at, names.get(e.unit_id, ""), e.due_at, e.text,
-                           e.explained_by_name, e.explained_at, state, texts.STATUS_WORDS.get(str(t.status), "")))
+        number, category, status = tickets[tid]
+        rows.append(RedRow(number, _label(category), stats._aware(red_at), tree.name(unit_id), stats._aware(due_at),
+                           text, by, stats._aware(explained_at), state, texts.STATUS_WORDS.get(str(status), "")))
     for tid, at in lit:
-        if tid in mine and tid not in explained_tickets:
-            t = tickets[tid]
-            rows.append(RedRow(t.number, _label(t.category), stats._aware(at), texts.STATS_NONE, None, None, None,
-                               None, texts.EXPORT_EXPLAIN_NONE_OWED, texts.STATUS_WORDS.get(str(t.status), "")))
+        if tid in tickets and tid not in explained_tickets:
+            number, category, status = tickets[tid]
+            rows.append(RedRow(number, _label(category), stats._aware(at), texts.STATS_NONE, None, None, None,
+                               None, texts.EXPORT_EXPLAIN_NONE_OWED, texts.STATUS_WORDS.get(str(status), "")))
     rows.sort(key=lambda r: (r.red_at, r.number))
     return rows
 
@@ -139,23 +138,19 @@ def filename(unit: Unit, period: Period, tz: ZoneInfo) -> str:
 
 
 async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
-    """The .xlsx for the unit and every unit under it, as bytes."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    """The .xlsx for the unit and every unit under it, as bytes (bot/figures/xlsx.py writes it)."""
+    from bot.figures import assessment
 
     tree = await tree_of_units()
     scope = [unit, *tree.descendants(unit.id)]
-    found = await stats.figures_for_units(scope, period, tree=tree)
-    reds = await red_rows(unit, period, tree)
+    now = period.now or dt.datetime.now(dt.timezone.utc)
+    # three independent reads: on PostgreSQL each on a connection of its own, at once
+    found, reds, scores = await asyncio.gather(
+        stats.figures_for_units(scope, period, tree=tree), red_rows(unit, period, tree),
+        assessment.unit_scores(unit, period.start, period.end, now))
 
-    book = Workbook()
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DDE7F3")
-
-    notes = book.active
-    notes.title = texts.EXPORT_SHEET_NOTES
-    generated = (period.now or dt.datetime.now(dt.timezone.utc)).astimezone(tz)
+    notes = xlsx.Sheet(texts.EXPORT_SHEET_NOTES, widths={1: 22, 2: 90})
+    generated = now.astimezone(tz)
     own = found[unit.id]
     lines = [
         (texts.EXPORT_TITLE.format(unit=unit.name, period=period.label), None),
@@ -170,39 +165,30 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
         (texts.EXPORT_OWN_TOTALS.format(unit=unit.name), None),
         *zip(texts.EXPORT_COLUMNS[3:], _figure_cells(own)),
     ]
+    percent_labels = {texts.EXPORT_COLUMNS[i] for i in _PERCENT_COLUMNS}
     for r, (label, value) in enumerate(lines, start=1):
-        notes.cell(r, 1, cells.safe(label))
-        cell = notes.cell(r, 2, cells.safe(value))
-        if isinstance(value, float) and label in (texts.EXPORT_COLUMNS[i] for i in _PERCENT_COLUMNS):
-            cell.number_format = PERCENT
-    notes["A1"].font = Font(bold=True, size=14)
-    notes.column_dimensions["A"].width = 22
-    notes.column_dimensions["B"].width = 90
+        value_style = xlsx.PERCENT if isinstance(value, float) and label in percent_labels else xlsx.PLAIN
+        notes.append(cells.safe_row([label, value]), [xlsx.TITLE if r == 1 else xlsx.PLAIN, value_style])
 
+    columns = len(texts.EXPORT_COLUMNS)
+    figure_styles = [xlsx.PERCENT if i in _PERCENT_COLUMNS else xlsx.HOURS if i in _HOURS_COLUMNS else xlsx.PLAIN
+                     for i in range(columns)]
+    levels = []
     for level in LEVEL_SHEETS:
-        sheet = book.create_sheet(texts.EXPORT_LEVEL_SHEETS[str(level)])
-        sheet.append(cells.safe_row(texts.EXPORT_COLUMNS))
-        for c in range(1, len(texts.EXPORT_COLUMNS) + 1):
-            sheet.cell(1, c).font, sheet.cell(1, c).fill = bold, head_fill
-            sheet.cell(1, c).alignment = Alignment(wrap_text=True, vertical="center")
+        sheet = xlsx.Sheet(texts.EXPORT_LEVEL_SHEETS[str(level)], freeze="C2",
+                           widths={c: 24 if c in (2, 3, columns) else 11 for c in range(1, columns + 1)})
+        sheet.append(cells.safe_row(texts.EXPORT_COLUMNS), xlsx.HEAD_WRAP)
         units = [u for u in scope if u.level == level]
         for rank, u, f in ranked([(u, found[u.id]) for u in units]):
             parent = tree.units.get(u.parent_id) if u.parent_id else None
             sheet.append(cells.safe_row([rank if rank is not None else texts.STATS_NONE, u.name,
-                                         parent.name if parent else "", *_figure_cells(f)]))
-            row = sheet.max_row
-            for index in _PERCENT_COLUMNS:
-                sheet.cell(row, index + 1).number_format = PERCENT
-            for index in _HOURS_COLUMNS:
-                sheet.cell(row, index + 1).number_format = HOURS
-        sheet.freeze_panes = "C2"
-        for c in range(1, len(texts.EXPORT_COLUMNS) + 1):
-            sheet.column_dimensions[get_column_letter(c)].width = 24 if c in (2, 3, len(texts.EXPORT_COLUMNS)) else 11
+                                         parent.name if parent else "", *_figure_cells(f)]), figure_styles)
+        levels.append(sheet)
 
-    red = book.create_sheet(texts.EXPORT_SHEET_RED)
-    red.append(cells.safe_row(texts.EXPORT_RED_COLUMNS))
-    for c in range(1, len(texts.EXPORT_RED_COLUMNS) + 1):
-        red.cell(1, c).font, red.cell(1, c).fill = bold, head_fill
+    red = xlsx.Sheet(texts.EXPORT_SHEET_RED, freeze="B2", widths=dict(enumerate(
+        (24, 12, 17, 20, 17, 12, 60, 10, 17, 14), start=1)))
+    red.append(cells.safe_row(texts.EXPORT_RED_COLUMNS), xlsx.HEAD)
+    red_styles = [xlsx.WRAP_TOP if c == 6 else xlsx.PLAIN for c in range(len(texts.EXPORT_RED_COLUMNS))]
 
     def local(moment: dt.datetime | None) -> str:
         return timetext.moment(moment, tz, year=True, none="")
@@ -211,35 +197,23 @@ async def workbook(unit: Unit, period: Period, *, tz: ZoneInfo) -> bytes:
         # The 书面说明 is free text a manager's file carries on: masked like every text that leaves.
         explain_by = timetext.deadline(r.explain_by, tz, year=True, none="")
         red.append(cells.safe_row([r.number, r.category, local(r.red_at), r.unit, explain_by, r.state,
-                                   pii.mask(r.text) or "", r.explained_by or "", local(r.explained_at), r.status]))
-        red.cell(red.max_row, 7).alignment = Alignment(wrap_text=True, vertical="top")
-    red.freeze_panes = "B2"
-    for c, width in enumerate((24, 12, 17, 20, 17, 12, 60, 10, 17, 14), start=1):
-        red.column_dimensions[get_column_letter(c)].width = width
-
-    await _assessment_sheet(book, unit, period, bold, head_fill)
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+                                   pii.mask(r.text) or "", r.explained_by or "", local(r.explained_at), r.status]),
+                   red_styles)
+    return xlsx.workbook([notes, *levels, red, _assessment_sheet(scores)])
 
 
-async def _assessment_sheet(book, unit: Unit, period: Period, bold, head_fill) -> None:
+def _assessment_sheet(scores) -> xlsx.Sheet:
     """网格员考核: one row per grid and per worker, the counts and the weighted score."""
-    from bot.figures import assessment
-
-    now = period.now or dt.datetime.now(dt.timezone.utc)
-    sheet = book.create_sheet(texts.EXPORT_SHEET_SCORES)
+    sheet = xlsx.Sheet(texts.EXPORT_SHEET_SCORES)
     keys = list(texts.SCORE_WORDS)
     sheet.append(cells.safe_row([texts.EXPORT_SCORE_GRID, texts.EXPORT_SCORE_WORKER, texts.EXPORT_SCORE_TOTAL,
-                                 *(texts.SCORE_WORDS[k] for k in keys)]))
-    for c in range(1, len(keys) + 4):
-        sheet.cell(1, c).font, sheet.cell(1, c).fill = bold, head_fill
-    for grid_score, workers in await assessment.unit_scores(unit, period.start, period.end, now):
-        sheet.append(cells.safe_row([grid_score.name, "", grid_score.total, *(grid_score.counts.get(k, 0) for k in keys)]))
-        sheet.cell(sheet.max_row, 1).font = bold
+                                 *(texts.SCORE_WORDS[k] for k in keys)]), xlsx.HEAD)
+    for grid_score, workers in scores:
+        sheet.append(cells.safe_row([grid_score.name, "", grid_score.total, *(grid_score.counts.get(k, 0) for k in keys)]),
+                     [xlsx.BOLD])
         for w in workers:
             sheet.append(cells.safe_row([grid_score.name, w.name, w.total, *(w.counts.get(k, 0) for k in keys)]))
+    return sheet
 
 
 # Indexes into EXPORT_COLUMNS (0-based) of the cells written by `_figure_cells`.

@@ -51,11 +51,14 @@ Rates (None when the denominator is 0, shown as "—")
   满意率      satisfaction_rate = (满意 + 基本满意 + 默认满意) / (满意 + 基本满意 + 不满意 + 默认满意)
               默认满意 counts as 满意: the resident was asked and did not object within the window.
 
-How it is computed: a handful of queries per call whatever the number of tickets or of units —
-the unit tree, the tickets touched in P (filed, resolved, closed, due in P, still open, or with a
-counted event in P), the counted events of P, the first acceptances, and the departments that
-held those tickets — then one pass in Python attributes each ticket to every unit it counts
-for. `figures_by_child` and `figures_for_units` cost the same as `figures`.
+How it is computed: in the database (bot/figures/sql.py), whatever the number of units — the
+tickets' figures summed per (holder, grid, category), the period's events per (holder, grid),
+each once more per department that held the tickets — then each group is added into every unit
+it counts for (bot/jurisdiction/tree.py). The work follows the tickets of the period, not the
+years kept: index range scans of migration 0013_figures. `figures_by_child` and
+`figures_for_units` cost the same as `figures`. tests/figures_reference.py keeps the first
+implementation (every touched ticket loaded, one pass in Python); tests/test_figures_sql.py
+holds the two to the same answers on random histories.
 """
 
 from __future__ import annotations
@@ -66,9 +69,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Q, Subquery
-from tortoise.functions import Min
-
+from bot.figures import sql
 from bot.figures.periods import Period, PeriodError, last_days, period  # noqa: F401 (the figures' API)
 from bot.jurisdiction.tree import UnitTree, current as tree_of_units
 from bot.models import OPEN_STATUSES, Level, Light, Status, Ticket, TicketEvent, Unit
@@ -184,110 +185,104 @@ async def figures_for_units(units: Sequence[Unit], period: Period, *,
     """Figures for any set of units (by unit id) at the cost of one: e.g. every unit of the
     district for the monthly export."""
     tree = tree or await tree_of_units()
-    snap = await _Snapshot.load(period)
     result = {u.id: Figures() for u in units}
-    wanted = set(result)
-    for row in snap.tickets.values():
-        members = tree.counts_for(row.unit_id, row.grid_id, snap.held.get(row.id, ())) & wanted
-        if members:
-            _count_ticket(row, period, snap, [result[m] for m in members])
-    seen: set[tuple[int, int, str]] = set()
-    for ticket_id, action, data in snap.events:
-        row = snap.tickets.get(ticket_id)
-        if row is None:
-            continue  # a merged or cancelled ticket
-        members = tree.counts_for(row.unit_id, row.grid_id, snap.held.get(row.id, ())) & wanted
-        for unit_id in members:
-            _count_event(result[unit_id], action, data, seen_key=(unit_id, ticket_id, action), seen=seen)
+    _attribute(tree, await sql.figure_sums(period.start, period.end, period.cutoff), result)
     return result
 
 
-def _count_ticket(row: _Row, period: Period, snap: _Snapshot, into: Iterable[Figures]) -> None:
-    received = row.created_at in period
-    resolved = row.resolved_at in period and row.status in DONE
-    on_time = resolved and (row.due_at is None or row.resolved_at <= row.due_at)
-    closed = row.status == Status.CLOSED and row.closed_at in period
-    overdue = (row.due_at is not None and period.start <= row.due_at < period.cutoff
-               and (row.resolved_at is None or row.resolved_at > row.due_at))
-    is_open = row.status in OPEN_STATUSES
-    first_accept = snap.first_accept.get(row.id) if received else None
-    for f in into:
-        if received:
-            f.received += 1
-            f.categories[row.category] += 1
-            if row.status in DONE:
-                f.done += 1
-            if first_accept is not None:
-                f.accepted += 1
-                f.accept_hours_sum += _hours(first_accept - row.created_at)
-        if resolved:
-            f.resolved += 1
-            f.resolve_hours_sum += _hours(row.resolved_at - row.created_at)
-            if on_time:
-                f.on_time += 1
-        if closed:
-            f.closed += 1
-        if overdue:
-            f.overdue += 1
-        if is_open:
-            f.open_now += 1
-            if row.light == Light.YELLOW:
-                f.yellow_now += 1
-            elif row.light == Light.RED:
-                f.red_now += 1
+async def open_with_children(unit: Unit) -> tuple[Figures, list[tuple[Unit, Figures]]]:
+    """Only `open_now`, `yellow_now` and `red_now` (the chart's lights), for the unit and each
+    active unit directly under it: one query over the tickets in work."""
+    tree = await tree_of_units()
+    children = tree.children(unit.id)
+    result = {u.id: Figures() for u in [unit, *children]}
+    _attribute(tree, await sql.open_sums(), result)
+    return result[unit.id], [(child, result[child.id]) for child in children]
 
 
-def _count_event(f: Figures, action: str, data: dict, *, seen_key, seen: set) -> None:
-    if action == "rated":
-        rating = (data or {}).get("rating")
-        if rating == "satisfied":
-            f.satisfied += 1
-        elif rating == "basic":
-            f.basic += 1
-    elif action == "auto_closed":
-        f.default += 1
-    elif action == "reopened":
-        f.reopened += 1
-        if (data or {}).get("rating") == "unsatisfied":
-            f.unsatisfied += 1
-    elif action == PAUSED:
-        if seen_key not in seen:  # each ticket once per period
-            seen.add(seen_key)
-            f.paused += 1
-    elif action in (LIT_YELLOW, LIT_RED):
-        if seen_key in seen:
-            return  # each ticket once per light per period
-        seen.add(seen_key)
-        if action == LIT_YELLOW:
-            f.yellow += 1
-        else:
-            f.red += 1
+def _attribute(tree: UnitTree, rows: list[dict], result: dict[int, Figures]) -> None:
+    """The sums of bot/figures/sql.py into every unit asked about that their tickets count for:
+    the district, the holder, the grid and all above them, the departments their events named."""
+    groups: dict[tuple, Figures] = defaultdict(Figures)
+    for r in rows:
+        _apply(groups[(r["unit_id"], r["grid_id"], r["event_units"])], r)
+    wanted = set(result)
+    for (unit_id, grid_id, named), part in groups.items():
+        for member in tree.counts_for(unit_id, grid_id, _held(tree, named)) & wanted:
+            _add(result[member], part)
 
 
-def _hours(delta: dt.timedelta) -> float:
-    return max(delta.total_seconds(), 0.0) / 3600
+def _apply(f: Figures, r: dict) -> None:
+    """One row of bot/figures/sql.py's sums into a group's figures."""
+    part, n, k1, k2 = r["part"], int(r["n"]), r["k1"], r["k2"]
+    events = int(r["n2"] or 0)
+    if part == "received":
+        f.received += n
+        f.categories[k1] += n
+        f.done += n if k2 == "y" else 0
+        f.accepted += int(r["n2"] or 0)
+        f.accept_hours_sum += float(r["h"] or 0)
+    elif part == "resolved":
+        f.resolved += n
+        f.on_time += n if k1 == "y" else 0
+        f.resolve_hours_sum += float(r["h"] or 0)
+    elif part == "closed":
+        f.closed += n
+    elif part == "overdue":
+        f.overdue += n
+    elif part == "open":
+        f.open_now += n
+        f.yellow_now += n if k1 == Light.YELLOW else 0
+        f.red_now += n if k1 == Light.RED else 0
+    elif k1 == "rated":  # events: n2 counts them
+        f.satisfied += events if k2 == "satisfied" else 0
+        f.basic += events if k2 == "basic" else 0
+    elif k1 == "auto_closed":
+        f.default += events
+    elif k1 == "reopened":
+        f.reopened += events
+        f.unsatisfied += events if k2 == "unsatisfied" else 0
+    elif k1 == LIT_YELLOW:  # each ticket once per light: n counts tickets
+        f.yellow += n
+    elif k1 == LIT_RED:
+        f.red += n
+    elif k1 == PAUSED:  # each ticket once
+        f.paused += n
 
 
-async def tickets_counting_for(unit: Unit, ticket_ids: Iterable[int], *,
-                               tree: UnitTree | None = None) -> set[int]:
+_SUMMED = ("received", "done", "accepted", "accept_hours_sum", "resolved", "on_time", "resolve_hours_sum",
+           "closed", "overdue", "open_now", "yellow_now", "red_now", "satisfied", "basic", "unsatisfied",
+           "default", "reopened", "yellow", "red", "paused")
+
+
+def _add(into: Figures, part: Figures) -> None:
+    for name in _SUMMED:
+        setattr(into, name, getattr(into, name) + getattr(part, name))
+    into.categories.update(part.categories)
+
+
+async def tickets_counting_for(unit: Unit, ticket_ids: Iterable[int], *, tree: UnitTree | None = None,
+                               fields: Sequence[str] = ()) -> dict[int, tuple]:
     """Those of these tickets that count for the unit (same rule as the figures), merged and
-    cancelled ones left out."""
-    ids = sorted(set(ticket_ids))
-    if not ids:
-        return set()
+    cancelled ones left out: {id: the values of `fields`}."""
+    ids = sorted({int(i) for i in ticket_ids})
     tree = tree or await tree_of_units()
-    mine: set[int] = set()
-    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-        held: dict[int, set[int]] = defaultdict(set)
-        for tid, unit_id in await (TicketEvent.filter(unit__level=Level.DEPARTMENT, ticket_id__in=chunk)
-                                   .distinct().values_list("ticket_id", "unit_id")):
-            held[tid].add(unit_id)
-        for tid, unit_id, grid_id in await (
-                Ticket.filter(id__in=chunk, merged_into_id__isnull=True, status__not_in=list(NOT_COUNTED))
-                .values_list("id", "unit_id", "grid_id")):
-            if unit.id in tree.counts_for(unit_id, grid_id, held.get(tid, ())):
-                mine.add(tid)
+    mine: dict[int, tuple] = {}
+    columns = "".join(f", t.{name}" for name in fields)
+    for chunk in (ids[i:i + 2000] for i in range(0, len(ids), 2000)):
+        q = sql.Query(sql.is_postgres())
+        for r in await sql.rows(q, f"SELECT t.id, t.unit_id, t.grid_id, t.event_units{columns} FROM ticket t "
+                                   f"WHERE t.id IN {q.ids(chunk)} AND {sql.COUNTED}"):
+            held = _held(tree, r["event_units"])
+            if unit.id in tree.counts_for(r["unit_id"], r["grid_id"], held):
+                mine[r["id"]] = tuple(r[name] for name in fields)
     return mine
+
+
+def _held(tree: UnitTree, named: str | None) -> list[int]:
+    """The departments among the units a ticket's events named (",12,3,")."""
+    return [u for u in (int(x) for x in (named or "").split(",") if x)
+            if u in tree.units and tree.units[u].level == Level.DEPARTMENT]
 
 
 # ─── per day (the chart) ─────────────────────────────────────────────────────────────────────
@@ -304,87 +299,23 @@ async def daily_counts(unit: Unit, period: Period, tz: ZoneInfo) -> list[DayCoun
     """Received and resolved per local day of the period (same rules as `received` and
     `resolved` above), every day listed, zeros included."""
     tree = await tree_of_units()
-    snap = await _Snapshot.load(period)
-    received: Counter = Counter()
-    resolved: Counter = Counter()
-    for row in snap.tickets.values():
-        if unit.id not in tree.counts_for(row.unit_id, row.grid_id, snap.held.get(row.id, ())):
-            continue
-        if row.created_at in period:
-            received[row.created_at.astimezone(tz).date()] += 1
-        if row.resolved_at in period and row.status in DONE:
-            resolved[row.resolved_at.astimezone(tz).date()] += 1
     first = period.start.astimezone(tz).date()
     last = (period.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    return [DayCount(d, received[d], resolved[d]) for d in days]
+    bounds = [(max(_midnight(d, tz), period.start), min(_midnight(d + dt.timedelta(days=1), tz), period.end))
+              for d in days]
+    under = [unit.id, *(u.id for u in tree.descendants(unit.id, active=False))]
+    found = {(r["n"], r["kind"]): int(r["c"]) for r in await sql.daily_sums(
+        bounds, everything=unit.id in tree.roots, units=under,
+        department=unit.id if unit.level == Level.DEPARTMENT else None)}
+    return [DayCount(d, found.get((i, "received"), 0), found.get((i, "resolved"), 0)) for i, d in enumerate(days)]
+
+
+def _midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
 
 
 # ─── the data behind it ──────────────────────────────────────────────────────────────────────
-
-
-@dataclass
-class _Row:
-    id: int
-    unit_id: int | None
-    grid_id: int | None
-    category: str
-    status: str
-    light: str
-    created_at: dt.datetime
-    resolved_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    due_at: dt.datetime | None
-
-
-_ROW_FIELDS = ("id", "unit_id", "grid_id", "category", "status", "light", "created_at",
-               "resolved_at", "closed_at", "due_at")
-
-
-@dataclass
-class _Snapshot:
-    tickets: dict[int, _Row]
-    events: list[tuple[int, str, dict]]
-    first_accept: dict[int, dt.datetime]
-    held: dict[int, set[int]]
-
-    @classmethod
-    async def load(cls, period: Period) -> _Snapshot:
-        start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
-        cutoff = period.cutoff.astimezone(UTC)
-
-        def within(name: str) -> Q:
-            return Q(**{f"{name}__gte": start, f"{name}__lt": end})
-
-        events_in_period = TicketEvent.filter(within("created_at"), action__in=COUNTED_EVENTS)
-        touched = Ticket.filter(merged_into_id__isnull=True, status__not_in=list(NOT_COUNTED)).filter(
-            within("created_at") | within("resolved_at") | within("closed_at")
-            | Q(due_at__gte=start, due_at__lt=cutoff) | Q(status__in=list(OPEN_STATUSES))
-            | Q(id__in=Subquery(events_in_period.values("ticket_id")))
-        )
-        tickets = {}
-        for values in await touched.values_list(*_ROW_FIELDS):
-            row = _Row(*values)
-            row.created_at = _aware(row.created_at)
-            row.resolved_at = _aware(row.resolved_at)
-            row.closed_at = _aware(row.closed_at)
-            row.due_at = _aware(row.due_at)
-            row.status, row.light = str(row.status), str(row.light)
-            tickets[row.id] = row
-        events = [(tid, action, data if isinstance(data, dict) else {})
-                  for tid, action, data in await events_in_period.order_by("id")
-                  .values_list("ticket_id", "action", "data")]
-        first_accept = {
-            tid: _aware(first) for tid, first in await (
-                TicketEvent.filter(action="accepted", ticket__created_at__gte=start, ticket__created_at__lt=end)
-                .annotate(first=Min("created_at")).group_by("ticket_id").values_list("ticket_id", "first"))
-        }
-        held: dict[int, set[int]] = defaultdict(set)
-        for tid, unit_id in await (
-                TicketEvent.filter(unit__level=Level.DEPARTMENT, ticket_id__in=Subquery(touched.values("id")))
-                .distinct().values_list("ticket_id", "unit_id")):
-            held[tid].add(unit_id)
-        return cls(tickets, events, first_accept, held)
 
 
 def _aware(value) -> dt.datetime | None:

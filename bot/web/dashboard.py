@@ -12,17 +12,18 @@ import importlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from aiohttp import web
 from bot.channels.port import DeliveryError, TooLarge
-from tortoise.expressions import Q
 
 from bot import texts
-from bot.models import OPEN_STATUSES, Attachment, Light, Role, Staff, Status, Ticket, Unit
+from bot.models import Attachment, Light, Role, Staff, Status, Ticket, Unit
 from bot.nlp import pii
 from bot.nlp.classify import categories, label_of
 from bot.workflow import cards
 from bot.workflow import views
+from bot.web import listing
 from bot.web import logins
 from bot.web import sessions
 from bot import timetext
@@ -31,7 +32,6 @@ from bot.web.auth import from_own_pages
 log = logging.getLogger("gridbot.web")
 
 LIST_LIMIT = 200
-CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 STATUS_CHOICES = ("open", "closed", "all", *(str(s) for s in Status))
 PERIODS = (("today", "今天"), ("week", "本周"), ("month", "本月"), ("lastmonth", "上月"))
 CHILD_COLUMNS = ("受理", "办结", "办结率", "按期办结率", "满意率", "黄灯/红灯", "超期", "在办")
@@ -193,7 +193,8 @@ def _choice(value: str | None, allowed) -> str:
 
 
 async def ticket_list(request: web.Request, staff: Staff) -> web.Response:
-    """Tickets with filters: unit (and the units under it), category, light and status."""
+    """Tickets with filters: unit (and the units under it), category, light and status; a page
+    at a time by keyset (bot/web/listing.py: `after` is where the page starts)."""
     server = _server(request)
     scope = await scope_of(staff)
     codes = [code for code, _ in categories()]
@@ -204,23 +205,13 @@ async def ticket_list(request: web.Request, staff: Staff) -> web.Response:
         "light": _choice(query.get("light"), [str(x) for x in Light]),
         "status": _choice(query.get("status"), STATUS_CHOICES) or "open",
     }
-    rows = Ticket.all()
-    if not scope.everything:
-        rows = rows.filter(Q(unit_id__in=scope.ids) | Q(grid_id__in=scope.ids))
+    units = None if scope.everything else scope.ids
     if chosen["unit"]:
         under = scope.subtree(int(chosen["unit"]))
-        rows = rows.filter(Q(unit_id__in=under) | Q(grid_id__in=under))
-    if chosen["status"] == "open":
-        rows = rows.filter(status__in=OPEN_STATUSES)
-    elif chosen["status"] == "closed":
-        rows = rows.filter(status__in=CLOSED_STATUSES)
-    elif chosen["status"] != "all":
-        rows = rows.filter(status=chosen["status"])
-    if chosen["category"]:
-        rows = rows.filter(category=chosen["category"])
-    if chosen["light"]:
-        rows = rows.filter(light=chosen["light"])
-    found = await rows.order_by("due_at", "id").limit(LIST_LIMIT + 1).prefetch_related("unit", "grid")
+        units = under if units is None else under & units
+    after = query.get("after", "")[:64]
+    found, next_after = await listing.page(units=units, status=chosen["status"], category=chosen["category"],
+                                           light=chosen["light"], after=after, limit=LIST_LIMIT)
     tz = server.rt.tz
     items = [{
         "number": t.number,
@@ -233,10 +224,12 @@ async def ticket_list(request: web.Request, staff: Staff) -> web.Response:
         "created": timetext.moment(t.created_at, tz),
         "due": timetext.deadline(t.due_at, tz),
         "excerpt": cards.shorten(pii.mask(t.text).replace("\n", " "), 60),
-    } for t in found[:LIST_LIMIT]]
+    } for t in found]
+    filters = {k: v for k, v in chosen.items() if v}
+    following = urlencode({**filters, "after": next_after}) if next_after else None
     return server.render(
-        request, "tickets.html", nav="tickets", tickets=items, more=len(found) > LIST_LIMIT, limit=LIST_LIMIT,
-        chosen=chosen, units=scope.units, categories=categories(),
+        request, "tickets.html", nav="tickets", tickets=items, more=next_after is not None, limit=LIST_LIMIT,
+        following=following, first_page=urlencode(filters) if after else None, chosen=chosen, units=scope.units, categories=categories(),
         statuses=[("open", "未办结"), ("closed", "已办结/已关闭"), ("all", "全部")]
                  + [(str(s), texts.STATUS_WORDS.get(str(s), str(s))) for s in Status],
     )
