@@ -61,6 +61,10 @@ async def _more_than(query, n: int) -> bool:
 async def test_an_hour_without_telegram_then_every_card_and_reply_arrives_once_in_order(db, db_url, sandbox):
     clock = Clock()
     h = await start_harness(sandbox, db_url, clock=clock)
+    # The test jumps the bot's clock five minutes at a time; a claim's lease (10 s) is about real
+    # time, so a send still in flight at a jump would see its claim lapse and start over: that
+    # is not the outage under test. One instance, a lease longer than the jumps.
+    h.bot.delivery.claim_seconds = 600
     try:
         api, worker = h.api, h.staff(WORKER_NHJ1_01, "张丽")
         a, b = h.resident(5550001, "王秀兰"), h.resident(5550002, "李建国")
