@@ -263,7 +263,12 @@ async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
             where.append(f"(unit_id IS NULL OR {db.not_in('unit_id', sorted(skip_units), p)})")
         if skip_triage:
             where.append("unit_id IS NOT NULL")
-        ids = f"SELECT id FROM ticket WHERE {' AND '.join(where)} ORDER BY {level.at}, id LIMIT {p(limit - len(claimed))}"
+        # Ordered by the sweep index's own columns (status and the told column are fixed here,
+        # so this is oldest first): `ORDER BY <moment>, id` alone matches the dashboard's
+        # (due_at, id) index, and PostgreSQL would walk years of closed tickets in it to fill
+        # the LIMIT (an idle sweep at 1M tickets took 9 s).
+        ids = (f"SELECT id FROM ticket WHERE {' AND '.join(where)} "
+               f"ORDER BY status, {level.notified}, {level.at}, id LIMIT {p(limit - len(claimed))}")
         rows = await db.fetch(
             f"UPDATE ticket SET {sets} WHERE {db.picked(ids)} "
             f"RETURNING {', '.join(_RETURNING)}, {level.at} AS moment", p)
