@@ -2,7 +2,12 @@
 the resident's rating. Declared here, low in the house, because the card and the moves build
 them; the workflow's feature binds each to what a press does."""
 
-from bot.handlers.actions import CODE, ID, Action
+import re
+
+from bot.handlers.actions import CODE, ID, Action, Field
+
+# A sub-category's code as sla.yaml allows it (bot/sla/steps.py): up to 32 characters.
+SUB = Field("sub", re.compile(r"[a-z][a-z0-9_]{0,31}"), str)
 
 # A ticket's card in its unit's chat.
 ACCEPT = Action("w:acc", ID)  # 接单
@@ -17,7 +22,9 @@ CONSULT = Action("w:con", ID)  # 部门会商: shows the departments to pick
 CONSULT_PICK = Action("w:csel", ID, ID)  # … picks (or unpicks) one
 CONSULT_GO = Action("w:cgo", ID)  # … and starts it
 RECATEGORISE = Action("w:cat", ID)  # 改类别: shows the categories
-SET_CATEGORY = Action("w:setc", ID, CODE)  # … to this one
+SET_CATEGORY = Action("w:setc", ID, CODE)  # … to this one (then its sub-categories, if any)
+SET_SUBCATEGORY = Action("w:sub", ID, SUB)  # 改细类: this sub-category of the category
+CLEAR_SUBCATEGORY = Action("w:nosub", ID)  # … or none: the category's own limits
 
 # Pauses of a ticket's clocks (bot/sla/pauses.py; bound by the sla feature).
 PAUSE = Action("sla:pau", ID, CODE)  # /pause's reason buttons: pause for this reason

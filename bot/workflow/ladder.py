@@ -71,7 +71,7 @@ async def transfer(rt: Runtime, ticket: Ticket, staff: Staff, department: Unit, 
     check_move(ticket, "transfer")  # before the category changes: a refused transfer changes nothing
     implied = implied_category(department)
     if implied is not None and implied != ticket.category:
-        await tickets.recategorise(ticket, implied, staff, "transfer", rt.clock.now())
+        await tickets.recategorise(rt, ticket, implied, staff, "transfer", rt.clock.now())
     await _hand_over(rt, ticket, Actor.of_staff(staff), "transfer", "transferred", department, reason,
                      texts.NOTIFY_TRANSFERRED)
 

@@ -25,7 +25,8 @@ from bot.workflow.tickets import check_move, event, move, require_holder, tell_r
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import SYSTEM, Actor
 
-# Each move: the statuses it may start from and the status it leads to. Written once.
+# The statuses in which a ticket's clocks run: a sub-category chosen later changes nothing.
+CLOCKS_RUN = (Status.TRIAGE, Status.ASSIGNED, Status.ACCEPTED)
 
 
 async def accept(rt: Runtime, ticket: Ticket, staff: Staff) -> None:
@@ -158,12 +159,30 @@ async def assign_from_triage(rt: Runtime, ticket: Ticket, grid: Unit, staff: Sta
 async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Staff, *,
                           source: str = "card") -> None:
     """改类别 by the unit holding the ticket (`source` "card", or "triage" at the command centre).
-    The text and both categories are kept as a labelled example the rules learn from."""
+    The text and both categories are kept as a labelled example the rules learn from; the
+    clocks still running take the new category's limits (bot/sla/clocks.py `reclock`)."""
     await require_holder(ticket, staff)
     if category not in dict(nlp_categories()):
         raise Refused(texts.STALE_BUTTON)
     if category == ticket.category:
         return
     now = rt.clock.now()
-    await tickets.recategorise(ticket, category, staff, source, now)
+    await tickets.recategorise(rt, ticket, category, staff, source, now)
+    await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
+
+
+async def change_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: Staff) -> None:
+    """改细类: staff who may act on the ticket choose one of its category's sub-categories in
+    sla.yaml (None: the category's own limits) while its clocks run; they recount from when
+    each started, as after 改类别."""
+    await require_holder(ticket, staff)
+    if code is not None and rt.sla.subcategory(ticket.category, code) is None:
+        raise Refused(texts.STALE_BUTTON)  # a picker left from before a change of category
+    if ticket.status not in CLOCKS_RUN:
+        raise Refused(texts.ILLEGAL_MOVE.format(number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)],
+                                                action=texts.SUBCATEGORY_ACTION))
+    if code == ticket.subcategory:
+        return
+    now = rt.clock.now()
+    await tickets.set_subcategory(rt, ticket, code, staff, now)
     await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)

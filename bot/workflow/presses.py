@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 import datetime as dt
 
-from bot import texts
+from bot import texts, timetext
 from bot.channels.port import Inbound, Press
 from bot.handlers import pending
 from bot.handlers.pending import PendingKind
@@ -19,6 +19,7 @@ from bot.models import Pending, Level, Role, Staff, Ticket, Unit
 from bot.nlp.classify import categories, label_of
 from bot.refusals import Refused
 from bot.runtime import Runtime
+from bot.sla.policy import describe
 from bot.workflow import buttons as B
 from bot.jurisdiction import directory
 from bot.messaging import outbox
@@ -90,7 +91,15 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
         return texts.PICK_CATEGORY.format(number=ticket.number)
     if action == "setc" and str(arg) in dict(categories()):
         await moves.change_category(rt, ticket, str(arg), staff, source="card")
+        if rt.sla.subcategories(ticket.category):  # limits of their own: which one is it?
+            await outbox.enqueue([_subcategory_picker(rt, chat_id, ticket)], now=rt.clock.now(), ticket=ticket)
+            return texts.PICK_SUBCATEGORY_TOAST
         return texts.CATEGORY_CHANGED.format(category=label_of(str(arg)))
+    if action in ("sub", "nosub"):
+        await moves.change_subcategory(rt, ticket, str(arg) if action == "sub" else None, staff)
+        sub = rt.sla.subcategory(ticket.category, ticket.subcategory)
+        return texts.SUBCATEGORY_CHANGED.format(sub=sub.label if sub else texts.SUBCATEGORY_NONE,
+                                                due=timetext.deadline(ticket.due_at, rt.tz))
     if action == "tto" and arg is not None:
         # The department hears why it gets the case, in the worker's words, as with 上报.
         department = await Unit.get_or_none(id=arg, level=Level.DEPARTMENT, active=True)
@@ -100,6 +109,20 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
         await _ask_reason(rt, staff, press_, ticket, "transfer", department=department)
         return texts.TRANSFER_REASON_TOAST.format(unit=department.name)
     raise Refused(texts.STALE_BUTTON)
+
+
+def _subcategory_picker(rt: Runtime, chat_id: int, ticket: Ticket) -> Outgoing:
+    """The category's sub-categories, each with its promise (the current one ticked), and none."""
+    def option(code: str | None, label: str, data: str) -> list[tuple[str, str]]:
+        rule = rt.sla.rule_for(ticket.category, ticket.urgent, subcategory=code)
+        promise = describe(rule.due_workdays, rule.due_hours, rule.due_work_hours)
+        tick = texts.PICKED if code == ticket.subcategory else ""
+        return [(texts.SUBCATEGORY_OPTION.format(tick=tick, label=label, promise=promise), data)]
+
+    rows = [option(s.code, s.label, B.SET_SUBCATEGORY.data(ticket.id, s.code)) for s in rt.sla.subcategories(ticket.category)]
+    rows.append(option(None, texts.SUBCATEGORY_NONE, B.CLEAR_SUBCATEGORY.data(ticket.id)))
+    return Outgoing(chat_id, texts.PICK_SUBCATEGORY.format(number=ticket.number, category=label_of(ticket.category)),
+                    buttons=rows)
 
 
 async def _check_before_reason(ticket: Ticket, step: str) -> None:

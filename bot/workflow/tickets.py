@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 
-from bot import texts
+from bot import texts, timetext
 from bot.models import (
     CategoryExample, Resident, Staff, Status, Ticket,
     TicketEvent, Unit,
@@ -18,6 +18,8 @@ from bot.nlp.classify import Classifier
 from bot.nlp.normalise import normalise
 from bot.refusals import Refused
 from bot.runtime import Runtime
+from bot.sla import clocks
+from bot.sla.policy import describe
 from bot.jurisdiction import directory
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import SYSTEM, Actor
@@ -130,14 +132,44 @@ async def record_note(rt: Runtime, ticket: Ticket, action: str, note: str, actor
     await event(ticket, actor, action, ticket.status, ticket.status, rt.clock.now(), note=note)
 
 
-async def recategorise(ticket: Ticket, category: str, staff: Staff, source: str, now: dt.datetime) -> None:
-    old = ticket.category
+async def recategorise(rt: Runtime, ticket: Ticket, category: str, staff: Staff, source: str,
+                       now: dt.datetime) -> None:
+    """A new category: the card's 依据, the sub-category the resident's words pick in it, the
+    labelled example the rules learn from, and the clocks recounted with its limits."""
+    old, old_sub = ticket.category, ticket.subcategory
     # The card's 依据: the resident's words for the new category, if the rules see any; else who chose it.
     words = Classifier.default().evidence(normalise(ticket.text)).words(category)[:4]
     reasons = words or [texts.REASONS_BY_STAFF.format(name=staff.name)]
-    await Ticket.filter(id=ticket.id).update(category=category, reasons=reasons, updated_at=now)
+    sub = rt.sla.subcategory_for(category, ticket.text)
+    await Ticket.filter(id=ticket.id).update(category=category, subcategory=sub, reasons=reasons, updated_at=now)
     await reload(ticket)
-    await event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now,
-                data={"from": old, "to": category, "source": source})
+    data = {"from": old, "to": category, "source": source}
+    if old_sub or sub:
+        data.update(sub_from=old_sub, sub_to=sub)
+    await event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now, data=data)
     await CategoryExample.create(ticket=ticket, text=ticket.text, from_category=old, to_category=category,
                                  source=source, staff_user_id=staff.user_id, created_at=now)
+    await reclock(rt, ticket, Actor.of_staff(staff), now)
+
+
+async def set_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: Staff, now: dt.datetime) -> None:
+    """A sub-category chosen by staff (None: the category's own limits), and the clocks recounted."""
+    old = ticket.subcategory
+    await Ticket.filter(id=ticket.id).update(subcategory=code, updated_at=now)
+    await reload(ticket)
+    sub = rt.sla.subcategory(ticket.category, code)
+    await event(ticket, Actor.of_staff(staff), "subcategorised", ticket.status, ticket.status, now,
+                note=sub.label if sub else texts.SUBCATEGORY_NONE, data={"from": old, "to": code})
+    await reclock(rt, ticket, actor=Actor.of_staff(staff), now=now)
+
+
+async def reclock(rt: Runtime, ticket: Ticket, actor: Actor, now: dt.datetime) -> None:
+    """The clocks with the limits of the ticket's kind now; the change written down if any."""
+    moved = await clocks.reclock(rt, ticket, now)
+    if moved is None:
+        return
+    before, after = moved
+    note = texts.RECLOCKED_NOTE.format(before=timetext.deadline(before, rt.tz), after=timetext.deadline(after, rt.tz),
+                                       limit=describe(ticket.due_workdays, ticket.due_hours, ticket.due_work_hours))
+    await event(ticket, actor, "reclocked", ticket.status, ticket.status, now, note=note,
+                data={"due_from": before.isoformat() if before else None, "due_to": after.isoformat()})
