@@ -54,6 +54,7 @@ def unit_block(unit: Unit, f: Figures, p: Period) -> str:
         satisfaction=percent(f.satisfaction_rate), rated=f.rated,
         accept=duration(f.avg_accept_hours), resolve=duration(f.avg_resolve_hours),
         yellow=f.yellow, red=f.red, overdue=f.overdue, reopened=f.reopened,
+        paused=texts.STATS_PAUSED.format(count=f.paused) if f.paused else "",
         open=f.open_now, yellow_now=f.yellow_now, red_now=f.red_now, categories=category_words(f),
     )
 

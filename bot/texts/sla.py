@@ -70,9 +70,11 @@ STATS_UNIT = (
     "关闭 {closed} 件｜重新处理 {reopened} 件\n"
     "平均接单 {accept}｜办结 {resolve}\n"
     "黄灯 {yellow}｜红灯 {red}｜超期 {overdue}\n"
+    "{paused}"
     "当前在办 {open} 件（🟡{yellow_now} 🔴{red_now}）\n"
     "类别前三：{categories}"
 )
+STATS_PAUSED = "暂停计时 {count} 件（期限顺延）\n"  # only when some were: most districts allow none
 STATS_MINUTES = "{minutes} 分钟"
 STATS_HOURS = "{hours} 小时"
 STATS_CHILDREN_HEADER = "\n—— 下级单位 ——"
