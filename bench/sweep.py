@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sweep.py [--url postgres://postgres@127.0.0.1:5432/test]
                                           [--sizes 100000 1000000] [--due 1000] [--storm 10000]
-                                          [--rounds 3] [--keep]
+                                          [--rounds 3] [--keep] [--policy FILE]
 
 For each size it builds a scratch database `gridbot_bench_<size>` (dropped and made anew; the URL
 only says where the server is; dropped again at the end unless --keep), migrates it, loads the sample district plus grids up to 50 grid
@@ -14,6 +14,12 @@ chats, and bulk-loads the table with COPY through asyncpg:
   23 hours and unaccepted, 10,000 accepted and within their deadline), and a backlog of 3,000
   already late and already told (2,000 unaccepted for days, 1,000 accepted and overdue) — the
   backlog stays in the index ranges the sweep reads, so it is part of the sweep's fixed cost.
+
+`--policy FILE` sweeps with that SLA file instead of the shipped one (迎泽's filing model):
+with `model: steps` (e.g. examples/sla-steps.yaml) every ticket also carries its steps'
+moments (`Ticket.steps`: 接单 and 办结 while unaccepted, 办结 once accepted, as
+bot/sla/clocks.py keeps them), an accepted ticket's lights are its handling step's, and the
+sweep looks at the statuses the steps model lights (accepted too), naming the step it tells.
 
 Then, with the clock frozen at Wednesday 2026-04-01 10:00 (Shanghai), it times:
 
@@ -32,7 +38,7 @@ The last line is a summary for scripts (times in ms, medians, on the largest tab
 largest / smallest; `ok=yes` when the idle and the `--due` sweep take < 200 ms there and at
 most 1.5× what they take on the smallest):
 sweep size_small=100000 size_large=1000000 idle_ms=9.1 idle_ratio=0.98 due_ms=61.0 due_ratio=1.02
-storm_yellow_ms=450.2 storm_red_ms=1900.3 storm_max_per_chat=2 ok=yes  (one line)
+storm_yellow_ms=450.2 storm_red_ms=1900.3 storm_max_per_chat=2 model=filing ok=yes  (one line)
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import random
 import statistics
 import sys
@@ -59,6 +66,7 @@ from bot.db import database, migrate  # noqa: E402
 from bot.models import ChatBinding, Level, Outbox, Unit  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.sla import lights  # noqa: E402
+from bot.sla.policy import SlaPolicy  # noqa: E402
 from bot.jurisdiction.load import load_jurisdiction_file  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -72,6 +80,8 @@ COLUMNS = (
     "resolved_at", "closed_at", "yellow_at", "red_at", "due_at", "due_workdays", "yellow_notified_at",
     "red_notified_at", "due_notified_at", "reopen_count", "grid_id", "unit_id",
 )
+STEPS_COLUMNS = COLUMNS + ("steps",)
+POLICY: SlaPolicy | None = None  # --policy; None: the shipped file
 CATEGORIES = ("noise", "fumes", "facility", "sanitation", "construction", "street_order")
 YELLOW_QUERY = (  # what the sweep asks for one status (see lights._claim)
     "SELECT id FROM ticket WHERE status = 'assigned' AND yellow_at <= $1 AND yellow_notified_at IS NULL "
@@ -91,13 +101,30 @@ def row(number: str, grid: int, status: str, filed: dt.datetime, *, light="green
         closed=False, told_yellow=None, told_red=None, told_due=None, due=None) -> tuple:
     yellow, red = filed + 24 * H, filed + 48 * H
     due = due or filed + dt.timedelta(days=7)
-    return (
+    steps = POLICY is not None and POLICY.steps_model
+    if steps and status != "assigned":  # only the handling step runs: its 80% and 100%
+        yellow, red = filed + (due - filed) * 0.8, due
+    values = (
         number, "resident", False, "楼上装修噪音很大", random.choice(CATEGORIES), 0.9, "[]", False, "惠民小区3号楼",
         "[]", "grid", status, light, filed, filed, filed,
         filed + 2 * H if accepted or closed else None,
         filed + 30 * H if closed else None, filed + 100 * H if closed else None,
         yellow, red, due, 5, told_yellow, told_red, told_due, 0, grid, grid,
     )
+    return values + (step_entries(status, filed, yellow, red, due),) if steps else values
+
+
+def step_entries(status: str, filed: dt.datetime, yellow: dt.datetime, red: dt.datetime, due: dt.datetime) -> str:
+    """`Ticket.steps` as bot/sla/clocks.py writes it, with the row's moments."""
+    def entry(start, limit, y, r, d):
+        return {"from": start.isoformat(), "limit": limit, "due": d.isoformat(), "yellow": y.isoformat(),
+                "red": r.isoformat()}
+
+    handle = entry(filed, ["workdays", 7.0], filed + (due - filed) * 0.8, due, due)
+    entries = {"handle": handle}
+    if status == "assigned":
+        entries["accept"] = entry(filed, ["hours", 48.0], yellow, red, red)
+    return json.dumps(entries, separators=(",", ":"))
 
 
 TARGET_S, TARGET_RATIO = 0.200, 1.5  # issue 9: the idle and the --due sweep, on the largest table
@@ -120,10 +147,12 @@ def base_rows(size: int, grids: list[int]) -> list[tuple]:
         filed = NOW - dt.timedelta(days=3, hours=rng.random() * 10)
         rows.append(row(f"B{i:08d}", grids[i % len(grids)], "assigned", filed, light="red",
                         told_yellow=filed + 24 * H, told_red=filed + 48 * H, due=NOW + dt.timedelta(days=2)))
-    for i in range(1000):  # accepted, overdue, told
+    steps = POLICY is not None and POLICY.steps_model
+    for i in range(1000):  # accepted, overdue, told (the steps model lights them too: told as well)
         filed = NOW - dt.timedelta(days=12)
-        rows.append(row(f"O{i:08d}", grids[i % len(grids)], "accepted", filed, accepted=True,
-                        due=NOW - dt.timedelta(days=2), told_due=NOW - dt.timedelta(days=2)))
+        told = {"told_yellow": NOW - dt.timedelta(days=3), "told_red": NOW - dt.timedelta(days=2)} if steps else {}
+        rows.append(row(f"O{i:08d}", grids[i % len(grids)], "accepted", filed, accepted=True, light="red" if steps else "green",
+                        due=NOW - dt.timedelta(days=2), told_due=NOW - dt.timedelta(days=2), **told))
     return rows
 
 
@@ -146,7 +175,8 @@ async def copy_rows(url: str, rows: list[tuple], *, settle: bool = False) -> flo
     start = time.perf_counter()
     conn = await asyncpg.connect(pg(url))
     try:
-        await conn.copy_records_to_table("ticket", records=rows, columns=COLUMNS)
+        columns = STEPS_COLUMNS if len(rows[0]) == len(STEPS_COLUMNS) else COLUMNS
+        await conn.copy_records_to_table("ticket", records=rows, columns=columns)
         loaded = time.perf_counter() - start
         await conn.execute("VACUUM ANALYZE ticket" if settle else "ANALYZE ticket")
         if settle:
@@ -179,6 +209,13 @@ async def add_grids(total: int) -> list[tuple[int, int]]:
     return grids
 
 
+def runtime(url: str) -> Runtime:
+    rt = Runtime.from_settings(Settings(database_url=url), clock=FrozenClock(NOW), rate_limit=False)
+    if POLICY is not None:
+        rt.sla = POLICY
+    return rt
+
+
 async def timed_sweep(rt: Runtime) -> tuple[float, lights.SweepResult]:
     start = time.perf_counter()
     result = await lights.sweep(rt)
@@ -200,7 +237,7 @@ async def prepare(server_url: str, size: int) -> tuple[str, list[int], dict]:
     async with database(url):
         await load_jurisdiction_file(EXAMPLE)
         grid_ids = [g for g, _ in await add_grids(50)]
-        rt = Runtime.from_settings(Settings(database_url=url), clock=FrozenClock(NOW), rate_limit=False)
+        rt = runtime(url)
         await copy_rows(url, due_rows("W", 60, grid_ids, red=False))
         await copy_rows(url, due_rows("X", 60, grid_ids, red=True))
         await lights.sweep(rt)  # warm-up
@@ -213,7 +250,7 @@ async def measure(url: str, grid_ids: list[int], round_no: int, due: int, storm:
     """One round on one database: idle sweeps, `due` turning yellow, a yellow and a red storm."""
     out: dict = {}
     async with database(url):
-        rt = Runtime.from_settings(Settings(database_url=url), clock=FrozenClock(NOW), rate_limit=False)
+        rt = runtime(url)
         idle = []
         for _ in range(5):
             seconds, result = await timed_sweep(rt)
@@ -287,7 +324,7 @@ async def main_async(args) -> int:
     print(f"sweep size_small={small} size_large={big} idle_ms={medians[big]['idle_s'] * 1000:.1f} "
           f"idle_ratio={ratio['idle_s']:.2f} due_ms={medians[big]['due_s'] * 1000:.1f} due_ratio={ratio['due_s']:.2f} "
           f"storm_yellow_ms={medians[big]['storm_s'] * 1000:.1f} storm_red_ms={medians[big]['red_s'] * 1000:.1f} "
-          f"storm_max_per_chat={worst} ok={'yes' if ok else 'no'}")
+          f"storm_max_per_chat={worst} model={POLICY.model if POLICY else 'filing'} ok={'yes' if ok else 'no'}")
     return 0
 
 
@@ -300,10 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storm", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument("--policy", type=Path, default=None,
+                        help="an SLA file to sweep with (default: the shipped one); e.g. examples/sla-steps.yaml")
     parser.add_argument("--db-prefix", default=DB,
                         help="name of the scratch databases, <prefix>_<size> (apart from a colleague's run)")
     args = parser.parse_args(argv)
     globals()["DB"] = args.db_prefix
+    globals()["POLICY"] = SlaPolicy.load(args.policy) if args.policy else None
     return asyncio.run(main_async(args))
 
 
