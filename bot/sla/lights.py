@@ -20,8 +20,8 @@ rows and the outbox rows commit together. The claim is one statement per level a
 on PostgreSQL the inner SELECT takes its rows `FOR NO KEY UPDATE SKIP LOCKED` (rows another
 sweep holds are left to it; one it claimed meanwhile is re-checked and dropped), on SQLite the
 UPDATE holds the only write lock while it reads. What comes back is ours. Each inner SELECT is
-one range of an index — (status, yellow_notified_at, yellow_at), the same for red and due, and
-(pending, due_at) for explanations — that holds only what is due and untold, so a sweep costs
+one range of an index — (status, yellow_at, id) of the open tickets not told yellow (migration
+0014), the same for red and due, and (pending, due_at) for explanations — so a sweep costs
 what is due, not the size of the table (bench/sweep.py: 100,000 vs 1,000,000 tickets). The
 event and explanation rows are inserted set-wise too, so 10,000 claims are a few statements.
 
