@@ -61,3 +61,12 @@ def test_affecting_sleep_is_a_noise_sign():
 
 def test_a_mixing_plant_is_fumes():
     assert classify("村口新开了一家搅拌厂").category == "fumes"
+
+
+def test_an_embankment_is_a_public_facility():
+    assert classify("村边的河堤年年没人管").category == "facility"
+
+
+def test_a_plan_to_build_something_is_a_policy_question():
+    assert classify("反对在公园里兴建公厕").category == "other"   # 兴建, like 拟建: a plan, not a broken toilet
+    assert classify("公园里的公厕坏了").category == "facility"
