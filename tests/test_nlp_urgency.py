@@ -114,3 +114,13 @@ def test_money_for_a_dangerous_bridge_is_a_policy_question_not_an_emergency(text
 @pytest.mark.parametrize("text", ["暴雨把村道冲毁了", "路基被雨水掏空了一大块"])
 def test_a_road_washed_out_is_urgent(text):
     assert classify(text).urgent, text
+
+
+def test_only_rules_whose_words_appear_are_tried_but_none_is_missed(tmp_path):
+    # the gate sees 桥墩 (rule B's word), which hides 桥 (rule A's): A must still be tried
+    path = tmp_path / "u.yaml"
+    path.write_text("rules:\n  - name: A\n    any: [桥*断]\n  - name: B\n    any: [桥墩*裂]\n", encoding="utf-8")
+    rules = load_urgency(path)
+    assert rules.assess("桥墩断了").reasons == ("A",)
+    assert rules.assess("桥墩裂了").reasons == ("B",)
+    assert not rules.assess("路灯坏了").urgent
