@@ -78,14 +78,15 @@ COLUMNS = (
     "number", "source", "anonymous", "text", "category", "confidence", "reasons", "urgent", "location_text",
     "followups", "level", "status", "light", "created_at", "updated_at", "assigned_at", "accepted_at",
     "resolved_at", "closed_at", "yellow_at", "red_at", "due_at", "due_workdays", "yellow_notified_at",
-    "red_notified_at", "due_notified_at", "reopen_count", "grid_id", "unit_id",
+    "red_notified_at", "due_notified_at", "reopen_count", "grid_id", "unit_id", "event_units",
 )
 STEPS_COLUMNS = COLUMNS + ("steps",)
 POLICY: SlaPolicy | None = None  # --policy; None: the shipped file
 CATEGORIES = ("noise", "fumes", "facility", "sanitation", "construction", "street_order")
-YELLOW_QUERY = (  # what the sweep asks for one status (see lights._claim)
-    "SELECT id FROM ticket WHERE status = 'assigned' AND yellow_at <= $1 AND yellow_notified_at IS NULL "
-    "ORDER BY yellow_at, id LIMIT 20000 FOR NO KEY UPDATE SKIP LOCKED"
+YELLOW_QUERY = (  # what the sweep asks for one status (lights.due_ids)
+    "SELECT id FROM ticket WHERE yellow_notified_at IS NULL AND status IN ('accepted', 'assigned', 'resolved', "
+    "'triage') AND status = 'assigned' AND yellow_at <= $1 AND paused_at IS NULL "
+    "ORDER BY status, yellow_at, id LIMIT 20000 FOR NO KEY UPDATE SKIP LOCKED"
 )
 
 
@@ -110,6 +111,7 @@ def row(number: str, grid: int, status: str, filed: dt.datetime, *, light="green
         filed + 2 * H if accepted or closed else None,
         filed + 30 * H if closed else None, filed + 100 * H if closed else None,
         yellow, red, due, 5, told_yellow, told_red, told_due, 0, grid, grid,
+        f",{grid},",  # as the "assigned" event of filing leaves it (migration 0013's trigger)
     )
     return values + (step_entries(status, filed, yellow, red, due),) if steps else values
 

@@ -207,11 +207,7 @@ class Ticket(Model):
     class Meta:
         table = "ticket"
         indexes = (
-            # The SLA sweep's: status = ? AND <level>_notified_at IS NULL AND <moment> <= now is one
-            # range of each index, holding only what is due and not yet told (bot/sla/lights.py).
-            Index(fields=("status", "yellow_notified_at", "yellow_at"), name="ticket_yellow_sweep_idx"),
-            Index(fields=("status", "red_notified_at", "red_at"), name="ticket_red_sweep_idx"),
-            Index(fields=("status", "due_notified_at", "due_at"), name="ticket_due_sweep_idx"),
+            # The SLA sweep's indexes are partial (open and untold only): migration 0014.
             Index(fields=("unit_id", "status"), name="ticket_unit_status_idx"),
             Index(fields=("resident_id", "created_at"), name="ticket_resident_idx"),
             Index(fields=("open311_client_id", "created_at"), name="ticket_open311_client_idx"),

@@ -99,7 +99,7 @@ async def figures_in_the_database(apps, editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_category_examples')]
+    dependencies = [('models', '0012_sla_steps')]
 
     initial = False
 

@@ -17,3 +17,17 @@ async def test_migrated_schema_takes_rows(db):
     assert await Unit.filter(code="g1").count() == 1
     assert unit.aliases == []
     assert await Ticket.all().count() == 0
+
+
+def test_migrations_form_one_line():
+    """Each migration follows the one before it: two leaves leave the order of a fresh deploy to
+    chance, and the next `makemigrations` would have to pick a parent."""
+    import importlib
+    import pkgutil
+
+    import migrations
+
+    names = sorted(m.name for m in pkgutil.iter_modules(migrations.__path__) if m.name[:4].isdigit())
+    for before, name in zip(names, names[1:]):
+        deps = importlib.import_module(f"migrations.{name}").Migration.dependencies
+        assert deps == [("models", before)], f"{name} depends on {deps}, not on {before}"

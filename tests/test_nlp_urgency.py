@@ -98,3 +98,29 @@ def test_present_danger_named_in_the_issue_is_urgent(text):
 def test_a_crack_alone_is_a_hazard_not_an_emergency():
     assert not classify("房子的墙壁又开裂了").urgent
     assert classify("房子的墙壁开裂越来越大，随时会塌").urgent
+
+
+@pytest.mark.parametrize("text", ["村口那座危桥每天还有车过", "桥墩开裂了", "水库大坝出现险情", "病险水库一直没人管"])
+def test_a_bridge_or_dam_giving_way_is_urgent(text):
+    assert "危桥险库" in classify(text).urgent_reasons, text
+
+
+@pytest.mark.parametrize("text", ["危桥改造资金什么时候到位", "村里危桥改造什么时候开始", "病险水库除险加固项目怎么申请"])
+def test_money_for_a_dangerous_bridge_is_a_policy_question_not_an_emergency(text):
+    result = classify(text)
+    assert not result.urgent and result.category == "other", result
+
+
+@pytest.mark.parametrize("text", ["暴雨把村道冲毁了", "路基被雨水掏空了一大块"])
+def test_a_road_washed_out_is_urgent(text):
+    assert classify(text).urgent, text
+
+
+def test_only_rules_whose_words_appear_are_tried_but_none_is_missed(tmp_path):
+    # the gate sees 桥墩 (rule B's word), which hides 桥 (rule A's): A must still be tried
+    path = tmp_path / "u.yaml"
+    path.write_text("rules:\n  - name: A\n    any: [桥*断]\n  - name: B\n    any: [桥墩*裂]\n", encoding="utf-8")
+    rules = load_urgency(path)
+    assert rules.assess("桥墩断了").reasons == ("A",)
+    assert rules.assess("桥墩裂了").reasons == ("B",)
+    assert not rules.assess("路灯坏了").urgent

@@ -65,18 +65,27 @@ class UrgencyRules:
         self.rules = rules
         self.negation = negation
         self._resolved = PhraseMatcher(resolved) if resolved else None
-        # One scan tells whether any rule could fire; most messages describe no danger at all.
-        self._gate = PhraseMatcher(a for rule in rules for a in rule.anchors)
+        # One scan tells which rules could fire; most messages describe no danger at all. A gate hit
+        # may hide an anchor inside it (桥墩 hides 桥), so each anchor also opens the rules of the
+        # anchors it contains.
+        anchors = {a for rule in rules for a in rule.anchors}
+        self._gate = PhraseMatcher(anchors)
+        self._rules_of = {a: frozenset(i for i, rule in enumerate(rules) if any(b in a for b in rule.anchors))
+                          for a in anchors}
 
     def assess(self, normalised_text: str) -> Urgency:
         """Urgent when any rule fires, unless the message says the danger is already over."""
-        if not self._gate.found_in(normalised_text):
+        gate = self._gate.find(normalised_text)
+        if not gate:
             return Urgency(False)
         if self._resolved is not None and self._resolved.found_in(normalised_text):
             return Urgency(False)
+        candidates = frozenset().union(*(self._rules_of[h.phrase] for h in gate))
         words: list[str] = []
         reasons: list[str] = []
-        for rule in self.rules:
+        for i, rule in enumerate(self.rules):
+            if i not in candidates:
+                continue
             fired = rule.fires(normalised_text, self.negation)
             if fired:
                 reasons.append(rule.name)

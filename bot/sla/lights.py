@@ -20,8 +20,8 @@ rows and the outbox rows commit together. The claim is one statement per level a
 on PostgreSQL the inner SELECT takes its rows `FOR NO KEY UPDATE SKIP LOCKED` (rows another
 sweep holds are left to it; one it claimed meanwhile is re-checked and dropped), on SQLite the
 UPDATE holds the only write lock while it reads. What comes back is ours. Each inner SELECT is
-one range of an index — (status, yellow_notified_at, yellow_at), the same for red and due, and
-(pending, due_at) for explanations — that holds only what is due and untold, so a sweep costs
+one range of an index — (status, yellow_at, id) of the open tickets not told yellow (migration
+0014), the same for red and due, and (pending, due_at) for explanations — so a sweep costs
 what is due, not the size of the table (bench/sweep.py: 100,000 vs 1,000,000 tickets). The
 event and explanation rows are inserted set-wise too, so 10,000 claims are a few statements.
 
@@ -88,13 +88,26 @@ class _LevelSpec:
     event: str  # TicketEvent.action written when it is claimed
     also: str = ""  # more of the claiming UPDATE's SET (`{now}`: the claim's moment)
 
+    indexed: tuple[str, ...] = ()  # the statuses its partial index holds (migration 0014)
 
+    @property
+    def open_index_set(self) -> str:
+        """`status IN (…)` in the words of the level's partial index."""
+        return "status IN (" + ", ".join(f"'{s}'" for s in self.indexed) + ")"
+
+
+# What the partial indexes of migration 0014 hold: every status a light runs in under either
+# model (the steps model lights accepted and resolved tickets too), every status a deadline runs in.
+INDEXED_LIGHTS = ("accepted", "assigned", "resolved", "triage")
+INDEXED_DUE = ("accepted", "assigned", "triage")
 YELLOW = _LevelSpec("yellow", "yellow_at", "yellow_notified_at", tuple(sorted(LIGHTS_RUN_IN)), "lit_yellow",
-                    f", light = CASE WHEN light = '{Light.GREEN.value}' THEN '{Light.YELLOW.value}' ELSE light END")
+                    f", light = CASE WHEN light = '{Light.GREEN.value}' THEN '{Light.YELLOW.value}' ELSE light END",
+                    INDEXED_LIGHTS)
 # A ticket first seen red is told red only: its yellow is claimed with it.
 RED = _LevelSpec("red", "red_at", "red_notified_at", tuple(sorted(LIGHTS_RUN_IN)), "lit_red",
-                 f", light = '{Light.RED.value}', yellow_notified_at = COALESCE(yellow_notified_at, {{now}})")
-DUE = _LevelSpec("overdue", "due_at", "due_notified_at", tuple(sorted(DUE_RUNS_IN)), "overdue")
+                 f", light = '{Light.RED.value}', yellow_notified_at = COALESCE(yellow_notified_at, {{now}})",
+                 INDEXED_LIGHTS)
+DUE = _LevelSpec("overdue", "due_at", "due_notified_at", tuple(sorted(DUE_RUNS_IN)), "overdue", "", INDEXED_DUE)
 
 _RETURNING = ("id", "number", "category", "location_text", "unit_id", "grid_id", "status", "due_at",
               "reopen_count", "steps")
@@ -249,26 +262,11 @@ async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
     for status in level.runs_in:
         if len(claimed) >= limit:
             break
-        # One status at a time: `status = ? AND <level>_notified_at IS NULL AND <moment> <= now` is a
-        # single range of the (status, <level>_notified_at, <moment>) index, holding only the due
-        # and untold rows, whatever the size of the rest of the table.
         p = db.params()
         sets = f"{level.notified} = {p(now)}" + (level.also.format(now=p(now)) if "{now}" in level.also
                                                  else level.also)
-        where = [f"status = {p(status)}", f"{level.notified} IS NULL", f"{level.at} <= {p(now)}",
-                 "paused_at IS NULL"]  # a paused clock is not looked at (bot/sla/pauses.py)
-        if steps and status in _STEPS_ONLY and level.name != DUE.name:
-            where.append("steps IS NOT NULL")
-        if skip_units:  # triage rows (no unit) are kept or skipped by `skip_triage` alone
-            where.append(f"(unit_id IS NULL OR {db.not_in('unit_id', sorted(skip_units), p)})")
-        if skip_triage:
-            where.append("unit_id IS NOT NULL")
-        # Ordered by the sweep index's own columns (status and the told column are fixed here,
-        # so this is oldest first): `ORDER BY <moment>, id` alone matches the dashboard's
-        # (due_at, id) index, and PostgreSQL would walk years of closed tickets in it to fill
-        # the LIMIT (an idle sweep at 1M tickets took 9 s).
-        ids = (f"SELECT id FROM ticket WHERE {' AND '.join(where)} "
-               f"ORDER BY status, {level.notified}, {level.at}, id LIMIT {p(limit - len(claimed))}")
+        ids = due_ids(db, p, level, status, now, limit - len(claimed), skip_units=skip_units,
+                      skip_triage=skip_triage, steps=steps)
         rows = await db.fetch(
             f"UPDATE ticket SET {sets} WHERE {db.picked(ids)} "
             f"RETURNING {', '.join(_RETURNING)}, {level.at} AS moment", p)
@@ -281,6 +279,28 @@ async def _claim(db: Sql, level: _LevelSpec, now: dt.datetime, limit: int, *,
                                     _DUE_AT.to_python_value(due_at) if isinstance(due_at, str) else due_at,
                                     r["reopen_count"], step))
     return claimed
+
+
+def due_ids(db: Sql, p, level: _LevelSpec, status: str, now: dt.datetime, limit: int, *,
+            skip_units: set[int] | None = None, skip_triage: bool = False, steps: bool = False) -> str:
+    """The sub-select of one level's due, untold tickets in one status, oldest first.
+
+    One status at a time, and the first two terms the predicate of the level's partial index in
+    its own words (migration 0014: SQLite takes a partial index only when the WHERE says so), so
+    the rows are one range of an index holding only open, untold tickets, whatever the history."""
+    where = [f"{level.notified} IS NULL", level.open_index_set, f"status = {p(status)}",
+             f"{level.at} <= {p(now)}", "paused_at IS NULL"]  # a paused clock is not looked at (pauses.py)
+    if steps and status in _STEPS_ONLY and level.name != DUE.name:
+        where.append("steps IS NOT NULL")
+    if skip_units:  # triage rows (no unit) are kept or skipped by `skip_triage` alone
+        where.append(f"(unit_id IS NULL OR {db.not_in('unit_id', sorted(skip_units), p)})")
+    if skip_triage:
+        where.append("unit_id IS NOT NULL")
+    # Ordered by the partial index's own columns: `ORDER BY <moment>, id` alone matches the
+    # dashboard's (due_at, id) index, and PostgreSQL walked years of closed tickets in it to fill
+    # the LIMIT (an idle sweep at 1M tickets took 9 s).
+    return (f"SELECT id FROM ticket WHERE {' AND '.join(where)} "
+            f"ORDER BY status, {level.at}, id LIMIT {p(limit)}")
 
 
 async def _claim_missing_explanations(db: Sql, now: dt.datetime, limit: int) -> list[tuple]:

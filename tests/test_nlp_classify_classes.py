@@ -1,0 +1,72 @@
+"""Rule words for classes of messages the classifier used to miss (issue 17): each test is a few
+invented messages of one class, and fails without the rule it names."""
+
+import pytest
+
+from bot.nlp.classify import classify
+
+
+@pytest.mark.parametrize("text", ["投诉我们小区的物管", "物管天天不见人"])
+def test_wuguan_is_short_for_property_management(text):
+    assert classify(text).category == "utility"
+
+
+@pytest.mark.parametrize("text", ["小区门口停车乱象严重", "学校周边停车混乱"])
+def test_parking_chaos_is_street_order(text):
+    assert classify(text).category == "street_order"
+
+
+def test_seizing_a_shared_space_is_street_order():
+    assert classify("楼下公共空地被人强占").category == "street_order"
+
+
+@pytest.mark.parametrize("text", ["隔壁厂房在违章施工", "开发商违规施工没人管"])
+def test_illegal_building_work_is_construction_not_its_noise(text):
+    assert classify(text).category == "construction"
+
+
+def test_illegal_building_work_at_night_is_still_noise_when_the_noise_is_named():
+    assert classify("工地违规施工噪音吵到半夜").category == "noise"
+
+
+@pytest.mark.parametrize("text", ["村口那段路一直不修", "小区门口的路迟迟不修"])
+def test_something_left_unrepaired_is_facility(text):
+    assert classify(text).category == "facility"
+
+
+@pytest.mark.parametrize("text", ["有人往村里水塘里堆土", "河边空地成了卸土的地方", "半夜有车来倒土"])
+def test_soil_dumped_is_sanitation(text):
+    assert classify(text).category == "sanitation"
+
+
+def test_weeds_everywhere_is_sanitation():
+    assert classify("村后那块空地杂草丛生").category == "sanitation"
+
+
+def test_rebuilding_dangerous_housing_is_a_policy_question():
+    assert classify("危房改建怎么申请").category == "other"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("安置小区楼道很脏", "sanitation"),     # 安置小区 says where, not the resettlement policy (安置)
+    ("拆迁安置什么时候落实", "other"),
+])
+def test_a_resettlement_estate_is_a_place(text, expected):
+    assert classify(text).category == expected
+
+
+def test_affecting_sleep_is_a_noise_sign():
+    assert classify("楼下油漆店拉卷帘门影响住户睡眠").category == "noise"
+
+
+def test_a_mixing_plant_is_fumes():
+    assert classify("村口新开了一家搅拌厂").category == "fumes"
+
+
+def test_an_embankment_is_a_public_facility():
+    assert classify("村边的河堤年年没人管").category == "facility"
+
+
+def test_a_plan_to_build_something_is_a_policy_question():
+    assert classify("反对在公园里兴建公厕").category == "other"   # 兴建, like 拟建: a plan, not a broken toilet
+    assert classify("公园里的公厕坏了").category == "facility"
