@@ -44,7 +44,8 @@ async def test_steps_model_a_sub_category_picked_on_the_card_sets_the_deadline_a
     h.rt.sla = SlaPolicy.load(STEPS_FILE)
     morning = working_morning(h)
     move_clock_to(h, morning)
-    number = await submit_report(h, h.resident(), "南海街1号院垃圾桶满了，好几天没人清理")
+    resident = h.resident()
+    number = await submit_report(h, resident, "南海街1号院垃圾桶满了，好几天没人清理")
     card = await h.api.wait_for(lambda: _card(h, number))
     assert "类别：环境卫生（" in card["text"] and "（7个工作日内办结）" in card["text"]
     worker = h.staff(WORKER_NHJ1_01, "张丽")
@@ -69,6 +70,10 @@ async def test_steps_model_a_sub_category_picked_on_the_card_sets_the_deadline_a
                                 what="the card shows the sub-category")
     assert f"期限：{due:%m-%d %H:%M}（5个工作小时内办结）" in card["text"]
     assert f"环节时限：🟢办结 {due:%m-%d %H:%M}" in card["text"]
+    # the resident was promised seven working days: told the new promise, once
+    told = await h.api.wait_for_bot_message(resident.id, lambda m: "办结时限改为" in _text(m))
+    assert told["text"] == texts.NOTIFY_DUE_CHANGED.format(number=number, limit="5个工作小时内办结",
+                                                           due=f"{due:%m-%d %H:%M}")
 
     # 80% of five working hours: four, so 14:30 and the filing's seconds (seven working days: next week)
     move_clock_to(h, morning + dt.timedelta(hours=5, minutes=29))
@@ -84,11 +89,13 @@ async def test_steps_model_a_sub_category_picked_on_the_card_sets_the_deadline_a
     assert "按新类别重算时限" in history["text"] and f"改为 {due:%m-%d %H:%M}（5个工作小时内办结）" in history["text"]
     await h.drain()
     assert await h.undelivered() == 0
+    assert sum("办结时限改为" in _text(m) for m in h.api.bot_messages(resident.id)) == 1
 
 
 async def test_filing_model_a_new_category_on_the_card_lights_at_its_hours_from_filing(harness):
     h = harness  # the shipped sla.yaml: 油烟 yellow after 24 h, 安全隐患 after 2 h
-    number = await submit_report(h, h.resident(), "南海街1号院楼下早餐店油烟太大，天天熏到家里")
+    resident = h.resident()
+    number = await submit_report(h, resident, "南海街1号院楼下早餐店油烟太大，天天熏到家里")
     card = await h.api.wait_for(lambda: _card(h, number))
     assert "（5个工作日内办结）" in card["text"]
     worker = h.staff(WORKER_NHJ1_01, "张丽")
@@ -100,6 +107,9 @@ async def test_filing_model_a_new_category_on_the_card_lights_at_its_hours_from_
     await h.api.wait_for(lambda: f"期限：{timetext.deadline(due, SH)}（2个工作日内办结）" in _text(_card(h, number)),
                          what="the card shows the new deadline")
     assert ticket.yellow_at - ticket.created_at == dt.timedelta(hours=2)  # from filing, not from the change
+    told = await h.api.wait_for_bot_message(resident.id, lambda m: "办结时限改为" in _text(m))
+    assert told["text"] == texts.NOTIFY_DUE_CHANGED.format(number=number, limit="2个工作日内办结",
+                                                           due=timetext.deadline(due, SH))
 
     h.rt.clock.advance(dt.timedelta(minutes=69))  # 1 h 59 min after filing
     assert (await lights.sweep(h.rt)).claimed == 0

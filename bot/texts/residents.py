@@ -126,6 +126,8 @@ SUBMITTED_TRIAGE = (
     "有进展会第一时间告诉您，发送 /my 可随时查看。"
 )
 NOTIFY_ASSIGNED = "您的工单 {number} 已派给【{unit}】。"
+# The promise changed with the kind of case (改类别 / 改细类): the new limit and the moment.
+NOTIFY_DUE_CHANGED = "您的工单 {number} 经核实类别有调整，办结时限改为{limit}，期限 {due}。"
 NOTIFY_ACCEPTED = "您的工单 {number} 已有网格员接单，正在处理。"
 NOTIFY_RESOLVED = (
     "您的工单 {number} 已办结。\n处理结果：{note}\n"

@@ -70,10 +70,12 @@ async def transfer(rt: Runtime, ticket: Ticket, staff: Staff, department: Unit, 
         raise Refused(texts.NOT_A_DEPARTMENT)
     check_move(ticket, "transfer")  # before the category changes: a refused transfer changes nothing
     implied = implied_category(department)
+    told = []
     if implied is not None and implied != ticket.category:
-        await tickets.recategorise(rt, ticket, implied, staff, "transfer", rt.clock.now())
+        told = await tickets.recategorise(rt, ticket, implied, staff, "transfer", rt.clock.now())
     await _hand_over(rt, ticket, Actor.of_staff(staff), "transfer", "transferred", department, reason,
                      texts.NOTIFY_TRANSFERRED)
+    await outbox.enqueue(told, now=rt.clock.now(), ticket=ticket)
 
 
 def implied_category(department: Unit) -> str | None:

@@ -167,8 +167,8 @@ async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Sta
     if category == ticket.category:
         return
     now = rt.clock.now()
-    await tickets.recategorise(rt, ticket, category, staff, source, now)
-    await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
+    told = await tickets.recategorise(rt, ticket, category, staff, source, now)
+    await outbox.enqueue(await refresh_card(rt, ticket) + told, now=now, ticket=ticket)
 
 
 async def change_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: Staff) -> None:
@@ -184,5 +184,5 @@ async def change_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staf
     if code == ticket.subcategory:
         return
     now = rt.clock.now()
-    await tickets.set_subcategory(rt, ticket, code, staff, now)
-    await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
+    told = await tickets.set_subcategory(rt, ticket, code, staff, now)
+    await outbox.enqueue(await refresh_card(rt, ticket) + told, now=now, ticket=ticket)

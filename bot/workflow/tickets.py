@@ -133,7 +133,7 @@ async def record_note(rt: Runtime, ticket: Ticket, action: str, note: str, actor
 
 
 async def recategorise(rt: Runtime, ticket: Ticket, category: str, staff: Staff, source: str,
-                       now: dt.datetime) -> None:
+                       now: dt.datetime) -> list[Outgoing]:
     """A new category: the card's 依据, the sub-category the resident's words pick in it, the
     labelled example the rules learn from, and the clocks recounted with its limits."""
     old, old_sub = ticket.category, ticket.subcategory
@@ -149,10 +149,11 @@ async def recategorise(rt: Runtime, ticket: Ticket, category: str, staff: Staff,
     await event(ticket, Actor.of_staff(staff), "recategorised", ticket.status, ticket.status, now, data=data)
     await CategoryExample.create(ticket=ticket, text=ticket.text, from_category=old, to_category=category,
                                  source=source, staff_user_id=staff.user_id, created_at=now)
-    await reclock(rt, ticket, Actor.of_staff(staff), now)
+    return await reclock(rt, ticket, Actor.of_staff(staff), now)
 
 
-async def set_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: Staff, now: dt.datetime) -> None:
+async def set_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: Staff,
+                          now: dt.datetime) -> list[Outgoing]:
     """A sub-category chosen by staff (None: the category's own limits), and the clocks recounted."""
     old = ticket.subcategory
     await Ticket.filter(id=ticket.id).update(subcategory=code, updated_at=now)
@@ -160,16 +161,22 @@ async def set_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: 
     sub = rt.sla.subcategory(ticket.category, code)
     await event(ticket, Actor.of_staff(staff), "subcategorised", ticket.status, ticket.status, now,
                 note=sub.label if sub else texts.SUBCATEGORY_NONE, data={"from": old, "to": code})
-    await reclock(rt, ticket, actor=Actor.of_staff(staff), now=now)
+    return await reclock(rt, ticket, actor=Actor.of_staff(staff), now=now)
 
 
-async def reclock(rt: Runtime, ticket: Ticket, actor: Actor, now: dt.datetime) -> None:
-    """The clocks with the limits of the ticket's kind now; the change written down if any."""
+async def reclock(rt: Runtime, ticket: Ticket, actor: Actor, now: dt.datetime) -> list[Outgoing]:
+    """The clocks with the limits of the ticket's kind now; the change written down if any.
+    Returns what the residents are told when the resolution deadline they were promised moved."""
     moved = await clocks.reclock(rt, ticket, now)
     if moved is None:
-        return
+        return []
     before, after = moved
+    limit = describe(ticket.due_workdays, ticket.due_hours, ticket.due_work_hours)
     note = texts.RECLOCKED_NOTE.format(before=timetext.deadline(before, rt.tz), after=timetext.deadline(after, rt.tz),
-                                       limit=describe(ticket.due_workdays, ticket.due_hours, ticket.due_work_hours))
+                                       limit=limit)
     await event(ticket, actor, "reclocked", ticket.status, ticket.status, now, note=note,
                 data={"due_from": before.isoformat() if before else None, "due_to": after.isoformat()})
+    if before == after:
+        return []  # only a light's moment moved: the resident's promise is the same
+    return await tell_resident(ticket, texts.NOTIFY_DUE_CHANGED.format(
+        number=ticket.number, limit=limit, due=timetext.deadline(after, rt.tz)))
