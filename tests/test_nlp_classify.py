@@ -310,3 +310,14 @@ def test_context_words_of_other_never_outvote_grid_evidence():
     # 教师 (other, 4) only says who lives there; the loose wires (safety, 3) are the case
     assert classify("教师公寓楼道里电线乱搭").category == "safety"
     assert classify("教师工资什么时候发").category == "other"
+
+
+@pytest.mark.parametrize("text", ["老师反映学校招生和校服的问题，还有操场积水",
+                                  "员工反映公司加班多、工资低，宿舍电线老化"])
+def test_one_grid_word_among_many_of_another_matter_is_a_detail_of_that_matter(text):
+    # decision.context_share: the fallback's context yields only to evidence at least half its sum
+    assert classify(text).category == "other"
+
+
+def test_a_grid_problem_beside_a_little_context_is_still_the_case():
+    assert classify("老师说学校门口积水").category == "facility"

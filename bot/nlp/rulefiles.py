@@ -90,13 +90,16 @@ class Decision:
       weighing `weak_yields_to` or more; otherwise they count for nothing: 扰民 is noise in
       "洒水车扰民", but in "气味扰民" the smell is the problem.
     context_yields_to: the fallback's own words are context (学校, 企业, 地铁): unless it names a
-      problem or has a policy word, any other category with this much evidence beats it.
+      problem or has a policy word, any other category with this much evidence beats it ...
+    context_share: ... provided that evidence is at least this share of the fallback's own sum: a
+      grid word among many words of another matter (学校, 教师, 工资 …) is that matter's detail.
     """
 
     naming_weight: float = 5.0
     weak_names: tuple[str, ...] = ()
     weak_yields_to: float = 3.0
     context_yields_to: float = 3.0
+    context_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -229,15 +232,18 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
         naming = float(dec.get("naming_weight", 5.0))
         yields = float(dec.get("weak_yields_to", 3.0))
         context = float(dec.get("context_yields_to", 3.0))
+        share = float(dec.get("context_share", 0.0))
     except (TypeError, ValueError):
-        raise RuleFileError(f"{path}: decision: naming_weight, weak_yields_to and context_yields_to are numbers") from None
+        raise RuleFileError(f"{path}: decision: naming_weight, weak_yields_to, context_yields_to and context_share "
+                            "are numbers") from None
     weak = word_list(dec.get("weak_names"), "decision.weak_names")
     keyworded = {p for r in rules for p in r.keywords}
     for word in weak:
         if word not in keyworded:
             raise RuleFileError(f"{path}: decision.weak_names: {word!r} is no category's keyword")
     return CategoryRules(
-        decision=Decision(naming_weight=naming, weak_names=weak, weak_yields_to=yields, context_yields_to=context),
+        decision=Decision(naming_weight=naming, weak_names=weak, weak_yields_to=yields, context_yields_to=context,
+                          context_share=share),
         categories=tuple(rules),
         negation=negation,
         fallback=fallback,
