@@ -254,7 +254,7 @@ def test_a_weak_name_yields_to_the_problem_itself():
 
 
 @pytest.mark.parametrize("text", ["危房最低补贴是多少", "液化气价格太高了", "垃圾分类制度什么时候实施",
-                                  "拟设焚烧厂离村子太近"])
+                                  "拟设焚烧厂离村子太近", "拟建垃圾焚烧厂的选址在哪里"])
 def test_other_beats_a_grid_object_only_with_a_policy_word(text):
     assert classify(text).category == "other"
 

@@ -58,3 +58,11 @@ def test_hits_may_overlap_so_no_word_hides_another():
 def test_a_hit_inside_a_longer_one_is_not_found_twice():
     m = PhraseMatcher(["垃圾", "焚烧垃圾", "油烟", "油烟机"])
     assert [h.phrase for h in m.find("有人焚烧垃圾，垃圾满地")] == ["焚烧垃圾", "垃圾"]
+
+
+def test_a_gap_phrase_inside_a_longer_plain_word_is_that_word():
+    m = PhraseMatcher(["垃圾*焚烧", "垃圾焚烧厂"])
+    assert [h.phrase for h in m.find("村边要建垃圾焚烧厂")] == ["垃圾焚烧厂"]
+    assert [h.phrase for h in m.find("有人把垃圾拿去焚烧")] == ["垃圾*焚烧"]
+    # the same stretch as a plain word is not inside a longer one: both stay
+    assert [h.phrase for h in PhraseMatcher(["垃圾*焚烧", "垃圾焚烧"]).find("垃圾焚烧")] == ["垃圾焚烧", "垃圾*焚烧"]

@@ -7,7 +7,7 @@ position of the text to find the longest phrase starting there (`found_in` uses 
 regular expression, 油(?:烟(?:机|味)?|…), since presence is all it needs). Nothing is consumed:
 hits may overlap (长期停 and 停水 in "长期停水", 停电 and 电梯 in "关停电梯"); a hit lying wholly
 inside a longer one is dropped, so 油烟机 is never also 油烟 and 焚烧垃圾 is one finding, not 焚烧
-plus 垃圾. Which of two partly overlapping hits the resident meant is for word boundaries to say
+plus 垃圾; nor is 垃圾焚烧厂 also the gap phrase 垃圾*焚烧. Which of two partly overlapping hits the resident meant is for word boundaries to say
 (`bot.nlp.classify` asks jieba, only for the few messages where it matters).
 
 A phrase may contain `*`, meaning "then, later in the same clause": 电梯*困 matches 电梯里困了人.
@@ -116,14 +116,17 @@ class PhraseMatcher:
                 hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)]
         elif self._trie and not self._first_chars.isdisjoint(text):
             hits = self._walk(text)
-        found_gapped = False
+        gapped = []
         for phrase, parts, regex in self._gapped_candidates(text):
             if _all_in(parts, text):
                 m = regex.search(text)
                 if m:
-                    hits.append(Hit(phrase, m.start(), m.end()))
-                    found_gapped = True
-        if found_gapped:
+                    gapped.append(Hit(phrase, m.start(), m.end()))
+        if gapped:
+            # a gap phrase's stretch inside a longer plain word is that word (垃圾*焚烧 in 垃圾焚烧厂)
+            plain = hits
+            hits = hits + [g for g in gapped if not any(
+                p.start <= g.start and g.end <= p.end and p.end - p.start > g.end - g.start for p in plain)]
             hits.sort(key=lambda h: h.start)
         return hits
 
