@@ -101,6 +101,15 @@ def test_vendors_on_the_pavement_are_street_order_even_when_noisy():
     assert "noise" in result.excluded
 
 
+@pytest.mark.parametrize("text", ["街口的摊位每晚噪音很大", "菜贩天天在楼下大声吆喝，太吵了", "大排档半夜划拳噪音扰民"])
+def test_every_kind_of_street_seller_is_street_order_when_noisy(text):
+    assert classify(text).category == "street_order"
+
+
+def test_a_shop_in_a_night_market_street_is_a_shop():
+    assert classify("夜市那条街的门面音响太吵").category == "noise"
+
+
 def test_subsidy_for_dangerous_housing_is_other_not_safety():
     assert classify("危房改造补贴什么时候发放").category == "other"
 
