@@ -70,3 +70,12 @@ def test_an_embankment_is_a_public_facility():
 def test_a_plan_to_build_something_is_a_policy_question():
     assert classify("反对在公园里兴建公厕").category == "other"   # 兴建, like 拟建: a plan, not a broken toilet
     assert classify("公园里的公厕坏了").category == "facility"
+
+
+@pytest.mark.parametrize("text", ["邻居家狗叫声太吵", "楼上养的鸽子一股臭味", "隔壁养鸡，天不亮鸡叫吵人"])
+def test_animals_kept_by_neighbours_are_a_dispute_even_when_noisy_or_smelly(text):
+    assert classify(text).category == "dispute"
+
+
+def test_a_pig_farm_is_still_fumes():
+    assert classify("村后养猪场臭味熏人").category == "fumes"
