@@ -79,3 +79,13 @@ def test_animals_kept_by_neighbours_are_a_dispute_even_when_noisy_or_smelly(text
 
 def test_a_pig_farm_is_still_fumes():
     assert classify("村后养猪场臭味熏人").category == "fumes"
+
+
+@pytest.mark.parametrize("text", ["新房漏水开发商不管", "开发商交的房子质量太差，到处漏水"])
+def test_a_developers_build_quality_is_not_a_supply_or_property_case(text):
+    assert classify(text).category == "other"
+
+
+@pytest.mark.parametrize("text", ["开发商不管，小区停水三天", "交房后水管漏水，开发商和物业都不管"])
+def test_a_supply_or_property_problem_stays_utility_beside_the_developer(text):
+    assert classify(text).category == "utility"
