@@ -80,6 +80,7 @@ class Delivery:
         self._unlisten = None
         self._held: dict[int, dt.datetime] = {}  # rows claimed and not yet done with → when the claim lapses
         self._busy: dict[int, asyncio.Task] = {}  # chats being sent to now, by the loop's own tasks
+        self._claiming = 0  # passes between claiming rows and handing them to chat tasks
         self._renewer: asyncio.Task | None = None
         # Rows finished and cards remembered while a statement is in flight go in the next one.
         self._finished = GroupCommit(self._finish_batch, most=sql.MOST, name="outbox-finished")
@@ -183,7 +184,13 @@ class Delivery:
         Chats are served side by side (up to `concurrency` at once), each in its own order: a
         busy group chat must not hold up a resident's receipt, and the round trips to the Bot
         API and the database overlap instead of adding up."""
-        rows = await self._claim(skip_chats=set(self._busy))
+        self._claiming += 1
+        try:
+            return await self._start_claimed(await self._claim(skip_chats=set(self._busy)))
+        finally:
+            self._claiming -= 1
+
+    async def _start_claimed(self, rows: list[Outbox]) -> tuple[int, list[asyncio.Task]]:
         if not rows:
             return 0, []
         try:
@@ -392,7 +399,10 @@ class Delivery:
                 self.wake()
                 self._idle.clear()
                 await self._idle.wait()
-                if not self._busy and not await self._due(self.clock.now()).exists():
+                # Looked at again after the query: a pass that claimed meanwhile holds rows that
+                # neither the query (claimed, not due) nor `_busy` (no task yet) shows.
+                quiet = not self._busy and not await self._due(self.clock.now()).exists()
+                if quiet and not (self._busy or self._claiming):
                     return
 
         await asyncio.wait_for(settled(), timeout)

@@ -98,7 +98,8 @@ class TelegramSender:
                     reply_to_message_id=reply_to, allow_sending_without_reply=True,
                 )
                 return Sent(msg.message_id)
-            sent = await self.bot.do_api_request("sendMessage", api_kwargs=message_json(chat_id, text, buttons, reply_to))
+            sent = await self.bot.do_api_request("sendMessage",
+                                                 api_kwargs=message_json(chat_id, text, buttons, reply_to))
         return Sent(sent["message_id"])
 
     async def send_file(self, chat_id, *, kind, data, file_name, caption, reply_to) -> Sent:
