@@ -29,8 +29,10 @@ not a dependency) and writes its text report to FILE.
 
 The bot's CPU time, this process's (the Bot API and the residents: the harness) and the local
 PostgreSQL server's are read from /proc over the measured run and reported per complaint: their
-sum over the cores bounds the throughput. `--sql-log FILE` logs every query the bot sends;
-`--cprofile FILE` profiles the bot process with cProfile.
+sum over the cores bounds the throughput (stderr also says how much of the bot's was the kernel's).
+`--sql-log FILE` logs every query the bot sends; `--cprofile FILE` profiles the bot process with
+cProfile over the measured run alone, in CPU time (a wall-clock profile charges the bot for the
+moments the 2 shared cores run something else), and the bare bot's whole run into FILE.bare.
 
 The baseline (bench/bare.py; `--no-bare` skips it): after GridBot, in the same run, a bare
 python-telegram-bot bot on the same transport (GridBot's aiohttp request class) and the same
@@ -95,15 +97,22 @@ async def serve_bot(api_base: str, token: str, db_url: str, limits: bool,
         await bot.stop()
 
 
-def report_on_signal(stats_file: str) -> None:
+def report_on_signal(stats_file: str, profile=None) -> None:
     """SIGUSR1: write the statements sent to the database so far to `stats_file` (the harness
-    reads it before and after the measured run)."""
+    reads it before and after the measured run); a `profile` given is switched on at the first
+    and off at the second, so it holds the measured run alone."""
     from bench import querycount
 
     querycount.install()
+    signals = [0]
 
     def write(*_):
         Path(stats_file).write_text(str(querycount.counted[0]))
+        signals[0] += 1
+        if profile is not None and signals[0] == 1:
+            profile.enable()
+        elif profile is not None and signals[0] == 2:
+            profile.disable()
 
     signal.signal(signal.SIGUSR1, write)
 
@@ -129,8 +138,13 @@ def bot_main(args: argparse.Namespace) -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    profile = None
+    if args.cprofile:  # deterministic: exact call counts, and each function's own CPU time
+        import cProfile
+
+        profile = cProfile.Profile(time.process_time)
     if args.stats_file:
-        report_on_signal(args.stats_file)
+        report_on_signal(args.stats_file, profile)
     if args.tracemalloc:
         import tracemalloc
 
@@ -138,17 +152,22 @@ def bot_main(args: argparse.Namespace) -> None:
     if args.bare:
         from bench.bare import serve_bare
 
-        asyncio.run(serve_bare(args.api_base, args.token, args.bare))
+        if profile is not None:
+            profile.enable()
+        try:
+            asyncio.run(serve_bare(args.api_base, args.token, args.bare))
+        finally:
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(args.cprofile)
         return
     if args.sql_log:  # every query the bot sends, to count them per complaint
         queries = logging.getLogger("tortoise.db_client")
         queries.addHandler(logging.FileHandler(args.sql_log))
         queries.setLevel(logging.DEBUG)
-    if args.cprofile:  # deterministic: exact call counts, and each function's own time
-        import cProfile
-
-        profile = cProfile.Profile()
-        profile.enable()
+    if profile is not None:
+        if not args.stats_file:
+            profile.enable()
         try:
             asyncio.run(serve_bot(args.api_base, args.token, args.db_url, args.telegram_limits,
                                   args.webhook_url, args.port))
@@ -226,8 +245,13 @@ def make_api():
 
 def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) a process has used so far (Linux /proc)."""
+    return sum(process_cpu_split(pid))
+
+
+def process_cpu_split(pid: int) -> tuple[float, float]:
+    """CPU seconds a process has used so far in user mode and in the kernel (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / os.sysconf("SC_CLK_TCK"), int(fields[12]) / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu(name: str = "postgres") -> float:
@@ -365,6 +389,8 @@ async def run(args: argparse.Namespace) -> int:
                 bare_command = [sys.executable, str(Path(__file__).resolve()), "--serve-bot",
                                 "--api-base", api.base_url, "--token", api.token,
                                 "--bare", f"{result['sends'] / result['updates']:.6f}"]
+                if args.cprofile:  # the bare bot's whole run, start included
+                    bare_command += ["--cprofile", str(Path(args.cprofile).resolve()) + ".bare"]
                 bots = [await asyncio.create_subprocess_exec(*bare_command, cwd=REPO,
                                                              stdin=asyncio.subprocess.DEVNULL)]
                 result.update(await measure_bare(args, api, bots, result))
@@ -411,6 +437,7 @@ async def measure(args, api, places, bots, balancer, stats: list[Path]) -> dict:
     objects_before = await objects_held(bots[0], stats[0]) if args.objects else {}
     window = Window(api)
     cpu_before = cpu_now()
+    kernel_before = sum(process_cpu_split(bot.pid)[1] for bot in bots)
     began = time.perf_counter()
     in_flight = asyncio.Semaphore(args.concurrency or args.n)
     peak = [0.0]
@@ -440,6 +467,7 @@ async def measure(args, api, places, bots, balancer, stats: list[Path]) -> dict:
     complaints = max(len(numbers), 1)
     bot_ms, harness_ms, db_ms = ((after - before) * 1000 / complaints
                                  for after, before in zip(cpu_now(), cpu_before))
+    kernel_ms = (sum(process_cpu_split(bot.pid)[1] for bot in bots) - kernel_before) * 1000 / complaints
     updates, sends, methods = window.updates, window.sends, window.methods()
     queries = await queries_sent(bots, stats) - queries_before
     rss = sum(memory_mb(bot.pid)[0] for bot in bots)
@@ -454,7 +482,8 @@ async def measure(args, api, places, bots, balancer, stats: list[Path]) -> dict:
         print("error:", line, file=sys.stderr)
     if latencies:
         print(f"cards {len(latencies)}/{args.n}, doubled {doubled}; latency mean {statistics.mean(latencies):.0f} ms, "
-              f"max {max(latencies):.0f} ms; wall {elapsed:.2f} s; Bot API calls {methods}", file=sys.stderr)
+              f"max {max(latencies):.0f} ms; wall {elapsed:.2f} s; Bot API calls {methods}; "
+              f"bot CPU {bot_ms:.1f} ms per complaint, {kernel_ms:.1f} of it in the kernel", file=sys.stderr)
     return dict(complaints=len(numbers), latencies=latencies, elapsed=elapsed, bot_ms=bot_ms,
                 harness_ms=harness_ms, db_ms=db_ms, updates=updates, sends=sends, queries=queries,
                 rss=rss, rss_peak=max(peak[0], rss), errors=len(errors) + doubled)
@@ -483,11 +512,13 @@ async def measure_bare(args, api, bots, gridbot: dict) -> dict:
                                 round((i + 1) * presses) - round(i * presses), args.timeout)
 
     window = Window(api)
-    before = process_cpu(bots[0].pid)
+    before, kernel_before = process_cpu(bots[0].pid), process_cpu_split(bots[0].pid)[1]
     await asyncio.gather(*(one(i) for i in range(n)))
     await api.wait_for(lambda: window.sends >= gridbot["sends"], args.timeout, what="the bare bot's sends")
     bare_ms = (process_cpu(bots[0].pid) - before) * 1000 / n
-    print(f"bare PTB bot: {window.updates} updates, {window.sends} calls {window.methods()}", file=sys.stderr)
+    kernel_ms = (process_cpu_split(bots[0].pid)[1] - kernel_before) * 1000 / n
+    print(f"bare PTB bot: {window.updates} updates, {window.sends} calls {window.methods()}; "
+          f"{bare_ms:.2f} ms CPU per complaint, {kernel_ms:.2f} of it in the kernel", file=sys.stderr)
     return dict(bare_ms=bare_ms, bare_updates=window.updates, bare_sends=window.sends)
 
 

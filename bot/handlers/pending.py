@@ -134,7 +134,9 @@ async def close(row: Pending) -> bool:
     """Done with: True if this call removed it (not someone a moment earlier). Where its
     prompts landed is forgotten too: nothing will edit or answer them again."""
     removed = bool(await Pending.filter(id=row.id).delete())
-    if removed:
+    # Only `ask_again` remembers where prompts landed, and it names the newest in prompt_ref
+    # (never unset): a question asked without one (a resident's own report) has none to forget.
+    if removed and (row.prompt_ref or "").startswith(f"{PROMPT_PREFIX}{row.id}:"):
         await _forget_prompts(row)
     return removed
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot import channels
+from bot.jurisdiction import sql
 from bot.models import Resident, Staff
 from bot.nlp import pii
 
@@ -33,16 +34,7 @@ SYSTEM = Actor("system")
 
 async def resident_for(user_id: int, *, display_name: str, username: str | None, now: dt.datetime,
                        channel: str = channels.DEFAULT) -> Resident:
-    resident = await Resident.get_or_none(channel=channel, user_id=user_id)
-    if resident is None:
-        return await Resident.create(
-            channel=channel, user_id=user_id, display_name=display_name[:128], username=username, created_at=now
-        )
-    if resident.display_name != display_name[:128] or resident.username != username:
-        resident.display_name = display_name[:128]
-        resident.username = username
-        await resident.save(update_fields=["display_name", "username"])
-    return resident
+    return await sql.upsert_resident(channel, user_id, display_name=display_name[:128], username=username, now=now)
 
 
 def masked_name(display_name: str) -> str:

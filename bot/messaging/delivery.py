@@ -40,10 +40,12 @@ from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from bot import logids
+from bot.batching import GroupCommit
 from bot.channels.port import RetryLater, Sender, TargetMissing, Transient, Undeliverable
 from bot.clock import Clock
 from bot.models import MessageRef, Outbox, OutboxStatus
 from bot.messaging import outbox
+from bot.messaging import sql
 from bot.messaging import undelivered
 from bot.web import metrics
 
@@ -78,7 +80,11 @@ class Delivery:
         self._unlisten = None
         self._held: dict[int, dt.datetime] = {}  # rows claimed and not yet done with → when the claim lapses
         self._busy: dict[int, asyncio.Task] = {}  # chats being sent to now, by the loop's own tasks
+        self._claiming = 0  # passes between claiming rows and handing them to chat tasks
         self._renewer: asyncio.Task | None = None
+        # Rows finished and cards remembered while a statement is in flight go in the next one.
+        self._finished = GroupCommit(self._finish_batch, most=sql.MOST, name="outbox-finished")
+        self._remembered = GroupCommit(self._remember_batch, most=sql.MOST, name="outbox-refs")
 
     @property
     def claim(self) -> dt.timedelta:
@@ -178,7 +184,13 @@ class Delivery:
         Chats are served side by side (up to `concurrency` at once), each in its own order: a
         busy group chat must not hold up a resident's receipt, and the round trips to the Bot
         API and the database overlap instead of adding up."""
-        rows = await self._claim(skip_chats=set(self._busy))
+        self._claiming += 1
+        try:
+            return await self._start_claimed(await self._claim(skip_chats=set(self._busy)))
+        finally:
+            self._claiming -= 1
+
+    async def _start_claimed(self, rows: list[Outbox]) -> tuple[int, list[asyncio.Task]]:
         if not rows:
             return 0, []
         try:
@@ -350,25 +362,24 @@ class Delivery:
         return sent.message_id
 
     async def _remember(self, row: Outbox, message_id: int) -> None:
-        """One upsert: another instance may be remembering the same card at the same moment."""
-        await MessageRef.bulk_create(
-            [MessageRef(channel=row.channel, chat_id=row.chat_id, ref=row.ref,
-                        message_id=message_id, updated_at=self.clock.now())],
-            on_conflict=["channel", "chat_id", "ref"], update_fields=["message_id", "updated_at"],
-        )
+        await self._remembered.submit(sql.Remembered(row.channel, row.chat_id, row.ref, message_id))
+
+    async def _remember_batch(self, refs: list[sql.Remembered]) -> list[None]:
+        await sql.remember(refs, now=self.clock.now())
+        return [None] * len(refs)
 
     async def _finish(self, row: Outbox, status: OutboxStatus, *, attempts=None, error=None, message_id=None,
                       using_db=None):
-        done_with_file = {"file_data": None} if row.file_data is not None else {}  # sent or dead: the bytes go
-        await Outbox.filter(id=row.id).using_db(using_db).update(
-            **done_with_file,
-            status=status,
-            attempts=row.attempts if attempts is None else attempts,
-            error=error,
-            message_id=message_id,
-            sent_at=self.clock.now() if status == OutboxStatus.SENT else None,
-            claimed_until=None,
-        )
+        done = sql.Finished(row.id, status, row.attempts if attempts is None else attempts, error, message_id,
+                            drop_file=row.file_data is not None)  # sent or dead: the bytes go
+        if using_db is not None:  # in the caller's transaction (giving up): alone
+            await sql.finish([done], now=self.clock.now(), using_db=using_db)
+        else:
+            await self._finished.submit(done)
+
+    async def _finish_batch(self, rows: list[sql.Finished]) -> list[None]:
+        await sql.finish(rows, now=self.clock.now())
+        return [None] * len(rows)
 
     async def _release(self, row: Outbox, retry_at: dt.datetime, *, attempts=None, error=None, count=True):
         await Outbox.filter(id=row.id).update(
@@ -388,7 +399,10 @@ class Delivery:
                 self.wake()
                 self._idle.clear()
                 await self._idle.wait()
-                if not self._busy and not await self._due(self.clock.now()).exists():
+                # Looked at again after the query: a pass that claimed meanwhile holds rows that
+                # neither the query (claimed, not due) nor `_busy` (no task yet) shows.
+                quiet = not self._busy and not await self._due(self.clock.now()).exists()
+                if quiet and not (self._busy or self._claiming):
                     return
 
         await asyncio.wait_for(settled(), timeout)

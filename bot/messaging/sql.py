@@ -1,0 +1,114 @@
+"""The delivery loop's bookkeeping in set-wise statements, for PostgreSQL and SQLite.
+
+Every message sent is a row marked done and, for a card, a message ref remembered. One by one
+through the ORM that was a statement and the ORM's building of it per message, the largest
+share of the bot's own CPU per send in bench/intake.py; here the rows that finish together
+(bot/batching.py groups them) go in one statement, written out once. PostgreSQL takes the
+values of a batch as arrays (`unnest`: one statement text whatever the batch size, so asyncpg's
+cache of prepared statements keeps it) and a lone row as plain values (asyncpg looks up each
+array type in the catalogue the first time a connection meets it: 3–10 ms, which a lone card's
+ref must not wait for); SQLite a VALUES list (UPDATE … FROM needs 3.33).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise import connections
+
+from bot.models import MessageRef, Outbox, OutboxStatus
+
+MOST = 150  # rows per statement: six values each stays under SQLite's oldest limit of 999
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A row done with: sent (or superseded) or given up, and what to record on it."""
+
+    id: int
+    status: OutboxStatus
+    attempts: int
+    error: str | None = None
+    message_id: int | None = None
+    drop_file: bool = False  # sent or dead: its bytes go
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """Where the message a ref names landed."""
+
+    channel: str
+    chat_id: int
+    ref: str
+    message_id: int
+
+
+def _pg(conn) -> bool:
+    return conn.capabilities.dialect == "postgres"
+
+
+def _marks(conn, rows: int, types: Sequence[str]) -> str:
+    """Placeholders for `rows` rows of VALUES; on PostgreSQL cast to `types`, which it cannot
+    infer for a VALUES list in a WITH."""
+    width = len(types)
+    if _pg(conn):
+        return ", ".join("(" + ", ".join(f"${r * width + c + 1}::{types[c]}" for c in range(width)) + ")"
+                         for r in range(rows))
+    return ", ".join("(" + ", ".join("?" * width) + ")" for _ in range(rows))
+
+
+def _time(model, field: str, value: dt.datetime):
+    return model._meta.fields_map[field].to_db_value(value, model)
+
+
+async def finish(rows: Sequence[Finished], *, now: dt.datetime, using_db=None) -> None:
+    """Mark each row as its `Finished` says, `now` being when a sent one was sent."""
+    conn = using_db or connections.get("default")
+    sent_at = _time(Outbox, "sent_at", now)
+    table = Outbox._meta.db_table
+    set_ = ('status = v.status, attempts = v.attempts, error = v.error, message_id = v.message_id, '
+            f'sent_at = CASE WHEN v.status = \'{OutboxStatus.SENT.value}\' THEN {{now}} END, claimed_until = NULL, '
+            f'file_data = CASE WHEN v.drop_file THEN NULL ELSE "{table}".file_data END')
+    for start in range(0, len(rows), MOST):
+        part = rows[start:start + MOST]
+        columns = list(zip(*[(r.id, r.status.value, r.attempts, r.error, r.message_id, r.drop_file) for r in part]))
+        if _pg(conn) and len(part) > 1:
+            sql = (f'UPDATE "{table}" SET {set_.format(now="$7::timestamptz")} FROM unnest($1::bigint[], '
+                   '$2::text[], $3::int[], $4::text[], $5::bigint[], $6::bool[]) '
+                   'AS v(id, status, attempts, error, message_id, drop_file) '
+                   f'WHERE "{table}".id = v.id')
+            await conn.execute_query(sql, [list(c) for c in columns] + [sent_at])
+        else:
+            values = [v for r in part for v in (r.id, r.status.value, r.attempts, r.error, r.message_id, r.drop_file)]
+            now_mark = f"${len(values) + 1}::timestamptz" if _pg(conn) else "?"
+            marks = _marks(conn, len(part), ("bigint", "text", "int", "text", "bigint", "bool"))
+            sql = (f'WITH v(id, status, attempts, error, message_id, drop_file) AS (VALUES {marks}) '
+                   f'UPDATE "{table}" SET {set_.format(now=now_mark)} FROM v WHERE "{table}".id = v.id')
+            await conn.execute_query(sql, values + [sent_at])
+
+
+async def remember(refs: Sequence[Remembered], *, now: dt.datetime) -> None:
+    """Upsert where each ref's message is (another instance may remember the same card at the
+    same moment); of two for the same ref in one batch, the later wins, as one by one."""
+    conn = connections.get("default")
+    latest = list({(r.channel, r.chat_id, r.ref): r for r in refs}.values())
+    at = _time(MessageRef, "updated_at", now)
+    table = MessageRef._meta.db_table
+    conflict = ('ON CONFLICT ("channel", "chat_id", "ref") DO UPDATE '
+                'SET "message_id" = EXCLUDED."message_id", "updated_at" = EXCLUDED."updated_at"')
+    for start in range(0, len(latest), MOST):
+        part = latest[start:start + MOST]
+        if _pg(conn) and len(part) > 1:
+            sql = (f'INSERT INTO "{table}" ("channel", "chat_id", "ref", "message_id", "updated_at") '
+                   'SELECT c, i, r, m, $5::timestamptz FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) '
+                   f'AS x(c, i, r, m) {conflict}')
+            await conn.execute_query(sql, [[r.channel for r in part], [r.chat_id for r in part],
+                                           [r.ref for r in part], [r.message_id for r in part], at])
+        else:
+            # "WHERE true": SQLite's parser needs it to tell ON CONFLICT from a join's ON
+            marks = _marks(conn, len(part), ("text", "bigint", "text", "bigint", "timestamptz"))
+            sql = (f'INSERT INTO "{table}" ("channel", "chat_id", "ref", "message_id", "updated_at") '
+                   f'SELECT * FROM (VALUES {marks}) AS x WHERE true {conflict}')
+            await conn.execute_query(sql, [v for r in part for v in (r.channel, r.chat_id, r.ref, r.message_id, at)])
