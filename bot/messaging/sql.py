@@ -1,4 +1,8 @@
-"""The delivery loop's bookkeeping in set-wise statements, for PostgreSQL and SQLite.
+"""The outbox's statements written out once, for PostgreSQL and SQLite: rows queued, and the
+delivery loop's bookkeeping in set-wise statements.
+
+Queueing (2–3 rows a complaint) through the ORM built a model object per row and a query per
+call; here it is one INSERT of plain values, its text fixed by the number of rows.
 
 Every message sent is a row marked done and, for a card, a message ref remembered. One by one
 through the ORM that was a statement and the ORM's building of it per message, the largest
@@ -21,6 +25,9 @@ from tortoise import connections
 from bot.models import MessageRef, Outbox, OutboxStatus
 
 MOST = 150  # rows per statement: six values each stays under SQLite's oldest limit of 999
+_QUEUED = ("channel", "chat_id", "text", "buttons", "photo", "file_data", "file_name", "file_kind", "ref",
+           "reply_to_ref", "ticket_id", "status", "attempts", "available_at", "created_at")
+MOST_QUEUED = 60  # rows per INSERT: 15 values each, under 999
 
 
 @dataclass(frozen=True)
@@ -112,3 +119,34 @@ async def remember(refs: Sequence[Remembered], *, now: dt.datetime) -> None:
             sql = (f'INSERT INTO "{table}" ("channel", "chat_id", "ref", "message_id", "updated_at") '
                    f'SELECT * FROM (VALUES {marks}) AS x WHERE true {conflict}')
             await conn.execute_query(sql, [v for r in part for v in (r.channel, r.chat_id, r.ref, r.message_id, at)])
+
+
+async def queue(rows: Sequence[tuple], *, using_db=None) -> None:
+    """Insert outbox rows, each the values of `_QUEUED` in that order, in the order given (ids
+    follow the VALUES list, and delivery sends each chat's rows by id)."""
+    conn = using_db or connections.get("default")
+    names = ", ".join(f'"{n}"' for n in _QUEUED)
+    width = len(_QUEUED)
+    for start in range(0, len(rows), MOST_QUEUED):
+        part = rows[start:start + MOST_QUEUED]
+        if _pg(conn):
+            marks = ", ".join("(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")"
+                              for r in range(len(part)))
+        else:
+            marks = ", ".join("(" + ", ".join("?" * width) + ")" for _ in part)
+        await conn.execute_query(f'INSERT INTO "{Outbox._meta.db_table}" ({names}) VALUES {marks}',
+                                 [v for row in part for v in row])
+
+
+def queued_values(*, channel: str, chat_id: int, text, buttons, photo, file_data, file_name, file_kind,
+                  ref, reply_to_ref, ticket_id, now: dt.datetime) -> tuple:
+    """One row's values for `queue`, as the ORM would have written them (and checked: a name
+    too long for its column is refused here, on SQLite too)."""
+    at = _time(Outbox, "available_at", now)
+    return (channel, chat_id, text, _checked("buttons", buttons), _checked("photo", photo), file_data,
+            _checked("file_name", file_name), _checked("file_kind", file_kind), _checked("ref", ref),
+            _checked("reply_to_ref", reply_to_ref), ticket_id, OutboxStatus.PENDING.value, 0, at, at)
+
+
+def _checked(field: str, value):
+    return None if value is None else Outbox._meta.fields_map[field].to_db_value(value, Outbox)
