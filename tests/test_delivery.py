@@ -126,6 +126,39 @@ async def test_a_chat_another_instance_is_sending_to_is_left_alone(db):
     assert [t for c, t, _ in channel.sent if c == 1] == ["a", "b", "c"]
 
 
+async def test_a_chat_whose_oldest_row_another_pass_is_locking_gets_nothing_meanwhile(db, db_url):
+    """Another instance's pass holds the chat's oldest row (locked, not yet marked): this pass
+    skips it and must leave the rows behind it too, or "b" would arrive before "a"."""
+    import asyncio
+
+    import pytest
+    from tortoise.transactions import in_transaction
+
+    if not db_url.startswith("postgres"):
+        pytest.skip("a row locked by another pass needs PostgreSQL (SQLite has one writer)")
+    clock, channel = FrozenClock(T0), FakeChannel()
+    await enqueue([Outgoing(1, "a"), Outgoing(1, "b"), Outgoing(2, "x")], now=T0)
+    oldest = await Outbox.filter(chat_id=1).order_by("id").first()
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    async def other_pass():
+        async with in_transaction() as conn:
+            await conn.execute_query('SELECT id FROM outbox WHERE id = $1 FOR UPDATE', [oldest.id])
+            locked.set()
+            await release.wait()
+
+    holder = asyncio.create_task(other_pass())
+    await locked.wait()
+    try:
+        assert await Delivery(channel, clock).deliver_due() == 1
+        assert channel.sent == [(2, "x", None)]
+    finally:
+        release.set()
+        await holder
+    await Delivery(channel, clock).deliver_due()
+    assert [t for c, t, _ in channel.sent if c == 1] == ["a", "b"]
+
+
 async def test_a_permanent_answer_ends_the_row_with_a_metric_and_a_log_line(db, caplog):
     from bot import logids
     from bot.web.metrics import REGISTRY

@@ -104,7 +104,25 @@ def _placeholder(conn, index: int) -> str:
 
 
 async def done_many(update_ids: list[int], *, now: dt.datetime, channel: str = "telegram") -> None:
-    await UpdateClaim.filter(channel=channel, update_id__in=list(set(update_ids))).update(done_at=now)
+    """Mark these updates done, in one statement per `_MOST` ids (written out: the ORM's
+    building of it was most of its cost)."""
+    conn = connections.get("default")
+    pg = conn.capabilities.dialect == "postgres"
+    at = UpdateClaim._meta.fields_map["done_at"].to_db_value(now, UpdateClaim)
+    ids = sorted(set(update_ids))
+    table = UpdateClaim._meta.db_table
+    for start in range(0, len(ids), _MOST):
+        part = ids[start:start + _MOST]
+        if pg:
+            sql = f'UPDATE "{table}" SET "done_at" = $1 WHERE "channel" = $2 AND "update_id" = ANY($3::bigint[])'
+            await conn.execute_query(sql, [at, channel, part])
+        else:
+            marks = ", ".join("?" * len(part))
+            await conn.execute_query(f'UPDATE "{table}" SET "done_at" = ? WHERE "channel" = ? AND "update_id" IN ({marks})',
+                                     [at, channel, *part])
+
+
+_MOST = 500  # ids per statement: under SQLite's oldest limit of 999 values
 
 
 async def done(update_id: int, *, now: dt.datetime, channel: str = "telegram") -> None:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import datetime as dt
 import logging
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from bot.handlers import sql
 from bot.models import Pending, MessageRef
 from bot.messaging import outbox
 from bot.messaging.outbox import Outgoing
@@ -94,22 +94,25 @@ async def create_once(kind: PendingKind, *, channel: str, chat_id: int, user_id:
                       subject: str | int = "", step: str = "", data: dict | None = None) -> Pending:
     """A row that two messages arriving together must not both create (a resident's first
     words and photo): the loser of the race gets the winner's row."""
-    try:
-        async with in_transaction():  # a savepoint: losing the race must not end ours
-            return await Pending.create(
-                channel=channel, chat_id=chat_id, user_id=user_id, kind=kind.name,
-                subject=str(subject), step=step or kind.name, data=data or {},
-                created_at=now, updated_at=now, expires_at=now + kind.wait)
-    except IntegrityError:
-        return await (Pending.filter(channel=channel, chat_id=chat_id, user_id=user_id, kind=kind.name,
-                                   subject=str(subject)).select_for_update().first())
+    row = await sql.insert_unless_there(dict(
+        channel=channel, chat_id=chat_id, user_id=user_id, kind=kind.name, subject=str(subject),
+        step=step or kind.name, data=data or {}, prompt_ref=None, created_at=now, updated_at=now,
+        expires_at=now + kind.wait))
+    if row is not None:
+        return row
+    return await (Pending.filter(channel=channel, chat_id=chat_id, user_id=user_id, kind=kind.name,
+                               subject=str(subject)).select_for_update().first())
 
 
 async def of_person(channel: str, chat_id: int, user_id: int) -> list[Pending]:
     """Everything waiting for this person in this chat, newest first, locked for this message
     (PostgreSQL; SQLite has one writer): the one read the router makes."""
-    return list(await Pending.filter(channel=channel, chat_id=chat_id, user_id=user_id)
-                .order_by("-updated_at", "-id").select_for_update())
+    return await sql.of_person(channel, chat_id, user_id)
+
+
+async def held(row_id: int, *, chat_id: int, user_id: int, kind: PendingKind) -> Pending | None:
+    """The question a button names, if it is still this person's in this chat, locked."""
+    return await sql.held(row_id, chat_id=chat_id, user_id=user_id, kind=kind.name)
 
 
 async def by_prompt(channel: str, chat_id: int, ref: str) -> Pending | None:
@@ -127,13 +130,13 @@ async def touch(row: Pending, now: dt.datetime, kind: PendingKind | None = None)
     row.updated_at = now
     if kind is not None:
         row.expires_at = now + kind.wait
-    await row.save()
+    await sql.save(row)
 
 
 async def close(row: Pending) -> bool:
     """Done with: True if this call removed it (not someone a moment earlier). Where its
     prompts landed is forgotten too: nothing will edit or answer them again."""
-    removed = bool(await Pending.filter(id=row.id).delete())
+    removed = await sql.delete(row.id)
     # Only `ask_again` remembers where prompts landed, and it names the newest in prompt_ref
     # (never unset): a question asked without one (a resident's own report) has none to forget.
     if removed and (row.prompt_ref or "").startswith(f"{PROMPT_PREFIX}{row.id}:"):

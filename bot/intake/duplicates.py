@@ -11,6 +11,7 @@ import datetime as dt
 
 from bot import texts
 from bot.models import OPEN_STATUSES, Attachment, Resident, Status, Ticket
+from bot.intake import sql
 from bot.nlp import pii
 from bot.nlp.classify import label_of
 from bot.nlp.similarity import similar
@@ -33,13 +34,11 @@ async def find_open_duplicate(rt: Runtime, data: dict) -> Ticket | None:
     if not data.get("grid_id") or data.get("category") in (None, "other"):
         return None
     since = rt.clock.now() - WINDOW
-    candidates = await (Ticket.filter(grid_id=data["grid_id"], category=data["category"],
-                                      status__in=OPEN_STATUSES, created_at__gte=since)
-                        .order_by("-created_at").limit(CANDIDATES))
+    candidates = await sql.open_alike(data["grid_id"], data["category"], since=since, limit=CANDIDATES)
     text = "\n".join(data["texts"])
-    scored = sorted(((similar(text, t.text), t) for t in candidates), key=lambda pair: -pair[0])
+    scored = sorted(((similar(text, row["text"]), row) for row in candidates), key=lambda pair: -pair[0])
     if scored and scored[0][0] >= MIN_SIMILARITY:
-        return scored[0][1]
+        return sql.as_ticket(scored[0][1])
     return None
 
 

@@ -211,8 +211,7 @@ async def start_patrol(rt: Runtime, who: Who, staff) -> None:
 async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: int, arg: str | None) -> str | None:
     """Handle a press on a draft's button; returns a short toast for the resident, if any."""
     async with in_transaction():
-        draft = await Pending.filter(id=draft_id, chat_id=who.chat_id, user_id=who.user_id,
-                                   kind=REPORT.name).select_for_update().first()
+        draft = await pending.held(draft_id, chat_id=who.chat_id, user_id=who.user_id, kind=REPORT)
         if draft is None:
             return texts.ALREADY_SUBMITTED if action == "ok" else texts.STALE_BUTTON
         if draft.data.get("v") != version:

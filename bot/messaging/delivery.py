@@ -35,8 +35,6 @@ import functools
 import logging
 import random
 
-from tortoise.expressions import Q, Subquery
-from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from bot import logids
@@ -275,31 +273,13 @@ class Delivery:
                 self._held[row_id] = until
         return renewed
 
-    def _due(self, now: dt.datetime, skip_chats: set[int] = frozenset()):
-        """Rows that may be sent now: due (or left by a claim that lapsed), in chats where no
-        row waits out a backoff or is being sent elsewhere (the chat's order comes first)."""
-        waiting = Outbox.filter(
-            Q(status=OutboxStatus.PENDING, available_at__gt=now)
-            | Q(status=OutboxStatus.SENDING, claimed_until__gte=now)
-        ).values("chat_id")
-        due = Outbox.filter(
-            Q(status=OutboxStatus.PENDING, available_at__lte=now)
-            | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
-        ).exclude(chat_id__in=Subquery(waiting))
-        if skip_chats:  # their rows wait for the chat's task, in order
-            due = due.exclude(chat_id__in=skip_chats)
-        return due
-
     async def _claim(self, skip_chats: set[int] = frozenset()) -> list[Outbox]:
         now = self.clock.now()
         async with in_transaction() as conn:
-            rows = await (self._due(now, skip_chats).order_by("id").limit(self.batch)
-                          .select_for_update(skip_locked=True).using_db(conn))
-            rows = await _chat_prefixes(rows, conn)
+            rows = await sql.pick_due(conn, now, limit=self.batch, skip_chats=skip_chats)
             if rows:
-                await Outbox.filter(id__in=[r.id for r in rows]).using_db(conn).update(
-                    status=OutboxStatus.SENDING, claimed_until=now + self.claim
-                )
+                claimed = await sql.claim_first_in_chat(conn, [r.id for r in rows], until=now + self.claim)
+                rows = [r for r in rows if r.id in claimed]
         self._held.update({r.id: now + self.claim for r in rows})
         return rows
 
@@ -401,7 +381,7 @@ class Delivery:
                 await self._idle.wait()
                 # Looked at again after the query: a pass that claimed meanwhile holds rows that
                 # neither the query (claimed, not due) nor `_busy` (no task yet) shows.
-                quiet = not self._busy and not await self._due(self.clock.now()).exists()
+                quiet = not self._busy and not await sql.any_due(self.clock.now())
                 if quiet and not (self._busy or self._claiming):
                     return
 
@@ -410,21 +390,6 @@ class Delivery:
 
 _Refs = dict[tuple[str, int, str], int]  # (channel, chat, ref) → the message id it names
 
-
-
-async def _chat_prefixes(rows: list[Outbox], conn) -> list[Outbox]:
-    """Keep, of each chat's claimed rows, those that come before any row of that chat not
-    claimed here: rows beyond the batch, rows another instance locked in the same instant.
-    A chat's rows go out from its oldest unsent one on, or not at all this pass."""
-    if not rows:
-        return rows
-    ours = [r.id for r in rows]
-    first_not_ours = dict(await (
-        Outbox.filter(chat_id__in={r.chat_id for r in rows},
-                      status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
-        .exclude(id__in=ours).annotate(first=Min("id")).group_by("chat_id")
-        .using_db(conn).values_list("chat_id", "first")))
-    return [r for r in rows if r.chat_id not in first_not_ours or r.id < first_not_ours[r.chat_id]]
 
 
 async def _known_refs(rows: list[Outbox]) -> _Refs:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from bot.messaging import sql
 from bot.models import Outbox, Ticket
 
 Buttons = Sequence[Sequence[tuple[str, str]]]
@@ -71,6 +72,8 @@ def ask_one(user_id: int, name: str, placeholder: str | None = None) -> dict:
     return {"force_reply": {"placeholder": placeholder, "mention": {"user_id": user_id, "name": name}}}
 
 
+DEFAULT_CHANNEL = Outbox._meta.fields_map["channel"].default  # rows name no channel yet
+
 CARD_PREFIX = "card:"
 
 
@@ -90,31 +93,17 @@ async def enqueue(
     now: dt.datetime,
     ticket: Ticket | None = None,
     using_db: BaseDBAsyncClient | None = None,
-) -> list[Outbox]:
+) -> None:
     """Queue messages in the caller's transaction, in one INSERT (rows keep their order: ids
     follow the VALUES list, and delivery sends each chat's rows by id)."""
-    rows = [
-        Outbox(
-            chat_id=msg.chat_id,
-            text=msg.text,
-            buttons=encode_buttons(msg.buttons),
-            photo=msg.photo,
-            ref=msg.ref,
-            reply_to_ref=msg.reply_to_ref,
-            file_data=msg.file_data,
-            file_name=msg.file_name,
-            file_kind=msg.file_kind,
-            ticket=ticket,
-            available_at=now,
-            created_at=now,
-        )
-        for msg in messages
-    ]
-    if len(rows) == 1:
-        await rows[0].save(using_db=using_db)
-    elif rows:
-        await Outbox.bulk_create(rows, using_db=using_db)
-    return rows
+    ticket_id = ticket.id if ticket is not None else None
+    rows = [sql.queued_values(channel=DEFAULT_CHANNEL, chat_id=msg.chat_id, text=msg.text,
+                              buttons=encode_buttons(msg.buttons), photo=msg.photo, file_data=msg.file_data,
+                              file_name=msg.file_name, file_kind=msg.file_kind, ref=msg.ref,
+                              reply_to_ref=msg.reply_to_ref, ticket_id=ticket_id, now=now)
+            for msg in messages]
+    if rows:
+        await sql.queue(rows, using_db=using_db)
 
 
 async def say(chat_id: int, text: str, *, now: dt.datetime, buttons: Buttons | None = None) -> None:

@@ -1,4 +1,8 @@
-"""The delivery loop's bookkeeping in set-wise statements, for PostgreSQL and SQLite.
+"""The outbox's statements written out once, for PostgreSQL and SQLite: rows queued, and the
+delivery loop's bookkeeping in set-wise statements.
+
+Queueing (2–3 rows a complaint) through the ORM built a model object per row and a query per
+call; here it is one INSERT of plain values, its text fixed by the number of rows.
 
 Every message sent is a row marked done and, for a card, a message ref remembered. One by one
 through the ORM that was a statement and the ORM's building of it per message, the largest
@@ -15,12 +19,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from tortoise import connections
 
 from bot.models import MessageRef, Outbox, OutboxStatus
 
 MOST = 150  # rows per statement: six values each stays under SQLite's oldest limit of 999
+_QUEUED = ("channel", "chat_id", "text", "buttons", "photo", "file_data", "file_name", "file_kind", "ref",
+           "reply_to_ref", "ticket_id", "status", "attempts", "available_at", "created_at")
+MOST_QUEUED = 60  # rows per INSERT: 15 values each, under 999
 
 
 @dataclass(frozen=True)
@@ -112,3 +120,119 @@ async def remember(refs: Sequence[Remembered], *, now: dt.datetime) -> None:
             sql = (f'INSERT INTO "{table}" ("channel", "chat_id", "ref", "message_id", "updated_at") '
                    f'SELECT * FROM (VALUES {marks}) AS x WHERE true {conflict}')
             await conn.execute_query(sql, [v for r in part for v in (r.channel, r.chat_id, r.ref, r.message_id, at)])
+
+
+async def queue(rows: Sequence[tuple], *, using_db=None) -> None:
+    """Insert outbox rows, each the values of `_QUEUED` in that order, in the order given (ids
+    follow the VALUES list, and delivery sends each chat's rows by id)."""
+    conn = using_db or connections.get("default")
+    names = ", ".join(f'"{n}"' for n in _QUEUED)
+    width = len(_QUEUED)
+    for start in range(0, len(rows), MOST_QUEUED):
+        part = rows[start:start + MOST_QUEUED]
+        if _pg(conn):
+            marks = ", ".join("(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")"
+                              for r in range(len(part)))
+        else:
+            marks = ", ".join("(" + ", ".join("?" * width) + ")" for _ in part)
+        await conn.execute_query(f'INSERT INTO "{Outbox._meta.db_table}" ({names}) VALUES {marks}',
+                                 [v for row in part for v in row])
+
+
+def queued_values(*, channel: str, chat_id: int, text, buttons, photo, file_data, file_name, file_kind,
+                  ref, reply_to_ref, ticket_id, now: dt.datetime) -> tuple:
+    """One row's values for `queue`, as the ORM would have written them (and checked: a name
+    too long for its column is refused here, on SQLite too)."""
+    at = _time(Outbox, "available_at", now)
+    return (channel, chat_id, text, _checked("buttons", buttons), _checked("photo", photo), file_data,
+            _checked("file_name", file_name), _checked("file_kind", file_kind), _checked("ref", ref),
+            _checked("reply_to_ref", reply_to_ref), ticket_id, OutboxStatus.PENDING.value, 0, at, at)
+
+
+def _checked(field: str, value):
+    return None if value is None else Outbox._meta.fields_map[field].to_db_value(value, Outbox)
+
+
+
+# --- claiming -------------------------------------------------------------------------------
+# What delivery.py's `_claim` said through the ORM, as fixed texts (the ORM's building of them
+# was most of a claim pass's CPU). A pass is two statements in one transaction, as before
+# three: the due rows, locked; then the claim of those that come first in their chat, which
+# leaves the rest (the ORM's pass read each chat's first row not picked in a statement of its own).
+
+class _Params(list):
+    """Values for one statement; calling it adds one and returns its placeholder. `now` is one
+    value on PostgreSQL ($n used again), one per use on SQLite."""
+
+    def __init__(self, conn, now: dt.datetime | None = None) -> None:
+        super().__init__()
+        self.pg = _pg(conn)
+        self._now = _time(Outbox, "available_at", now) if now is not None else None
+        self._now_mark = self(self._now) if self.pg and now is not None else None
+
+    def __call__(self, value) -> str:
+        self.append(value)
+        return f"${len(self)}" if self.pg else "?"
+
+    @property
+    def now(self) -> str:
+        return self._now_mark if self.pg else self(self._now)
+
+    def ids(self, values: Sequence[int], *, none_of: bool = False) -> str:
+        """`IN` (or `NOT IN`) these values: one array on PostgreSQL (a fixed text whatever their number)."""
+        if self.pg:
+            return f"<> ALL({self(list(values))}::bigint[])" if none_of else f"= ANY({self(list(values))}::bigint[])"
+        return ("NOT IN" if none_of else "IN") + " (" + ", ".join(self(v) for v in values) + ")"
+
+
+def _due_where(p: _Params) -> str:
+    """Rows that may be sent now: due (or left by a claim that lapsed), in chats where no row
+    waits out a backoff or is being sent elsewhere (the chat's order comes first)."""
+    pending, sending = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
+    due = (f'(("status" = {p(pending)} AND "available_at" <= {p.now}) '
+           f'OR ("status" = {p(sending)} AND "claimed_until" < {p.now}))')
+    waiting = (f'SELECT "chat_id" FROM "{Outbox._meta.db_table}" WHERE ("status" = {p(pending)} AND "available_at" > {p.now}) '
+               f'OR ("status" = {p(sending)} AND "claimed_until" >= {p.now})')
+    return f'{due} AND "chat_id" NOT IN ({waiting})'
+
+
+@cache
+def _outbox_columns() -> str:
+    return ", ".join(f'"{c}"' for c in sorted(Outbox._meta.db_fields))
+
+
+async def any_due(now: dt.datetime) -> bool:
+    conn = connections.get("default")
+    p = _Params(conn, now)
+    found = await conn.execute_query_dict(
+        f'SELECT 1 FROM "{Outbox._meta.db_table}" WHERE {_due_where(p)} LIMIT 1', p)
+    return bool(found)
+
+
+async def pick_due(conn, now: dt.datetime, *, limit: int, skip_chats: Sequence[int] = ()) -> list[Outbox]:
+    """The due rows, oldest first, locked for the claim (PostgreSQL: rows another pass holds are
+    skipped; SQLite has one writer), not in `skip_chats` (their rows wait for the chat's task)."""
+    p = _Params(conn, now)
+    where = _due_where(p)
+    if skip_chats:
+        where += f' AND "chat_id" {p.ids(sorted(skip_chats), none_of=True)}'
+    lock = " FOR UPDATE SKIP LOCKED" if p.pg else ""
+    sql = (f'SELECT {_outbox_columns()} FROM "{Outbox._meta.db_table}" WHERE {where} '
+           f'ORDER BY "id" LIMIT {p(limit)}{lock}')
+    return [Outbox._init_from_db(**row) for row in await conn.execute_query_dict(sql, p)]
+
+
+async def claim_first_in_chat(conn, ids: Sequence[int], *, until: dt.datetime) -> set[int]:
+    """Claim, of the rows `ids` (picked and locked), those that come before any row of their
+    chat not among them (rows beyond the batch, rows another instance locked in the same
+    instant): a chat's rows go out from its oldest unsent one on, or not at all this pass.
+    Returns the ids claimed."""
+    p = _Params(conn)
+    table = Outbox._meta.db_table
+    pending, sending = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
+    sets = f'"status" = {p(sending)}, "claimed_until" = {p(_time(Outbox, "claimed_until", until))}'
+    ours = p.ids(ids)
+    before = (f'SELECT 1 FROM "{table}" AS o WHERE o."chat_id" = "{table}"."chat_id" AND o."id" < "{table}"."id" '
+              f'AND o."status" IN ({p(pending)}, {p(sending)}) AND o."id" {p.ids(ids, none_of=True)}')
+    sql = f'UPDATE "{table}" SET {sets} WHERE "id" {ours} AND NOT EXISTS ({before}) RETURNING "id"'
+    return {row["id"] for row in await conn.execute_query_dict(sql, p)}

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from bot import texts
 from bot.models import (
     Attachment, Resident, Status, Ticket,
-    TicketCounter, TicketEvent, Unit,
+    TicketCounter, Unit,
 )
 from bot.runtime import Runtime
 from bot.sla import clocks
@@ -20,7 +20,8 @@ from bot.workflow import cards, whereabouts
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow.cards import card_body, post_card
-from bot.workflow.tickets import event_row
+from bot.workflow import sql
+from bot.workflow.tickets import event_values
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import SYSTEM, Actor
 
@@ -57,10 +58,10 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
     deadlines = rt.sla.deadlines(new.category, new.urgent, now, calendar=rt.calendar, tz=rt.tz,
                                  subcategory=subcategory)
     holder = (new.grid or new.unit) if new.triage_reason is None else None
-    ticket = await Ticket.create(
+    ticket = await sql.insert_ticket(dict(
         number=await next_number(rt, now),
         source=new.source,
-        resident=new.resident,
+        resident_id=new.resident.id if new.resident else None,
         anonymous=new.anonymous,
         text=new.text[: rt.limits.max_text_chars],
         category=new.category,
@@ -86,17 +87,19 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
         due_work_hours=deadlines.due_work_hours,
         subcategory=subcategory,
         open311_client_id=new.open311_client_id,
-    )
+    ))
+    if new.resident is not None:
+        ticket.resident = new.resident  # in hand, as the ORM's create left it: the receipt need not fetch it
     await clocks.after_move(rt, ticket, now)  # the steps model's clocks for where it starts
     for photo in new.photos:
         await Attachment.create(ticket=ticket, kind="report", file_id=photo["file_id"],
                                 file_unique_id=photo.get("file_unique_id"), created_at=now)
     photo_ids = [photo["file_id"] for photo in new.photos]
-    events = [event_row(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
-                        now, note=new.triage_reason)]
+    events = [event_values(ticket, actor, "submitted", None, Status.TRIAGE if not holder else Status.ASSIGNED,
+                           now, note=new.triage_reason)]
     if holder:
-        events.append(event_row(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder))
-    await TicketEvent.bulk_create(events)  # one INSERT; ids in this order
+        events.append(event_values(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder))
+    await sql.insert_events(events)  # one INSERT; ids in this order
     messages: list[Outgoing] = []
     promised = rt.sla.describe_due(deadlines)
     if holder:

@@ -12,7 +12,7 @@ import datetime as dt
 from bot import texts, timetext
 from bot.models import (
     CategoryExample, Resident, Staff, Status, Ticket,
-    TicketEvent, Unit,
+    Unit,
 )
 from bot.nlp.classify import Classifier
 from bot.nlp.normalise import normalise
@@ -20,6 +20,7 @@ from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.sla import clocks
 from bot.sla.policy import describe
+from bot.workflow import sql
 from bot.jurisdiction import directory
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import SYSTEM, Actor
@@ -110,17 +111,18 @@ async def tell_resident(ticket: Ticket, text: str) -> list[Outgoing]:
 
 async def event(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
                  unit: Unit | None = None, note: str | None = None, data: dict | None = None) -> None:
-    await event_row(ticket, actor, action, before, after, now, unit=unit, note=note, data=data).save()
+    await sql.insert_events([event_values(ticket, actor, action, before, after, now, unit=unit, note=note, data=data)])
 
 
-def event_row(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
-              unit: Unit | None = None, note: str | None = None, data: dict | None = None) -> TicketEvent:
-    """The event, not saved yet: several written together go in one INSERT (bulk_create)."""
-    return TicketEvent(
-        ticket=ticket, created_at=now, actor_kind=actor.kind, actor_id=actor.user_id,
+def event_values(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
+                 unit: Unit | None = None, note: str | None = None, data: dict | None = None) -> dict:
+    """The event's columns, not written yet: several written together go in one INSERT
+    (bot/workflow/sql.py)."""
+    return dict(
+        ticket_id=ticket.id, created_at=now, actor_kind=actor.kind, actor_id=actor.user_id,
         actor_name=actor.name, actor_role=actor.role, action=action,
         from_status=str(before) if before else None, to_status=str(after) if after else None,
-        unit=unit, note=note, data=data or {},
+        unit_id=unit.id if unit else None, note=note, data=data or {},
     )
 
 
