@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
+
 from bot.channels.port import Sent
 from bot.clock import Clock, FrozenClock
 from bot.messaging.delivery import Delivery
@@ -141,3 +143,35 @@ async def test_a_held_up_group_chat_does_not_hold_up_a_receipt_queued_after_it(d
         assert await Outbox.filter(status=OutboxStatus.SENT).count() == 3
     finally:
         await delivery.stop()
+
+
+async def test_a_renewal_never_waits_for_a_row_another_statement_holds(db, db_url):
+    """PostgreSQL: the loop's grouped finish and its renewal are both multi-row UPDATEs of the
+    rows it holds; when the renewal waited for the finish's locks the two deadlocked, the finish
+    failed and its rows went out again once their claims lapsed (a card doubled at 10,000
+    complaints). A row locked elsewhere is left out of the renewal instead of waited for."""
+    if not db_url.startswith("postgres"):
+        pytest.skip("SQLite has one writer: no row lock to wait for")
+    import asyncpg
+
+    clock = FrozenClock(T0)
+    await enqueue([Outgoing(1, "a"), Outgoing(2, "b")], now=T0)
+    slow = Channel(hold=True)
+    first = Delivery(slow, clock, claim_seconds=10)
+    sending = asyncio.create_task(first.deliver_due())
+    await slow.sending.wait()
+    a, b = [row.id for row in await Outbox.all().order_by("id")]
+    other = await asyncpg.connect(db_url)
+    try:
+        locker = other.transaction()
+        await locker.start()
+        await other.execute('SELECT 1 FROM "outbox" WHERE "id" = $1 FOR UPDATE', a)
+        clock.advance(dt.timedelta(seconds=4))
+        assert await asyncio.wait_for(first.renew_claims(), timeout=5) == 1  # "b" only, at once
+        assert (await Outbox.get(id=b)).claimed_until == T0 + dt.timedelta(seconds=14)
+        assert (await Outbox.get(id=a)).claimed_until == T0 + dt.timedelta(seconds=10)  # left as it was
+        await locker.rollback()
+    finally:
+        await other.close()
+    slow.go.set()
+    assert await sending == 2

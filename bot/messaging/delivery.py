@@ -267,11 +267,11 @@ class Delivery:
         if not held:
             return 0
         until = now + self.claim
-        renewed = await Outbox.filter(id__in=held, status=OutboxStatus.SENDING).update(claimed_until=until)
-        for row_id in held:
+        renewed = await sql.renew(held, until=until)
+        for row_id in renewed:
             if row_id in self._held:  # not finished while the update ran
                 self._held[row_id] = until
-        return renewed
+        return len(renewed)
 
     async def _claim(self, skip_chats: set[int] = frozenset()) -> list[Outbox]:
         now = self.clock.now()

@@ -236,3 +236,24 @@ async def claim_first_in_chat(conn, ids: Sequence[int], *, until: dt.datetime) -
               f'AND o."status" IN ({p(pending)}, {p(sending)}) AND o."id" {p.ids(ids, none_of=True)}')
     sql = f'UPDATE "{table}" SET {sets} WHERE "id" {ours} AND NOT EXISTS ({before}) RETURNING "id"'
     return {row["id"] for row in await conn.execute_query_dict(sql, p)}
+
+
+async def renew(ids: Sequence[int], *, until: dt.datetime) -> set[int]:
+    """Extend the claims on the rows `ids` still being sent; returns the ids renewed.
+
+    On PostgreSQL the rows are taken `FOR UPDATE SKIP LOCKED`, so a renewal never waits: a row
+    another statement holds is being finished by this loop's grouped `finish` (nothing to renew)
+    or claimed by a pass that found its claim lapsed (too late to renew). Waiting instead, the two
+    multi-row UPDATEs took the same rows in different orders and deadlocked; the failed finish
+    left its rows claimed and they were sent again (bench/intake.py --n 10000: a card doubled)."""
+    conn = connections.get("default")
+    p = _Params(conn)
+    table = Outbox._meta.db_table
+    sets = f'"claimed_until" = {p(_time(Outbox, "claimed_until", until))}'
+    held = f'"id" {p.ids(sorted(ids))} AND "status" = {p(OutboxStatus.SENDING.value)}'
+    if p.pg:
+        where = f'"id" = ANY(ARRAY(SELECT "id" FROM "{table}" WHERE {held} ORDER BY "id" FOR UPDATE SKIP LOCKED))'
+    else:  # one writer
+        where = held
+    rows = await conn.execute_query_dict(f'UPDATE "{table}" SET {sets} WHERE {where} RETURNING "id"', p)
+    return {row["id"] for row in rows}
