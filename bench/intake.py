@@ -229,6 +229,7 @@ def make_api():
             super().__init__(*a, **kw)
             self.cards: dict[str, float] = {}
             self.card_count: dict[str, int] = {}
+            self.card_texts: dict[str, list[str]] = {}  # what a doubled card said, each time
 
         def _store(self, stored):
             message = stored.message
@@ -238,6 +239,7 @@ def make_api():
                 if found:
                     self.cards.setdefault(found[0], time.perf_counter())
                     self.card_count[found[0]] = self.card_count.get(found[0], 0) + 1
+                    self.card_texts.setdefault(found[0], []).append(text[:200])
             super()._store(stored)
 
     return TimedBotAPI()
@@ -480,6 +482,9 @@ async def measure(args, api, places, bots, balancer, stats: list[Path]) -> dict:
 
     for line in errors[:5]:
         print("error:", line, file=sys.stderr)
+    for number in sorted(n for n in numbers if api.card_count.get(n, 0) > 1)[:3]:
+        print(f"doubled: {number} posted {api.card_count[number]} times: " + " | ".join(
+            t.replace("\n", " / ") for t in api.card_texts[number]), file=sys.stderr)
     if latencies:
         print(f"cards {len(latencies)}/{args.n}, doubled {doubled}; latency mean {statistics.mean(latencies):.0f} ms, "
               f"max {max(latencies):.0f} ms; wall {elapsed:.2f} s; Bot API calls {methods}; "

@@ -11,7 +11,7 @@ from bot.sandbox.botapi import LoopbackBotAPI
 from bot.sandbox.keyboards import button_texts
 from bot.sandbox.state import SandboxUser
 
-TICKET_NUMBER = re.compile(r"YZ-\d{8}-\d{4}")
+TICKET_NUMBER = re.compile(r"YZ-\d{8}-\d{4,}")  # the day's counter passes 9999 in a city
 SAMPLE_COMPLAINTS = [
     "楼下早餐店油烟太大，天天熏到家里",
     "门口路灯坏了好几天，晚上很黑",
