@@ -482,6 +482,21 @@ async def test_consult_led_by_the_first_department_on_the_cross_department_deadl
             assert event.data == {"from_unit": previous, "departments": [lead.id, partner.id]}
 
 
+
+async def test_a_reopened_ticket_consulted_counts_its_deadline_from_the_reopening(rt):
+    """The reopening gave the ticket fresh clocks: the departments get 15 working days from it,
+    not from a filing weeks back (which would hand them a case already near or past its due)."""
+    ticket = await ticket_in(rt, Status.CLOSED)
+    rt.clock.advance(dt.timedelta(days=7))  # Monday 2026-11-30: it broke again
+    await tx(moves.reopen, rt, ticket, Actor.of_resident(await Resident.get(id=ticket.resident_id)),
+             reason="又坏了")
+    await tx(ladder.consult, rt, await fresh(ticket), await staff(COMMAND), [await unit("chengguan"),
+                                                                            await unit("shizheng")])
+    ticket = await fresh(ticket)
+    # 15 working days from Monday 2026-11-30: the end of Monday 2026-12-21, Beijing time (from
+    # filing it would be the end of 12-14)
+    assert ticket.due_at == dt.datetime(2026, 12, 22, 0, 0, tzinfo=TZ) and ticket.due_workdays == 15
+
 async def test_merge_a_duplicate_into_the_main_ticket(rt, subtests):
     for start in (Status.TRIAGE, Status.ASSIGNED, Status.ACCEPTED):
         with subtests.test(start=start):

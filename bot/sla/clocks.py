@@ -214,6 +214,15 @@ def _recount_steps(policy: SlaPolicy, span: Span, ticket: Ticket, start: dt.date
     return changes
 
 
+async def clock_start(ticket: Ticket) -> dt.datetime:
+    """When the ticket's running resolution clock started: its last reopening (which gave it
+    fresh clocks, moves.reopen), else its filing."""
+    if ticket.reopen_count:
+        last = await TicketEvent.filter(ticket_id=ticket.id, action="reopened").order_by("-id").first()
+        if last is not None:
+            return last.created_at
+    return ticket.created_at
+
 async def reclock(rt: Runtime, ticket: Ticket, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
     """Recount the ticket's clocks after its category or sub-category changed (see `recount`).
     Returns the resolution deadline before and after when a moment changed, else None."""

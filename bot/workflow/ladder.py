@@ -119,7 +119,8 @@ async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit
 
 async def consult(rt: Runtime, ticket: Ticket, staff: Staff, departments: list[Unit]) -> None:
     """部门会商: the first department leads and holds the ticket; the others help. The deadline
-    becomes the cross-department one, counted from filing."""
+    becomes the cross-department one, counted from when the clock started: filing, or the last
+    reopening (from filing, a ticket reopened weeks later would reach its departments overdue)."""
     if staff.role != Role.COMMAND or not staff.active:
         raise Refused(texts.CONSULT_ONLY_COMMAND)
     departments = list({d.id: d for d in departments}.values())  # each once, the lead first
@@ -127,7 +128,8 @@ async def consult(rt: Runtime, ticket: Ticket, staff: Staff, departments: list[U
         raise Refused(texts.CONSULT_NEED_TWO)
     now = rt.clock.now()
     lead = departments[0]
-    deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, ticket.created_at, cross_department=True,
+    started = await clocks.clock_start(ticket)
+    deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, started, cross_department=True,
                                  calendar=rt.calendar, tz=rt.tz, subcategory=ticket.subcategory)
     old_holder = ticket.unit_id or (await directory.command_unit()).id
     before = await move(ticket, "consult", now, unit_id=lead.id, level=Level.DEPARTMENT, assigned_at=now,
