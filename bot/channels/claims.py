@@ -29,6 +29,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from bot.models import UpdateClaim
+from bot.sqltext import is_postgres
 
 LEASE = dt.timedelta(seconds=30)
 KEEP = dt.timedelta(days=2)
@@ -100,14 +101,14 @@ async def _insert_new(update_ids: list[int], *, now: dt.datetime, lease: dt.time
 
 
 def _placeholder(conn, index: int) -> str:
-    return f"${index + 1}" if conn.capabilities.dialect == "postgres" else "?"
+    return f"${index + 1}" if is_postgres(conn) else "?"
 
 
 async def done_many(update_ids: list[int], *, now: dt.datetime, channel: str = "telegram") -> None:
     """Mark these updates done, in one statement per `_MOST` ids (written out: the ORM's
     building of it was most of its cost)."""
     conn = connections.get("default")
-    pg = conn.capabilities.dialect == "postgres"
+    pg = is_postgres(conn)
     at = UpdateClaim._meta.fields_map["done_at"].to_db_value(now, UpdateClaim)
     ids = sorted(set(update_ids))
     table = UpdateClaim._meta.db_table

@@ -16,15 +16,13 @@ from functools import cache
 from tortoise import connections
 
 from bot.models import Pending
+from bot.sqltext import is_postgres
+from bot.sqltext import quoted as _quoted
 
 _TABLE = Pending._meta.db_table
 _KEY = ("channel", "chat_id", "user_id", "kind", "subject")  # one of a kind per subject
 # What a step may change: everything but who and where (a save() wrote them all).
 _CHANGING = ("kind", "subject", "step", "data", "prompt_ref", "updated_at", "expires_at")
-
-
-def _quoted(names) -> str:
-    return ", ".join(f'"{n}"' for n in names)
 
 
 @cache
@@ -35,7 +33,7 @@ def _columns() -> tuple[str, ...]:
 class _Dialect:
     def __init__(self, conn) -> None:
         self.conn = conn
-        self.pg = conn.capabilities.dialect == "postgres"
+        self.pg = is_postgres(conn)
 
     def marks(self, first: int, count: int) -> list[str]:
         return [f"${i}" if self.pg else "?" for i in range(first, first + count)]

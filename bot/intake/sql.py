@@ -14,17 +14,18 @@ from functools import cache
 from tortoise import connections
 
 from bot.models import OPEN_STATUSES, Ticket
+from bot.sqltext import is_postgres, quoted
 
 
 @cache
 def _columns() -> str:
-    return ", ".join(f'"{c}"' for c in sorted(Ticket._meta.db_fields))
+    return quoted(sorted(Ticket._meta.db_fields))
 
 
 async def open_alike(grid_id: int, category: str, *, since: dt.datetime, limit: int) -> list[dict]:
     """Open tickets of this grid and category filed since `since`, newest first: plain rows."""
     conn = connections.get("default")
-    pg = conn.capabilities.dialect == "postgres"
+    pg = is_postgres(conn)
     values = [grid_id, category, *(s.value for s in OPEN_STATUSES),
               Ticket._meta.fields_map["created_at"].to_db_value(since, Ticket), limit]
     marks = [f"${i}" if pg else "?" for i in range(1, len(values) + 1)]

@@ -8,6 +8,7 @@ import datetime as dt
 from tortoise import connections
 
 from bot.models import Resident
+from bot.sqltext import is_postgres
 
 
 async def upsert_resident(channel: str, user_id: int, *, display_name: str, username: str | None,
@@ -19,7 +20,7 @@ async def upsert_resident(channel: str, user_id: int, *, display_name: str, user
     table = Resident._meta.db_table
     columns = sorted(Resident._meta.db_fields)
     created_at = Resident._meta.fields_map["created_at"].to_db_value(now, Resident)
-    marks = ", ".join(f"${i}" for i in range(1, 6)) if conn.capabilities.dialect == "postgres" else "?, ?, ?, ?, ?"
+    marks = ", ".join(f"${i}" for i in range(1, 6)) if is_postgres(conn) else "?, ?, ?, ?, ?"
     sql = (f'INSERT INTO "{table}" ("channel", "user_id", "display_name", "username", "created_at") '
            f'VALUES ({marks}) ON CONFLICT ("channel", "user_id") DO UPDATE '
            'SET "display_name" = EXCLUDED."display_name", "username" = EXCLUDED."username" '

@@ -24,6 +24,7 @@ from functools import cache
 from tortoise import connections
 
 from bot.models import MessageRef, Outbox, OutboxStatus
+from bot.sqltext import Params, is_postgres, quoted
 
 MOST = 150  # rows per statement: six values each stays under SQLite's oldest limit of 999
 _QUEUED = ("channel", "chat_id", "text", "buttons", "photo", "file_data", "file_name", "file_kind", "ref",
@@ -53,15 +54,11 @@ class Remembered:
     message_id: int
 
 
-def _pg(conn) -> bool:
-    return conn.capabilities.dialect == "postgres"
-
-
 def _marks(conn, rows: int, types: Sequence[str]) -> str:
     """Placeholders for `rows` rows of VALUES; on PostgreSQL cast to `types`, which it cannot
     infer for a VALUES list in a WITH."""
     width = len(types)
-    if _pg(conn):
+    if is_postgres(conn):
         return ", ".join("(" + ", ".join(f"${r * width + c + 1}::{types[c]}" for c in range(width)) + ")"
                          for r in range(rows))
     return ", ".join("(" + ", ".join("?" * width) + ")" for _ in range(rows))
@@ -82,7 +79,7 @@ async def finish(rows: Sequence[Finished], *, now: dt.datetime, using_db=None) -
     for start in range(0, len(rows), MOST):
         part = rows[start:start + MOST]
         columns = list(zip(*[(r.id, r.status.value, r.attempts, r.error, r.message_id, r.drop_file) for r in part]))
-        if _pg(conn) and len(part) > 1:
+        if is_postgres(conn) and len(part) > 1:
             sql = (f'UPDATE "{table}" SET {set_.format(now="$7::timestamptz")} FROM unnest($1::bigint[], '
                    '$2::text[], $3::int[], $4::text[], $5::bigint[], $6::bool[]) '
                    'AS v(id, status, attempts, error, message_id, drop_file) '
@@ -90,7 +87,7 @@ async def finish(rows: Sequence[Finished], *, now: dt.datetime, using_db=None) -
             await conn.execute_query(sql, [list(c) for c in columns] + [sent_at])
         else:
             values = [v for r in part for v in (r.id, r.status.value, r.attempts, r.error, r.message_id, r.drop_file)]
-            now_mark = f"${len(values) + 1}::timestamptz" if _pg(conn) else "?"
+            now_mark = f"${len(values) + 1}::timestamptz" if is_postgres(conn) else "?"
             marks = _marks(conn, len(part), ("bigint", "text", "int", "text", "bigint", "bool"))
             sql = (f'WITH v(id, status, attempts, error, message_id, drop_file) AS (VALUES {marks}) '
                    f'UPDATE "{table}" SET {set_.format(now=now_mark)} FROM v WHERE "{table}".id = v.id')
@@ -108,7 +105,7 @@ async def remember(refs: Sequence[Remembered], *, now: dt.datetime) -> None:
                 'SET "message_id" = EXCLUDED."message_id", "updated_at" = EXCLUDED."updated_at"')
     for start in range(0, len(latest), MOST):
         part = latest[start:start + MOST]
-        if _pg(conn) and len(part) > 1:
+        if is_postgres(conn) and len(part) > 1:
             sql = (f'INSERT INTO "{table}" ("channel", "chat_id", "ref", "message_id", "updated_at") '
                    'SELECT c, i, r, m, $5::timestamptz FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) '
                    f'AS x(c, i, r, m) {conflict}')
@@ -130,7 +127,7 @@ async def queue(rows: Sequence[tuple], *, using_db=None) -> None:
     width = len(_QUEUED)
     for start in range(0, len(rows), MOST_QUEUED):
         part = rows[start:start + MOST_QUEUED]
-        if _pg(conn):
+        if is_postgres(conn):
             marks = ", ".join("(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")"
                               for r in range(len(part)))
         else:
@@ -160,19 +157,14 @@ def _checked(field: str, value):
 # three: the due rows, locked; then the claim of those that come first in their chat, which
 # leaves the rest (the ORM's pass read each chat's first row not picked in a statement of its own).
 
-class _Params(list):
-    """Values for one statement; calling it adds one and returns its placeholder. `now` is one
-    value on PostgreSQL ($n used again), one per use on SQLite."""
+class _Params(Params):
+    """Params of a statement on `conn`; `now` is one value on PostgreSQL ($n used again), one
+    per use on SQLite."""
 
     def __init__(self, conn, now: dt.datetime | None = None) -> None:
-        super().__init__()
-        self.pg = _pg(conn)
+        super().__init__(is_postgres(conn))
         self._now = _time(Outbox, "available_at", now) if now is not None else None
         self._now_mark = self(self._now) if self.pg and now is not None else None
-
-    def __call__(self, value) -> str:
-        self.append(value)
-        return f"${len(self)}" if self.pg else "?"
 
     @property
     def now(self) -> str:
@@ -198,7 +190,7 @@ def _due_where(p: _Params) -> str:
 
 @cache
 def _outbox_columns() -> str:
-    return ", ".join(f'"{c}"' for c in sorted(Outbox._meta.db_fields))
+    return quoted(sorted(Outbox._meta.db_fields))
 
 
 async def any_due(now: dt.datetime) -> bool:

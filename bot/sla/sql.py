@@ -6,24 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-
+from bot.sqltext import Params, is_postgres
 
 log = logging.getLogger("gridbot.sla")
 
 
 _CHUNK = 500  # ids per `IN (...)`: well under SQLite's and asyncpg's parameter limits
-
-
-class Params(list):
-    """Values for one statement; calling it adds one and returns its placeholder."""
-
-    def __init__(self, pg: bool) -> None:
-        super().__init__()
-        self.pg = pg
-
-    def __call__(self, value) -> str:
-        self.append(value)
-        return f"${len(self)}" if self.pg else "?"
 
 
 class Sql:
@@ -36,7 +24,7 @@ class Sql:
 
     def __init__(self, conn) -> None:
         self.conn = conn
-        self.pg = conn.capabilities.dialect == "postgres"
+        self.pg = is_postgres(conn)
 
     def params(self) -> Params:
         return Params(self.pg)

@@ -15,6 +15,8 @@ from tortoise import connections
 from tortoise.models import Model
 
 from bot.models import Ticket, TicketEvent
+from bot.sqltext import is_postgres
+from bot.sqltext import quoted as _quoted
 
 
 @cache
@@ -36,13 +38,9 @@ def _row(model: type[Model], values: dict) -> list:
     return row
 
 
-def _quoted(names) -> str:
-    return ", ".join(f'"{n}"' for n in names)
-
-
 async def _insert(model: type[Model], rows: Sequence[dict], returning: bool) -> list[dict]:
     conn = connections.get("default")
-    pg = conn.capabilities.dialect == "postgres"
+    pg = is_postgres(conn)
     columns = [c for c, _ in _writable(model)]
     values = [v for row in rows for v in _row(model, row)]
     width = len(columns)
