@@ -89,3 +89,12 @@ def test_a_developers_build_quality_is_not_a_supply_or_property_case(text):
 @pytest.mark.parametrize("text", ["开发商不管，小区停水三天", "交房后水管漏水，开发商和物业都不管"])
 def test_a_supply_or_property_problem_stays_utility_beside_the_developer(text):
     assert classify(text).category == "utility"
+
+
+@pytest.mark.parametrize("text", ["我们这栋老宿舍楼的住房安全问题没人管", "反映村里几户人家的房屋安全问题"])
+def test_the_safety_of_homes_is_a_safety_case(text):
+    assert classify(text).category == "safety"
+
+
+def test_a_housing_safety_policy_is_still_a_policy_question():
+    assert classify("农村住房安全保障政策咨询").category == "other"

@@ -124,3 +124,12 @@ def test_only_rules_whose_words_appear_are_tried_but_none_is_missed(tmp_path):
     assert rules.assess("桥墩断了").reasons == ("A",)
     assert rules.assess("桥墩裂了").reasons == ("B",)
     assert not rules.assess("路灯坏了").urgent
+
+
+@pytest.mark.parametrize("text", ["施工队把我家房子弄坏了，一家人无家可归", "房子被淹，老人只能露宿街头"])
+def test_people_left_without_a_roof_are_urgent(text):
+    assert "居民无处安身" in classify(text).urgent_reasons, text
+
+
+def test_money_for_the_homeless_is_not_an_emergency():
+    assert not classify("无家可归人员的补助怎么申请").urgent
