@@ -133,3 +133,24 @@ def test_people_left_without_a_roof_are_urgent(text):
 
 def test_money_for_the_homeless_is_not_an_emergency():
     assert not classify("无家可归人员的补助怎么申请").urgent
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("楼道里有个大马蜂窝，孩子上下楼很危险", "马蜂窝或疯狗伤人"),
+    ("小区里有条疯狗追着人咬", "马蜂窝或疯狗伤人"),
+    ("家里热水器一氧化碳中毒了", "中毒"),
+    ("工地塔吊在晃，下面就是马路", "墙体杆件大型机械要倒"),
+    ("小区围墙倒了一段压着电动车", "墙体杆件大型机械要倒"),
+    ("挡土墙裂了往外鼓，下面是住户", "墙体杆件大型机械要倒"),
+    ("空调外机架子锈断了悬在半空", "墙体杆件大型机械要倒"),
+    ("路边电线杆被车撞断了", "墙体杆件大型机械要倒"),
+    ("暴雨后地下车库进水很深", "进水有触电淹没危险"),
+    ("老人一个人在家好几天没出门了，敲门没人应", "独居老人失联"),
+])
+def test_everyday_dangers_a_grid_meets_are_urgent_and_a_safety_case(text, reason):
+    result = classify(text)
+    assert reason in result.urgent_reasons and result.category == "safety", result
+
+
+def test_tipping_rubbish_is_not_something_falling_over():
+    assert not classify("隔壁天天往楼下倒垃圾，垃圾堆快倒了").urgent
