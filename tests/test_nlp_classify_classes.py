@@ -98,3 +98,8 @@ def test_the_safety_of_homes_is_a_safety_case(text):
 
 def test_a_housing_safety_policy_is_still_a_policy_question():
     assert classify("农村住房安全保障政策咨询").category == "other"
+
+
+@pytest.mark.parametrize("text", ["隔壁把空调外机装在我家窗户边上", "对门的空调外机正对着我家门口吹"])
+def test_a_neighbours_air_conditioner_is_a_dispute(text):
+    assert classify(text).category == "dispute"
