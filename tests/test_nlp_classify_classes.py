@@ -103,3 +103,12 @@ def test_a_housing_safety_policy_is_still_a_policy_question():
 @pytest.mark.parametrize("text", ["隔壁把空调外机装在我家窗户边上", "对门的空调外机正对着我家门口吹"])
 def test_a_neighbours_air_conditioner_is_a_dispute(text):
     assert classify(text).category == "dispute"
+
+
+@pytest.mark.parametrize("text", ["某小区物业公司强制收取装修押金", "物业多收了我们三个月的费用"])
+def test_fees_the_property_company_takes_are_a_property_case(text):
+    assert classify(text).category == "utility"
+
+
+def test_rubbish_piled_anywhere_is_sanitation_not_street_order():
+    assert classify("某路边建筑垃圾乱堆乱放").category == "sanitation"
