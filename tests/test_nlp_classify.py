@@ -315,6 +315,33 @@ def test_the_decision_is_written_in_the_rule_file(tmp_path):
         Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
 
 
+@pytest.mark.parametrize("text", ["询问违章建筑拆除的法律依据", "小区停车费收费标准是谁定的", "物业费标准的政府指导价是多少",
+                                  "小区业主想成立业委会，需要什么手续"])
+def test_a_question_about_what_a_rule_says_is_a_policy_question_whatever_it_names(text):
+    result = classify(text)
+    assert (result.category, result.decided_by) == ("other", "asked"), result
+
+
+def test_a_question_about_a_rule_beside_a_complaint_is_the_complaint():
+    assert classify("举报小区违章建筑，请问拆除的法律依据是什么").category == "construction"
+
+
+RULES_ASKS = RULES_DECISION.replace("decision: {naming_weight: 5,", "decision: {asks_yield_to: [投诉], naming_weight: 5,") + \
+    "    asks: {5: [怎么规定]}\n"
+
+
+def test_questions_about_rules_and_what_outweighs_them_are_in_the_rule_file(tmp_path):
+    (tmp_path / "c.yaml").write_text(RULES_ASKS, encoding="utf-8")
+    (tmp_path / "u.yaml").write_text("rules: [{any: [着火]}]", encoding="utf-8")
+    clf = Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+    assert clf.classify("油烟排放怎么规定").category == "other"
+    assert clf.classify("投诉油烟，排放怎么规定").category == "fumes"
+    bad = RULES_ASKS.replace("    asks: {5: [怎么规定]}\n", "").replace("    objects: {4: [烟囱]}", "    asks: {4: [烟囱]}")
+    (tmp_path / "c.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(RuleFileError, match="only the fallback"):
+        Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+
+
 def test_context_words_of_other_never_outvote_grid_evidence():
     # 教师 (other, 4) only says who lives there; the loose wires (safety, 3) are the case
     assert classify("教师公寓楼道里电线乱搭").category == "safety"

@@ -35,7 +35,7 @@ from bot.nlp import segment
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Hit, PhraseMatcher
 from bot.nlp.rulefiles import (
-    CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, load_categories,
+    ASK, CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, load_categories,
 )
 from bot.nlp.urgency import URGENCY_FILE, UrgencyRules, load_urgency
 
@@ -63,7 +63,8 @@ class Classification:
     urgent_reasons: tuple[str, ...] = ()      # names of the danger rules that fired
     excluded: tuple[str, ...] = ()            # categories dropped by an exclude_if rule (油烟机 + 维修 → not fumes)
     phrases: tuple[str, ...] = ()             # the rule words behind `matched`, as the rule file writes them
-    decided_by: str = "score"                 # "named" (a named problem), "score" (sums), "weights" (learned)
+    decided_by: str = "score"                 # "named" (a named problem), "asked" (a question about a rule),
+                                              # "score" (sums), "weights" (learned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ class Found:
     start: int
     end: int
     weight: float
-    kind: str     # PROBLEM, OBJECT or POLICY
+    kind: str     # PROBLEM, OBJECT, POLICY or ASK
 
 
 @dataclass
@@ -90,7 +91,7 @@ class Evidence:
     excluded: tuple[str, ...] = ()
     policy: bool = False                             # a policy word of the fallback was found
     verdict: str = ""                                # the rules' decision
-    how: str = "score"                               # "named" or "score"
+    how: str = "score"                               # "named", "asked" or "score"
     ranked: list[tuple[str, float]] = field(default_factory=list)
 
     def words(self, code: str) -> list[str]:
@@ -222,7 +223,9 @@ class Classifier:
         """The rule words found in normalised text, per category, and the rules' verdict."""
         found = self._found(norm)
         fallback = self._rules.fallback
-        policy = any(f.kind == POLICY for f in found.get(fallback, ()))
+        asked = any(f.kind == ASK for f in found.get(fallback, ())) and not any(
+            w in norm for w in self._rules.decision.asks_yield_to)
+        policy = asked or any(f.kind == POLICY for f in found.get(fallback, ()))
         if policy:  # a policy question about a thing: the thing's words no longer count for its category
             for code in list(found):
                 if code != fallback:
@@ -269,7 +272,9 @@ class Classifier:
         ranked = sorted(contest.items(), key=lambda kv: (-kv[1], first_seen.get(kv[0], len(norm))))
         ev = Evidence(norm, found, scores, named, weak, first_seen, excluded, policy, ranked=ranked)
         contenders = named or weak
-        if contenders:
+        if asked:  # a question about what a rule says, whatever problem it names: a policy question
+            ev.verdict, ev.how = fallback, "asked"
+        elif contenders:
             ev.verdict = min(contenders, key=lambda c: (contenders[c], -scores[c]))
             ev.how = "named"
         else:

@@ -18,7 +18,7 @@ from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Negation
 
 __all__ = [
-    "CATEGORIES_FILE", "OBJECT", "POLICY", "PROBLEM", "RULES_DIR", "CategoryRule", "CategoryRules", "Decision",
+    "ASK", "CATEGORIES_FILE", "OBJECT", "POLICY", "PROBLEM", "RULES_DIR", "CategoryRule", "CategoryRules", "Decision",
     "Exclusion", "FollowupPart", "RuleFileError", "load_categories", "word_list",
 ]
 
@@ -55,6 +55,7 @@ class FollowupPart:
 PROBLEM = "problem"  # names what is wrong (噪音, 违建, 停水) or, at lower weights, points to it
 OBJECT = "object"    # names a thing (路灯, 电梯, 危房): a policy word beside it makes a policy question
 POLICY = "policy"    # the fallback's words of policy (补贴, 价格, 收费, 规划, 制度 …)
+ASK = "ask"          # the fallback's questions about what a rule says (法律依据, 怎么规定, 收费标准是多少)
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,18 @@ class CategoryRule:
     exclude_if: tuple[Exclusion, ...] = ()
     objects: dict[str, float] = field(default_factory=dict)  # phrase → weight (things, not problems)
     policy: dict[str, float] = field(default_factory=dict)   # the fallback only
+    asks: dict[str, float] = field(default_factory=dict)     # the fallback only
 
     def words(self) -> list[tuple[str, float, str]]:
         """(phrase, weight, kind) of every rule word of the category."""
         return ([(p, w, PROBLEM) for p, w in self.keywords.items()]
                 + [(p, w, OBJECT) for p, w in self.objects.items()]
-                + [(p, w, POLICY) for p, w in self.policy.items()])
+                + [(p, w, POLICY) for p, w in self.policy.items()]
+                + [(p, w, ASK) for p, w in self.asks.items()])
 
     def weight(self, phrase: str) -> float:
-        return self.keywords.get(phrase) or self.objects.get(phrase) or self.policy.get(phrase) or 0.0
+        return (self.keywords.get(phrase) or self.objects.get(phrase) or self.policy.get(phrase)
+                or self.asks.get(phrase) or 0.0)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class Decision:
       problem or has a policy word, any other category with this much evidence beats it ...
     context_share: ... provided that evidence is at least this share of the fallback's own sum: a
       grid word among many words of another matter (学校, 教师, 工资 …) is that matter's detail.
+    asks_yield_to: a question about what a rule says (the fallback's `asks:`) makes the message a
+      policy question whatever problem it names, unless one of these words says the resident is
+      also complaining of one (投诉, 举报 …): "违章建筑拆除的法律依据" asks, "举报违章建筑，依据是什么" reports.
     """
 
     naming_weight: float = 5.0
@@ -100,6 +107,7 @@ class Decision:
     weak_yields_to: float = 3.0
     context_yields_to: float = 3.0
     context_share: float = 0.0
+    asks_yield_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,8 +203,9 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
         where = f"{Path(path).name}: categories.{code}"
         if not isinstance(body, dict) or not body.get("label"):
             raise RuleFileError(f"{where}: every category needs a `label`")
-        if body.get("policy") and str(code) != fallback:
-            raise RuleFileError(f"{where}.policy: only the fallback category ({fallback}) has policy words")
+        for own in ("policy", "asks"):
+            if body.get(own) and str(code) != fallback:
+                raise RuleFileError(f"{where}.{own}: only the fallback category ({fallback}) has {own} words")
         seen: dict[str, str] = {}
         parts = _followup(body.get("followup"), f"{where}.followup")
         rules.append(CategoryRule(
@@ -205,6 +214,7 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
             keywords=_keywords(body.get("keywords"), f"{where}.keywords", seen),
             objects=_keywords(body.get("objects"), f"{where}.objects", seen),
             policy=_keywords(body.get("policy"), f"{where}.policy", seen),
+            asks=_keywords(body.get("asks"), f"{where}.asks", seen),
             followup="".join(p.ask for p in parts) or None,
             followup_parts=parts,
             negatable=bool(body.get("negatable", False)),
@@ -243,7 +253,8 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
             raise RuleFileError(f"{path}: decision.weak_names: {word!r} is no category's keyword")
     return CategoryRules(
         decision=Decision(naming_weight=naming, weak_names=weak, weak_yields_to=yields, context_yields_to=context,
-                          context_share=share),
+                          context_share=share,
+                          asks_yield_to=word_list(dec.get("asks_yield_to"), "decision.asks_yield_to")),
         categories=tuple(rules),
         negation=negation,
         fallback=fallback,
