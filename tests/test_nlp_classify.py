@@ -357,3 +357,30 @@ def test_one_grid_word_among_many_of_another_matter_is_a_detail_of_that_matter(t
 
 def test_a_grid_problem_beside_a_little_context_is_still_the_case():
     assert classify("老师说学校门口积水").category == "facility"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("我不是说物业收费的事，是小区门口那个垃圾站臭得不行", "sanitation"),
+    ("我不问拆迁补偿，我是要举报邻居在楼顶私搭乱建", "construction"),
+    ("去年报的那个违建已经拆了，今天是想问下残疾证年审的事", "other"),
+    ("虽然隔壁邻居的狗不叫了，可是楼下酒吧又开始放音乐放到凌晨", "noise"),
+])
+def test_a_clause_the_resident_sets_aside_decides_nothing(text, expected):
+    assert classify(text).category == expected
+
+
+@pytest.mark.parametrize("text, expected", [("路灯上周修好了，但是又坏了", "facility"),
+                                            ("不是第一次了，楼下又在施工", "noise")])
+def test_a_clause_about_the_same_matter_is_not_set_aside(text, expected):
+    assert classify(text).category == expected
+
+
+def test_what_a_resident_sets_aside_is_in_the_rule_file(tmp_path):
+    (tmp_path / "c.yaml").write_text(RULES_DECISION + "set_aside: {opens: [不是], then: [是]}\n", encoding="utf-8")
+    (tmp_path / "u.yaml").write_text("rules: [{any: [着火]}]", encoding="utf-8")
+    clf = Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+    assert clf.classify("不是噪音，是油烟").category == "fumes"
+    assert Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml").classify("噪音，是油烟").category == "noise"
+    (tmp_path / "c.yaml").write_text(RULES_DECISION + "set_aside: [不是]\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="set_aside"):
+        Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")

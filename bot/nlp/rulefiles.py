@@ -16,6 +16,7 @@ import yaml
 
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Negation
+from bot.nlp.setaside import SetAside
 
 __all__ = [
     "ASK", "CATEGORIES_FILE", "OBJECT", "POLICY", "PROBLEM", "RULES_DIR", "CategoryRule", "CategoryRules", "Decision",
@@ -120,6 +121,7 @@ class CategoryRules:
     strength_scale: float
     urgent_fallback: str | None
     decision: Decision = field(default_factory=Decision)
+    set_aside: SetAside = field(default_factory=SetAside)  # clauses the resident sets aside (bot.nlp.setaside)
     by_code: dict[str, CategoryRule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -230,6 +232,11 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
         fillers=word_list(neg.get("fillers"), "negation.fillers"),
     )
 
+    aside = data.get("set_aside") or {}
+    if not isinstance(aside, dict):
+        raise RuleFileError(f"{path}: `set_aside:` is a mapping of opens, then, done and turns")
+    set_aside = SetAside(**{key: word_list(aside.get(key), f"set_aside.{key}") for key in ("opens", "then", "done", "turns")})
+
     codes = {r.code for r in rules}
     urgent_fallback = th.get("urgent_fallback")
     for name, code in (("fallback", fallback), ("urgent_fallback", urgent_fallback)):
@@ -257,6 +264,7 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
                           asks_yield_to=word_list(dec.get("asks_yield_to"), "decision.asks_yield_to")),
         categories=tuple(rules),
         negation=negation,
+        set_aside=set_aside,
         fallback=fallback,
         min_score=float(th.get("min_score", 2.0)),
         min_confidence=float(th.get("min_confidence", 0.3)),
