@@ -66,3 +66,9 @@ def test_a_gap_phrase_inside_a_longer_plain_word_is_that_word():
     assert [h.phrase for h in m.find("有人把垃圾拿去焚烧")] == ["垃圾*焚烧"]
     # the same stretch as a plain word is not inside a longer one: both stay
     assert [h.phrase for h in PhraseMatcher(["垃圾*焚烧", "垃圾焚烧"]).find("垃圾焚烧")] == ["垃圾焚烧", "垃圾*焚烧"]
+
+
+def test_a_gap_phrase_is_tried_when_a_longer_first_part_stands_at_the_same_place():
+    # 停在*路边's first part (停在) is the longest at 停: 停*人行道 must still be tried there
+    matcher = PhraseMatcher(["停*人行道", "停在*路边"])
+    assert [h.phrase for h in matcher.find("把车停在人行道上修")] == ["停*人行道"]

@@ -89,6 +89,9 @@ class PhraseMatcher:
             self._by_anchor.setdefault(entry[1][0], []).append(entry)
         anchors = _trie_regex(self._by_anchor)
         self._anchors = re.compile(f"(?=({anchors}))") if anchors else None
+        # The scan finds the longest first part at each position; the gap phrases of the shorter
+        # first parts it begins with are tried too (停在 found means 停*人行道 is worth a try).
+        self._with_prefixes = {a: [p for p in self._by_anchor if a.startswith(p)] for a in self._by_anchor}
         source = _trie_regex(self._plain)
         self._regex = re.compile(source) if source else None
         # The same trie as nested dicts, walked from every position: nothing is consumed. (A regex
@@ -157,9 +160,10 @@ class PhraseMatcher:
         """The gap phrases whose first part occurs in the text (each once, in no special order)."""
         if self._anchors is None:
             return ()
-        seen = {m.group(1) for m in self._anchors.finditer(text)}
-        if not seen:
+        found = {m.group(1) for m in self._anchors.finditer(text)}
+        if not found:
             return ()
+        seen = {p for anchor in found for p in self._with_prefixes[anchor]}
         if len(seen) == 1:
             return self._by_anchor[seen.pop()]
         return [entry for anchor in seen for entry in self._by_anchor[anchor]]
