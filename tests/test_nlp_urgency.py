@@ -154,3 +154,15 @@ def test_everyday_dangers_a_grid_meets_are_urgent_and_a_safety_case(text, reason
 
 def test_tipping_rubbish_is_not_something_falling_over():
     assert not classify("隔壁天天往楼下倒垃圾，垃圾堆快倒了").urgent
+
+
+@pytest.mark.parametrize("text", ["电梯卡住了，里面有人", "現在電梯卡在五樓和六樓中間，裡面關著兩個老人",
+                                  "小區6號樓外面的一面圍牆裂開了，正在往外歪"])
+def test_a_stuck_lift_and_a_cracked_wall_leaning_out_are_urgent(text):
+    assert classify(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["楼道里天天有人给电动车充电，万一着火了我们怎么跑", "老旧小区楼道内电动车充电存在火灾隐患",
+                                  "楼上卫生间漏水，我家墙皮都泡掉了"])
+def test_a_fear_of_what_might_happen_is_not_a_danger_happening(text):
+    assert not classify(text).urgent, text
