@@ -29,6 +29,7 @@ __all__ = ["CLAUSE_BREAK", "Hit", "Negation", "PhraseMatcher"]
 CLAUSE_BREAK = ",.!?;:，。！？；：、\n"
 _GAP_MAX = 12  # characters a `*` may span
 _END = ""  # marks the end of a word in the trie (no character is empty)
+_ANCHOR = None  # marks the end of a gap phrase's first part in the trie: its value is that part
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,30 +83,32 @@ class PhraseMatcher:
         phrases = {p for p in phrases if p}
         self._plain = sorted(p for p in phrases if "*" not in p)
         self._gapped = [(p, tuple(filter(None, p.split("*"))), _gap_regex(p)) for p in sorted(phrases) if "*" in p]
-        # Gap phrases grouped by their first part, and one scan that says which first parts occur:
-        # of a few hundred gap phrases, a message leaves a handful worth trying.
+        # Gap phrases grouped by their first part: of a few hundred gap phrases, a message leaves a
+        # handful worth trying, those whose first part the walk below passes.
         self._by_anchor: dict[str, list[tuple[str, tuple[str, ...], re.Pattern[str]]]] = {}
         for entry in self._gapped:
             self._by_anchor.setdefault(entry[1][0], []).append(entry)
-        anchors = _trie_regex(self._by_anchor)
-        self._anchors = re.compile(f"(?=({anchors}))") if anchors else None
-        # The scan finds the longest first part at each position; the gap phrases of the shorter
-        # first parts it begins with are tried too (停在 found means 停*人行道 is worth a try).
-        self._with_prefixes = {a: [p for p in self._by_anchor if a.startswith(p)] for a in self._by_anchor}
         source = _trie_regex(self._plain)
         self._regex = re.compile(source) if source else None
-        # The same trie as nested dicts, walked from every position: nothing is consumed. (A regex
-        # lookahead tried at every position does the same, seven times slower: Python's engine
-        # cannot skip to the next possible first character inside a lookahead.)
+        # The plain words and the gap phrases' first parts as one trie of nested dicts, walked from
+        # every position: nothing is consumed, and every first part on the way is seen, a shorter
+        # one inside a longer too (停 in 停在). A regex lookahead tried at every position does the
+        # same, seven times slower: Python's engine cannot skip to the next possible first
+        # character inside a lookahead.
         self._trie: dict = {}
         for word in self._plain:
             node = self._trie
             for ch in word:
                 node = node.setdefault(ch, {})
             node[_END] = True
+        for anchor in self._by_anchor:
+            node = self._trie
+            for ch in anchor:
+                node = node.setdefault(ch, {})
+            node[_ANCHOR] = anchor
         # Most messages share no character with most small phrase lists (a danger rule's words):
-        # checking that first skips the regex engine entirely.
-        self._first_chars = frozenset(p[0] for p in self._plain)
+        # checking that first skips the walk entirely.
+        self._first_chars = frozenset(p[0] for p in [*self._plain, *self._by_anchor])
 
     def find(self, text: str, *, overlapping: bool = True) -> list[Hit]:
         """Hits in text order. Plain hits may overlap; none lies wholly inside another.
@@ -113,14 +116,13 @@ class PhraseMatcher:
         `overlapping=False` is the old leftmost-longest scan that consumes text (长期停 hides 停水),
         kept only so the evaluation can show what overlapping hits gained.
         """
-        hits: list[Hit] = []
+        if not self._trie or self._first_chars.isdisjoint(text):
+            return []
+        hits, anchors = self._walk(text)
         if not overlapping:
-            if self._regex is not None and not self._first_chars.isdisjoint(text):
-                hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)]
-        elif self._trie and not self._first_chars.isdisjoint(text):
-            hits = self._walk(text)
+            hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)] if self._regex else []
         gapped = []
-        for phrase, parts, regex in self._gapped_candidates(text):
+        for phrase, parts, regex in self._gapped_candidates(anchors):
             if _all_in(parts, text):
                 m = regex.search(text)
                 if m:
@@ -133,9 +135,11 @@ class PhraseMatcher:
             hits.sort(key=lambda h: h.start)
         return hits
 
-    def _walk(self, text: str) -> list[Hit]:
-        """The longest phrase starting at each position, unless it lies inside an earlier hit."""
+    def _walk(self, text: str) -> tuple[list[Hit], set[str]]:
+        """The longest plain phrase starting at each position, unless it lies inside an earlier
+        hit; and the gap phrases' first parts passed on the way."""
         hits: list[Hit] = []
+        anchors: set[str] = set()
         reach = 0  # the furthest end of a hit so far: a hit ending before it lies inside one
         n = len(text)
         root = self._trie.get
@@ -143,6 +147,8 @@ class PhraseMatcher:
             node = root(text[i])
             if node is None:
                 continue
+            if _ANCHOR in node:
+                anchors.add(node[_ANCHOR])
             j, last = i + 1, (i + 1 if _END in node else 0)
             while j < n:
                 node = node.get(text[j])
@@ -151,28 +157,31 @@ class PhraseMatcher:
                 j += 1
                 if _END in node:
                     last = j
+                if _ANCHOR in node:
+                    anchors.add(node[_ANCHOR])
             if last > reach:
                 hits.append(Hit(text[i:last], i, last))
                 reach = last
-        return hits
+        return hits, anchors
 
-    def _gapped_candidates(self, text: str):
-        """The gap phrases whose first part occurs in the text (each once, in no special order)."""
-        if self._anchors is None:
+    def _gapped_candidates(self, anchors: set[str]):
+        """The gap phrases whose first part occurs, each once."""
+        if not anchors:
             return ()
-        found = {m.group(1) for m in self._anchors.finditer(text)}
-        if not found:
-            return ()
-        seen = {p for anchor in found for p in self._with_prefixes[anchor]}
-        if len(seen) == 1:
-            return self._by_anchor[seen.pop()]
-        return [entry for anchor in seen for entry in self._by_anchor[anchor]]
+        if len(anchors) == 1:
+            return self._by_anchor[next(iter(anchors))]
+        # sorted: the order decides between equal hits, and must not change with hash seeds
+        return [entry for anchor in sorted(anchors) for entry in self._by_anchor[anchor]]
 
     def found_in(self, text: str) -> bool:
         """Whether any phrase occurs (cheaper than `find` when only presence matters)."""
-        if self._regex is not None and not self._first_chars.isdisjoint(text) and self._regex.search(text):
+        if self._first_chars.isdisjoint(text):
+            return False
+        if self._regex is not None and self._regex.search(text):
             return True
-        for _, parts, regex in self._gapped_candidates(text):
+        if not self._by_anchor:
+            return False
+        for _, parts, regex in self._gapped_candidates(self._walk(text)[1]):
             if _all_in(parts, text) and regex.search(text):
                 return True
         return False
