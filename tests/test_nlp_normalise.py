@@ -42,3 +42,11 @@ def test_stored_text_is_not_changed():
     original = "樓下餐廳油煙"
     normalise(original)
     assert original == "樓下餐廳油煙"
+
+
+def test_zhe_written_traditionally_reads_as_simplified_zhe_but_zhu_stays():
+    from bot.nlp.normalise import to_simplified
+    assert to_simplified("樓道裡的電動車著火了") == "楼道里的电动车着火了"
+    assert to_simplified("吵得睡不著覺") == "吵得睡不着觉"
+    assert to_simplified("著名的著作") == "著名的著作"
+    assert to_simplified("搞么子，穿著拖鞋") == "搞么子，穿着拖鞋"  # the dialect 么 is left alone

@@ -166,3 +166,12 @@ def test_a_stuck_lift_and_a_cracked_wall_leaning_out_are_urgent(text):
                                   "楼上卫生间漏水，我家墙皮都泡掉了"])
 def test_a_fear_of_what_might_happen_is_not_a_danger_happening(text):
     assert not classify(text).urgent, text
+
+
+@pytest.mark.parametrize("text", ["燃气一直打不着火，是不是停气了", "电梯经常停运，老人上下楼困难"])
+def test_words_that_only_look_like_a_danger_are_not_urgent(text):
+    assert not classify(text).urgent, text
+
+
+def test_a_fire_written_in_traditional_characters_is_urgent():
+    assert "着火冒烟" in classify("樓道裡的電動車著火了！！濃煙好大 快來人").urgent_reasons

@@ -17,23 +17,33 @@ import opencc
 
 __all__ = ["normalise", "to_simplified"]
 
-_converter: opencc.OpenCC | None = None
+_converters: dict[str, opencc.OpenCC] = {}
 _converter_lock = threading.Lock()
 
 
-def _t2s() -> opencc.OpenCC:
-    """The OpenCC converter, built on first use: building it reads phrase tables from disk."""
-    global _converter
-    if _converter is None:
+def _opencc(config: str) -> opencc.OpenCC:
+    """An OpenCC converter, built on first use: building it reads phrase tables from disk."""
+    converter = _converters.get(config)
+    if converter is None:
         with _converter_lock:
-            if _converter is None:
-                _converter = opencc.OpenCC("t2s")
-    return _converter
+            converter = _converters.setdefault(config, opencc.OpenCC(config))
+    return converter
 
 
 def to_simplified(text: str) -> str:
-    """Traditional → simplified with OpenCC's phrase tables (a character map gets 乾/干, 後/后 wrong)."""
-    return _t2s().convert(text) if text else text
+    """Traditional → simplified with OpenCC's phrase tables (a character map gets 乾/干, 後/后 wrong).
+
+    著 stays 著 under OpenCC's t2s (著名 is simplified too), but in traditional writing it is also
+    着: 電動車著火了 must read 着火. OpenCC's Taiwan tables (tw2s) tell the two apart by phrase, so
+    each 著 takes their reading; nothing else does, since they also turn the dialect 么 (搞么子) into 幺."""
+    if not text:
+        return text
+    simplified = _opencc("t2s").convert(text)
+    if "著" in simplified:
+        taiwan = _opencc("tw2s").convert(text)
+        if len(taiwan) == len(simplified):
+            simplified = "".join(t if s == "著" else s for s, t in zip(simplified, taiwan))
+    return simplified
 
 
 # Emoji and pictographs: symbols residents add for feeling, never words a rule could match.
