@@ -175,3 +175,8 @@ def test_words_that_only_look_like_a_danger_are_not_urgent(text):
 
 def test_a_fire_written_in_traditional_characters_is_urgent():
     assert "着火冒烟" in classify("樓道裡的電動車著火了！！濃煙好大 快來人").urgent_reasons
+
+
+@pytest.mark.parametrize("text", ["后山山体开裂，一下雨就往下滚石头", "电梯钢丝绳断裂，轿厢急坠到底楼"])
+def test_falling_rocks_and_a_lift_dropping_are_urgent(text):
+    assert classify(text).urgent, text
