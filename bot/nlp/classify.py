@@ -30,6 +30,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.nlp import segment
 from bot.nlp.normalise import normalise
@@ -67,9 +68,9 @@ class Classification:
                                               # "score" (sums), "weights" (learned)
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A rule word found and counted for one category."""
+class Found(NamedTuple):
+    """A rule word found and counted for one category (a named tuple: a few are made for every
+    message, and a tuple is built several times faster than a frozen dataclass)."""
 
     phrase: str   # as in the rule file (normalised), e.g. 垃圾*没人收
     start: int

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["CLAUSE_BREAK", "Hit", "Negation", "PhraseMatcher"]
 
@@ -32,8 +33,7 @@ _END = ""  # marks the end of a word in the trie (no character is empty)
 _ANCHOR = None  # marks the end of a gap phrase's first part in the trie: its value is that part
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):  # a named tuple: built for every word found, several times faster than a dataclass
     phrase: str  # the phrase as written in the rule file (normalised)
     start: int
     end: int
