@@ -296,23 +296,25 @@ categories:
 """
 
 
-def test_the_decision_is_written_in_the_rule_file(tmp_path):
-    (tmp_path / "c.yaml").write_text(RULES_DECISION, encoding="utf-8")
+def _classifier_of(tmp_path, category_rules: str) -> Classifier:
+    """A classifier of these category rules (and one danger rule), as a district's files would hold them."""
+    (tmp_path / "c.yaml").write_text(category_rules, encoding="utf-8")
     (tmp_path / "u.yaml").write_text("rules: [{any: [着火]}]", encoding="utf-8")
-    clf = Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+    return Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+
+
+def test_the_decision_is_written_in_the_rule_file(tmp_path):
+    clf = _classifier_of(tmp_path, RULES_DECISION)
     assert clf.classify("噪音和油烟").category == "noise"
     assert clf.classify("学校扰民").category == "noise"
     assert clf.classify("气味扰民").category == "fumes"
     assert clf.classify("烟囱很高").category == "fumes"
     assert clf.classify("烟囱补贴").category == "other"
-    bad = RULES_DECISION.replace("weak_names: [扰民]", "weak_names: [吵闹]")
-    (tmp_path / "c.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(RuleFileError, match="吵闹"):
-        Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
-    bad = RULES_DECISION.replace("    policy: {3: [补贴]}", "").replace("    objects: {4: [烟囱]}", "    policy: {4: [烟囱]}")
-    (tmp_path / "c.yaml").write_text(bad, encoding="utf-8")
+        _classifier_of(tmp_path, RULES_DECISION.replace("weak_names: [扰民]", "weak_names: [吵闹]"))
     with pytest.raises(RuleFileError, match="only the fallback"):
-        Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+        _classifier_of(tmp_path, RULES_DECISION.replace("    policy: {3: [补贴]}", "")
+                       .replace("    objects: {4: [烟囱]}", "    policy: {4: [烟囱]}"))
 
 
 @pytest.mark.parametrize("text", ["询问违章建筑拆除的法律依据", "小区停车费收费标准是谁定的", "物业费标准的政府指导价是多少",
@@ -331,15 +333,12 @@ RULES_ASKS = RULES_DECISION.replace("decision: {naming_weight: 5,", "decision: {
 
 
 def test_questions_about_rules_and_what_outweighs_them_are_in_the_rule_file(tmp_path):
-    (tmp_path / "c.yaml").write_text(RULES_ASKS, encoding="utf-8")
-    (tmp_path / "u.yaml").write_text("rules: [{any: [着火]}]", encoding="utf-8")
-    clf = Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+    clf = _classifier_of(tmp_path, RULES_ASKS)
     assert clf.classify("油烟排放怎么规定").category == "other"
     assert clf.classify("投诉油烟，排放怎么规定").category == "fumes"
-    bad = RULES_ASKS.replace("    asks: {5: [怎么规定]}\n", "").replace("    objects: {4: [烟囱]}", "    asks: {4: [烟囱]}")
-    (tmp_path / "c.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(RuleFileError, match="only the fallback"):
-        Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+        _classifier_of(tmp_path, RULES_ASKS.replace("    asks: {5: [怎么规定]}\n", "")
+                       .replace("    objects: {4: [烟囱]}", "    asks: {4: [烟囱]}"))
 
 
 def test_context_words_of_other_never_outvote_grid_evidence():
@@ -376,11 +375,8 @@ def test_a_clause_about_the_same_matter_is_not_set_aside(text, expected):
 
 
 def test_what_a_resident_sets_aside_is_in_the_rule_file(tmp_path):
-    (tmp_path / "c.yaml").write_text(RULES_DECISION + "set_aside: {opens: [不是], then: [是]}\n", encoding="utf-8")
-    (tmp_path / "u.yaml").write_text("rules: [{any: [着火]}]", encoding="utf-8")
-    clf = Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+    clf = _classifier_of(tmp_path, RULES_DECISION + "set_aside: {opens: [不是], then: [是]}\n")
     assert clf.classify("不是噪音，是油烟").category == "fumes"
-    assert Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml").classify("噪音，是油烟").category == "noise"
-    (tmp_path / "c.yaml").write_text(RULES_DECISION + "set_aside: [不是]\n", encoding="utf-8")
+    assert clf.classify("噪音，是油烟").category == "noise"
     with pytest.raises(RuleFileError, match="set_aside"):
-        Classifier.from_files(tmp_path / "c.yaml", tmp_path / "u.yaml")
+        _classifier_of(tmp_path, RULES_DECISION + "set_aside: [不是]\n")
