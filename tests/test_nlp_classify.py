@@ -328,8 +328,8 @@ def test_a_question_about_a_rule_beside_a_complaint_is_the_complaint():
     assert classify("举报小区违章建筑，请问拆除的法律依据是什么").category == "construction"
 
 
-RULES_ASKS = RULES_DECISION.replace("decision: {naming_weight: 5,", "decision: {asks_yield_to: [投诉], naming_weight: 5,") + \
-    "    asks: {5: [怎么规定]}\n"
+RULES_ASKS = (RULES_DECISION.replace("decision: {", "decision: {asks_yield_to: [投诉], ")
+              + "    asks: {5: [怎么规定]}\n")
 
 
 def test_questions_about_rules_and_what_outweighs_them_are_in_the_rule_file(tmp_path):
@@ -380,3 +380,9 @@ def test_what_a_resident_sets_aside_is_in_the_rule_file(tmp_path):
     assert clf.classify("噪音，是油烟").category == "noise"
     with pytest.raises(RuleFileError, match="set_aside"):
         _classifier_of(tmp_path, RULES_DECISION + "set_aside: [不是]\n")
+
+
+def test_of_two_equal_words_the_one_naming_the_problem_counts():
+    # 电梯 (a thing) and 电梯*坏 (what is wrong with it) weigh the same: the problem is the evidence
+    result = classify("电梯坏了坏了！修了又坏，到底修不修")
+    assert result.category == "utility" and "电梯*坏" in result.phrases, result

@@ -297,8 +297,9 @@ class Classifier:
         """Each category's rule words in the text. Each word counts once, denied ones and those of a
         clause the resident sets aside not at all,
         and words of one category that overlap are one piece of evidence: "焚烧垃圾" is 焚烧垃圾, not
-        also 焚烧 and 焚烧*垃圾. The heaviest word is taken first, then plain before gapped words
-        (so the resident's exact words, 墙体开裂, are shown rather than a gap phrase's stretch)."""
+        also 焚烧 and 焚烧*垃圾. The heaviest word is taken first; of equal ones a problem before a
+        thing (电梯*坏 names what 电梯 only points at), then plain before gapped words (so the
+        resident's exact words, 墙体开裂, are shown rather than a gap phrase's stretch)."""
         found: dict[str, list[Found]] = defaultdict(list)
         negation = self._rules.negation
         hits = self._hits(norm)
@@ -306,8 +307,8 @@ class Classifier:
         if aside:  # "我不是说物业收费的事，是垃圾站臭": the first clause's words decide nothing
             hits = [h for h in hits if not any(start <= h.start and h.end <= end for start, end in aside)]
         candidates = [(hit, rule, weight, kind) for hit in hits for rule, weight, kind in self._weights[hit.phrase]]
-        if len(candidates) > 1:  # the heaviest first, then plain before gapped, then the widest
-            candidates.sort(key=lambda c: (-c[2], "*" in c[0].phrase, c[0].start - c[0].end))
+        if len(candidates) > 1:  # the heaviest first, a problem before a thing, plain before gapped, the widest
+            candidates.sort(key=lambda c: (-c[2], c[3] == OBJECT, "*" in c[0].phrase, c[0].start - c[0].end))
         for hit, rule, weight, kind in candidates:
             items = found[rule.code]
             if any(f.phrase == hit.phrase or (f.start < hit.end and hit.start < f.end) for f in items):

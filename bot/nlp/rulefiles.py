@@ -235,7 +235,8 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
     aside = data.get("set_aside") or {}
     if not isinstance(aside, dict):
         raise RuleFileError(f"{path}: `set_aside:` is a mapping of opens, then, done and turns")
-    set_aside = SetAside(**{key: word_list(aside.get(key), f"set_aside.{key}") for key in ("opens", "then", "done", "turns")})
+    set_aside = SetAside(**{key: word_list(aside.get(key), f"set_aside.{key}")
+                            for key in ("opens", "then", "done", "turns")})
 
     codes = {r.code for r in rules}
     urgent_fallback = th.get("urgent_fallback")
