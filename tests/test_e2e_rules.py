@@ -17,12 +17,13 @@ from tests.test_e2e_workflow import card_in
 
 GRIDBOT = Path(sys.executable).with_name("gridbot")
 
-# Invented reports. 泔水 (kitchen swill) is a word the shipped rules do not know, so these go to
-# the command centre's triage as 其他; if the rules ever learn it, pick another such word.
+# Invented reports. 潲水 (kitchen swill, as Hunan and Sichuan call it) is a word the shipped rules do
+# not know, so these go to the command centre's triage as 其他; if the rules ever learn it, pick
+# another such word (they learnt 泔水 on 2 December 2026).
 SWILL = [
-    "南海街1号院门口饭店天天把泔水倒在路边",
-    "南海街1号院小饭馆的泔水桶一直放在楼道口",
-    "南海街1号院早点铺后门泔水流得到处都是",
+    "南海街1号院门口饭店天天把潲水倒在路边",
+    "南海街1号院小饭馆的潲水桶一直放在楼道口",
+    "南海街1号院早点铺后门潲水流得到处都是",
 ]
 STAIRWELL = "南海街1号院楼道里有人堆放纸箱杂物"  # the rules say 环境卫生; the worker: 安全隐患
 
@@ -30,7 +31,7 @@ STAIRWELL = "南海街1号院楼道里有人堆放纸箱杂物"  # the rules say
 LABELLED = [
     ("楼上半夜跺脚噪音很大", "noise"), ("广场舞音响太吵了", "noise"), ("工地夜间施工吵得睡不着", "noise"),
     ("楼下饭店油烟直排", "fumes"), ("烧烤店油烟熏到家里", "fumes"), ("养猪场臭气熏天", "fumes"),
-    ("小区垃圾站没人清理", "sanitation"), ("路边垃圾堆成山", "sanitation"), ("泔水倒进下水道发臭", "sanitation"),
+    ("小区垃圾站没人清理", "sanitation"), ("路边垃圾堆成山", "sanitation"), ("潲水倒进下水道发臭", "sanitation"),
     ("路灯坏了一个月", "facility"), ("井盖丢了很危险", "facility"), ("人行道地砖松动", "facility"),
 ]
 
@@ -91,14 +92,14 @@ async def test_corrections_through_the_bot_feed_export_suggest_train_and_eval(ha
     assert [(r["text"], r["category"], r["source"]) for r in rows] == \
         [(t, "sanitation", "triage") for t in SWILL] + [(STAIRWELL, "safety", "card")]
 
-    # suggest: 泔水 for 环境卫生, with its evidence
+    # suggest: 潲水 for 环境卫生, with its evidence
     rc, out = await gridbot(db_url, "rules", "suggest")
     assert rc == 0, out
     import yaml
 
     proposals = yaml.safe_load(out)["proposals"]
     swill = [p for p in proposals if p["category"] == "sanitation"
-             and any("泔水" in words for words in (p.get("keywords") or {}).values())]
+             and any("潲水" in words for words in (p.get("keywords") or {}).values())]
     assert swill, out
     assert swill[0]["fixes"] == 3 and swill[0]["breaks"] == 0
     assert "4 labelled examples (4 staff corrections)" in out

@@ -14,9 +14,9 @@ from bot.nlp.suggest import format_proposals, suggest
 
 RULES = Classifier.from_files(weights=False)
 
-# 泔水 and 狗粮 are unknown to the shipped rules.
-SWILL = [Labelled("饭店把泔水倒在路边", "sanitation"), Labelled("泔水桶放在楼道口好几天", "sanitation"),
-         Labelled("早点铺的泔水流到马路上", "sanitation")]
+# 潲水 (kitchen swill in Hunan and Sichuan) and 狗粮 are unknown to the shipped rules.
+SWILL = [Labelled("饭店把潲水倒在路边", "sanitation"), Labelled("潲水桶放在楼道口好几天", "sanitation"),
+         Labelled("早点铺的潲水流到马路上", "sanitation")]
 KNOWN = [Labelled("楼上半夜跺脚噪音很大", "noise"), Labelled("楼下饭店油烟直排", "fumes"),
          Labelled("路灯坏了一个月", "facility"), Labelled("请问养老保险怎么补缴", "other")]
 
@@ -42,18 +42,18 @@ def test_report_counts_precision_recall_confusions_and_urgent():
 
 def test_suggest_proposes_the_missing_word_with_its_evidence():
     proposals = suggest(RULES, SWILL + KNOWN)
-    swill = [p for p in proposals if p.category == "sanitation" and "泔水" in str(p.change)]
+    swill = [p for p in proposals if p.category == "sanitation" and "潲水" in str(p.change)]
     assert swill and swill[0].fixes == 3 and swill[0].breaks == 0
     assert len(swill[0].fixed) == 3
     out = format_proposals(proposals, examples=7, wrong=3, sources="test")
-    assert "泔水" in out and "fixes: 3" in out and "the rules get 3 of them wrong" in out
+    assert "潲水" in out and "fixes: 3" in out and "the rules get 3 of them wrong" in out
 
 
 def test_suggest_picks_the_weight_that_fixes_without_breaking():
-    # 泔水 named at 5 would win "泔水桶旁边有人占道经营" from 占道经营; lighter, it only adds up
-    street = Labelled("泔水桶旁边有人占道经营", "street_order")
+    # 潲水 named at 5 would win "潲水桶旁边有人占道经营" from 占道经营; lighter, it only adds up
+    street = Labelled("潲水桶旁边有人占道经营", "street_order")
     assert RULES.classify(street.text).category == "street_order"
-    proposals = [p for p in suggest(RULES, SWILL + [street]) if "泔水" in str(p.change)]
+    proposals = [p for p in suggest(RULES, SWILL + KNOWN + [street]) if "潲水" in str(p.change)]
     assert proposals and proposals[0].breaks == 0 and proposals[0].fixes == 3
     (weight,) = proposals[0].change["keywords"]
     assert weight < 5
@@ -72,9 +72,9 @@ def test_weights_round_trip_through_a_file_and_still_show_the_residents_words(tm
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     clf = Classifier.from_files(weights=path)
     assert clf.learned is not None and clf.learned.meta["examples"] == len(rows)
-    result = clf.classify("小饭馆的泔水倒得到处都是")
+    result = clf.classify("小饭馆的潲水倒得到处都是")
     assert result.category == "sanitation" and result.decided_by == "weights"
-    assert "泔水" in "".join(result.matched)  # the stretch of the message that decided
+    assert "潲水" in "".join(result.matched)  # the stretch of the message that decided
     assert clf.classify("楼上半夜跺脚").category == "noise"
 
 
