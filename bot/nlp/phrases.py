@@ -19,6 +19,7 @@ files too.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,7 +71,11 @@ def _all_in(parts: tuple[str, ...], text: str) -> bool:
     return True
 
 
+@functools.cache
 def _gap_regex(phrase: str) -> re.Pattern[str]:
+    """Compiled when a message first has all of the phrase's parts, once per process: of several
+    hundred gap phrases most wait a long time for that, and compiling them all made loading the
+    rules slow (every process and every rule-file test pays it)."""
     parts = [re.escape(p) for p in phrase.split("*")]
     gap = f"[^{re.escape(CLAUSE_BREAK)}]{{0,{_GAP_MAX}}}?"
     return re.compile(gap.join(parts))
@@ -82,10 +87,10 @@ class PhraseMatcher:
     def __init__(self, phrases: Iterable[str]) -> None:
         phrases = {p for p in phrases if p}
         self._plain = sorted(p for p in phrases if "*" not in p)
-        self._gapped = [(p, tuple(filter(None, p.split("*"))), _gap_regex(p)) for p in sorted(phrases) if "*" in p]
+        self._gapped = [(p, tuple(filter(None, p.split("*")))) for p in sorted(phrases) if "*" in p]
         # Gap phrases grouped by their first part: of a few hundred gap phrases, a message leaves a
         # handful worth trying, those whose first part the walk below passes.
-        self._by_anchor: dict[str, list[tuple[str, tuple[str, ...], re.Pattern[str]]]] = {}
+        self._by_anchor: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for entry in self._gapped:
             self._by_anchor.setdefault(entry[1][0], []).append(entry)
         source = _trie_regex(self._plain)
@@ -122,9 +127,9 @@ class PhraseMatcher:
         if not overlapping:
             hits = [Hit(m.group(), m.start(), m.end()) for m in self._regex.finditer(text)] if self._regex else []
         gapped = []
-        for phrase, parts, regex in self._gapped_candidates(anchors):
+        for phrase, parts in self._gapped_candidates(anchors):
             if _all_in(parts, text):
-                m = regex.search(text)
+                m = _gap_regex(phrase).search(text)
                 if m:
                     gapped.append(Hit(phrase, m.start(), m.end()))
         if gapped:
@@ -181,8 +186,8 @@ class PhraseMatcher:
             return True
         if not self._by_anchor:
             return False
-        for _, parts, regex in self._gapped_candidates(self._walk(text)[1]):
-            if _all_in(parts, text) and regex.search(text):
+        for phrase, parts in self._gapped_candidates(self._walk(text)[1]):
+            if _all_in(parts, text) and _gap_regex(phrase).search(text):
                 return True
         return False
 

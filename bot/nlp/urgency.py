@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bot.nlp.phrases import Negation, PhraseMatcher
-from bot.nlp.rulefiles import RULES_DIR, RuleFileError, word_list
+from bot.nlp.rulefiles import RULES_DIR, RuleFileError, read_yaml, word_list
 
 __all__ = ["URGENCY_FILE", "Urgency", "UrgencyRule", "UrgencyRules", "load_urgency"]
 
@@ -99,7 +97,7 @@ class UrgencyRules:
 
 
 def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise RuleFileError(f"{path}: expected a top-level `rules:` list")
     rules = []
