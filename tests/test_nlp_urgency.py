@@ -180,3 +180,9 @@ def test_a_fire_written_in_traditional_characters_is_urgent():
 @pytest.mark.parametrize("text", ["后山山体开裂，一下雨就往下滚石头", "电梯钢丝绳断裂，轿厢急坠到底楼"])
 def test_falling_rocks_and_a_lift_dropping_are_urgent(text):
     assert classify(text).urgent, text
+
+
+def test_gas_heard_escaping_or_still_leaking_is_urgent():
+    result = classify("厨房燃气管道接口那里嘶嘶响 一股味 我已经关了阀门还在漏")
+    assert "燃气管道漏气" in result.urgent_reasons and result.category == "safety", result
+    assert not classify("卫生间水管接口那里一直在漏").urgent  # water, not gas

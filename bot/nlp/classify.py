@@ -222,7 +222,12 @@ class Classifier:
 
     def evidence(self, norm: str) -> Evidence:
         """The rule words found in normalised text, per category, and the rules' verdict."""
-        found = self._found(norm)
+        aside = self._rules.set_aside.spans(norm)
+        found = self._found(norm, aside)
+        # what the exclusions read: the message without the clauses set aside ("虽然狗不叫了，可是…")
+        kept = norm
+        for start, end in aside:
+            kept = kept[:start] + "。" * (end - start) + kept[end:]
         fallback = self._rules.fallback
         asked = any(f.kind == ASK for f in found.get(fallback, ())) and not any(
             w in norm for w in self._rules.decision.asks_yield_to)
@@ -235,7 +240,7 @@ class Classifier:
 
         def fires(check: _ExclusionCheck) -> bool:
             if check not in fired:
-                fired[check] = check.fires(norm)
+                fired[check] = check.fires(kept)
             return fired[check]
 
         excluded = tuple(code for code in found if found[code] and any(fires(x) for x in self._exclusions[code]))
@@ -293,7 +298,7 @@ class Classifier:
                     w >= limit for c, w in problem.items() if c != code):
                 found[code] = [f for f in items if f.phrase not in self._weak]
 
-    def _found(self, norm: str) -> dict[str, list[Found]]:
+    def _found(self, norm: str, aside: list[tuple[int, int]] = ()) -> dict[str, list[Found]]:
         """Each category's rule words in the text. Each word counts once, denied ones and those of a
         clause the resident sets aside not at all,
         and words of one category that overlap are one piece of evidence: "焚烧垃圾" is 焚烧垃圾, not
@@ -303,7 +308,6 @@ class Classifier:
         found: dict[str, list[Found]] = defaultdict(list)
         negation = self._rules.negation
         hits = self._hits(norm)
-        aside = self._rules.set_aside.spans(norm)
         if aside:  # "我不是说物业收费的事，是垃圾站臭": the first clause's words decide nothing
             hits = [h for h in hits if not any(start <= h.start and h.end <= end for start, end in aside)]
         candidates = [(hit, rule, weight, kind) for hit in hits for rule, weight, kind in self._weights[hit.phrase]]
