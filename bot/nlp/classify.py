@@ -299,10 +299,9 @@ class Classifier:
                 found[code] = [f for f in items if f.phrase not in self._weak]
 
     def _found(self, norm: str, aside: list[tuple[int, int]] = ()) -> dict[str, list[Found]]:
-        """Each category's rule words in the text. Each word counts once, denied ones and those of a
-        clause the resident sets aside not at all,
-        and words of one category that overlap are one piece of evidence: "焚烧垃圾" is 焚烧垃圾, not
-        also 焚烧 and 焚烧*垃圾. The heaviest word is taken first; of equal ones a problem before a
+        """Each category's rule words in the text. Each word counts once; denied ones and those of a
+        clause the resident sets aside (`aside`) not at all; words of one category that overlap are
+        one piece of evidence: "焚烧垃圾" is 焚烧垃圾, not also 焚烧 and 焚烧*垃圾. The heaviest word is taken first; of equal ones a problem before a
         thing (电梯*坏 names what 电梯 only points at), then plain before gapped words (so the
         resident's exact words, 墙体开裂, are shown rather than a gap phrase's stretch)."""
         found: dict[str, list[Found]] = defaultdict(list)

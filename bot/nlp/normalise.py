@@ -26,7 +26,9 @@ def _opencc(config: str) -> opencc.OpenCC:
     converter = _converters.get(config)
     if converter is None:
         with _converter_lock:
-            converter = _converters.setdefault(config, opencc.OpenCC(config))
+            converter = _converters.get(config)
+            if converter is None:  # another thread may have built it while we waited
+                converter = _converters[config] = opencc.OpenCC(config)
     return converter
 
 
