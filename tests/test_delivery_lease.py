@@ -175,3 +175,48 @@ async def test_a_renewal_never_waits_for_a_row_another_statement_holds(db, db_ur
         await other.close()
     slow.go.set()
     assert await sending == 2
+
+
+class LookOutlastedByPass:
+    """The timing of PostgreSQL, made exact: a claim pass that starts while the drain looks at
+    the database is still under way when the look returns (a pass is two statements in a
+    transaction, a look one). The first look also wakes the loop, as a chat task ending then does."""
+
+    def __init__(self, delivery: Delivery, sql) -> None:
+        self.delivery = delivery
+        self.real_any_due, self.real_claim = sql.any_due, delivery._claim
+        self.looked = asyncio.Event()
+        self.looks = 0
+
+    async def any_due(self, now):
+        self.looks += 1
+        if self.looks == 1:
+            self.delivery.wake()
+            await asyncio.sleep(0)  # the loop's pass begins
+        found = await self.real_any_due(now)
+        self.looked.set()
+        return found
+
+    async def claim(self, **kwargs):
+        if self.looks:
+            self.looked.clear()
+            await self.looked.wait()  # until the drain's look has come back
+        return await self.real_claim(**kwargs)
+
+
+async def test_drain_ends_when_a_claim_pass_outlasts_each_look(db, monkeypatch):
+    """A drain that woke the loop at every look left a wake-up pending, so a fresh pass was
+    under way whenever it looked again and it never saw the loop at rest (on PostgreSQL:
+    drains of seconds, some past their 10 s, most of the suite's time there)."""
+    from bot.messaging import sql
+
+    delivery = Delivery(Channel(), Clock())
+    timing = LookOutlastedByPass(delivery, sql)
+    monkeypatch.setattr(sql, "any_due", timing.any_due)
+    monkeypatch.setattr(delivery, "_claim", timing.claim)
+    delivery.start()
+    try:
+        await delivery.drain(timeout=3)
+        assert timing.looks <= 3  # one look, one more after the pass under way, not a spin
+    finally:
+        await delivery.stop()

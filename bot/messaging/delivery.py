@@ -379,11 +379,16 @@ class Delivery:
                 self.wake()
                 self._idle.clear()
                 await self._idle.wait()
-                # Looked at again after the query: a pass that claimed meanwhile holds rows that
-                # neither the query (claimed, not due) nor `_busy` (no task yet) shows.
-                quiet = not self._busy and not await sql.any_due(self.clock.now())
-                if quiet and not (self._busy or self._claiming):
-                    return
+                while not self._busy and not await sql.any_due(self.clock.now()):
+                    # Looked at again after the query: a pass that claimed meanwhile holds rows
+                    # that neither the query (claimed, not due) nor `_busy` (no task yet) shows.
+                    if not (self._busy or self._claiming):
+                        return
+                    # A pass is under way: wait for its end without waking the loop again. Waking
+                    # it each time left a wake-up pending for the next pass, which was then under
+                    # way at every look (PostgreSQL: drains of seconds, some past their timeout).
+                    self._idle.clear()
+                    await self._idle.wait()
 
         await asyncio.wait_for(settled(), timeout)
 
