@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from bot import yamlfile
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "policy" / "care.yaml"
 WEIGHT_KEYS = ("patrol_found", "accepted_on_time", "resolved_on_time", "resolved_late", "reopened",
                "red_lights", "visits_done", "visits_missed", "satisfied", "unsatisfied")
@@ -32,7 +34,7 @@ class CarePolicy:
     def load(cls, path: str | Path | None = None) -> CarePolicy:
         path = Path(path) if path else DEFAULT_PATH
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise CarePolicyError(f"{path}: not valid YAML: {exc}") from exc
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from bot import yamlfile
 from bot.models import Level, Role
 from bot.jurisdiction.spec import (
     ALLOWED_KEYS, CHILD_KEYS, CHILD_LEVELS, CODE_RE, DEFAULT_ROLES, DEFAULT_WISH_CLAIM_BY, HOTLINE_KEYS, LEVEL_NAMES,
@@ -46,7 +47,7 @@ class _YamlProblem(Exception):
         self.line, self.reason = line, reason
 
 
-class _MarkedLoader(yaml.SafeLoader):
+class _MarkedLoader(yamlfile.SafeLoader):
     """A safe loader whose mappings and lists carry line numbers, and which refuses a key given
     twice (plain YAML silently keeps the last one, hiding the admin's mistake)."""
 

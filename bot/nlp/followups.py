@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.nlp.classify import Classifier
 from bot.nlp.normalise import normalise
 from bot.nlp.places import place_spans, relative_words
@@ -71,7 +70,7 @@ class Part:
 
 @lru_cache(maxsize=4)
 def _slots(path: Path = FOLLOWUPS_FILE) -> _Slots:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     name = Path(path).name
     slots = {}
     for slot, body in (data.get("slots") or {}).items():

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.nlp.normalise import normalise
 from bot.nlp.rulefiles import RULES_DIR, word_list
 from bot.nlp.segment import place_words, token_spans
@@ -43,7 +42,7 @@ class _Vocabulary:
 
 @lru_cache(maxsize=1)
 def _vocabulary(path: Path = PLACES_FILE) -> _Vocabulary:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     units = sorted(word_list(data.get("number_units"), "number_units"), key=len, reverse=True)
     numeral = r"(?:[a-z]?\d+[a-z]?|[一二三四五六七八九十百零两]+)"
     return _Vocabulary(

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot import yamlfile
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Negation
 from bot.nlp.setaside import SetAside
@@ -131,8 +130,7 @@ class CategoryRules:
 def read_yaml(path: Path) -> Any:
     """A rule file's data. libyaml's parser where PyYAML has it: the category rules are thousands
     of words, and the pure-Python parser took most of the time every process spends loading them."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    return yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
 def word_list(value: Any, where: str) -> tuple[str, ...]:

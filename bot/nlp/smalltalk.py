@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot import yamlfile
 from bot.nlp.classify import Classifier
 from bot.nlp.normalise import normalise
 from bot.nlp.places import place_spans
@@ -62,7 +61,7 @@ class _Vocabulary:
 
 @lru_cache(maxsize=4)
 def _vocabulary(path: Path = SMALLTALK_FILE) -> _Vocabulary:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     kinds: dict[str, str] = {}
     for kind in (*_ORDER, _FILLER):
         key = "fillers" if kind == _FILLER else kind

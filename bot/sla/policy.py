@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot import yamlfile
 from bot import texts
 from bot.sla import steps as S
 from bot.sla.steps import FILING, STEPS_MODEL, PolicyError, StepClock, Subcategory
@@ -168,7 +169,7 @@ class SlaPolicy:
         """The same check of a file's text; `source` names it in the messages."""
         known = tuple(categories) if categories is not None else rule_file_categories()
         try:
-            data = yaml.safe_load(text)
+            data = yamlfile.safe_load(text)
         except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for e.g. 2026-13-40
             raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
         policy = _parse_policy(data, source, known)

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import yaml
 
+from bot import yamlfile
+
 log = logging.getLogger("gridbot.workdays")
 
 UTC = dt.timezone.utc
@@ -33,7 +35,7 @@ _warned_years: set[int] = set()
 _warn_lock = threading.Lock()
 
 
-class _DatesAsText(yaml.SafeLoader):
+class _DatesAsText(yamlfile.SafeLoader):
     """SafeLoader that leaves 2027-01-01 as text, so a bad date is reported with its key
     (PyYAML's own date parsing raises a bare ValueError that names neither file nor key)."""
 
