@@ -7,6 +7,7 @@ and the real migrations, not `generate_schemas`, build every schema a test runs 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
@@ -24,7 +25,6 @@ BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 def _run_aside(coro_fn) -> None:
     """Run a coroutine to completion on a loop of its own (session fixtures are built
     lazily, from inside a test's running loop)."""
-    import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
@@ -67,6 +67,16 @@ def pg_template() -> str:
     _run_aside(lambda: _pg_admin(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
+@pytest.fixture(scope="session")
+def pg_dropper():
+    """Drops each test's database while the next test runs: a drop is 0.1 s of the server's
+    work (its files removed), a third of a minute over the suite when waited for."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="pg-drop") as pool:
+        yield pool
+
+
 @pytest_asyncio.fixture(params=BACKENDS)
 async def db_url(request, tmp_path):
     """A URL to a freshly migrated, empty database of each backend under test."""
@@ -76,12 +86,13 @@ async def db_url(request, tmp_path):
         yield f"sqlite://{path}"
         return
     template = request.getfixturevalue("pg_template")
+    dropper = request.getfixturevalue("pg_dropper")
     name = f"gridbot_t_{uuid.uuid4().hex[:10]}"
     await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield _pg_url_for(name)
     finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        dropper.submit(asyncio.run, _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest_asyncio.fixture
@@ -116,7 +127,6 @@ def statements(monkeypatch):
     """Counts the statements sent to the database (every `execute_*` of Tortoise's clients,
     transactions' included; not BEGIN/COMMIT), as the name of the task that sent each.
     A count is behaviour, not timing."""
-    import asyncio
 
     import tortoise.backends.sqlite.client  # noqa: F401
     from tortoise.backends.base.client import BaseDBAsyncClient
