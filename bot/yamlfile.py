@@ -8,6 +8,7 @@ differs, and marks (line numbers) come from both.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -17,3 +18,8 @@ SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
+
+
+def read(path: str | Path) -> Any:
+    """A UTF-8 YAML file's data."""
+    return safe_load(Path(path).read_text(encoding="utf-8"))

@@ -34,7 +34,7 @@ class CarePolicy:
     def load(cls, path: str | Path | None = None) -> CarePolicy:
         path = Path(path) if path else DEFAULT_PATH
         try:
-            data = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yamlfile.read(path) or {}
         except yaml.YAMLError as exc:
             raise CarePolicyError(f"{path}: not valid YAML: {exc}") from exc
 

@@ -70,7 +70,7 @@ class Part:
 
 @lru_cache(maxsize=4)
 def _slots(path: Path = FOLLOWUPS_FILE) -> _Slots:
-    data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yamlfile.read(path) or {}
     name = Path(path).name
     slots = {}
     for slot, body in (data.get("slots") or {}).items():

@@ -42,7 +42,7 @@ class _Vocabulary:
 
 @lru_cache(maxsize=1)
 def _vocabulary(path: Path = PLACES_FILE) -> _Vocabulary:
-    data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yamlfile.read(path) or {}
     units = sorted(word_list(data.get("number_units"), "number_units"), key=len, reverse=True)
     numeral = r"(?:[a-z]?\d+[a-z]?|[一二三四五六七八九十百零两]+)"
     return _Vocabulary(

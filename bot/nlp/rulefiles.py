@@ -128,9 +128,8 @@ class CategoryRules:
 
 
 def read_yaml(path: Path) -> Any:
-    """A rule file's data. libyaml's parser where PyYAML has it: the category rules are thousands
-    of words, and the pure-Python parser took most of the time every process spends loading them."""
-    return yamlfile.safe_load(Path(path).read_text(encoding="utf-8"))
+    """A rule file's data (the category rules are thousands of words: see bot/yamlfile.py)."""
+    return yamlfile.read(path)
 
 
 def word_list(value: Any, where: str) -> tuple[str, ...]:

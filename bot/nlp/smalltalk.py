@@ -61,7 +61,7 @@ class _Vocabulary:
 
 @lru_cache(maxsize=4)
 def _vocabulary(path: Path = SMALLTALK_FILE) -> _Vocabulary:
-    data = yamlfile.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yamlfile.read(path) or {}
     kinds: dict[str, str] = {}
     for kind in (*_ORDER, _FILLER):
         key = "fillers" if kind == _FILLER else kind

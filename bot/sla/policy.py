@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot import yamlfile
-from bot import texts
+from bot import texts, yamlfile
 from bot.sla import steps as S
 from bot.sla.steps import FILING, STEPS_MODEL, PolicyError, StepClock, Subcategory
 from bot.sla.workdays import WorkCalendar
