@@ -127,7 +127,6 @@ def statements(monkeypatch):
     """Counts the statements sent to the database (every `execute_*` of Tortoise's clients,
     transactions' included; not BEGIN/COMMIT), as the name of the task that sent each.
     A count is behaviour, not timing."""
-
     import tortoise.backends.sqlite.client  # noqa: F401
     from tortoise.backends.base.client import BaseDBAsyncClient
 
