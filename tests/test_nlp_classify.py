@@ -358,6 +358,21 @@ def test_a_grid_problem_beside_a_little_context_is_still_the_case():
     assert classify("老师说学校门口积水").category == "facility"
 
 
+@pytest.mark.parametrize("text", ["未成年人在网吧通宵上网，家长管不住", "酒吧门口总有未成年人喝酒"])
+def test_grid_context_alone_never_outvotes_the_fallbacks_context(text):
+    # decision.context_needs_sign: 网吧, 通宵, 酒吧 say where and when, not what is wrong
+    assert classify(text).category == "other"
+    assert classify(text + "，音乐吵得睡不着").category == "noise"
+
+
+def test_how_heavy_a_sign_must_be_to_outvote_the_fallbacks_context_is_in_the_rule_file(tmp_path):
+    rules = RULES_DECISION.replace("keywords: {5: [油烟], 3: [气味]}", "keywords: {5: [油烟], 3: [气味], 2: [饭店, 餐馆]}")
+    assert _classifier_of(tmp_path, rules).classify("学校旁边的饭店和餐馆").category == "fumes"
+    needs_sign = rules.replace("weak_yields_to: 3}", "weak_yields_to: 3, context_needs_sign: 3}")
+    assert _classifier_of(tmp_path, needs_sign).classify("学校旁边的饭店和餐馆").category == "other"
+    assert _classifier_of(tmp_path, needs_sign).classify("学校旁边饭店有气味").category == "fumes"
+
+
 @pytest.mark.parametrize("text, expected", [
     ("我不是说物业收费的事，是小区门口那个垃圾站臭得不行", "sanitation"),
     ("我不问拆迁补偿，我是要举报邻居在楼顶私搭乱建", "construction"),

@@ -268,11 +268,13 @@ class Classifier:
         found = {c: v for c, v in found.items() if v}
         # The fallback's own words are context (学校, 企业, 教师村, 地铁): unless it names a problem
         # (社保, 房产证) or a policy word backs it, they never outvote a grid category's evidence,
-        # unless they are most of the message (a grid word below `context_share` of their sum).
+        # unless they are most of the message (a grid word below `context_share` of their sum) or
+        # the grid evidence is context too (no word of `context_needs_sign`: 网吧 + 通宵).
         contest = scores
         decision = self._rules.decision
         if fallback in scores and not policy and fallback not in named and any(
                 s >= decision.context_yields_to and s >= decision.context_share * scores[fallback]
+                and max(f.weight for f in found[c]) >= decision.context_needs_sign
                 for c, s in scores.items() if c != fallback):
             contest = {c: s for c, s in scores.items() if c != fallback}
         ranked = sorted(contest.items(), key=lambda kv: (-kv[1], first_seen.get(kv[0], len(norm))))

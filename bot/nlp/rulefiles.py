@@ -97,6 +97,8 @@ class Decision:
       problem or has a policy word, any other category with this much evidence beats it ...
     context_share: ... provided that evidence is at least this share of the fallback's own sum: a
       grid word among many words of another matter (学校, 教师, 工资 …) is that matter's detail.
+    context_needs_sign: ... and provided it holds one word at least this heavy: grid context alone
+      (网吧 + 通宵, 音乐 + 晚上) says where or when, not what is wrong, so it never outvotes the fallback's.
     asks_yield_to: a question about what a rule says (the fallback's `asks:`) makes the message a
       policy question whatever problem it names, unless one of these words says the resident is
       also complaining of one (投诉, 举报 …): "违章建筑拆除的法律依据" asks, "举报违章建筑，依据是什么" reports.
@@ -107,6 +109,7 @@ class Decision:
     weak_yields_to: float = 3.0
     context_yields_to: float = 3.0
     context_share: float = 0.0
+    context_needs_sign: float = 0.0
     asks_yield_to: tuple[str, ...] = ()
 
 
@@ -255,9 +258,10 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
         yields = float(dec.get("weak_yields_to", 3.0))
         context = float(dec.get("context_yields_to", 3.0))
         share = float(dec.get("context_share", 0.0))
+        sign = float(dec.get("context_needs_sign", 0.0))
     except (TypeError, ValueError):
-        raise RuleFileError(f"{path}: decision: naming_weight, weak_yields_to, context_yields_to and context_share "
-                            "are numbers") from None
+        raise RuleFileError(f"{path}: decision: naming_weight, weak_yields_to, context_yields_to, context_share and "
+                            "context_needs_sign are numbers") from None
     weak = word_list(dec.get("weak_names"), "decision.weak_names")
     keyworded = {p for r in rules for p in r.keywords}
     for word in weak:
@@ -265,7 +269,7 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
             raise RuleFileError(f"{path}: decision.weak_names: {word!r} is no category's keyword")
     return CategoryRules(
         decision=Decision(naming_weight=naming, weak_names=weak, weak_yields_to=yields, context_yields_to=context,
-                          context_share=share,
+                          context_share=share, context_needs_sign=sign,
                           asks_yield_to=word_list(dec.get("asks_yield_to"), "decision.asks_yield_to")),
         categories=tuple(rules),
         negation=negation,
