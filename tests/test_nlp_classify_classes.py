@@ -112,3 +112,11 @@ def test_fees_the_property_company_takes_are_a_property_case(text):
 
 def test_rubbish_piled_anywhere_is_sanitation_not_street_order():
     assert classify("某路边建筑垃圾乱堆乱放").category == "sanitation"
+
+
+@pytest.mark.parametrize("text, expected", [("开发商向业主收取高额停车费", "other"),
+                                            ("小区停车费太高，业主意见很大", "utility"),
+                                            ("物业乱收停车费", "utility")])
+def test_a_parking_fee_is_a_thing_a_policy_word_makes_a_policy_question(text, expected):
+    # 停车费 is one of utility's objects: beside 收取 (a policy word) it is a question of fees
+    assert classify(text).category == expected
