@@ -120,3 +120,11 @@ def test_rubbish_piled_anywhere_is_sanitation_not_street_order():
 def test_a_parking_fee_is_a_thing_a_policy_word_makes_a_policy_question(text, expected):
     # 停车费 is one of utility's objects: beside 收取 (a policy word) it is a question of fees
     assert classify(text).category == expected
+
+
+@pytest.mark.parametrize("text, expected", [("新装的路灯太亮，照进卧室睡不着", "facility"),
+                                            ("路灯晃眼，晚上照得屋里像白天", "facility"),
+                                            ("商铺招牌灯光太亮，照进卧室", "other")])
+def test_a_street_lamps_glare_is_a_facility_case_a_signs_is_not(text, expected):
+    # data README: glare from street lamps → facility; light from signs or shops → other
+    assert classify(text).category == expected
