@@ -365,6 +365,20 @@ def test_grid_context_alone_never_outvotes_the_fallbacks_context(text):
     assert classify(text + "，音乐吵得睡不着").category == "noise"
 
 
+def test_words_that_only_say_when_or_where_decide_nothing():
+    # 晚上 and 早上 (weight 1) are noise's context: together they still name no problem
+    result = classify("路灯晚上几点亮，早上几点关")
+    assert result.category == "other" and result.low_confidence, result
+    assert classify("晚上早上都在施工").category == "noise"
+
+
+def test_a_present_danger_is_never_filed_as_other():
+    # 打哪个电话 asks who handles it, which alone is a question for 'other'; the gas smell is a danger
+    result = classify("楼道里煤气味很浓，该打哪个电话")
+    assert result.urgent and result.category == "safety", result
+    assert classify("噪音扰民一般是打哪个电话").category == "other"
+
+
 def test_how_heavy_a_sign_must_be_to_outvote_the_fallbacks_context_is_in_the_rule_file(tmp_path):
     rules = RULES_DECISION.replace("keywords: {5: [油烟], 3: [气味]}", "keywords: {5: [油烟], 3: [气味], 2: [饭店, 餐馆]}")
     assert _classifier_of(tmp_path, rules).classify("学校旁边的饭店和餐馆").category == "fumes"

@@ -128,3 +128,18 @@ def test_a_parking_fee_is_a_thing_a_policy_word_makes_a_policy_question(text, ex
 def test_a_street_lamps_glare_is_a_facility_case_a_signs_is_not(text, expected):
     # data README: glare from street lamps → facility; light from signs or shops → other
     assert classify(text).category == expected
+
+
+@pytest.mark.parametrize("text, expected", [("垃圾分类到底咋分，骨头算厨余吗", "other"),
+                                            ("垃圾为啥非得定时定点扔", "other"),
+                                            ("垃圾分类点臭气熏天，好几天没人清", "sanitation"),
+                                            ("厨余垃圾三天没人拉走了", "sanitation")])
+def test_how_rubbish_is_sorted_is_a_policy_question_rubbish_left_is_sanitation(text, expected):
+    assert classify(text).category == expected
+
+
+@pytest.mark.parametrize("text, expected", [("谢谢你们上次帮忙修好路灯，晚上亮堂多了", "other"),
+                                            ("谢谢，麻烦帮忙修一下路灯", "facility"),
+                                            ("谢谢你们，路灯什么时候能修好", "facility")])
+def test_thanks_for_a_repair_done_is_praise_a_polite_request_is_a_case(text, expected):
+    assert classify(text).category == expected

@@ -186,3 +186,26 @@ def test_gas_heard_escaping_or_still_leaking_is_urgent():
     result = classify("厨房燃气管道接口那里嘶嘶响 一股味 我已经关了阀门还在漏")
     assert "燃气管道漏气" in result.urgent_reasons and result.category == "safety", result
     assert not classify("卫生间水管接口那里一直在漏").urgent  # water, not gas
+
+
+@pytest.mark.parametrize("text", ["对面三楼有个小孩爬到窗户外面的空调架上了，快来人",
+                                  "隔壁家孩子爬出窗台，悬在窗外"])
+def test_a_child_out_on_a_ledge_is_urgent_and_a_safety_case(text):
+    result = classify(text)
+    assert "儿童攀爬悬空" in result.urgent_reasons and result.category == "safety", result
+
+
+@pytest.mark.parametrize("text", ["楼下有个老人倒在地上，叫他也不应", "广场上有人昏倒了，不省人事"])
+def test_someone_collapsed_and_not_answering_is_urgent(text):
+    result = classify(text)
+    assert result.urgent and result.category == "safety", result
+
+
+@pytest.mark.parametrize("text", ["凌晨天天有车卸货，人都熬垮了", "楼顶堆满了纸壳子，夏天还怕着火"])
+def test_people_worn_out_or_afraid_describe_no_danger_happening(text):
+    assert not classify(text).urgent, classify(text)
+
+
+def test_a_garage_roof_slab_cracking_and_sinking_is_urgent():
+    result = classify("地下车库顶板开裂下沉，车都不敢停了")
+    assert result.urgent and result.category == "safety", result

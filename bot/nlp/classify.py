@@ -104,6 +104,8 @@ class Evidence:
 # A word at least this heavy is evidence of its own; lighter ones (半夜, 工厂, 请问) are context
 # and never make a category "met first" when breaking a tie of sums.
 _TIE_WEIGHT = 2.0
+# Words this light only say when or where (晚上, 早上, 工厂): alone they decide nothing, however many.
+_CONTEXT_WEIGHT = 1.0
 
 
 class _ExclusionCheck:
@@ -196,12 +198,16 @@ class Classifier:
         else:
             others = [s for c, s in ev.ranked if c != top_code and (how == "score" or c in ev.named or c in ev.weak)]
             confidence = self._confidence(top, max(others, default=0.0))
-            low = how == "score" and (top < self._rules.min_score or confidence < self._rules.min_confidence)
+            # words of weight 1 (晚上, 早上, 工厂) say when or where, never what: they decide nothing
+            context_only = all(f.weight <= _CONTEXT_WEIGHT for f in ev.found.get(top_code, ()))
+            low = how == "score" and (top < self._rules.min_score or confidence < self._rules.min_confidence
+                                      or context_only)
 
         urgency = self._urgency.assess(norm)
-        code = top_code
-        if low:
-            code = self._rules.urgent_fallback if urgency.urgent and self._rules.urgent_fallback else self._rules.fallback
+        code = self._rules.fallback if low else top_code
+        if code == self._rules.fallback and urgency.urgent and self._rules.urgent_fallback:
+            # a present danger is a grid case whatever else the message asks (煤气味很浓，该打哪个电话)
+            code = self._rules.urgent_fallback
         if code != top_code:
             words, phrases = [], []
         scores = [(top_code, ev.scores.get(top_code, 0.0))] + [(c, s) for c, s in ev.ranked if c != top_code]
