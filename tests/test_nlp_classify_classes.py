@@ -143,3 +143,22 @@ def test_how_rubbish_is_sorted_is_a_policy_question_rubbish_left_is_sanitation(t
                                             ("谢谢你们，路灯什么时候能修好", "facility")])
 def test_thanks_for_a_repair_done_is_praise_a_polite_request_is_a_case(text, expected):
     assert classify(text).category == expected
+
+
+@pytest.mark.parametrize("text", ["小区紧挨高架桥，车流声日夜不断", "航线下方飞机起降声不断，半夜也有",
+                                  "学校每天清晨广播声音过大", "沿街商铺门口大喇叭循环叫卖"])
+def test_traffic_aircraft_loudspeakers_and_shops_hawking_are_noise(text):
+    assert classify(text).category == "noise"
+
+
+@pytest.mark.parametrize("text", ["咨询夜间施工许可证如何办理", "咨询农村违建认定和处罚的相关政策",
+                                  "城中村违建拆除是否有补偿", "举报城管队员收受摊贩好处费",
+                                  "在工地干了半年活，包工头一直不结工钱", "建议尽快修建外环快速路"])
+def test_permits_policies_bribes_wages_and_new_roads_are_other(text):
+    assert classify(text).category == "other"
+
+
+@pytest.mark.parametrize("text", ["村里邻居新建楼房挡住我家采光", "公园内违规修建私人会所"])
+def test_a_building_put_up_by_a_neighbour_or_anyone_is_construction(text):
+    # data README: walls or buildings put up by a neighbour → construction
+    assert classify(text).category == "construction"

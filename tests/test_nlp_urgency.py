@@ -209,3 +209,9 @@ def test_people_worn_out_or_afraid_describe_no_danger_happening(text):
 def test_a_garage_roof_slab_cracking_and_sinking_is_urgent():
     result = classify("地下车库顶板开裂下沉，车都不敢停了")
     assert result.urgent and result.category == "safety", result
+
+
+def test_a_road_crushed_by_lorries_is_a_facility_case_not_a_danger():
+    result = classify("工业园区道路被大车压坏，坑坑洼洼")
+    assert result.category == "facility" and not result.urgent, result
+    assert classify("后山边坡雨后出现裂缝").urgent
