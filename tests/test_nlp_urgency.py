@@ -215,3 +215,15 @@ def test_a_road_crushed_by_lorries_is_a_facility_case_not_a_danger():
     result = classify("工业园区道路被大车压坏，坑坑洼洼")
     assert result.category == "facility" and not result.urgent, result
     assert classify("后山边坡雨后出现裂缝").urgent
+
+
+@pytest.mark.parametrize("text", ["有个小孩爬到楼顶边上了，大人不在", "路边大树被风刮歪了，眼看要倒，底下是公交站",
+                                  "山脚下的民房，下雨时不断有石块滚落", "高层窗户玻璃松动，风一吹就晃",
+                                  "雨水篦子让人偷了，就在小学门口", "有个老人倒在路边了，叫他没反应"])
+def test_a_child_on_a_roof_edge_a_tree_giving_way_falling_rocks_loose_glass_an_open_gully_and_a_collapse_are_urgent(text):
+    assert classify(text).urgent, classify(text)
+
+
+@pytest.mark.parametrize("text", ["饭店把潲水倒在路边", "外墙瓷砖有点松，怕哪天掉下来"])
+def test_rubbish_tipped_by_the_road_and_a_fear_of_one_day_are_not_urgent(text):
+    assert not classify(text).urgent, classify(text)
