@@ -198,7 +198,6 @@ class Classifier:
         else:
             others = [s for c, s in ev.ranked if c != top_code and (how == "score" or c in ev.named or c in ev.weak)]
             confidence = self._confidence(top, max(others, default=0.0))
-            # words of weight 1 (晚上, 早上, 工厂) say when or where, never what: they decide nothing
             context_only = all(f.weight <= _CONTEXT_WEIGHT for f in ev.found.get(top_code, ()))
             low = how == "score" and (top < self._rules.min_score or confidence < self._rules.min_confidence
                                       or context_only)
