@@ -227,3 +227,14 @@ def test_a_child_on_a_roof_edge_a_tree_giving_way_falling_rocks_loose_glass_an_o
 @pytest.mark.parametrize("text", ["饭店把潲水倒在路边", "外墙瓷砖有点松，怕哪天掉下来"])
 def test_rubbish_tipped_by_the_road_and_a_fear_of_one_day_are_not_urgent(text):
     assert not classify(text).urgent, classify(text)
+
+
+@pytest.mark.parametrize("text", ["下大雨了，桥洞底下水越涨越高，那辆车熄火在里面",
+                                  "地下通道积水很深，有个人还在车里没出来"])
+def test_someone_caught_in_rising_water_is_urgent(text):
+    assert "积水上涨有人被困" in classify(text).urgent_reasons, classify(text)
+
+
+@pytest.mark.parametrize("text", ["电梯门没关就往上跑，吓死人", "小区电梯开着门运行，我家老人的手被夹伤了"])
+def test_a_lift_moving_with_its_door_open_or_hurting_someone_is_urgent(text):
+    assert classify(text).urgent, classify(text)
