@@ -238,3 +238,38 @@ def test_someone_caught_in_rising_water_is_urgent(text):
 @pytest.mark.parametrize("text", ["电梯门没关就往上跑，吓死人", "小区电梯开着门运行，我家老人的手被夹伤了"])
 def test_a_lift_moving_with_its_door_open_or_hurting_someone_is_urgent(text):
     assert classify(text).urgent, classify(text)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("车棚那边冒黑烟了，还噼里啪啦的响", "烟火迹象"),
+    ("楼梯间全是烟，看不清台阶", "烟火迹象"),
+    ("单元门口一股臭鸡蛋味，越往上越重", "疑似燃气味"),
+    ("屋里有股怪味，一家人都头晕恶心", "疑似中毒"),
+    ("碰了一下小区门口的铁栏杆，手发麻", "电线裸露或漏电"),
+    ("我爸有点老年痴呆，早上出门到现在还没回来", "老人孩子走失"),
+    ("对面楼有个人坐在楼顶边上好久了", "有人轻生迹象"),
+    ("工地基坑里全是水，几个孩子在边上玩", "孩子临水临坑"),
+    ("路口洒了一地柴油，已经滑倒了两辆电动车", "路面险情"),
+])
+def test_dangers_described_without_their_usual_word_are_urgent(text, reason):
+    assert reason in classify(text).urgent_reasons, classify(text)
+
+
+@pytest.mark.parametrize("text", [
+    "隔壁砖厂的烟囱天天冒黑烟",                  # a factory's smoke is a fumes case
+    "一到晚上就飘来一股焦糊味，不知道谁在烧东西",   # a smell that comes every night
+    "谢谢民警帮我们找回了走失的老人",              # the missing person is found
+    "我家狗走丢了，有人看到吗",                    # a pet, not a person
+    "看新闻说外地有个小区煤气爆炸了，我们这儿的管子也很旧",
+    "听朋友讲城西有栋楼塌了，是真的吗",
+    "老人走失了该先找谁，想提前问问",
+    "漏电保护器在哪里能买到",
+])
+def test_a_danger_elsewhere_over_or_only_asked_about_is_not_urgent(text):
+    assert not classify(text).urgent, classify(text)
+
+
+def test_smoke_from_a_fire_is_a_safety_case_not_fumes():
+    result = classify("楼道里全是烟，呛得睁不开眼，我们下不去了")
+    assert result.urgent and result.category == "safety", result
+    assert classify("楼下饭店的油烟呛得睁不开眼").category == "fumes"

@@ -204,8 +204,10 @@ class Classifier:
 
         urgency = self._urgency.assess(norm)
         code = self._rules.fallback if low else top_code
-        if code == self._rules.fallback and urgency.urgent and self._rules.urgent_fallback:
-            # a present danger is a grid case whatever else the message asks (煤气味很浓，该打哪个电话)
+        if urgency.urgent and self._rules.urgent_fallback and (
+                code == self._rules.fallback or code in self._rules.urgent_never):
+            # a present danger is a grid case whatever else the message asks (煤气味很浓，该打哪个电话),
+            # and smoke that is a fire is not a nuisance (楼道里全是烟，下不去了)
             code = self._rules.urgent_fallback
         if code != top_code:
             words, phrases = [], []

@@ -122,6 +122,7 @@ class CategoryRules:
     min_confidence: float
     strength_scale: float
     urgent_fallback: str | None
+    urgent_never: tuple[str, ...] = ()  # categories an urgent message is never filed under (fumes: smoke from a fire)
     decision: Decision = field(default_factory=Decision)
     set_aside: SetAside = field(default_factory=SetAside)  # clauses the resident sets aside (bot.nlp.setaside)
     by_code: dict[str, CategoryRule] = field(init=False, repr=False)
@@ -247,7 +248,9 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
 
     codes = {r.code for r in rules}
     urgent_fallback = th.get("urgent_fallback")
-    for name, code in (("fallback", fallback), ("urgent_fallback", urgent_fallback)):
+    urgent_never = word_list(th.get("urgent_never"), "thresholds.urgent_never")
+    for name, code in (("fallback", fallback), ("urgent_fallback", urgent_fallback),
+                       *(("urgent_never", c) for c in urgent_never)):
         if code is not None and code not in codes:
             raise RuleFileError(f"{path}: thresholds.{name} {code!r} is not a category")
     dec = data.get("decision") or {}
@@ -279,4 +282,5 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
         min_confidence=float(th.get("min_confidence", 0.3)),
         strength_scale=float(th.get("strength_scale", 2.5)),
         urgent_fallback=str(urgent_fallback) if urgent_fallback else None,
+        urgent_never=urgent_never,
     )

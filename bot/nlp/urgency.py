@@ -122,4 +122,7 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
         after=word_list(neg.get("after"), "negation.after"),
         fillers=word_list(neg.get("fillers"), "negation.fillers"),
     )
-    return UrgencyRules(rules, negation, word_list(data.get("resolved"), "resolved"))
+    # A danger already over and one that is not here and now (read in the news, asked about ahead)
+    # make a message not urgent alike.
+    over = word_list(data.get("resolved"), "resolved") + word_list(data.get("not_here"), "not_here")
+    return UrgencyRules(rules, negation, over)
