@@ -341,6 +341,12 @@ def test_questions_about_rules_and_what_outweighs_them_are_in_the_rule_file(tmp_
                        .replace("    objects: {4: [烟囱]}", "    asks: {4: [烟囱]}"))
 
 
+
+def test_a_complaint_word_inside_the_question_does_not_make_it_a_complaint(tmp_path):
+    clf = _classifier_of(tmp_path, RULES_ASKS.replace("asks: {5: [怎么规定]}", "asks: {5: [怎么规定, 投诉奖励怎么定]}"))
+    assert clf.classify("油烟投诉奖励怎么定").category == "other"    # 投诉 is part of what is asked
+    assert clf.classify("投诉油烟，奖励怎么规定").category == "fumes"  # 投诉 stands on its own
+
 def test_context_words_of_other_never_outvote_grid_evidence():
     # 教师 (other, 4) only says who lives there; the loose wires (safety, 3) are the case
     assert classify("教师公寓楼道里电线乱搭").category == "safety"

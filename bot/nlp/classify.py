@@ -236,8 +236,12 @@ class Classifier:
         for start, end in aside:
             kept = kept[:start] + "。" * (end - start) + kept[end:]
         fallback = self._rules.fallback
-        asked = any(f.kind == ASK for f in found.get(fallback, ())) and not any(
-            w in norm for w in self._rules.decision.asks_yield_to)
+        asks = [f for f in found.get(fallback, ()) if f.kind == ASK]
+        # a complaint word inside the question itself is part of the question (举报奖励制度)
+        unasked = norm
+        for f in asks:
+            unasked = unasked[:f.start] + "。" * (f.end - f.start) + unasked[f.end:]
+        asked = bool(asks) and not any(w in unasked for w in self._rules.decision.asks_yield_to)
         policy = asked or any(f.kind == POLICY for f in found.get(fallback, ()))
         if policy:  # a policy question about a thing: the thing's words no longer count for its category
             for code in list(found):
