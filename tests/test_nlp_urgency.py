@@ -273,3 +273,22 @@ def test_smoke_from_a_fire_is_a_safety_case_not_fumes():
     result = classify("楼道里全是烟，呛得睁不开眼，我们下不去了")
     assert result.urgent and result.category == "safety", result
     assert classify("楼下饭店的油烟呛得睁不开眼").category == "fumes"
+
+
+@pytest.mark.parametrize("text", ["外墙砖松了几块，担心以后掉下来砸到人", "招牌的铁架子锈穿了，怕刮大风掉下来"])
+def test_a_fear_a_few_words_before_the_danger_is_not_a_danger_happening(text):
+    assert not classify(text).urgent, classify(text)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("二楼阳台红彤彤一片，楼下有人在喊", "烟火迹象"),
+    ("厨房燃气表那里呲呲的响", "燃气管道漏气"),
+    ("暖气管突然爆开，滚烫的水喷了一楼道", "热水锅炉险情"),
+    ("楼下有人拿着刀在追人", "有人被困受伤"),
+    ("河边栏杆外面坐着个人一直在哭，说不想活了", "有人轻生迹象"),
+    ("几个孩子在河面的冰上跑来跑去", "孩子临水临坑"),
+    ("水管爆了，水浇在插座上噼啪响", "进水有触电淹没危险"),
+    ("那堵旧墙往我们这边歪了，底下还有人走", "墙体杆件大型机械要倒"),
+])
+def test_more_dangers_in_everyday_words_are_urgent(text, reason):
+    assert reason in classify(text).urgent_reasons, classify(text)

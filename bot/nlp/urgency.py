@@ -119,6 +119,7 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
     neg = data.get("negation") or {}
     negation = Negation(
         before=word_list(neg.get("before"), "negation.before"),
+        perceive=word_list(neg.get("fear"), "negation.fear"),
         after=word_list(neg.get("after"), "negation.after"),
         fillers=word_list(neg.get("fillers"), "negation.fillers"),
     )
