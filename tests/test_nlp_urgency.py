@@ -292,3 +292,9 @@ def test_a_fear_a_few_words_before_the_danger_is_not_a_danger_happening(text):
 ])
 def test_more_dangers_in_everyday_words_are_urgent(text, reason):
     assert reason in classify(text).urgent_reasons, classify(text)
+
+
+def test_an_e_bike_is_not_an_electric_shock():
+    # 被电 (shocked) is inside 被电动车: the pavement blocked by e-bikes is no electrical danger
+    assert not classify("人行道被电动车停满了，根本过不去").urgent
+    assert "电线裸露或漏电" in classify("小孩摸了一下电箱，被电了一下").urgent_reasons
