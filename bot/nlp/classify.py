@@ -232,15 +232,11 @@ class Classifier:
         aside = self._rules.set_aside.spans(norm)
         found = self._found(norm, aside)
         # what the exclusions read: the message without the clauses set aside ("虽然狗不叫了，可是…")
-        kept = norm
-        for start, end in aside:
-            kept = kept[:start] + "。" * (end - start) + kept[end:]
+        kept = _blanked(norm, aside)
         fallback = self._rules.fallback
         asks = [f for f in found.get(fallback, ()) if f.kind == ASK]
         # a complaint word inside the question itself is part of the question (举报奖励制度)
-        unasked = norm
-        for f in asks:
-            unasked = unasked[:f.start] + "。" * (f.end - f.start) + unasked[f.end:]
+        unasked = _blanked(norm, [(f.start, f.end) for f in asks])
         asked = bool(asks) and not any(w in unasked for w in self._rules.decision.asks_yield_to)
         policy = asked or any(f.kind == POLICY for f in found.get(fallback, ()))
         if policy:  # a policy question about a thing: the thing's words no longer count for its category
@@ -372,6 +368,14 @@ class Classifier:
     def vocabulary(self, min_weight: float = 0.0) -> frozenset[str]:
         """The rule words of all categories (normalised) weighing at least `min_weight` somewhere."""
         return frozenset(p for p, entries in self._weights.items() if any(w >= min_weight for _, w, _ in entries))
+
+
+def _blanked(text: str, spans) -> str:
+    """`text` with each (start, end) span written over by clause marks: what is left reads on its own,
+    and every position stays where it was."""
+    for start, end in spans:
+        text = text[:start] + "。" * (end - start) + text[end:]
+    return text
 
 
 def _settle_overlaps(norm: str, hits: list[Hit]) -> list[Hit]:
