@@ -292,3 +292,50 @@ def test_an_e_bike_is_not_an_electric_shock():
     # 被电 (shocked) is inside 被电动车: the pavement blocked by e-bikes is no electrical danger
     assert not classify("人行道被电动车停满了，根本过不去").urgent
     assert "电线裸露或漏电" in classify("小孩摸了一下电箱，被电了一下").urgent_reasons
+
+
+def test_a_word_class_stands_for_each_of_its_words(tmp_path):
+    path = tmp_path / "u.yaml"
+    path.write_text(
+        "words:\n  高处物: [招牌, 外机]\n  要掉: [晃来晃去, 只剩*挂]\n"
+        "rules:\n  - name: 要掉\n    any: [\"{高处物}*{要掉}\"]\n    with: [底下]\n",
+        encoding="utf-8",
+    )
+    rules = load_urgency(path)
+    assert rules.assess("四楼的外机只剩一个角挂着,底下是路").urgent
+    assert rules.assess("招牌在风里晃来晃去,底下全是人").urgent
+    assert not rules.assess("招牌旧了,底下全是人").urgent
+
+
+def test_a_phrase_naming_an_unknown_word_class_is_refused(tmp_path):
+    from bot.nlp.rulefiles import RuleFileError
+    path = tmp_path / "u.yaml"
+    path.write_text("rules:\n  - name: x\n    any: [\"{没有的}*掉\"]\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="没有的"):
+        load_urgency(path)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("五楼那家空调外机只剩一个角挂着，在那晃来晃去，底下就是主干道", "高处物件要掉"),
+    ("路口有个人倒地不动了", "人倒地不动"),
+    ("体育馆散场，出口人挤人，有个小孩被挤倒了，后面还在往前拥", "人群拥挤踩踏"),
+    ("门口翻了一辆罐车，地上淌着黄水，呛得人直流眼泪", "危化品泄漏"),
+    ("污水井里下去了两个工人，半天没上来", "有限空间有人没上来"),
+    ("大路口红绿灯全黑了，车都抢着走，已经撞了两辆", "路口信号灯全灭"),
+    ("市场大棚顶上积了厚厚的雪，钢架子咯吱咯吱响，已经往下弯了", "坍塌倒塌"),
+    ("塘埂在渗水，越渗越大，下面是几户人家", "危桥险库"),
+    ("屋檐挂着一米多长的冰溜子，底下就是幼儿园大门口", "冰凌悬挂"),
+    ("电瓶车推进电梯，电瓶突然嘭的一声冒烟了", "烟火迹象"),
+])
+def test_a_thing_and_what_it_is_doing_make_a_danger_in_words_no_list_foresaw(text, reason):
+    assert reason in classify(text).urgent_reasons, classify(text)
+
+
+@pytest.mark.parametrize("text, urgent", [
+    ("上个月电梯困人四十分钟才来人，好在里面的人没事，想问能不能换物业", False),
+    ("去年冬天那场大雪把车棚压塌了，到现在还没重建", False),
+    ("上周脚手架掉钢管砸坏了一辆车，工地现在照常施工", False),
+    ("去年电梯就困过人，今天又困人了，里面有个老人", True),
+])
+def test_a_danger_told_of_in_the_past_is_over_unless_the_sentence_comes_back_to_now(text, urgent):
+    assert classify(text).urgent is urgent, classify(text)

@@ -29,6 +29,8 @@ __all__ = ["CLAUSE_BREAK", "Hit", "Negation", "PhraseMatcher"]
 
 # Punctuation that ends a clause: a gap phrase or a negation cue never reaches across it.
 CLAUSE_BREAK = ",.!?;:，。！？；：、\n"
+# Punctuation that ends a sentence: how far back a time word (去年, 现在) reaches.
+_SENTENCE_END = ".!?;。！？；\n"
 _GAP_MAX = 12  # characters a `*` may span
 _END = ""  # marks the end of a word in the trie (no character is empty)
 _ANCHOR = None  # marks the end of a gap phrase's first part in the trie: its value is that part
@@ -202,12 +204,17 @@ class Negation:
     `perceive`: cues of not perceiving (闻不到, 听不到) that may stand a few characters away:
     "再也闻不到楼下的油烟了".
     `after`: cues right after the phrase (没了, 消失了), optionally after 已经/也/都.
+    `past`: a time gone by (去年, 上个月, 上次) earlier in the same sentence, with no `present`
+    cue (现在, 还在, 刚才) between: "上个月电梯困人四十分钟才来人" tells of a danger that is over,
+    "去年就裂了，现在越来越大" of one that is here.
     """
 
     before: tuple[str, ...] = ()
     perceive: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     fillers: tuple[str, ...] = ()
+    past: tuple[str, ...] = ()
+    present: tuple[str, ...] = ()
     perceive_gap: int = 5
 
     def __post_init__(self) -> None:
@@ -222,6 +229,10 @@ class Negation:
         object.__setattr__(
             self, "_after", re.compile(f"^(?:已经|也|都|问题)?(?:{alt(self.after)})") if self.after else None
         )
+        # the last past or present cue before the hit in its sentence decides
+        cues = self.past + self.present
+        object.__setattr__(self, "_time", re.compile(alt(cues)) if self.past else None)
+        object.__setattr__(self, "_past_set", frozenset(self.past))
 
     def denies(self, text: str, hit: Hit) -> bool:
         head = text[max(0, hit.start - 12): hit.start]
@@ -232,4 +243,13 @@ class Negation:
         if self._perceive is not None and self._perceive.search(head):
             return True
         tail = text[hit.end: hit.end + 8]
-        return self._after is not None and self._after.search(tail) is not None
+        if self._after is not None and self._after.search(tail) is not None:
+            return True
+        return self._time is not None and self._in_the_past(text, hit)
+
+    def _in_the_past(self, text: str, hit: Hit) -> bool:
+        start = max(text.rfind(mark, 0, hit.start) for mark in _SENTENCE_END) + 1
+        last = None
+        for m in self._time.finditer(text, start, hit.start):
+            last = m.group()
+        return last in self._past_set

@@ -8,6 +8,8 @@ staff to trust it.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ class UrgencyRule:
         self.calls = calls  # whom to call first, most useful first (codes of CALLS)
         # What must appear for this rule to have any chance: each `any` phrase up to its first `*`.
         self.anchors = tuple(p.split("*")[0] for p in any_ if p.split("*")[0])
+        self.phrases = frozenset(p for p in any_ if p)
         self._any = PhraseMatcher(any_)
         self._with = PhraseMatcher(with_) if with_ else None
         self._unless = PhraseMatcher(unless) if unless else None
@@ -63,13 +66,16 @@ class UrgencyRules:
         self.rules = rules
         self.negation = negation
         self._resolved = PhraseMatcher(resolved) if resolved else None
-        # One scan tells which rules could fire; most messages describe no danger at all. A gate hit
-        # may hide an anchor inside it (桥墩 hides 桥), so each anchor also opens the rules of the
-        # anchors it contains.
-        anchors = {a for rule in rules for a in rule.anchors}
-        self._gate = PhraseMatcher(anchors)
-        self._rules_of = {a: frozenset(i for i, rule in enumerate(rules) if any(b in a for b in rule.anchors))
-                          for a in anchors}
+        # One scan of every rule's phrases tells which rules could fire; most messages describe no
+        # danger at all, and a rule whose phrases are all missing is never tried. A hit may hide a
+        # shorter phrase inside it (桥墩 hides 桥): a plain phrase also opens the rules that have an
+        # anchor inside it.
+        phrases = {p for rule in rules for p in rule.phrases}
+        self._gate = PhraseMatcher(phrases)
+        self._rules_of = {
+            p: frozenset(i for i, rule in enumerate(rules)
+                         if p in rule.phrases or ("*" not in p and any(a in p for a in rule.anchors)))
+            for p in phrases}
 
     def assess(self, normalised_text: str) -> Urgency:
         """Urgent when any rule fires, unless the message says the danger is already over."""
@@ -96,10 +102,41 @@ class UrgencyRules:
         return [(name, by_name.get(name, ())) for name in reasons]
 
 
+_CLASS_REF = re.compile(r"\{([^{}]+)\}")
+
+
+def _word_classes(value, where: str) -> dict[str, tuple[str, ...]]:
+    """`words:` — named lists a phrase may refer to as {name}."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RuleFileError(f"{where}: expected name → list of words")
+    return {str(name): word_list(words, f"{where}.{name}") for name, words in value.items()}
+
+
+def _expand(phrases: tuple[str, ...], classes: dict[str, tuple[str, ...]], where: str) -> tuple[str, ...]:
+    """Each phrase with every {name} replaced by each word of that class, in every combination:
+    "{高处物}*{松脱}" stands for 玻璃*晃, 招牌*要掉 … so one line covers the things a resident may name."""
+    out: list[str] = []
+    for phrase in phrases:
+        names = _CLASS_REF.findall(phrase)
+        if not names:
+            out.append(phrase)
+            continue
+        unknown = [n for n in names if n not in classes]
+        if unknown:
+            raise RuleFileError(f"{where}: {phrase!r} names no word class {', '.join(unknown)} (see `words:`)")
+        pieces = _CLASS_REF.split(phrase)  # literal, name, literal, name, …
+        for combo in itertools.product(*(classes[n] for n in names)):
+            out.append("".join(piece if i % 2 == 0 else combo[i // 2] for i, piece in enumerate(pieces)))
+    return tuple(dict.fromkeys(out))
+
+
 def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
     data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise RuleFileError(f"{path}: expected a top-level `rules:` list")
+    classes = _word_classes(data.get("words"), f"{Path(path).name}: words")
     rules = []
     for i, item in enumerate(data["rules"]):
         where = f"{Path(path).name}: rules[{i}]"
@@ -111,9 +148,9 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
             raise RuleFileError(f"{where}.call: unknown {', '.join(unknown)} (known: {', '.join(CALLS)})")
         rules.append(UrgencyRule(
             name=str(item.get("name") or f"rule {i + 1}"),
-            any_=word_list(item["any"], f"{where}.any"),
-            with_=word_list(item.get("with"), f"{where}.with"),
-            unless=word_list(item.get("unless"), f"{where}.unless"),
+            any_=_expand(word_list(item["any"], f"{where}.any"), classes, f"{where}.any"),
+            with_=_expand(word_list(item.get("with"), f"{where}.with"), classes, f"{where}.with"),
+            unless=_expand(word_list(item.get("unless"), f"{where}.unless"), classes, f"{where}.unless"),
             calls=calls,
         ))
     neg = data.get("negation") or {}
@@ -122,6 +159,8 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
         perceive=word_list(neg.get("fear"), "negation.fear"),
         after=word_list(neg.get("after"), "negation.after"),
         fillers=word_list(neg.get("fillers"), "negation.fillers"),
+        past=word_list(neg.get("past"), "negation.past"),
+        present=word_list(neg.get("present"), "negation.present"),
     )
     # A danger already over and one that is not here and now (read in the news, asked about ahead)
     # make a message not urgent alike.
