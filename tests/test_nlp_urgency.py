@@ -339,3 +339,48 @@ def test_a_thing_and_what_it_is_doing_make_a_danger_in_words_no_list_foresaw(tex
 ])
 def test_a_danger_told_of_in_the_past_is_over_unless_the_sentence_comes_back_to_now(text, urgent):
     assert classify(text).urgent is urgent, classify(text)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("夜市烧烤摊的液化气罐阀门那着了，湿毛巾捂不灭", "液化气罐着火"),
+    ("后山有人烧纸引燃了枯草，火线正往林子里走", "野火蔓延"),
+    ("天桥台阶全结了冰，刚摔倒两个老人，还有人在走", "刚有人摔倒或险些出事"),
+    ("幼儿园后墙草丛里有条一米多长的蛇，孩子们在院子里玩", "蛇或野兽出没"),
+    ("整栋楼突然断电，家里老人靠制氧机呼吸，备用电池快用完了", "停电危及病人"),
+    ("实验楼窗户里冒出黄烟，有学生说喘不上气", "有毒气体突然飘来"),
+    ("菜场门口那堵老围墙往外斜了快三十度，早市人就从底下过", "墙体杆件大型机械要倒"),
+])
+def test_dangers_relayed_by_staff_and_patrols_are_urgent(text, reason):
+    assert reason in classify(text).urgent_reasons, classify(text)
+
+
+@pytest.mark.parametrize("text", [
+    "关于湖滨路段临水护栏缺失亟需增设的建议",       # a proposal, not a report of danger now
+    "咨询：高空抛物现在是不是入刑了？要怎么取证",
+    "關於老城區多處危樓無人居住存在坍塌隱患的反映",
+    "金地花园电梯近一月困人三次亟待解决",
+])
+def test_proposals_questions_and_tallies_of_past_trouble_are_not_urgent(text):
+    assert not classify(text).urgent, classify(text)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("隔壁工棚几个工人关着门烧炭盆取暖，喊了半天没人应", "密闭烧炭"),
+    ("加油站旁边一帮小孩在放窜天猴，有一个飞到加油机那边去了", "烟花爆竹险情"),
+    ("楼下烧烤店后厨窗户往外窜红光，黑烟往我家阳台灌", "明火迹象"),
+    ("走廊里一股刺鼻气味，已有七八个学生说眼睛疼", "多人同时不适"),
+    ("店里一个老人吃汤圆噎住了，脸都发紫了", "人倒地不动"),
+])
+def test_dangers_beyond_the_common_kinds_are_urgent(text, reason):
+    assert reason in classify(text).urgent_reasons, classify(text)
+
+
+@pytest.mark.parametrize("text", [
+    "举报A6区永丰化工厂排放刺鼻气体，附近居民头晕恶心",     # a standing nuisance: fumes, not a leak now
+    "花坛边上塌了一角好几个月了，砖头散一地没人修",
+    "小区人工湖边上没有护栏，小孩那么多，迟早要出事",
+    "昨天有人从楼上扔了个西瓜皮下来，差点砸到我，今天倒没再扔",
+    "学校门卫：前天有只野猪跑进操场，已被林业站带走，现在没事了",
+])
+def test_a_standing_hazard_a_fear_and_yesterdays_scare_are_not_urgent(text):
+    assert not classify(text).urgent, classify(text)
