@@ -384,3 +384,19 @@ def test_dangers_beyond_the_common_kinds_are_urgent(text, reason):
 ])
 def test_a_standing_hazard_a_fear_and_yesterdays_scare_are_not_urgent(text):
     assert not classify(text).urgent, classify(text)
+
+
+def test_a_fear_between_the_thing_and_what_it_does_is_read():
+    # the gap phrase 瓷砖*掉 starts at the tiles; the fear stands before the falling
+    assert not classify("外墙瓷砖松了好几块怕哪天掉下来").urgent
+    assert classify("外墙瓷砖松了好几块刚才掉下来一块").urgent
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("庙会那边人太多，桥上挤得动不了，栏杆都在晃", "人群拥挤踩踏"),
+    ("水库放水了，河水涨得好快，河滩上还有几个人在钓鱼", "河水暴涨有人"),
+    ("工地吊车吊着一捆钢筋从马路上头过，底下行人照样走", "高处物件要掉"),
+    ("积水里泡着根电缆，刚一条狗蹚过去抽了一下就倒了", "电线裸露或漏电"),
+])
+def test_round_19_kinds_are_urgent(text, reason):
+    assert reason in classify(text).urgent_reasons, classify(text)

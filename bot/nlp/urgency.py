@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.nlp.phrases import Negation, PhraseMatcher
+from bot.nlp.phrases import Hit, Negation, PhraseMatcher
 from bot.nlp.rulefiles import RULES_DIR, RuleFileError, read_yaml, word_list
 
 __all__ = ["URGENCY_FILE", "Urgency", "UrgencyRule", "UrgencyRules", "load_urgency"]
@@ -47,7 +47,7 @@ class UrgencyRule:
 
     def fires(self, text: str, negation: Negation) -> tuple[str, ...]:
         """The phrases that make this rule fire on `text` (normalised), or () when it does not."""
-        found = [h for h in self._any.find(text) if not negation.denies(text, h)]
+        found = [h for h in self._any.find(text) if not _denied(text, h, negation)]
         if not found:
             return ()
         if self._unless is not None and self._unless.found_in(text):
@@ -59,6 +59,18 @@ class UrgencyRule:
                 return ()
             words += [h.phrase for h in support]
         return tuple(dict.fromkeys(words))
+
+
+def _denied(text: str, hit: Hit, negation: Negation) -> bool:
+    """A gap phrase names a thing, then what it does: a fear may stand between them
+    ("瓷砖空鼓了，怕哪天掉下来" fears the falling, not the tiles), so its last part is read too."""
+    if negation.denies(text, hit):
+        return True
+    if "*" not in hit.phrase:
+        return False
+    last = hit.phrase.rsplit("*", 1)[1]
+    at = text.rfind(last, hit.start, hit.end)
+    return at > hit.start and negation.denies(text, Hit(last, at, hit.end))
 
 
 class UrgencyRules:
