@@ -400,3 +400,15 @@ def test_a_fear_between_the_thing_and_what_it_does_is_read():
 ])
 def test_round_19_kinds_are_urgent(text, reason):
     assert reason in classify(text).urgent_reasons, classify(text)
+
+
+@pytest.mark.parametrize("text, urgent", [
+    ("楼道里有人泼东西 一股汽油味 那个人还在楼上没走", True),
+    ("地铁口那个扶梯突然倒着往下跑，上面好多人摔成一堆了", True),
+    ("丽景湾2栋电梯今晨困住5人至今未救出请求紧急救援", True),     # 未救出 is not 救出
+    ("物业报：2号楼电梯困人一次，已于20分钟内救出，无人受伤", False),
+    ("那KTV天天整到后半夜三点，吵得要爆炸了", False),
+    ("樓梯間堆滿雜物 著火了都跑不出去", False),                 # a hazard told as what would happen
+])
+def test_round_20_dangers_and_their_look_alikes(text, urgent):
+    assert classify(text).urgent is urgent, classify(text)
