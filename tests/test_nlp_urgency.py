@@ -368,6 +368,11 @@ def test_proposals_standing_hazards_fears_and_tallies_of_past_trouble_are_not_ur
     ("物业报：2号楼电梯困人一次，已于20分钟内救出，无人受伤", False),
     ("那KTV天天整到后半夜三点，吵得要爆炸了", False),
     ("樓梯間堆滿雜物 著火了都跑不出去", False),                 # a hazard told as what would happen
+    ("某某村自建房地基被水冲空，整栋房子在往河里歪", True),
+    ("XX小区一楼商铺装修把承重墙砸了，楼上住户墙面正在开裂", True),
+    ("咨询：燃气泄漏报警器是否必须由燃气公司安装", False),
+    ("XX城中村握手楼间距太小，发生火灾消防车进不来", False),
+    ("某某桥头路面塌陷处已用锥桶围起来，希望尽快修复", False),
 ])
 def test_a_danger_told_of_in_the_past_is_over_and_a_look_alike_is_not_one(text, urgent):
     # a time gone by earlier in the sentence denies it, unless the sentence comes back to now
