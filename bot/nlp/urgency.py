@@ -128,7 +128,7 @@ def _word_classes(value, where: str) -> dict[str, tuple[str, ...]]:
 
 def _expand(phrases: tuple[str, ...], classes: dict[str, tuple[str, ...]], where: str) -> tuple[str, ...]:
     """Each phrase with every {name} replaced by each word of that class, in every combination:
-    "{高处物}*{松脱}" stands for 玻璃*晃, 招牌*要掉 … so one line covers the things a resident may name."""
+    "{高处物}*{要掉}" stands for 玻璃*晃, 招牌*要掉 … so one line covers the things a resident may name."""
     out: list[str] = []
     for phrase in phrases:
         names = _CLASS_REF.findall(phrase)
@@ -158,11 +158,14 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
         unknown = [c for c in calls if c not in CALLS]
         if unknown:
             raise RuleFileError(f"{where}.call: unknown {', '.join(unknown)} (known: {', '.join(CALLS)})")
+        def phrases(key: str, item=item, where=where) -> tuple[str, ...]:
+            return _expand(word_list(item.get(key), f"{where}.{key}"), classes, f"{where}.{key}")
+
         rules.append(UrgencyRule(
             name=str(item.get("name") or f"rule {i + 1}"),
-            any_=_expand(word_list(item["any"], f"{where}.any"), classes, f"{where}.any"),
-            with_=_expand(word_list(item.get("with"), f"{where}.with"), classes, f"{where}.with"),
-            unless=_expand(word_list(item.get("unless"), f"{where}.unless"), classes, f"{where}.unless"),
+            any_=phrases("any"),
+            with_=phrases("with"),
+            unless=phrases("unless"),
             calls=calls,
         ))
     neg = data.get("negation") or {}
