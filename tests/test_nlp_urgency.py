@@ -95,6 +95,16 @@ def test_present_danger_named_in_the_issue_is_urgent(text):
     assert classify(text).urgent, text
 
 
+def test_a_hazard_the_resident_calls_major_is_checked_at_once():
+    # 重大事故隐患 must be dealt with at once (安全生产法); a hazard alone waits its turn
+    assert classify("某某小区存在严重安全隐患").urgent
+    assert classify("商场负一层存在重大消防安全隐患").urgent
+    assert classify("小区内安全隐患多").urgent
+    assert not classify("小区存在安全隐患").urgent
+    assert not classify("建议对全区重大安全隐患开展专项排查").urgent
+    assert not classify("沿街商铺普遍存在三合一现象，消防隐患突出，需联合执法").urgent
+
+
 def test_a_crack_alone_is_a_hazard_not_an_emergency():
     assert not classify("房子的墙壁又开裂了").urgent
     assert classify("房子的墙壁开裂越来越大，随时会塌").urgent
