@@ -35,6 +35,7 @@ from typing import NamedTuple
 from bot.nlp import segment
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Hit, PhraseMatcher
+from bot.nlp.sounds import SoundAlikes
 from bot.nlp.rulefiles import (
     ASK, CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, load_categories,
 )
@@ -143,6 +144,7 @@ class Classifier:
         self._exclusions = {r.code: [checks.setdefault(e, _ExclusionCheck(e)) for e in r.exclude_if]
                             for r in rules.categories}
         self._weak = frozenset(rules.decision.weak_names)
+        self._sounds: SoundAlikes | None = None  # built on first need: it asks jieba what is a word
 
     @classmethod
     def from_files(cls, categories: Path = CATEGORIES_FILE, urgency: Path = URGENCY_FILE, *,
@@ -184,6 +186,11 @@ class Classifier:
     def classify(self, text: str) -> Classification:
         norm = normalise(text)
         ev = self.evidence(norm)
+        read = norm
+        if ev.how == "score":  # nothing named: was the word that names it dictated as a sound-alike?
+            heard = self._heard(norm, ev)
+            if heard is not None:
+                ev, read = heard
         top_code = ev.verdict
         top = ev.scores.get(top_code, 0.0)
         how = ev.how
@@ -202,7 +209,7 @@ class Classifier:
             low = how == "score" and (top < self._rules.min_score or confidence < self._rules.min_confidence
                                       or context_only)
 
-        urgency = self._urgency.assess(norm)
+        urgency = self._urgency.assess(read)
         code = self._rules.fallback if low else top_code
         if urgency.urgent and self._rules.urgent_fallback and (
                 code == self._rules.fallback or code in self._rules.urgent_never):
@@ -295,6 +302,33 @@ class Classifier:
         else:
             ev.verdict = ranked[0][0] if ranked else fallback
         return ev
+
+    def _heard(self, norm: str, ev: Evidence) -> tuple[Evidence, str] | None:
+        """The evidence of the message with its sound-alikes put back (电题坏了 → 电梯坏了), when that
+        names a problem or finds more than the text as written; the words shown stay the resident's."""
+        if self._sounds is None:
+            self._sounds = SoundAlikes(self._sound_words())
+        corrected = self._sounds.correct(norm)
+        if corrected is None:
+            return None
+        again = self.evidence(corrected)
+        fallback = self._rules.fallback
+        if not (again.how == "named" or (again.verdict != fallback and again.scores.get(again.verdict, 0.0)
+                                         > ev.scores.get(ev.verdict, 0.0))):
+            return None
+        again.text = norm
+        return again, corrected
+
+    def _sound_words(self) -> set[str]:
+        """The words a sound-alike may stand for: each grid category's words that say something
+        (weight 3 or more), gap phrases by their parts."""
+        words = set()
+        for rule in self._rules.categories:
+            if rule.code != self._rules.fallback:
+                for phrase, weight, kind in rule.words():
+                    if weight >= 3 and kind in (PROBLEM, OBJECT):
+                        words.update(phrase.split("*"))
+        return words
 
     def _weak_names_yield(self, found: dict[str, list[Found]]) -> None:
         """A weak name (扰民) counts for nothing when another category has problem words of its own."""

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,8 +182,6 @@ _NAME_TAGS = {"named": frozenset({"nr", "nrt", "nrfg", "ns", "nz", "zg", "q", "g
 _PRONOUNS = frozenset("我你他她它这那")
 
 _surnames: tuple[frozenset[str], frozenset[str]] | None = None
-_tagger = None
-_lock = threading.Lock()
 
 
 def _surname_sets() -> tuple[frozenset[str], frozenset[str]]:
@@ -205,28 +202,14 @@ def _has_surname(word: str) -> bool:
     return word[:1] in single
 
 
-def _pos_tagger():
-    """jieba's part-of-speech tagger over bot.nlp's own tokenizer (built on first use: it reads
-    jieba's dictionary again for the tags)."""
-    global _tagger
-    if _tagger is None:
-        with _lock:
-            if _tagger is None:
-                import jieba.posseg
-
-                from bot.nlp.segment import tokenizer
-
-                _tagger = jieba.posseg.POSTokenizer(tokenizer())
-    return _tagger
-
-
 def _tagged(window: str) -> list[tuple[str, str]]:
+    from bot.nlp import segment
     from bot.nlp.normalise import to_simplified
 
     simple = to_simplified(window)
     if len(simple) != len(window):  # the masked span must be where the original's name is
         simple = window
-    return [(w.word, w.flag) for w in _pos_tagger().cut(simple)]
+    return [(w.word, w.flag) for w in segment.pos_tagger().cut(simple)]
 
 
 def _is_cjk(word: str) -> bool:

@@ -17,12 +17,13 @@ import jieba
 
 from bot.nlp.normalise import normalise
 
-__all__ = ["DOMAIN_DICT", "add_place_words", "boundaries", "domain_words", "place_words", "token_spans", "tokenizer",
+__all__ = ["DOMAIN_DICT", "add_place_words", "boundaries", "domain_words", "is_word", "place_words", "pos_tagger", "tag_of", "token_spans", "tokenizer",
            "tokens"]
 
 DOMAIN_DICT = Path(__file__).parent / "dict" / "domain.txt"
 
 _tokenizer: jieba.Tokenizer | None = None
+_tagger = None
 _lock = threading.Lock()
 _place_words: set[str] = set()
 
@@ -64,6 +65,25 @@ def tokenizer() -> jieba.Tokenizer:
     return _get_tokenizer()
 
 
+def pos_tagger():
+    """jieba's part-of-speech tagger over bot.nlp's own tokenizer (built on first use: it reads
+    jieba's dictionary again for the tags)."""
+    global _tagger
+    if _tagger is None:
+        tokenizer = _get_tokenizer()
+        with _lock:
+            if _tagger is None:
+                import jieba.posseg
+
+                _tagger = jieba.posseg.POSTokenizer(tokenizer)
+    return _tagger
+
+
+def tag_of(word: str) -> str:
+    """jieba's part of speech for a word of its dictionary, out of context ('' for none): 在 → p."""
+    return pos_tagger().word_tag_tab.get(word, "")
+
+
 def add_place_words(names: Iterable[str]) -> int:
     """Teach the segmenter the jurisdiction's place names so each stays one token.
 
@@ -97,6 +117,11 @@ def token_spans(text: str) -> list[tuple[str, int, int]]:
 def tokens(text: str) -> list[str]:
     """The words of `text` after normalisation, whitespace dropped."""
     return [w for w in _get_tokenizer().lcut(normalise(text)) if not w.isspace()]
+
+
+def is_word(word: str) -> bool:
+    """Whether `word` is a word of jieba's dictionary, the domain's or the jurisdiction's places."""
+    return _get_tokenizer().FREQ.get(word, 0) > 0
 
 
 def boundaries(normalised_text: str) -> frozenset[int]:

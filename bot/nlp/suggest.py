@@ -59,17 +59,9 @@ class Proposal:
 # (a street complained about often is still not a kind of problem), numbers, pronouns, particles.
 _SKIP_TAGS = frozenset("ns nr nrt nrfg nt m mq q r p c u uj ul d y f x eng t".split())
 _PLACE_START = re.compile(r"^[省市区县镇乡村]")  # 市梅 out of "A市梅溪湖": a fragment of a place name
-_pos: object = None
-
-
 def _tokens(norm: str) -> set[str]:
-    global _pos
-    if _pos is None:
-        import jieba.posseg
-
-        _pos = jieba.posseg.POSTokenizer(segment._get_tokenizer())
     places = segment.place_words()  # the district's own place names are never rule words
-    return {p.word for p in _pos.cut(norm)
+    return {p.word for p in segment.pos_tagger().cut(norm)
             if len(p.word) >= 2 and _CJK.search(p.word) and p.word not in _STOP
             and p.flag not in _SKIP_TAGS and not (len(p.word) <= 3 and _PLACE_START.match(p.word))
             and p.word not in places}
