@@ -187,7 +187,8 @@ class Classifier:
         norm = normalise(text)
         ev = self.evidence(norm)
         read = norm
-        if ev.how == "score":  # nothing named: was the word that names it dictated as a sound-alike?
+        if ev.how == "score" and ev.scores.get(ev.verdict, 0.0) < self._rules.decision.naming_weight:
+            # nothing named and little found: was the word that names it dictated as a sound-alike?
             heard = self._heard(norm, ev)
             if heard is not None:
                 ev, read = heard
