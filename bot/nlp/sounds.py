@@ -16,6 +16,7 @@ alike are more often another word than a slip.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -71,14 +72,10 @@ class _Codes:
         return self._codes[folded]
 
 
-_codes: _Codes | None = None
-
-
+@functools.cache
 def _shared_codes() -> _Codes:
-    global _codes
-    if _codes is None:
-        _codes = _Codes()
-    return _codes
+    """One table per process: every classifier's rule words are heard with the same sounds."""
+    return _Codes()
 
 
 class SoundAlikes:
