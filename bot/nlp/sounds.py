@@ -17,11 +17,11 @@ alike are more often another word than a slip.
 from __future__ import annotations
 
 import functools
+import os
 import unicodedata
 from collections.abc import Iterable
 
 import ahocorasick
-from pypinyin import Style, lazy_pinyin
 
 from bot.nlp import segment
 
@@ -58,6 +58,14 @@ class _Codes:
     every rule word's sounds at once."""
 
     def __init__(self) -> None:
+        # pypinyin's own switches: read each character alone, no phrase table. Its phrase table is
+        # 190,000 objects the garbage collector walks on every full pass (classifying was 5-10%
+        # slower with it merely imported), and a message's sounds are read character by character
+        # anyway, so a rule word is read the same way.
+        os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+        os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+        from pypinyin import Style, lazy_pinyin
+
         self._codes: dict[str, str] = {}
         self.table: dict[int, str] = {}
         chars = [chr(point) for point in range(_FIRST_CJK, _LAST_CJK + 1)]
@@ -65,6 +73,11 @@ class _Codes:
         for char, reading in zip(chars, lazy_pinyin(chars, style=Style.TONE, errors=lambda _: [""])):
             if reading:
                 self.table[ord(char)] = self.code(syllable(reading))
+
+    def sounds(self, word: str) -> str | None:
+        """A word's sounds, each character read alone as in a message (None: one has no reading)."""
+        table = self.table
+        return "".join(table[ord(c)] for c in word) if all(ord(c) in table for c in word) else None
 
     def code(self, folded: str) -> str:
         if folded not in self._codes:
@@ -92,9 +105,11 @@ class SoundAlikes:
         self._table = codes.table
         self._words: dict[str, str] = {}  # sounds → the word
         for word in sorted(set(words), key=len, reverse=True):
-            if len(word) < 2 or not is_word(word) or not all(_FIRST_CJK <= ord(c) <= _LAST_CJK for c in word):
+            if len(word) < 2 or not is_word(word):
                 continue
-            sounds = "".join(codes.code(syllable(r)) for r in lazy_pinyin(word, style=Style.TONE))
+            sounds = codes.sounds(word)
+            if sounds is None:
+                continue
             self._words.setdefault(sounds, word)  # of two words that sound alike, the longer, then the first
         self._known = frozenset(words)
         self._scan = ahocorasick.Automaton()
