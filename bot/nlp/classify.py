@@ -35,10 +35,10 @@ from typing import NamedTuple
 from bot.nlp import segment
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Hit, PhraseMatcher
-from bot.nlp.sounds import SoundAlikes
 from bot.nlp.rulefiles import (
     ASK, CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, load_categories,
 )
+from bot.nlp.sounds import SoundAlikes
 from bot.nlp.urgency import URGENCY_FILE, UrgencyRules, load_urgency
 
 __all__ = ["MATCHING", "Classification", "Classifier", "Evidence", "Found", "categories", "classify",

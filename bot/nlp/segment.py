@@ -17,8 +17,8 @@ import jieba
 
 from bot.nlp.normalise import normalise
 
-__all__ = ["DOMAIN_DICT", "add_place_words", "boundaries", "domain_words", "is_word", "place_words", "pos_tagger", "tag_of", "token_spans", "tokenizer",
-           "tokens"]
+__all__ = ["DOMAIN_DICT", "add_place_words", "boundaries", "domain_words", "is_word", "place_words", "pos_tagger",
+           "tag_of", "token_spans", "tokenizer", "tokens"]
 
 DOMAIN_DICT = Path(__file__).parent / "dict" / "domain.txt"
 
@@ -70,7 +70,7 @@ def pos_tagger():
     jieba's dictionary again for the tags)."""
     global _tagger
     if _tagger is None:
-        tokenizer = _get_tokenizer()
+        tokenizer = _get_tokenizer()  # before taking the lock: building the tokenizer takes it too
         with _lock:
             if _tagger is None:
                 import jieba.posseg

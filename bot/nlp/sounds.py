@@ -30,6 +30,11 @@ __all__ = ["SoundAlikes", "syllable"]
 _FIRST_CJK, _LAST_CJK = 0x4E00, 0x9FFF
 _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINALS = (("ing", "in"), ("eng", "en"), ("iang", "ian"), ("uang", "uan"), ("ang", "an"))
+# jieba's parts of speech that are grammar, not content: pronouns, prepositions, adverbs, numerals,
+# particles, localisers (里, 底下), conjunctions, modal and interjection words. (Measure words are
+# content here: 张 is a measure word, and 违张建筑 is 违章建筑.)
+_GRAMMAR = ("r", "p", "d", "m", "u", "f", "c", "y", "e", "o")
+_AROUND = 4  # the longest word looked for across a stretch's ends
 
 
 def _toneless(reading: str) -> str:
@@ -146,13 +151,6 @@ class SoundAlikes:
         if any(segment.tag_of(a).startswith(_GRAMMAR) for a in misheard):  # 在, 谁, 未, 三, 等
             return False
         return len(word) > 2 or len(misheard) < len(word)
-
-
-# jieba's parts of speech that are grammar, not content: pronouns, prepositions, adverbs, numerals,
-# particles, localisers (里, 底下), conjunctions, modal and interjection words. (Measure words are
-# content here: 张 is a measure word, and 违张建筑 is 违章建筑.)
-_GRAMMAR = ("r", "p", "d", "m", "u", "f", "c", "y", "e", "o")
-_AROUND = 4  # the longest word looked for across a stretch's ends
 
 
 def _stands_alone(text: str, i: int, j: int) -> bool:

@@ -59,6 +59,8 @@ class Proposal:
 # (a street complained about often is still not a kind of problem), numbers, pronouns, particles.
 _SKIP_TAGS = frozenset("ns nr nrt nrfg nt m mq q r p c u uj ul d y f x eng t".split())
 _PLACE_START = re.compile(r"^[省市区县镇乡村]")  # 市梅 out of "A市梅溪湖": a fragment of a place name
+
+
 def _tokens(norm: str) -> set[str]:
     places = segment.place_words()  # the district's own place names are never rule words
     return {p.word for p in segment.pos_tagger().cut(norm)
