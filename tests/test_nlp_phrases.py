@@ -72,3 +72,14 @@ def test_a_gap_phrase_is_tried_when_a_longer_first_part_stands_at_the_same_place
     # 停在*路边's first part (停在) is the longest at 停: 停*人行道 must still be tried there
     matcher = PhraseMatcher(["停*人行道", "停在*路边"])
     assert [h.phrase for h in matcher.find("把车停在人行道上修")] == ["停*人行道"]
+
+
+def test_a_gate_opens_a_list_only_when_all_parts_of_one_of_its_phrases_occur():
+    from bot.nlp.phrases import Gate
+
+    gate = Gate([["燃气*泄漏", "煤气味"], ["桥"], ["墙*裂"]])
+    assert gate.open("燃气表那里好像泄漏了") == {0}
+    assert gate.open("燃气费怎么交") == set()        # 燃气 without 泄漏
+    assert gate.open("桥墩裂了") == {1}              # 桥 inside 桥墩 is seen; 墙 is not there
+    assert gate.open("泄漏了，是燃气") == {0}        # the gate is loose on order: the matcher decides
+    assert Gate([]).open("随便什么") == set()

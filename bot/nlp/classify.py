@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from bot.nlp import segment
 from bot.nlp.normalise import normalise
-from bot.nlp.phrases import Hit, PhraseMatcher
+from bot.nlp.phrases import Gate, Hit, PhraseMatcher
 from bot.nlp.rulefiles import (
     ASK, CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, load_categories,
 )
@@ -143,6 +143,9 @@ class Classifier:
         checks: dict[Exclusion, _ExclusionCheck] = {}  # exclude_everywhere is one check, not one per category
         self._exclusions = {r.code: [checks.setdefault(e, _ExclusionCheck(e)) for e in r.exclude_if]
                             for r in rules.categories}
+        # most messages hold no exclusion's words: one scan says which checks are worth running
+        self._checks = list(checks.values())
+        self._check_gate = Gate(e.words for e in checks)
         self._weak = frozenset(rules.decision.weak_names)
         self._sounds: SoundAlikes | None = None  # built on first need: it asks jieba what is a word
 
@@ -251,14 +254,9 @@ class Classifier:
             for code in list(found):
                 if code != fallback:
                     found[code] = [f for f in found[code] if f.kind != OBJECT]
-        fired: dict[_ExclusionCheck, bool] = {}
-
-        def fires(check: _ExclusionCheck) -> bool:
-            if check not in fired:
-                fired[check] = check.fires(kept)
-            return fired[check]
-
-        excluded = tuple(code for code in found if found[code] and any(fires(x) for x in self._exclusions[code]))
+        possible = self._check_gate.open(kept)
+        fired = {check for i, check in enumerate(self._checks) if i in possible and check.fires(kept)}
+        excluded = tuple(code for code in found if found[code] and not fired.isdisjoint(self._exclusions[code]))
         for code in excluded:
             del found[code]
         if self._weak:
@@ -333,6 +331,9 @@ class Classifier:
 
     def _weak_names_yield(self, found: dict[str, list[Found]]) -> None:
         """A weak name (扰民) counts for nothing when another category has problem words of its own."""
+        weak = self._weak
+        if not any(f.phrase in weak for items in found.values() for f in items):
+            return  # the usual message: no weak name to weigh
         fallback = self._rules.fallback
         problem = {c: sum(f.weight for f in items if f.kind == PROBLEM and f.phrase not in self._weak)
                    for c, items in found.items() if c != fallback}

@@ -124,6 +124,11 @@ def is_word(word: str) -> bool:
     return _get_tokenizer().FREQ.get(word, 0) > 0
 
 
+def frequency(word: str) -> int:
+    """How often jieba's dictionary says `word` is written (0: not a word of it)."""
+    return _get_tokenizer().FREQ.get(word, 0)
+
+
 def boundaries(normalised_text: str) -> frozenset[int]:
     """The offsets where a jieba word starts or ends in text that is already normalised.
 

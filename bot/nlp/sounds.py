@@ -108,18 +108,20 @@ class SoundAlikes:
         is_word = segment.is_word
         codes = _shared_codes()
         self._table = codes.table
-        self._words: dict[str, str] = {}  # sounds → the word
-        for word in sorted(set(words), key=len, reverse=True):
+        # sounds → the words that sound so (音箱, 音响, 影响 fold alike), the most written first
+        self._words: dict[str, tuple[str, ...]] = {}
+        for word in sorted(set(words)):
             if len(word) < 2 or not is_word(word):
                 continue
             sounds = codes.sounds(word)
-            if sounds is None:
-                continue
-            self._words.setdefault(sounds, word)  # of two words that sound alike, the longer, then the first
+            if sounds is not None:
+                self._words[sounds] = self._words.get(sounds, ()) + (word,)
+        for sounds, alike in self._words.items():
+            self._words[sounds] = tuple(sorted(alike, key=lambda w: (-segment.frequency(w), w)))
         self._known = frozenset(words)
         self._scan = ahocorasick.Automaton()
-        for sounds, word in self._words.items():
-            self._scan.add_word(sounds, word)
+        for sounds, alike in self._words.items():
+            self._scan.add_word(sounds, alike)
         if self._words:
             self._scan.make_automaton()
 
@@ -130,19 +132,30 @@ class SoundAlikes:
             return None
         # every word heard, leftmost first and of those the longest; the resident's own word where
         # it stands as written, or one put back, takes its place from any other heard across it
-        heard = sorted(((end + 1 - len(word), end + 1, word) for end, word in
+        heard = sorted(((end + 1 - len(alike[0]), end + 1, alike) for end, alike in
                         self._scan.iter(text.translate(self._table))), key=lambda h: (h[0], -h[1]))
         out, free = None, 0
-        for i, j, word in heard:
+        for i, j, alike in heard:
             if i < free:
                 continue
             written = text[i:j]
-            if written == word:
+            if written in alike:
                 free = j
-            elif self._a_slip(written, word) and _stands_alone(text, i, j):
+                continue
+            word = self._meant(written, alike)
+            if word is not None and _stands_alone(text, i, j):
                 out = (out or text)[:i] + word + (out or text)[j:]
                 free = j
         return out
+
+    def _meant(self, written: str, alike: tuple[str, ...]) -> str | None:
+        """Of the words that sound like `written`, the one it slipped from: the one sharing most
+        characters with it (音想 is 音响 or 音箱, not 影响), then the most written."""
+        shared = lambda w: sum(a == b for a, b in zip(written, w))  # noqa: E731
+        for word in sorted(alike, key=shared, reverse=True):  # stable: the most written first
+            if self._a_slip(written, word):
+                return word
+        return None
 
     def _a_slip(self, written: str, word: str) -> bool:
         if written in self._known or segment.is_word(written):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.nlp.phrases import Hit, Negation, PhraseMatcher
+from bot.nlp.phrases import Gate, Hit, Negation, PhraseMatcher
 from bot.nlp.rulefiles import RULES_DIR, RuleFileError, read_yaml, word_list
 
 __all__ = ["URGENCY_FILE", "Urgency", "UrgencyRule", "UrgencyRules", "load_urgency"]
@@ -38,8 +38,6 @@ class UrgencyRule:
                  calls: tuple[str, ...] = ()):
         self.name = name
         self.calls = calls  # whom to call first, most useful first (codes of CALLS)
-        # What must appear for this rule to have any chance: each `any` phrase up to its first `*`.
-        self.anchors = tuple(p.split("*")[0] for p in any_ if p.split("*")[0])
         self.phrases = frozenset(p for p in any_ if p)
         self._any = PhraseMatcher(any_)
         self._with = PhraseMatcher(with_) if with_ else None
@@ -78,30 +76,21 @@ class UrgencyRules:
         self.rules = rules
         self.negation = negation
         self._resolved = PhraseMatcher(resolved) if resolved else None
-        # One scan of every rule's phrases tells which rules could fire; most messages describe no
-        # danger at all, and a rule whose phrases are all missing is never tried. A hit may hide a
-        # shorter phrase inside it (桥墩 hides 桥): a plain phrase also opens the rules that have an
-        # anchor inside it.
-        phrases = {p for rule in rules for p in rule.phrases}
-        self._gate = PhraseMatcher(phrases)
-        self._rules_of = {
-            p: frozenset(i for i, rule in enumerate(rules)
-                         if p in rule.phrases or ("*" not in p and any(a in p for a in rule.anchors)))
-            for p in phrases}
+        # One scan tells which rules could fire: most messages describe no danger at all, and a
+        # rule is tried only when all the parts of one of its phrases occur.
+        self._gate = Gate(rule.phrases for rule in rules)
 
     def assess(self, normalised_text: str) -> Urgency:
         """Urgent when any rule fires, unless the message says the danger is already over."""
-        gate = self._gate.find(normalised_text)
-        if not gate:
+        candidates = self._gate.open(normalised_text)
+        if not candidates:
             return Urgency(False)
         if self._resolved is not None and self._resolved.found_in(normalised_text):
             return Urgency(False)
-        candidates = frozenset().union(*(self._rules_of[h.phrase] for h in gate))
         words: list[str] = []
         reasons: list[str] = []
-        for i, rule in enumerate(self.rules):
-            if i not in candidates:
-                continue
+        for i in sorted(candidates):  # in the file's order: the first danger named is the first reason
+            rule = self.rules[i]
             fired = rule.fires(normalised_text, self.negation)
             if fired:
                 reasons.append(rule.name)
