@@ -96,10 +96,18 @@ class Evidence:
     how: str = "score"                               # "named", "asked" or "score"
     ranked: list[tuple[str, float]] = field(default_factory=list)
 
+    def heaviest(self, code: str) -> list[Found]:
+        """The words counted for `code`, heaviest first, of equal ones the first written."""
+        found = self.found.get(code, ())
+        return sorted(found, key=_heaviest_first) if len(found) > 1 else list(found)
+
     def words(self, code: str) -> list[str]:
         """The resident's words counted for `code`, heaviest first, each once."""
-        found = sorted(self.found.get(code, ()), key=lambda f: (-f.weight, f.start))
-        return list(dict.fromkeys(self.text[f.start:f.end] for f in found))
+        return list(dict.fromkeys([self.text[f.start:f.end] for f in self.heaviest(code)]))
+
+
+def _heaviest_first(f: Found) -> tuple[float, int]:
+    return -f.weight, f.start
 
 
 # A word at least this heavy is evidence of its own; lighter ones (半夜, 工厂, 请问) are context
@@ -147,6 +155,7 @@ class Classifier:
         self._checks = list(checks.values())
         self._check_gate = Gate(e.words for e in checks)
         self._weak = frozenset(rules.decision.weak_names)
+        self._labels = {r.code: r.label for r in rules.categories}
         self._sounds: SoundAlikes | None = None  # built on first need: it asks jieba what is a word
 
     @classmethod
@@ -198,8 +207,9 @@ class Classifier:
         top_code = ev.verdict
         top = ev.scores.get(top_code, 0.0)
         how = ev.how
-        words = ev.words(top_code)
-        phrases = [f.phrase for f in sorted(ev.found.get(top_code, ()), key=lambda f: (-f.weight, f.start))]
+        counted = ev.heaviest(top_code)
+        words = list(dict.fromkeys([norm[f.start:f.end] for f in counted]))
+        phrases = [f.phrase for f in counted]
         decided = self._learned.decide(ev) if self._learned is not None else None
         if decided is not None:
             top_code, confidence, words = decided
@@ -207,11 +217,11 @@ class Classifier:
             phrases = [f.phrase for f in ev.found.get(top_code, ())]
             low = confidence < self._learned.min_confidence or (not ev.found and top_code == self._rules.fallback)
         else:
-            others = [s for c, s in ev.ranked if c != top_code and (how == "score" or c in ev.named or c in ev.weak)]
-            confidence = self._confidence(top, max(others, default=0.0))
-            context_only = all(f.weight <= _CONTEXT_WEIGHT for f in ev.found.get(top_code, ()))
+            runner_up = max([s for c, s in ev.ranked if c != top_code and (
+                how == "score" or c in ev.named or c in ev.weak)], default=0.0)
+            confidence = self._confidence(top, runner_up)
             low = how == "score" and (top < self._rules.min_score or confidence < self._rules.min_confidence
-                                      or context_only)
+                                      or all(f.weight <= _CONTEXT_WEIGHT for f in counted))
 
         urgency = self._urgency.assess(read)
         code = self._rules.fallback if low else top_code
@@ -222,12 +232,13 @@ class Classifier:
             code = self._rules.urgent_fallback
         if code != top_code:
             words, phrases = [], []
-        scores = [(top_code, ev.scores.get(top_code, 0.0))] + [(c, s) for c, s in ev.ranked if c != top_code]
+        scores = [(top_code, round(top, 2))] if top > 0 or top_code == code else []
+        scores += [(c, round(s, 2)) for c, s in ev.ranked if c != top_code and (s > 0 or c == code)]
         return Classification(
             category=code,
-            label=self.label_of(code),
+            label=self._labels[code],
             confidence=round(confidence, 3),
-            scores=tuple((c, round(s, 2)) for c, s in scores if s > 0 or c == code),
+            scores=tuple(scores),
             matched=tuple(words),
             urgent=urgency.urgent,
             urgent_words=urgency.words,

@@ -21,9 +21,9 @@ import os
 import unicodedata
 from collections.abc import Iterable
 
-import ahocorasick
 
 from bot.nlp import segment
+from bot.nlp.phrases import automaton
 
 __all__ = ["SoundAlikes", "syllable"]
 
@@ -59,7 +59,7 @@ def syllable(reading: str) -> str:
 
 class _Codes:
     """Each folded syllable as one private-use character, so a text's sounds are a string that
-    str.translate makes in one pass and an Aho-Corasick automaton (pyahocorasick, in C) scans for
+    str.translate makes in one pass and an Aho-Corasick automaton (ahocorasick_rs, in Rust) scans for
     every rule word's sounds at once."""
 
     def __init__(self) -> None:
@@ -119,11 +119,8 @@ class SoundAlikes:
         for sounds, alike in self._words.items():
             self._words[sounds] = tuple(sorted(alike, key=lambda w: (-segment.frequency(w), w)))
         self._known = frozenset(words)
-        self._scan = ahocorasick.Automaton()
-        for sounds, alike in self._words.items():
-            self._scan.add_word(sounds, alike)
-        if self._words:
-            self._scan.make_automaton()
+        self._alike = list(self._words.values())
+        self._scan = automaton(list(self._words)) if self._words else None
 
     def correct(self, text: str) -> str | None:
         """`text` with each sound-alike replaced by the rule word it stands for (same length, so
@@ -132,8 +129,10 @@ class SoundAlikes:
             return None
         # every word heard, leftmost first and of those the longest; the resident's own word where
         # it stands as written, or one put back, takes its place from any other heard across it
-        heard = sorted(((end + 1 - len(alike[0]), end + 1, alike) for end, alike in
-                        self._scan.iter(text.translate(self._table))), key=lambda h: (h[0], -h[1]))
+        alikes = self._alike
+        heard = sorted(((start, end, alikes[key]) for key, start, end in
+                        self._scan.find_matches_as_indexes(text.translate(self._table), overlapping=True)),
+                       key=lambda h: (h[0], -h[1]))
         out, free = None, 0
         for i, j, alike in heard:
             if i < free:
