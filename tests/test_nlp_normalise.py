@@ -50,3 +50,11 @@ def test_zhe_written_traditionally_reads_as_simplified_zhe_but_zhu_stays():
     assert to_simplified("吵得睡不著覺") == "吵得睡不着觉"
     assert to_simplified("著名的著作") == "著名的著作"
     assert to_simplified("搞么子，穿著拖鞋") == "搞么子，穿着拖鞋"  # the dialect 么 is left alone
+
+
+def test_cantonese_function_words_read_as_mandarin_so_rule_words_match():
+    assert normalise("後樓梯啲石屎跌咗落嚟") == "后楼梯些石屎跌了落来"
+    assert normalise("我哋條村冇水") == "我们条村没水"
+    assert normalise("佢喺度睇住") == "他在度看住"
+    # characters Mandarin writes too are left as they are
+    assert normalise("情况紧急，咁样不行") == "情况紧急,咁样不行"

@@ -59,6 +59,15 @@ _EMOJI = re.compile(
     "]+"
 )
 
+# Cantonese written the way it is spoken (後樓梯啲石屎跌咗落嚟, 對面嗰棟樓冒緊煙): its function words
+# have characters of their own, which no rule word is written with. Each becomes the Mandarin word
+# it is (one character for one, so the resident's words keep their places): 咗 了, 喺 在, 冇 没 …
+# Only characters Mandarin does not use are folded (緊 and 咁 are Mandarin characters too).
+_CANTONESE = str.maketrans({
+    "咗": "了", "喺": "在", "嘅": "的", "冇": "没", "嗰": "那", "嚟": "来", "啲": "些", "佢": "他",
+    "哋": "们", "睇": "看", "畀": "给", "揾": "找", "攞": "拿", "唔": "不", "嘥": "费", "嚿": "块",
+})
+
 # Characters of Unicode category Cf (zero-width space, joiners, BOM): invisible, but they split words.
 def _drop_format_chars(text: str) -> str:
     if text.isprintable():  # the usual message: no format character can be in it (they are not printable)
@@ -80,7 +89,8 @@ def normalise(text: str) -> str:
     - NFKC: full-width letters, digits and ASCII punctuation become half-width (ＡＢＣ１２３ → abc123,
       ，→ ,  ！→ !), compatibility ideographs become the ordinary ones; Chinese-only marks
       (。、《》“”) have no half-width form and stay as they are.
-    - traditional → simplified (樓下餐廳油煙 → 楼下餐厅油烟).
+    - traditional → simplified (樓下餐廳油煙 → 楼下餐厅油烟), and Cantonese function words to
+      Mandarin (停咗电 → 停了电, 冇水 → 没水).
     - emoji and invisible format characters removed; whitespace runs collapsed to one space (or one
       line break, which ends a clause), and spaces dropped between Chinese characters.
     - Latin lower-cased (KTV → ktv).
@@ -89,7 +99,7 @@ def normalise(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = _drop_format_chars(_EMOJI.sub(" ", text))
-    text = to_simplified(text)
+    text = to_simplified(text).translate(_CANTONESE)
     text = _LINE_BREAK.sub("\n", text)  # line breaks stay: they end a clause (several messages joined)
     text = _SPACE_RUN.sub(" ", text).strip()
     text = _SPACE_IN_CJK.sub("", text)
