@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return classify_cli.classify_one(args.text)
     if args.command == "rules" and args.rules_command == "eval":  # pure text work too
         return rules_cli.run_eval(args)
+    if args.command == "rules" and args.rules_command == "train-urgency":
+        return rules_cli.run_train_urgency(args)
     settings = Settings.from_env()
     logids.configure(settings.log_key)
     setup_logging(args.log_level, (settings.token, settings.webhook_secret, settings.log_key),

@@ -4,6 +4,8 @@
     gridbot rules export OUT.csv              the corrections staff made, as a labelled CSV
     gridbot rules suggest [--csv FILE …]      proposed YAML changes, with what each fixes and breaks
     gridbot rules train [--csv FILE …] [--out W]   weights beside the rules (needs scikit-learn)
+    gridbot rules train-urgency [FILE.csv …] [--dangers F] [--ordinary F]   the danger model beside
+                                              rules/urgency.yaml (needs scikit-learn)
 
 `eval` is pure text work; the others read the corrections from the database (DATABASE_URL).
 """
@@ -43,6 +45,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--no-db", action="store_true", help="only the --csv files, not the database")
     tr.add_argument("--out", type=Path, help="where to write (default: weights.json beside the rules)")
     tr.add_argument("--folds", type=int, default=5, help="k for the cross-validated estimate (0: none)")
+    tu = cmd.add_parser("train-urgency", help="fit the danger model (a second opinion on urgency) from labelled text")
+    tu.add_argument("files", nargs="*", type=Path, help="CSV with text,category,urgent")
+    tu.add_argument("--dangers", action="append", type=Path, default=[],
+                    help="lines '1 text' (a present danger) or '0 text' (not)")
+    tu.add_argument("--ordinary", action="append", type=Path, default=[],
+                    help="lines 'category text': ordinary messages, not urgent unless the rules say so")
+    tu.add_argument("--out", type=Path, help="where to write (default: the model file urgency.yaml names)")
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -160,4 +169,55 @@ async def run_train(settings, args: argparse.Namespace) -> int:
     if cv and cv["weights_accuracy"] < cv["rules_accuracy"]:
         print("note: the weights do worse than the rules alone on held-out folds; delete the file to go "
               "back to the rules")
+    return 0
+
+
+def _lines(path: Path) -> list[tuple[str, str]]:
+    """'head text' lines (comments and blank lines skipped)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and " " in line.strip():
+            head, text = line.strip().split(" ", 1)
+            out.append((head, text))
+    return out
+
+
+def run_train_urgency(args: argparse.Namespace) -> int:
+    from bot.nlp import train_urgency
+    from bot.nlp.normalise import normalise
+    from bot.nlp.rulefiles import read_yaml
+    from bot.nlp.urgency import URGENCY_FILE, load_urgency
+
+    texts: list[str] = []
+    urgent: list[bool] = []
+    try:
+        for path in args.files:
+            rows = [r for r in read_labelled(path) if r.urgent is not None]
+            texts += [r.text for r in rows]
+            urgent += [bool(r.urgent) for r in rows]
+        for path in args.dangers:
+            for head, text in _lines(path):
+                if head in ("0", "1"):
+                    texts.append(text)
+                    urgent.append(head == "1")
+        rules = load_urgency()
+        rules.model = None  # "not urgent unless the rules say so": the rules alone, not the model being replaced
+        for path in args.ordinary:
+            for _, text in _lines(path):
+                if not rules.assess(normalise(text)).urgent:
+                    texts.append(text)
+                    urgent.append(False)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cannot read: {exc}", file=sys.stderr)
+        return 2
+    if sum(urgent) < MIN_TRAINING or len(urgent) - sum(urgent) < MIN_TRAINING:
+        print(f"{sum(urgent)} dangers and {len(urgent) - sum(urgent)} other messages: need at least "
+              f"{MIN_TRAINING} of each to train", file=sys.stderr)
+        return 1
+    model = train_urgency.fit(texts, urgent)
+    spec = (read_yaml(URGENCY_FILE) or {}).get("model") or {}
+    out = args.out or URGENCY_FILE.parent / str(spec.get("file") or "urgency.model.json")
+    out.write_text(json.dumps(model.document(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    print(f"{out}: {len(model.document()['grams'])} weighted n-grams from {len(urgent)} messages "
+          f"({sum(urgent)} dangers), threshold {model.threshold}")
     return 0

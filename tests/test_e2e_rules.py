@@ -144,3 +144,24 @@ async def test_rules_commands_say_what_is_missing(db_url, tmp_path):
     empty.write_text("text,category\n", encoding="utf-8")
     rc, out = await gridbot(db_url, "rules", "eval", str(empty))
     assert rc == 2 and "no labelled rows" in out
+
+
+async def test_train_urgency_writes_a_model_that_hears_dangers_told_like_its_examples(tmp_path):
+    # invented examples: dangers told in the present, and ordinary messages about the same things
+    dangers = tmp_path / "dangers.txt"
+    now = ["还在往下掉", "还在往外冒", "还在往上窜", "底下还有人", "正在往下沉", "刚才往下砸"]
+    things = ["墙皮", "黑水", "火苗", "石块", "楼板", "砖头"]
+    lines = [f"1 {t}{n}，快来人" for t in things for n in now]
+    lines += [f"0 {t}的事想咨询一下，以后{n[2:]}怎么办" for t in things for n in now]
+    dangers.write_text("# invented\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "model.json"
+    code, said = await gridbot("sqlite://:memory:", "rules", "train-urgency", "--dangers", str(dangers), "--out", str(out))
+    assert code == 0, said
+    assert "36 dangers" in said
+    from bot.nlp.danger_model import load
+
+    model = load(out)
+    assert model.urgent("瓦片还在往下掉，快来人") is not None       # a thing it never saw, told the same way
+    assert model.urgent("瓦片的事想咨询一下，以后掉下来怎么办") is None
+    code, said = await gridbot("sqlite://:memory:", "rules", "train-urgency", "--dangers", str(tmp_path / "none.txt"))
+    assert code == 2 and "cannot read" in said

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.nlp import danger_model
+from bot.nlp.danger_model import DangerModel
 from bot.nlp.phrases import Gate, Hit, Negation, PhraseMatcher
 from bot.nlp.rulefiles import RULES_DIR, RuleFileError, read_yaml, word_list
 
@@ -72,21 +74,38 @@ def _denied(text: str, hit: Hit, negation: Negation) -> bool:
 
 
 class UrgencyRules:
-    def __init__(self, rules: list[UrgencyRule], negation: Negation, resolved: tuple[str, ...] = ()):
+    def __init__(self, rules: list[UrgencyRule], negation: Negation, resolved: tuple[str, ...] = (),
+                 model: DangerModel | None = None, model_name: str = ""):
         self.rules = rules
         self.negation = negation
+        self.model = model  # a second opinion (bot.nlp.danger_model), asked when no rule fires
+        self.model_name = model_name
         self._resolved = PhraseMatcher(resolved) if resolved else None
         # One scan tells which rules could fire: most messages describe no danger at all, and a
         # rule is tried only when all the parts of one of its phrases occur.
         self._gate = Gate(rule.phrases for rule in rules)
 
     def assess(self, normalised_text: str) -> Urgency:
-        """Urgent when any rule fires, unless the message says the danger is already over."""
+        """Urgent when any rule fires, or else the danger model says a danger is being told, unless
+        the message says the danger is already over or not here."""
         candidates = self._gate.open(normalised_text)
-        if not candidates:
+        over = self._resolved is not None and self._resolved.found_in
+        if candidates:
+            if over and over(normalised_text):
+                return Urgency(False)
+            found = self._fired(normalised_text, candidates)
+            if found.urgent or self.model is None:
+                return found
+        elif self.model is None:
             return Urgency(False)
-        if self._resolved is not None and self._resolved.found_in(normalised_text):
+        # no rule fired: the model's turn (checked for "over" only when it speaks: most messages
+        # are not dangers, and the model's "no" is the cheaper test)
+        opinion = self.model.urgent(normalised_text)
+        if opinion is None or (not candidates and over and over(normalised_text)):
             return Urgency(False)
+        return Urgency(True, opinion.words, (self.model_name,))
+
+    def _fired(self, normalised_text: str, candidates: set[int]) -> Urgency:
         words: list[str] = []
         reasons: list[str] = []
         for i in sorted(candidates):  # in the file's order: the first danger named is the first reason
@@ -96,6 +115,10 @@ class UrgencyRules:
                 reasons.append(rule.name)
                 words.extend(fired)
         return Urgency(bool(reasons), tuple(dict.fromkeys(words)), tuple(reasons))
+
+    def only_model(self, urgency: Urgency) -> bool:
+        """Whether the danger model alone made it urgent (no rule fired)."""
+        return urgency.reasons == (self.model_name,) and self.model is not None
 
     def calls_for(self, reasons: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
         """(danger, whom to call) for the rules named in an Urgency's `reasons`, in that order."""
@@ -169,4 +192,12 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
     # A danger already over and one that is not here and now (read in the news, asked about ahead)
     # make a message not urgent alike.
     over = word_list(data.get("resolved"), "resolved") + word_list(data.get("not_here"), "not_here")
-    return UrgencyRules(rules, negation, over)
+    model, name = None, ""
+    spec = data.get("model")
+    if spec:
+        if not isinstance(spec, dict) or not spec.get("file") or not spec.get("name"):
+            raise RuleFileError(f"{path}: model: needs `file:` (beside this file) and `name:` (shown to staff)")
+        model_path = Path(path).parent / str(spec["file"])
+        if model_path.exists():  # a district without one has the rules alone
+            model, name = danger_model.load(model_path), str(spec["name"])
+    return UrgencyRules(rules, negation, over, model, name)
