@@ -49,16 +49,31 @@ class DangerModel:
         self._logit = math.log(threshold / (1.0 - threshold)) if 0.0 < threshold < 1.0 else (
             math.inf if threshold >= 1.0 else -math.inf)
 
+    @property
+    def grams(self) -> list[str]:
+        """The n-grams with a weight, in the order `urgent_held` numbers them."""
+        return list(self._grams)
+
     def opinion(self, normalised_text: str) -> Opinion:
-        z, held = self._score(normalised_text)
-        strongest = sorted((k for k in held if self._weights[k] > 0), key=lambda k: -self._weights[k])
+        return self._opinion(*self._score(normalised_text))
+
+    def _opinion(self, z: float, held: set[int]) -> Opinion:
+        # shown: n-grams of words only (还在, 往下), not ones holding a comma (了,)
+        strongest = sorted((k for k in held if self._weights[k] > 0 and self._grams[k].isalpha()),
+                           key=lambda k: -self._weights[k])
         return Opinion(_probability(z), tuple(self._grams[k] for k in strongest[:SHOWN]))
 
     def urgent(self, normalised_text: str) -> Opinion | None:
-        """The opinion when it says urgent, else None (asked of nearly every message: the usual
-        answer costs one scan and a sum)."""
-        z, _ = self._score(normalised_text)
-        return self.opinion(normalised_text) if z >= self._logit else None
+        """The opinion when it says urgent, else None."""
+        return self.urgent_held(self._score(normalised_text)[1])
+
+    def urgent_held(self, held: set[int]) -> Opinion | None:
+        """The same, from which n-grams a message holds (numbered as in `grams`): a scan the
+        caller already made (the urgency rules look for their words and these in one pass). Asked
+        of nearly every message, so the usual answer is a sum and a comparison."""
+        weights = self._weights
+        z = self.bias + sum([weights[k] for k in held])
+        return self._opinion(z, held) if z >= self._logit else None
 
     def _score(self, text: str) -> tuple[float, set[int]]:
         if self._scan is None:

@@ -76,6 +76,7 @@ def _drop_format_chars(text: str) -> str:
 
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_ANY_SPACE = re.compile(r"\s")
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 _SPACE_RUN = re.compile(r"[^\S\n]+")
 # A space between two Chinese characters (or Chinese punctuation) carries no meaning in Chinese and
@@ -100,7 +101,8 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _drop_format_chars(_EMOJI.sub(" ", text))
     text = to_simplified(text).translate(_CANTONESE)
-    text = _LINE_BREAK.sub("\n", text)  # line breaks stay: they end a clause (several messages joined)
-    text = _SPACE_RUN.sub(" ", text).strip()
-    text = _SPACE_IN_CJK.sub("", text)
+    if _ANY_SPACE.search(text):  # most messages have none: three substitutions saved
+        text = _LINE_BREAK.sub("\n", text)  # line breaks stay: they end a clause (several messages joined)
+        text = _SPACE_RUN.sub(" ", text).strip()
+        text = _SPACE_IN_CJK.sub("", text)
     return text.lower()

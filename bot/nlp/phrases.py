@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -191,12 +191,16 @@ class Gate:
     """Which of several phrase lists may occur in a text, from one scan of it: a list may when all
     the parts of one of its phrases occur (a gap phrase's anywhere, in any order). Most messages
     hold none of a rule file's danger words or exclusion words, and one scan in C says so for all
-    of them at once; each list's own `PhraseMatcher` then decides for the few that may."""
+    of them at once; each list's own `PhraseMatcher` then decides for the few that may.
 
-    def __init__(self, lists: Iterable[Iterable[str]]) -> None:
+    `also`: more strings to look for in the same scan (the danger model's n-grams); `open_also`
+    says which of them occur, by their place in `also`."""
+
+    def __init__(self, lists: Iterable[Iterable[str]], also: Sequence[str] = ()) -> None:
         phrases = [(i, tuple(filter(None, phrase.split("*")))) for i, words in enumerate(lists) for phrase in words]
-        keys = sorted({part for _, parts in phrases for part in parts})
+        keys = sorted({part for _, parts in phrases for part in parts} | set(also))
         number = {key: k for k, key in enumerate(keys)}
+        self._also = {number[key]: i for i, key in enumerate(also)}
         # a phrase's longest part (the rarest, as a rule) → (list, the phrase's parts), as key numbers
         self._needs: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
         for i, parts in phrases:
@@ -208,7 +212,17 @@ class Gate:
         """The indexes of the lists that may occur in `text`."""
         if self._scan is None:
             return set()
+        return self._opened({key for key, _, _ in self._scan.find_matches_as_indexes(text, overlapping=True)})
+
+    def open_also(self, text: str) -> tuple[set[int], set[int]]:
+        """The lists that may occur, and which of `also` occur (their indexes in `also`)."""
+        if self._scan is None:
+            return set(), set()
         seen = {key for key, _, _ in self._scan.find_matches_as_indexes(text, overlapping=True)}
+        also = self._also
+        return self._opened(seen), {also[key] for key in seen if key in also}
+
+    def _opened(self, seen: set[int]) -> set[int]:
         return {i for key in seen for i, parts in self._needs.get(key, ()) if all(part in seen for part in parts)}
 
 

@@ -83,12 +83,12 @@ class UrgencyRules:
         self._resolved = PhraseMatcher(resolved) if resolved else None
         # One scan tells which rules could fire: most messages describe no danger at all, and a
         # rule is tried only when all the parts of one of its phrases occur.
-        self._gate = Gate(rule.phrases for rule in rules)
+        self._gate = Gate((rule.phrases for rule in rules), also=model.grams if model is not None else ())
 
     def assess(self, normalised_text: str) -> Urgency:
         """Urgent when any rule fires, or else the danger model says a danger is being told, unless
         the message says the danger is already over or not here."""
-        candidates = self._gate.open(normalised_text)
+        candidates, held = self._gate.open_also(normalised_text)
         over = self._resolved is not None and self._resolved.found_in
         if candidates:
             if over and over(normalised_text):
@@ -100,7 +100,7 @@ class UrgencyRules:
             return Urgency(False)
         # no rule fired: the model's turn (checked for "over" only when it speaks: most messages
         # are not dangers, and the model's "no" is the cheaper test)
-        opinion = self.model.urgent(normalised_text)
+        opinion = self.model.urgent_held(held)
         if opinion is None or (not candidates and over and over(normalised_text)):
             return Urgency(False)
         return Urgency(True, opinion.words, (self.model_name,))
