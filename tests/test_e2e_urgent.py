@@ -85,3 +85,20 @@ async def test_the_command_centre_asks_the_resident_from_a_triage_card(harness):
     await h.api.send_text(resident, "文庙社区，文庙小区3号楼", reply_to=asked)
     answer = await h.api.wait_for_bot_message(COMMAND_CHAT, lambda m: "居民回复" in (m.get("text") or ""))
     assert "文庙小区3号楼" in answer["text"] and answer["reply_to_message"]["message_id"] == card["message_id"]
+
+
+async def test_a_danger_only_the_danger_model_hears_reaches_the_grid_as_urgent(harness):
+    # no urgency rule names a slope sliding onto an old people's home told like this; the danger
+    # model (rules/urgency.model.json) does, and the resident and the grid see an urgent report
+    h = harness
+    resident = h.resident()
+    await h.api.send_text(resident, "南海街1号院后山那个坡在往下流泥巴石头一个劲棍下来了下面就是敬老院老人们还在里面")
+    advice = await h.api.wait_for_bot_message(resident.id, lambda m: texts.EMERGENCY_TAIL in m["text"])
+    assert texts.EMERGENCY_GENERAL in advice["text"]  # no rule's call: the general numbers
+    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
+    assert "2小时内到场处置" in receipt["text"]
+    number = NUMBER.search(receipt["text"])[0]
+    card = await h.api.wait_for(newest_card(h, GRID_NHJ1_01_CHAT, number))
+    assert texts.CARD_URGENT in card["text"]
+    ticket = await Ticket.get(number=number)
+    assert ticket.urgent and ticket.category == "safety"
