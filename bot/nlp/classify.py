@@ -225,8 +225,8 @@ class Classifier:
 
         urgency = self._urgency.assess(read)
         code = self._rules.fallback if low else top_code
-        if urgency.urgent and self._rules.urgent_fallback and (
-                code == self._rules.fallback or (code in self._rules.urgent_never and not self._urgency.only_model(urgency))):
+        never = code in self._rules.urgent_never and not self._urgency.only_model(urgency)
+        if urgency.urgent and self._rules.urgent_fallback and (code == self._rules.fallback or never):
             # a present danger is a grid case whatever else the message asks (煤气味很浓，该打哪个电话),
             # and smoke that is a fire is not a nuisance (楼道里全是烟，下不去了); the danger model's
             # word alone is not enough to say smoke is a fire (烧秸秆，烟大得很 stays fumes)

@@ -190,7 +190,7 @@ class PhraseMatcher:
 class Gate:
     """Which of several phrase lists may occur in a text, from one scan of it: a list may when all
     the parts of one of its phrases occur (a gap phrase's anywhere, in any order). Most messages
-    hold none of a rule file's danger words or exclusion words, and one scan in C says so for all
+    hold none of a rule file's danger words or exclusion words, and one compiled scan says so for all
     of them at once; each list's own `PhraseMatcher` then decides for the few that may.
 
     `also`: more strings to look for in the same scan (the danger model's n-grams); `open_also`
