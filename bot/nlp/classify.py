@@ -155,7 +155,6 @@ class Classifier:
         self._checks = list(checks.values())
         self._check_gate = Gate(e.words for e in checks)
         self._weak = frozenset(rules.decision.weak_names)
-        self._labels = {r.code: r.label for r in rules.categories}
         self._sounds: SoundAlikes | None = None  # built on first need: it asks jieba what is a word
 
     @classmethod
@@ -237,7 +236,7 @@ class Classifier:
         scores += [(c, round(s, 2)) for c, s in ev.ranked if c != top_code and (s > 0 or c == code)]
         return Classification(
             category=code,
-            label=self._labels[code],
+            label=self._rules.by_code[code].label,
             confidence=round(confidence, 3),
             scores=tuple(scores),
             matched=tuple(words),

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.nlp import danger_model
-from bot.nlp.danger_model import DangerModel
 from bot.nlp.phrases import Gate, Hit, Negation, PhraseMatcher
 from bot.nlp.rulefiles import RULES_DIR, RuleFileError, read_yaml, word_list
 
@@ -75,7 +74,7 @@ def _denied(text: str, hit: Hit, negation: Negation) -> bool:
 
 class UrgencyRules:
     def __init__(self, rules: list[UrgencyRule], negation: Negation, resolved: tuple[str, ...] = (),
-                 model: DangerModel | None = None, model_name: str = ""):
+                 model: danger_model.DangerModel | None = None, model_name: str = ""):
         self.rules = rules
         self.negation = negation
         self.model = model  # a second opinion (bot.nlp.danger_model), asked when no rule fires
