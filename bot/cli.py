@@ -134,8 +134,6 @@ def main(argv: list[str] | None = None) -> int:
         return classify_cli.classify_one(args.text)
     if args.command == "rules" and args.rules_command == "eval":  # pure text work too
         return rules_cli.run_eval(args)
-    if args.command == "rules" and args.rules_command == "train-urgency":
-        return rules_cli.run_train_urgency(args)
     settings = Settings.from_env()
     logids.configure(settings.log_key)
     setup_logging(args.log_level, (settings.token, settings.webhook_secret, settings.log_key),
@@ -173,7 +171,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "rules":
         from bot import rules_cli
 
-        run = {"export": rules_cli.run_export, "suggest": rules_cli.run_suggest, "train": rules_cli.run_train}
+        run = {"export": rules_cli.run_export, "suggest": rules_cli.run_suggest, "train": rules_cli.run_train,
+               "train-urgency": rules_cli.run_train_urgency}
         return await run[args.rules_command](settings, args)
     if args.command == "demo":
         from bot.sandbox.demo import run_demo

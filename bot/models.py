@@ -460,3 +460,25 @@ class CategoryExample(Model):
     class Meta:
         table = "category_example"
         indexes = (Index(fields=("created_at",), name="category_example_created_idx"),)
+
+
+class UrgencyExample(Model):
+    """Staff said a ticket is urgent, or is not (标为紧急 / 不算紧急 in the 改类别 picker): the
+    ticket's text with the verdict, a labelled example the danger model is refitted on
+    (`gridbot rules train-urgency`, `export`). `source` as in CategoryExample ("card", "triage");
+    the latest example of a ticket is its label."""
+
+    id = fields.IntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="urgency_examples", on_delete=fields.CASCADE
+    )
+    text = fields.TextField()
+    from_urgent = fields.BooleanField()
+    to_urgent = fields.BooleanField()
+    source = fields.CharField(max_length=16)
+    staff_user_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "urgency_example"
+        indexes = (Index(fields=("created_at",), name="urgency_example_created_idx"),)

@@ -5,7 +5,8 @@
     gridbot rules suggest [--csv FILE …]      proposed YAML changes, with what each fixes and breaks
     gridbot rules train [--csv FILE …] [--out W]   weights beside the rules (needs scikit-learn)
     gridbot rules train-urgency [FILE.csv …] [--dangers F] [--ordinary F]   the danger model beside
-                                              rules/urgency.yaml (needs scikit-learn)
+                                              rules/urgency.yaml, refitted with the staff's 标为紧急 /
+                                              不算紧急 (needs scikit-learn)
 
 `eval` is pure text work; the others read the corrections from the database (DATABASE_URL).
 """
@@ -51,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     help="lines '1 text' (a present danger) or '0 text' (not)")
     tu.add_argument("--ordinary", action="append", type=Path, default=[],
                     help="lines 'category text': ordinary messages, not urgent unless the rules say so")
+    tu.add_argument("--no-db", action="store_true", help="only these files, not the staff's 标为紧急 / 不算紧急")
     tu.add_argument("--out", type=Path, help="where to write (default: the model file urgency.yaml names)")
 
 
@@ -98,15 +100,16 @@ def _files(paths: list[Path]) -> tuple[list[Labelled], list[str]]:
     return rows, names
 
 
-async def _corrections(settings, use_db: bool) -> list[Labelled]:
+async def _corrections(settings, use_db: bool, *, urgency: bool = False) -> list:
+    """The staff's corrections in the database: categories as Labelled, or (text, urgent)."""
     if not use_db:
         return []
     from bot.db import database, migrate
-    from bot.workflow.corrections import labelled_examples
+    from bot.workflow.corrections import labelled_examples, urgency_examples
 
     await migrate(settings.database_url)
     async with database(settings.database_url):
-        return await labelled_examples()
+        return await (urgency_examples() if urgency else labelled_examples())
 
 
 async def run_export(settings, args: argparse.Namespace) -> int:
@@ -182,7 +185,7 @@ def _lines(path: Path) -> list[tuple[str, str]]:
     return out
 
 
-def run_train_urgency(args: argparse.Namespace) -> int:
+async def run_train_urgency(settings, args: argparse.Namespace) -> int:
     from bot.nlp import train_urgency
     from bot.nlp.normalise import normalise
     from bot.nlp.rulefiles import read_yaml
@@ -210,6 +213,13 @@ def run_train_urgency(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"cannot read: {exc}", file=sys.stderr)
         return 2
+    # The district's staff have the last word on their own residents' messages: a file's line of
+    # the same text gives way to their 标为紧急 / 不算紧急.
+    corrections = await _corrections(settings, not args.no_db, urgency=True)
+    said = {text for text, _ in corrections}
+    kept = [(t, u) for t, u in zip(texts, urgent) if t not in said]
+    texts = [t for t, _ in corrections] + [t for t, _ in kept]
+    urgent = [u for _, u in corrections] + [u for _, u in kept]
     if sum(urgent) < MIN_TRAINING or len(urgent) - sum(urgent) < MIN_TRAINING:
         print(f"{sum(urgent)} dangers and {len(urgent) - sum(urgent)} other messages: need at least "
               f"{MIN_TRAINING} of each to train", file=sys.stderr)
@@ -219,5 +229,5 @@ def run_train_urgency(args: argparse.Namespace) -> int:
     out = args.out or URGENCY_FILE.parent / str(spec.get("file") or "urgency.model.json")
     out.write_text(json.dumps(model.document(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(f"{out}: {len(model.document()['grams'])} weighted n-grams from {len(urgent)} messages "
-          f"({sum(urgent)} dangers), threshold {model.threshold}")
+          f"({sum(urgent)} dangers; {len(corrections)} staff corrections), threshold {model.threshold}")
     return 0

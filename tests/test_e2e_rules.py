@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from bot import texts
-from bot.models import CategoryExample, Ticket, TicketEvent
-from tests.e2e import COMMAND_CHAT, COMMANDER, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01
-from tests.test_e2e_intake import submit_report
+from bot.models import CategoryExample, Ticket, TicketEvent, UrgencyExample
+from tests.e2e import COMMAND_CHAT, COMMANDER, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
+from tests.test_e2e_intake import NUMBER, submit_report
 from tests.test_e2e_workflow import card_in
 
 GRIDBOT = Path(sys.executable).with_name("gridbot")
@@ -26,6 +26,12 @@ SWILL = [
     "南海街1号院早点铺后门潲水流得到处都是",
 ]
 STAIRWELL = "南海街1号院楼道里有人堆放纸箱杂物"  # the rules say 环境卫生; the worker: 安全隐患
+
+# Invented reports for 标为紧急 / 不算紧急. The rules call the tiles urgent, and a model trained on
+# the invented dangers below would too; the worker on site says they are not. The gate is 其他 and
+# not urgent to the rules; the command centre says it is.
+TILES = "南海街1号院楼顶的瓦片还在往下掉，快来人"
+GATE = "南海街1号院小区门口的铁门合页断了一边，门斜挂着"
 
 # A few invented labelled sentences, as a district's own labelled file would be.
 LABELLED = [
@@ -146,16 +152,10 @@ async def test_rules_commands_say_what_is_missing(db_url, tmp_path):
     assert rc == 2 and "no labelled rows" in out
 
 
-async def test_train_urgency_writes_a_model_that_hears_dangers_told_like_its_examples(tmp_path):
-    # invented examples: dangers told in the present, and ordinary messages about the same things
-    dangers = tmp_path / "dangers.txt"
-    now = ["还在往下掉", "还在往外冒", "还在往上窜", "底下还有人", "正在往下沉", "刚才往下砸"]
-    things = ["墙皮", "黑水", "火苗", "石块", "楼板", "砖头"]
-    lines = [f"1 {t}{n}，快来人" for t in things for n in now]
-    lines += [f"0 {t}的事想咨询一下，以后{n[2:]}怎么办" for t in things for n in now]
-    dangers.write_text("# invented\n" + "\n".join(lines) + "\n", encoding="utf-8")
+async def test_train_urgency_writes_a_model_that_hears_dangers_told_like_its_examples(db_url, tmp_path):
+    dangers = invented_dangers(tmp_path / "dangers.txt")
     out = tmp_path / "model.json"
-    code, said = await gridbot("sqlite://:memory:", "rules", "train-urgency", "--dangers", str(dangers), "--out", str(out))
+    code, said = await gridbot(db_url, "rules", "train-urgency", "--dangers", str(dangers), "--out", str(out))
     assert code == 0, said
     assert "36 dangers" in said
     from bot.nlp.danger_model import load
@@ -163,5 +163,91 @@ async def test_train_urgency_writes_a_model_that_hears_dangers_told_like_its_exa
     model = load(out)
     assert model.urgent("瓦片还在往下掉，快来人") is not None       # a thing it never saw, told the same way
     assert model.urgent("瓦片的事想咨询一下，以后掉下来怎么办") is None
-    code, said = await gridbot("sqlite://:memory:", "rules", "train-urgency", "--dangers", str(tmp_path / "none.txt"))
+    code, said = await gridbot(db_url, "rules", "train-urgency", "--dangers", str(tmp_path / "none.txt"))
     assert code == 2 and "cannot read" in said
+
+
+def invented_dangers(path: Path) -> Path:
+    """Dangers told in the present and ordinary messages about the same things (invented)."""
+    now = ["还在往下掉", "还在往外冒", "还在往上窜", "底下还有人", "正在往下沉", "刚才往下砸"]
+    things = ["墙皮", "黑水", "火苗", "石块", "楼板", "砖头"]
+    lines = [f"1 {t}{n}，快来人" for t in things for n in now]
+    lines += [f"0 {t}的事想咨询一下，以后{n[2:]}怎么办" for t in things for n in now]
+    path.write_text("# invented\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def picker_of(h, user, chat_id: int, number: str, card_button: str, title: str) -> dict:
+    card = await h.api.wait_for(card_in(h, chat_id, number, with_button=card_button))
+    await h.api.press(user, card, card_button, chat_id=chat_id)
+    return await h.api.wait_for_bot_message(chat_id, lambda m: m.get("text") == title)
+
+
+async def test_urgency_corrections_reach_everyone_and_refit_the_danger_model(harness, db_url, tmp_path):
+    h = harness
+    # the worker: 不算紧急 on an urgent report's card
+    resident = h.resident(5550021, "居民甲")
+    await h.api.send_text(resident, TILES)
+    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
+    tiles = NUMBER.search(receipt["text"])[0]
+    assert (await Ticket.get(number=tiles)).urgent
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    picker = await picker_of(h, worker, GRID_NHJ1_01_CHAT, tiles, texts.BTN_RECATEGORISE,
+                             texts.PICK_CATEGORY.format(number=tiles))
+    # another grid's worker pressing the same button is refused, and nothing changes
+    cb = await h.api.press(h.staff(WORKER_NHJ1_02, "刘红霞"), picker, texts.BTN_UNMARK_URGENT, chat_id=GRID_NHJ1_01_CHAT)
+    assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.NOT_ALLOWED
+    assert (await Ticket.get(number=tiles)).urgent
+    cb = await h.api.press(worker, picker, texts.BTN_UNMARK_URGENT, chat_id=GRID_NHJ1_01_CHAT)
+    assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.URGENCY_UNMARKED
+    told = await h.api.wait_for_bot_message(resident.id, lambda m: "不属于紧急情况" in m["text"])
+    assert tiles in told["text"] and "工作日" in told["text"]  # no longer the 2-hour on-site promise
+    await h.api.wait_for(lambda: (c := card_in(h, GRID_NHJ1_01_CHAT, tiles)()) and texts.CARD_URGENT not in c["text"])
+
+    # the command centre: ⚠️ 标为紧急 on a triage card, then the category, and it goes to the grid urgent
+    other = h.resident(5550022, "居民乙")
+    gate = await submit_report(h, other, GATE)
+    assert not (await Ticket.get(number=gate)).urgent
+    commander = h.staff(COMMANDER, "冯晓燕")
+    picker = await picker_of(h, commander, COMMAND_CHAT, gate, texts.BTN_TRIAGE_CATEGORY,
+                             texts.TRIAGE_PICK_CATEGORY.format(number=gate))
+    forged = picker["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
+    cb = await h.api.press(other, h.api.last_bot_message(other.id), data=forged)  # a resident forging it
+    assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.NOT_STAFF
+    cb = await h.api.press(commander, picker, texts.BTN_MARK_URGENT, chat_id=COMMAND_CHAT)
+    assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.URGENCY_MARKED
+    told = await h.api.wait_for_bot_message(other.id, lambda m: "按紧急情况办理" in m["text"])
+    assert gate in told["text"]
+    await recategorise_at_triage(h, gate, "公共设施损坏")
+    await h.api.wait_for(lambda: (c := card_in(h, GRID_NHJ1_01_CHAT, gate)()) and texts.CARD_URGENT in c["text"])
+
+    examples = await UrgencyExample.all().order_by("id")
+    assert [(e.text, e.from_urgent, e.to_urgent, e.source) for e in examples] == \
+        [(TILES, True, False, "card"), (GATE, False, True, "triage")]
+    assert [e.action for e in await TicketEvent.filter(action__in=("marked_urgent", "unmarked_urgent"))
+            .order_by("id")] == ["unmarked_urgent", "marked_urgent"]
+
+    # export: one row per ticket, with the staff's word on urgency
+    exported = tmp_path / "corrections.csv"
+    rc, out = await gridbot(db_url, "rules", "export", str(exported))
+    assert rc == 0, out
+    with open(exported, encoding="utf-8") as f:
+        rows = {r["ticket"]: r for r in csv.DictReader(f)}
+    assert (rows[tiles]["urgent"], rows[tiles]["from_urgent"], rows[tiles]["category"]) == ("0", "1", "safety")
+    assert (rows[gate]["urgent"], rows[gate]["category"], rows[gate]["from_category"]) == ("1", "facility", "other")
+
+    # train-urgency: the worker's 不算紧急 has the last word on the tiles; without it the model flags them
+    from bot.nlp.danger_model import load
+
+    dangers = invented_dangers(tmp_path / "dangers.txt")
+    rc, out = await gridbot(db_url, "rules", "train-urgency", "--dangers", str(dangers), "--no-db",
+                            "--out", str(tmp_path / "files_only.json"))
+    assert rc == 0, out
+    assert load(tmp_path / "files_only.json").urgent(TILES) is not None
+    with open(dangers, "a", encoding="utf-8") as f:
+        f.write(f"1 {TILES}\n")  # a file saying otherwise gives way to the worker
+    rc, out = await gridbot(db_url, "rules", "train-urgency", "--dangers", str(dangers),
+                            "--out", str(tmp_path / "with_staff.json"))
+    assert rc == 0, out
+    assert "from 74 messages (37 dangers; 2 staff corrections)" in out  # the file's 1 for the tiles dropped
+    assert load(tmp_path / "with_staff.json").urgent(TILES) is None

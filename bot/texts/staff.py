@@ -134,7 +134,7 @@ EVENT_STAFF_WORDS = {
     "escalated": "上报", "transferred": "转派", "returned": "退回", "rejected": "驳回",
     "consulted": "发起会商", "merged": "合并", "asked": "追问", "answered": "居民回复",
     "commented": "居民意见", "recategorised": "改类别", "explained": "书面说明", "located": "居民补充地点",
-    "photo_added": "现场照片",
+    "photo_added": "现场照片", "marked_urgent": "标为紧急", "unmarked_urgent": "取消紧急",
 }
 ASK_RESOLUTION = "{name}，请回复本消息，简要写明工单 {number} 的处理结果（可附照片）。"
 RESOLVED_TOAST = "已办结，已通知居民评价。"
@@ -147,6 +147,12 @@ TRIAGE_PICK_GRID = "工单 {number}：请选择网格"
 TRIAGE_PICK_CATEGORY = "工单 {number}：请选择类别"
 TRIAGE_DONE = "已派给【{unit}】。"
 CATEGORY_CHANGED = "类别已改为“{category}”。"
+# Under the 改类别 pickers: staff say whether it is urgent; the danger model learns from it.
+BTN_MARK_URGENT = "⚠️ 标为紧急"
+BTN_UNMARK_URGENT = "不算紧急"
+URGENCY_MARKED = "已标为紧急，按紧急时限办理，指挥中心已知悉。"
+URGENCY_UNMARKED = "已取消紧急，按一般时限办理。"
+URGENCY_ACTION = "改紧急程度"
 
 ROLE_WORDS = {
     "worker": "网格员",

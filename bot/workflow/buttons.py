@@ -25,6 +25,7 @@ RECATEGORISE = Action("w:cat", ID)  # 改类别: shows the categories
 SET_CATEGORY = Action("w:setc", ID, CODE)  # … to this one (then its sub-categories, if any)
 SET_SUBCATEGORY = Action("w:sub", ID, SUB)  # 改细类: this sub-category of the category
 CLEAR_SUBCATEGORY = Action("w:nosub", ID)  # … or none: the category's own limits
+SET_URGENCY = Action("w:urg", ID, CODE)  # 标为紧急 ("yes") / 不算紧急 ("no"), under the 改类别 pickers
 
 # Pauses of a ticket's clocks (bot/sla/pauses.py; bound by the sla feature).
 PAUSE = Action("sla:pau", ID, CODE)  # /pause's reason buttons: pause for this reason

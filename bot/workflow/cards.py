@@ -228,6 +228,13 @@ def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | Non
     return [first, second] + ([third] if third else [])
 
 
+def urgency_toggle(ticket: Ticket) -> list[tuple[str, str]]:
+    """The last row of the 改类别 pickers: staff say it is urgent after all, or that it is not."""
+    if ticket.urgent:
+        return [(texts.BTN_UNMARK_URGENT, B.SET_URGENCY.data(ticket.id, "no"))]
+    return [(texts.BTN_MARK_URGENT, B.SET_URGENCY.data(ticket.id, "yes"))]
+
+
 def card_message(chat_id: int, ticket: Ticket, text: str, *, triage_note: str | None = None,
                  command_view: bool = False) -> Outgoing:
     if triage_note:

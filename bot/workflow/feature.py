@@ -130,7 +130,7 @@ FEATURE = Feature(
         B.TRANSFER_TO: _card("tto"), B.RETURN: _card("ret"), B.ASK: _card("ask"), B.REJECT: _card("rej"),
         B.CONSULT: _card("con"), B.CONSULT_PICK: _card("csel"), B.CONSULT_GO: _card("cgo"),
         B.RECATEGORISE: _card("cat"), B.SET_CATEGORY: _card("setc"),
-        B.SET_SUBCATEGORY: _card("sub"), B.CLEAR_SUBCATEGORY: _card("nosub"),
+        B.SET_SUBCATEGORY: _card("sub"), B.CLEAR_SUBCATEGORY: _card("nosub"), B.SET_URGENCY: _card("urg"),
         B.TRIAGE_CATEGORY: _triage("cat"), B.TRIAGE_SET_CATEGORY: _triage("setcat"),
         B.TRIAGE_GRID: _triage("grid"), B.TRIAGE_COMMUNITY: _triage("comm"), B.TRIAGE_SET_GRID: _triage("setgrid"),
         B.RATE: feedback.rate, B.SKIP_COMMENT: feedback.skip_comment, B.NOT_FIXED: feedback.not_fixed,

@@ -113,7 +113,7 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
             messages.append(Outgoing(resident_chat, texts.SUBMITTED_TRIAGE.format(
                 number=ticket.number, due=promised)))
     if new.urgent:
-        messages += await _urgent_alerts(rt, ticket, holder)
+        messages += await urgent_alerts(rt, ticket, holder)
     await outbox.enqueue(messages, now=now, ticket=ticket)
     if resident_chat is not None and new.resident is not None and whereabouts.needs_asking(ticket):
         await whereabouts.ask(rt, ticket, new.resident, resident_chat)  # after the receipt
@@ -160,8 +160,9 @@ async def _post_triage_card(rt: Runtime, ticket: Ticket, why: str | None, new_ph
     return messages
 
 
-async def _urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> list[Outgoing]:
-    """An urgent ticket is also shown to the command centre at once (the holder has the card)."""
+async def urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> list[Outgoing]:
+    """An urgent ticket is also shown to the command centre at once (the holder has the card):
+    when filed, and when staff mark it urgent later (bot/workflow/moves.py `change_urgency`)."""
     command = await directory.command_chat()
     if command is None or holder is None:
         return []  # without a holder the triage card already sits in the command chat

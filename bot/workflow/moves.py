@@ -15,7 +15,8 @@ from bot.nlp.classify import categories as nlp_categories
 from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.sla import clocks
-from bot.workflow import cards
+from bot.workflow import cards, filing
+from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow.buttons import RATE
 from bot.workflow import tickets
@@ -169,6 +170,27 @@ async def change_category(rt: Runtime, ticket: Ticket, category: str, staff: Sta
     now = rt.clock.now()
     told = await tickets.recategorise(rt, ticket, category, staff, source, now)
     await outbox.enqueue(await refresh_card(rt, ticket) + told, now=now, ticket=ticket)
+
+
+async def change_urgency(rt: Runtime, ticket: Ticket, urgent: bool, staff: Staff) -> None:
+    """标为紧急 / 不算紧急 by staff who may act on the ticket, while it is open. The verdict is
+    kept as a labelled example the danger model is refitted on (`gridbot rules train-urgency`);
+    the clocks take the urgent limits, or drop them, and the resident hears the new promise. A
+    ticket marked urgent is shown to the command centre, as one filed urgent is."""
+    await require_holder(ticket, staff)
+    if ticket.status not in CLOCKS_RUN:
+        raise Refused(texts.ILLEGAL_MOVE.format(number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)],
+                                                action=texts.URGENCY_ACTION))
+    if urgent == ticket.urgent:
+        return
+    now = rt.clock.now()
+    source = "triage" if ticket.status == Status.TRIAGE else "card"
+    told = await tickets.set_urgency(rt, ticket, urgent, staff, source, now)
+    messages = await refresh_card(rt, ticket)
+    command = await directory.command_chat()
+    if urgent and command not in {m.chat_id for m in messages}:
+        messages += await filing.urgent_alerts(rt, ticket, await ticket.unit)
+    await outbox.enqueue(messages + told, now=now, ticket=ticket)
 
 
 async def change_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: Staff) -> None:

@@ -21,6 +21,7 @@ from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.sla.policy import describe
 from bot.workflow import buttons as B
+from bot.workflow import cards
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow import relay
@@ -86,6 +87,7 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
         return texts.PICK_DEPARTMENT.format(number=ticket.number)
     if action == "cat":
         rows = [[(label, B.SET_CATEGORY.data(ticket.id, code))] for code, label in categories()]
+        rows.append(cards.urgency_toggle(ticket))
         await outbox.enqueue([Outgoing(chat_id, texts.PICK_CATEGORY.format(number=ticket.number), buttons=rows)],
                              now=rt.clock.now(), ticket=ticket)
         return texts.PICK_CATEGORY.format(number=ticket.number)
@@ -95,6 +97,9 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
             await outbox.enqueue([_subcategory_picker(rt, chat_id, ticket)], now=rt.clock.now(), ticket=ticket)
             return texts.PICK_SUBCATEGORY_TOAST
         return texts.CATEGORY_CHANGED.format(category=label_of(str(arg)))
+    if action == "urg" and arg in ("yes", "no"):
+        await moves.change_urgency(rt, ticket, arg == "yes", staff)
+        return texts.URGENCY_MARKED if ticket.urgent else texts.URGENCY_UNMARKED
     if action in ("sub", "nosub"):
         await moves.change_subcategory(rt, ticket, str(arg) if action == "sub" else None, staff)
         sub = rt.sla.subcategory(ticket.category, ticket.subcategory)

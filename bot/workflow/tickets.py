@@ -11,7 +11,7 @@ import datetime as dt
 
 from bot import texts, timetext
 from bot.models import (
-    CategoryExample, Resident, Staff, Status, Ticket,
+    CategoryExample, Resident, Staff, Status, Ticket, UrgencyExample,
     Unit,
 )
 from bot.nlp.classify import Classifier
@@ -154,6 +154,21 @@ async def recategorise(rt: Runtime, ticket: Ticket, category: str, staff: Staff,
     return await reclock(rt, ticket, Actor.of_staff(staff), now)
 
 
+async def set_urgency(rt: Runtime, ticket: Ticket, urgent: bool, staff: Staff, source: str,
+                      now: dt.datetime) -> list[Outgoing]:
+    """标为紧急 / 不算紧急: the verdict kept as a labelled example the danger model is refitted
+    on, and the clocks recounted with the urgent limits, or without them."""
+    was = ticket.urgent
+    await Ticket.filter(id=ticket.id).update(urgent=urgent, updated_at=now)
+    await reload(ticket)
+    await event(ticket, Actor.of_staff(staff), "marked_urgent" if urgent else "unmarked_urgent", ticket.status,
+                ticket.status, now, data={"source": source})
+    await UrgencyExample.create(ticket=ticket, text=ticket.text, from_urgent=was, to_urgent=urgent, source=source,
+                                staff_user_id=staff.user_id, created_at=now)
+    notice = texts.NOTIFY_NOW_URGENT if urgent else texts.NOTIFY_NOT_URGENT
+    return await reclock(rt, ticket, Actor.of_staff(staff), now, notice=notice)
+
+
 async def set_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: Staff,
                           now: dt.datetime) -> list[Outgoing]:
     """A sub-category chosen by staff (None: the category's own limits), and the clocks recounted."""
@@ -166,9 +181,11 @@ async def set_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: 
     return await reclock(rt, ticket, actor=Actor.of_staff(staff), now=now)
 
 
-async def reclock(rt: Runtime, ticket: Ticket, actor: Actor, now: dt.datetime) -> list[Outgoing]:
+async def reclock(rt: Runtime, ticket: Ticket, actor: Actor, now: dt.datetime, *,
+                  notice: str = texts.NOTIFY_DUE_CHANGED) -> list[Outgoing]:
     """The clocks with the limits of the ticket's kind now; the change written down if any.
-    Returns what the residents are told when the resolution deadline they were promised moved."""
+    Returns what the residents are told (`notice`) when the resolution deadline they were
+    promised moved."""
     moved = await clocks.reclock(rt, ticket, now)
     if moved is None:
         return []
@@ -180,5 +197,5 @@ async def reclock(rt: Runtime, ticket: Ticket, actor: Actor, now: dt.datetime) -
                 data={"due_from": before.isoformat() if before else None, "due_to": after.isoformat()})
     if before == after:
         return []  # only a light's moment moved: the resident's promise is the same
-    return await tell_resident(ticket, texts.NOTIFY_DUE_CHANGED.format(
+    return await tell_resident(ticket, notice.format(
         number=ticket.number, limit=limit, due=timetext.deadline(after, rt.tz)))

@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from bot.workflow import buttons as B
 from bot.jurisdiction import directory
 from bot.messaging import outbox
-from bot.workflow import moves
+from bot.workflow import cards, moves
 from bot.messaging.outbox import Outgoing
 
 
@@ -30,7 +30,8 @@ async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int
         now = rt.clock.now()
         if action == "cat":
             await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
-                       [[(label, B.TRIAGE_SET_CATEGORY.data(ticket.id, code))] for code, label in categories()], now)
+                       [[(label, B.TRIAGE_SET_CATEGORY.data(ticket.id, code))] for code, label in categories()]
+                       + [cards.urgency_toggle(ticket)], now)
         elif action == "setcat" and str(arg) in dict(categories()):
             await moves.change_category(rt, ticket, arg, staff, source="triage")
             grid = await ticket.grid
