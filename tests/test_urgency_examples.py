@@ -13,8 +13,9 @@ from bot.jurisdiction import directory
 from bot.models import Outbox, Status, Ticket, TicketEvent, UrgencyExample
 from bot.refusals import Refused
 from bot.workflow import corrections, moves
+from bot.messaging.outbox import card_ref
 from tests.test_workflow_moves import (  # noqa: F401  (rt is a fixture)
-    OTHER_WORKER, WORKER, file, fresh, rt, staff,
+    COMMAND, OTHER_WORKER, WORKER, file, fresh, rt, staff,
 )
 
 
@@ -48,6 +49,18 @@ async def test_marked_urgent_takes_the_urgent_limits_and_reaches_the_command_cen
     resident = await ticket.resident
     told = await texts_to(resident.user_id, mark)
     assert len(told) == 1 and told[0].startswith(f"您的工单 {ticket.number} 经核实按紧急情况办理")
+    # the worker pressed it: the grid's card is edited, and nobody there is told what they did
+    grid_chat = await directory.chat_for_unit(await ticket.unit)
+    assert not any("标为紧急" in t for t in await texts_to(grid_chat, mark))
+
+
+async def test_marked_urgent_by_the_command_centre_is_heard_in_the_grid(rt):
+    ticket = await file(rt)
+    mark = await last_outbox_id()
+    await tx(moves.change_urgency, rt, ticket, True, await staff(COMMAND))
+    grid_chat = await directory.chat_for_unit(await ticket.unit)
+    notes = await Outbox.filter(chat_id=grid_chat, id__gt=mark, reply_to_ref=card_ref(ticket.id))
+    assert [n.text.split("，")[0] for n in notes] == [f"⚠️ 工单 {ticket.number} 已由【迎泽区】冯晓燕标为紧急"]
 
 
 async def test_not_urgent_drops_the_urgent_limits_and_says_so(rt):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from bot import texts
+from bot import texts, timetext
 from bot.models import (
     Attachment, Level, Light, Resident, Staff, Status, Ticket,
     Unit,
@@ -190,6 +190,12 @@ async def change_urgency(rt: Runtime, ticket: Ticket, urgent: bool, staff: Staff
     command = await directory.command_chat()
     if urgent and command not in {m.chat_id for m in messages}:
         messages += await filing.urgent_alerts(rt, ticket, await ticket.unit)
+    holder, unit = await cards.holder_chat(ticket), await staff.unit
+    if urgent and holder is not None and holder != await directory.chat_for_unit(unit):
+        # An edited card makes no sound: the people holding it hear that it is urgent now, and from whom.
+        messages.append(Outgoing(holder, texts.MARKED_URGENT_NOTE.format(
+            number=ticket.number, unit=unit.name if unit else "", name=staff.name,
+            due=timetext.deadline(ticket.due_at, rt.tz)), reply_to_ref=outbox.card_ref(ticket.id)))
     await outbox.enqueue(messages + told, now=now, ticket=ticket)
 
 
