@@ -78,6 +78,36 @@ def test_weights_round_trip_through_a_file_and_still_show_the_residents_words(tm
     assert clf.classify("楼上半夜跺脚").category == "noise"
 
 
+def test_the_fast_scorer_gives_the_probabilities_of_the_training_features():
+    # scoring finds the n-grams by one Aho-Corasick scan and reads the evidence features without
+    # formatting their names; it must score exactly what `features` (the training's) describes
+    import numpy as np
+
+    from bot.nlp.normalise import normalise
+
+    model = learned.from_document(_fit((SWILL + KNOWN) * 2, min_df=1))
+    for text in [r.text for r in SWILL + KNOWN] + ["潲水桶旁边油烟噪音都有，路灯也坏了潲水潲水", "你好", ""]:
+        ev = RULES.evidence(normalise(text))
+        feats = learned.features(ev, model.sizes)
+        logits = np.array(model.intercept) + sum(
+            (value * model.matrix[model.index[name]] for name, value in feats.items() if name in model.index),
+            np.zeros(len(model.classes)))
+        expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        rows = {row for row in model.gram_hits(ev.text)}
+        assert np.allclose(model.probabilities(ev, rows), expected), text
+
+
+def test_words_shown_are_the_rules_when_the_weights_agree(tmp_path):
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps(_fit((SWILL + KNOWN) * 2, min_df=1), ensure_ascii=False), encoding="utf-8")
+    clf = Classifier.from_files(weights=path)
+    # the weights agree on fumes; their n-grams alone would also show the stretch 下饭店油
+    text = "楼下饭店油烟很大熏得人受不了"
+    result, alone = clf.classify(text), RULES.classify(text)
+    assert result.category == alone.category == "fumes" and result.decided_by == "weights"
+    assert result.matched == alone.matched == ("油烟", "熏得", "楼下饭店")
+
+
 def test_weights_file_beside_the_rules_is_used_when_present(tmp_path):
     for name in ("categories.yaml", "urgency.yaml"):
         (tmp_path / name).write_bytes((Path(learned.__file__).parent / "rules" / name).read_bytes())

@@ -211,7 +211,8 @@ class Classifier:
         phrases = [f.phrase for f in counted]
         decided = self._learned.decide(ev) if self._learned is not None else None
         if decided is not None:
-            top_code, confidence, words = decided
+            top_code, confidence, learned_words = decided
+            words = words if learned_words is None else learned_words
             how = "weights"
             phrases = [f.phrase for f in ev.found.get(top_code, ())]
             low = confidence < self._learned.min_confidence or (not ev.found and top_code == self._rules.fallback)

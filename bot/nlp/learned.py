@@ -20,6 +20,7 @@ pushed towards it, then the stretches of text whose n-grams pushed most. Scoring
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,14 @@ def char_ngrams(text: str, sizes: tuple[int, ...]) -> dict[str, tuple[int, int]]
 
 def features(ev: Evidence, sizes: tuple[int, ...]) -> dict[str, float]:
     """The features of one message's evidence (see the module docstring)."""
+    f = evidence_features(ev)
+    for g in char_ngrams(ev.text, sizes):
+        f[f"c:{g}"] = 1.0
+    return f
+
+
+def evidence_features(ev: Evidence) -> dict[str, float]:
+    """The features read off the rules' evidence: all but the character n-grams."""
     f: dict[str, float] = {f"s:{code}": score / 5.0 for code, score in ev.scores.items()}
     f[f"v:{ev.verdict}"] = 1.0
     if ev.how == "named":
@@ -66,8 +75,6 @@ def features(ev: Evidence, sizes: tuple[int, ...]) -> dict[str, float]:
     for code, items in ev.found.items():
         for item in items:
             f[f"w:{code}:{item.phrase}"] = 1.0
-    for g in char_ngrams(ev.text, sizes):
-        f[f"c:{g}"] = 1.0
     return f
 
 
@@ -81,52 +88,95 @@ class LearnedWeights:
     min_confidence: float        # below this probability the message goes to triage
     meta: dict
 
-    def probabilities(self, feats: dict[str, float]):
+    def __post_init__(self) -> None:
         import numpy as np
 
-        rows = [(self.index[name], value) for name, value in feats.items() if name in self.index]
-        logits = np.array(self.intercept, dtype=float)
-        if rows:
-            idx = np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows))
-            val = np.fromiter((v for _, v in rows), dtype=float, count=len(rows))
-            logits = logits + val @ self.matrix[idx]
-        logits -= logits.max()
-        p = np.exp(logits)
-        return p / p.sum()
+        from bot.nlp.phrases import automaton
 
-    def decide(self, ev: Evidence) -> tuple[str, float, list[str]] | None:
+        # The n-gram features are found the way the rule words are, in one Aho-Corasick scan of
+        # the text (a dict lookup per n-gram made scoring cost four times the rules' own work).
+        grams = [(name[2:], row) for name, row in self.index.items() if name.startswith("c:")]
+        self._gram_list = [row for _, row in grams]
+        self._np = np
+        self._grams = automaton([g for g, _ in grams]) if grams else None
+        # the evidence features by what they are built from, so scoring formats no names
+        self._kinds = {kind: {name[len(kind):]: row for name, row in self.index.items() if name.startswith(kind)}
+                       for kind in ("s:", "v:", "n:", "named:")}
+        self._rule_words = {tuple(name[2:].split(":", 1)): row for name, row in self.index.items()
+                            if name.startswith("w:")}
+        self._policy = self.index.get("policy")
+        # how much each feature pushes towards a class against the average class (the words shown)
+        self._push = self.matrix - self.matrix.mean(axis=1, keepdims=True)
+
+    def gram_hits(self, text: str) -> dict[int, tuple[int, int]]:
+        """The rows of the n-gram features in the text, each with its first (start, end)."""
+        hits: dict[int, tuple[int, int]] = {}
+        for key, start, end in self._scan(text):
+            row = self._gram_list[key]
+            if row not in hits or start < hits[row][0]:
+                hits[row] = (start, end)
+        return hits
+
+    def _scan(self, text: str) -> list[tuple[int, int, int]]:
+        return self._grams.find_matches_as_indexes(text, overlapping=True) if self._grams is not None else []
+
+    def probabilities(self, ev: Evidence, gram_rows) -> list[float]:
+        """The classes' probabilities from the features of `evidence_features` and the n-gram
+        feature rows found in the text (each counted once, as in training)."""
+        rows = list(gram_rows)
+        values = [1.0] * len(rows)
+        scores = self._kinds["s:"]
+        for code, score in ev.scores.items():
+            if code in scores:
+                rows.append(scores[code])
+                values.append(score / 5.0)
+        ones = [self._kinds["v:"].get(ev.verdict), self._policy if ev.policy else None]
+        if ev.how == "named":
+            ones.append(self._kinds["n:"].get(ev.verdict))
+        ones += [self._kinds["named:"].get(code) for code in ev.named]
+        ones += [self._rule_words.get((code, item.phrase)) for code, items in ev.found.items() for item in items]
+        for row in dict.fromkeys(ones):  # a feature counts once, as in training
+            if row is not None:
+                rows.append(row)
+                values.append(1.0)
+        # ten classes: the softmax in plain floats costs less than numpy's calls
+        summed = (self._np.asarray(values) @ self.matrix[rows]).tolist() if rows else [0.0] * len(self.classes)
+        logits = [a + b for a, b in zip(summed, self.intercept)]
+        top = max(logits)
+        exps = [math.exp(x - top) for x in logits]
+        total = sum(exps)
+        return [x / total for x in exps]
+
+    def decide(self, ev: Evidence) -> tuple[str, float, list[str] | None] | None:
         """(category, probability, the resident's words that decided), or None when the rules'
-        verdict is a category the weights were never trained on: then the rules decide."""
+        verdict is a category the weights were never trained on: then the rules decide. The words
+        are None when the weights agree with the rules: the rules' own words decided."""
         if ev.verdict not in self.classes:
             return None
-        feats = features(ev, self.sizes)
-        p = self.probabilities(feats)
-        best = int(p.argmax())
+        matches = self._scan(ev.text)
+        gram_list = self._gram_list
+        p = self.probabilities(ev, {gram_list[key] for key, _, _ in matches})
+        best = max(range(len(p)), key=p.__getitem__)
         code = self.classes[best]
-        return code, float(p[best]), self._words(ev, feats, best, code)
+        if code == ev.verdict:
+            return code, p[best], None
+        return code, p[best], self._words(ev, self.gram_hits(ev.text), best, code)
 
-    def _words(self, ev: Evidence, feats: dict[str, float], best: int, code: str) -> list[str]:
+    def _words(self, ev: Evidence, hits: dict[int, tuple[int, int]], best: int, code: str) -> list[str]:
         """The rule words of the chosen category that pushed towards it, then the stretches of the
         text whose n-grams pushed towards it most (merged, so they read as the resident's words)."""
-        matrix = self.matrix
-
-        def push(name: str) -> float:  # towards `best`, against the average class
-            row = matrix[self.index[name]]
-            return float(row[best] - row.mean())
-
+        push = self._push[:, best]
         words = []
         for item in sorted(ev.found.get(code, ()), key=lambda f: (-f.weight, f.start)):
-            name = f"w:{code}:{item.phrase}"
-            if name not in self.index or push(name) > -0.05:
+            row = self.index.get(f"w:{code}:{item.phrase}")
+            if row is None or push[row] > -0.05:
                 words.append(ev.text[item.start:item.end])
         credit = [0.0] * len(ev.text)
-        for gram, (start, end) in char_ngrams(ev.text, self.sizes).items():
-            name = f"c:{gram}"
-            if name in self.index:
-                value = push(name)
-                if value > 0:
-                    for i in range(start, end):
-                        credit[i] += value / (end - start)
+        for row, (start, end) in hits.items():
+            value = float(push[row])
+            if value > 0:
+                for i in range(start, end):
+                    credit[i] += value / (end - start)
         spans, i = [], 0
         while i < len(credit):  # runs of characters with real credit
             if credit[i] > 0.15:
