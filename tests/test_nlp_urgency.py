@@ -352,6 +352,21 @@ def test_a_phrase_naming_an_unknown_word_class_is_refused(tmp_path):
         load_urgency(path)
 
 
+def test_a_danger_with_a_category_files_the_message_there_when_it_is_the_first_that_fires(tmp_path):
+    from bot.nlp.classify import Classifier
+    from bot.nlp.rulefiles import CATEGORIES_FILE, RuleFileError, load_categories
+
+    path = tmp_path / "u.yaml"
+    path.write_text("rules:\n  - name: 电梯\n    any: [电梯*往下掉]\n"
+                    "  - name: 倒地\n    category: safety\n    any: [倒地不动]\n", encoding="utf-8")
+    clf = Classifier(load_categories(CATEGORIES_FILE), load_urgency(path))
+    assert clf.classify("健身器材边上有个老人倒地不动").category == "safety"  # the rules' words say facility
+    assert clf.classify("电梯突然往下掉，里面有个老人倒地不动").category == "utility"  # the lift comes first in the file
+    path.write_text("rules:\n  - name: 倒地\n    category: 急救\n    any: [倒地不动]\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="急救"):
+        Classifier(load_categories(CATEGORIES_FILE), load_urgency(path))
+
+
 @pytest.mark.parametrize("text", [
     "关于湖滨路段临水护栏缺失亟需增设的建议",       # a proposal, not a report of danger now
     "咨询：高空抛物现在是不是入刑了？要怎么取证",

@@ -36,7 +36,7 @@ from bot.nlp import segment
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Gate, Hit, PhraseMatcher
 from bot.nlp.rulefiles import (
-    ASK, CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, load_categories,
+    ASK, CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, RuleFileError, load_categories,
 )
 from bot.nlp.sounds import SoundAlikes
 from bot.nlp.urgency import URGENCY_FILE, UrgencyRules, load_urgency
@@ -139,6 +139,9 @@ class Classifier:
                  matching: str = "overlap") -> None:
         if matching not in MATCHING:
             raise ValueError(f"matching is one of {MATCHING}, not {matching!r}")
+        unknown = sorted({r.category for r in urgency.rules if r.category and r.category not in rules.by_code})
+        if unknown:
+            raise RuleFileError(f"urgency.yaml: rules name categories categories.yaml does not have: {', '.join(unknown)}")
         self._rules = rules
         self._urgency = urgency
         self._matching = matching
@@ -231,6 +234,12 @@ class Classifier:
             # and smoke that is a fire is not a nuisance (楼道里全是烟，下不去了); the danger model's
             # word alone is not enough to say smoke is a fire (烧秸秆，烟大得很 stays fumes)
             code = self._rules.urgent_fallback
+        danger = self._urgency.category_for(urgency.reasons) if urgency.urgent else None
+        if danger in self._rules.by_code:
+            # a danger is filed where it is handled, whatever else the message names: a gas main
+            # dug open is a gas leak before it is a supply complaint, an old man collapsed by the
+            # fitness corner is no broken facility
+            code = danger
         if code != top_code:
             words, phrases = [], []
         scores = [(top_code, round(top, 2))] if top > 0 or top_code == code else []

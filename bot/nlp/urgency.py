@@ -36,9 +36,10 @@ class UrgencyRule:
     """One kind of danger: one of `any`, plus one of `with` when given, and none of `unless`."""
 
     def __init__(self, name: str, any_: tuple[str, ...], with_: tuple[str, ...] = (), unless: tuple[str, ...] = (),
-                 calls: tuple[str, ...] = ()):
+                 calls: tuple[str, ...] = (), category: str | None = None):
         self.name = name
         self.calls = calls  # whom to call first, most useful first (codes of CALLS)
+        self.category = category  # the category this danger is filed under, whatever else is named
         self.phrases = frozenset(p for p in any_ if p)
         self._any = PhraseMatcher(any_)
         self._with = PhraseMatcher(with_) if with_ else None
@@ -124,6 +125,14 @@ class UrgencyRules:
         by_name = {rule.name: rule.calls for rule in self.rules}
         return [(name, by_name.get(name, ())) for name in reasons]
 
+    def category_for(self, reasons: tuple[str, ...]) -> str | None:
+        """The category the first danger among `reasons` (the file's order) is filed under, if it
+        says one (`category:`). Only the first: a lift dropping with people inside (电梯事故, earlier
+        in the file) is not a collapse because 里面还有人…卡住不动 also reads like one."""
+        if not reasons:
+            return None
+        return next((rule.category for rule in self.rules if rule.name == reasons[0]), None)
+
 
 _CLASS_REF = re.compile(r"\{([^{}]+)\}")
 
@@ -178,6 +187,7 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
             with_=phrases("with"),
             unless=phrases("unless"),
             calls=calls,
+            category=str(item["category"]) if item.get("category") else None,
         ))
     neg = data.get("negation") or {}
     negation = Negation(
