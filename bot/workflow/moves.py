@@ -178,25 +178,37 @@ async def change_urgency(rt: Runtime, ticket: Ticket, urgent: bool, staff: Staff
     the clocks take the urgent limits, or drop them, and the resident hears the new promise. A
     ticket marked urgent is shown to the command centre, as one filed urgent is."""
     await require_holder(ticket, staff)
-    if ticket.status not in CLOCKS_RUN:
-        raise Refused(texts.ILLEGAL_MOVE.format(number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)],
-                                                action=texts.URGENCY_ACTION))
+    _require_clocks_running(ticket, texts.URGENCY_ACTION)
     if urgent == ticket.urgent:
         return
     now = rt.clock.now()
     source = "triage" if ticket.status == Status.TRIAGE else "card"
     told = await tickets.set_urgency(rt, ticket, urgent, staff, source, now)
     messages = await refresh_card(rt, ticket)
-    command = await directory.command_chat()
-    if urgent and command not in {m.chat_id for m in messages}:
+    if urgent:
+        messages += await _marked_urgent(rt, ticket, staff, shown={m.chat_id for m in messages})
+    await outbox.enqueue(messages + told, now=now, ticket=ticket)
+
+
+async def _marked_urgent(rt: Runtime, ticket: Ticket, staff: Staff, shown: set[int]) -> list[Outgoing]:
+    """Who hears that a ticket is urgent now: the command centre gets its copy of the card (unless
+    it shows the card already), and the holder's chat, if someone else marked it, a note under
+    the card: an edited card makes no sound."""
+    messages = []
+    if await directory.command_chat() not in shown:
         messages += await filing.urgent_alerts(rt, ticket, await ticket.unit)
     holder, unit = await cards.holder_chat(ticket), await staff.unit
-    if urgent and holder is not None and holder != await directory.chat_for_unit(unit):
-        # An edited card makes no sound: the people holding it hear that it is urgent now, and from whom.
+    if holder is not None and holder != await directory.chat_for_unit(unit):
         messages.append(Outgoing(holder, texts.MARKED_URGENT_NOTE.format(
             number=ticket.number, unit=unit.name if unit else "", name=staff.name,
             due=timetext.deadline(ticket.due_at, rt.tz)), reply_to_ref=outbox.card_ref(ticket.id)))
-    await outbox.enqueue(messages + told, now=now, ticket=ticket)
+    return messages
+
+
+def _require_clocks_running(ticket: Ticket, action: str) -> None:
+    if ticket.status not in CLOCKS_RUN:
+        raise Refused(texts.ILLEGAL_MOVE.format(number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)],
+                                                action=action))
 
 
 async def change_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staff: Staff) -> None:
@@ -206,9 +218,7 @@ async def change_subcategory(rt: Runtime, ticket: Ticket, code: str | None, staf
     await require_holder(ticket, staff)
     if code is not None and rt.sla.subcategory(ticket.category, code) is None:
         raise Refused(texts.STALE_BUTTON)  # a picker left from before a change of category
-    if ticket.status not in CLOCKS_RUN:
-        raise Refused(texts.ILLEGAL_MOVE.format(number=ticket.number, status=texts.STATUS_WORDS[str(ticket.status)],
-                                                action=texts.SUBCATEGORY_ACTION))
+    _require_clocks_running(ticket, texts.SUBCATEGORY_ACTION)
     if code == ticket.subcategory:
         return
     now = rt.clock.now()
