@@ -236,9 +236,8 @@ class Classifier:
             code = self._rules.urgent_fallback
         danger = self._urgency.category_for(urgency.reasons) if urgency.urgent else None
         if danger in self._rules.by_code:
-            # a danger is filed where it is handled, whatever else the message names: a gas main
-            # dug open is a gas leak before it is a supply complaint, an old man collapsed by the
-            # fitness corner is no broken facility
+            # a danger to a person is filed as one, whatever else the message names: an old man
+            # collapsed by the fitness corner is no broken facility
             code = danger
         if code != top_code:
             words, phrases = [], []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from bot.models import CategoryExample, Ticket, UrgencyExample
+from bot.models import CategoryExample, UrgencyExample
 from bot.nlp import pii
 from bot.nlp.evaluate import Labelled
 
@@ -54,12 +54,12 @@ async def export_csv(path: Path) -> int:
     masked as for other people. Returns how many rows were written."""
     categories = {r.ticket_id: r for r in await latest_examples()}
     urgency = {r.ticket_id: r for r in await latest_urgency()}
-    tickets = {t.id: t for t in await Ticket.filter(id__in=set(categories) | set(urgency))}
     rows = []
     for ticket_id in set(categories) | set(urgency):
-        cat, urg, ticket = categories.get(ticket_id), urgency.get(ticket_id), tickets[ticket_id]
-        first = min((r for r in (cat, urg) if r), key=lambda r: (r.created_at, r.id))
-        last = max((r for r in (cat, urg) if r), key=lambda r: (r.created_at, r.id))
+        cat, urg = categories.get(ticket_id), urgency.get(ticket_id)
+        ticket = (cat or urg).ticket
+        said = sorted((r for r in (cat, urg) if r), key=lambda r: (r.created_at, r.id))
+        first, last = said[0], said[-1]
         rows.append(((first.created_at, first.id, type(first).__name__), [
             pii.mask((cat or urg).text),
             cat.to_category if cat else ticket.category,
