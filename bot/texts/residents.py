@@ -129,8 +129,8 @@ NOTIFY_ASSIGNED = "您的工单 {number} 已派给【{unit}】。"
 # The promise changed with the kind of case (改类别 / 改细类): the new limit and the moment.
 NOTIFY_DUE_CHANGED = "您的工单 {number} 经核实类别有调整，办结时限改为{limit}，期限 {due}。"
 # Staff said it is urgent after all, or that it is not (标为紧急 / 不算紧急).
-NOTIFY_NOW_URGENT = "您的工单 {number} 经核实按紧急情况办理，办结时限改为{limit}，期限 {due}。"
-NOTIFY_NOT_URGENT = "您的工单 {number} 经核实不属于紧急情况，按一般程序办理，办结时限改为{limit}，期限 {due}。"
+NOTIFY_NOW_URGENT = "您的工单 {number} 经核实按紧急情况办理：{limit}，期限 {due}。"
+NOTIFY_NOT_URGENT = "您的工单 {number} 经核实不属于紧急情况，按一般程序办理：{limit}，期限 {due}。"
 NOTIFY_ACCEPTED = "您的工单 {number} 已有网格员接单，正在处理。"
 NOTIFY_RESOLVED = (
     "您的工单 {number} 已办结。\n处理结果：{note}\n"
