@@ -61,6 +61,11 @@ async def test_marked_urgent_by_the_command_centre_is_heard_in_the_grid(rt):
     grid_chat = await directory.chat_for_unit(await ticket.unit)
     notes = await Outbox.filter(chat_id=grid_chat, id__gt=mark, reply_to_ref=card_ref(ticket.id))
     assert [n.text.split("，")[0] for n in notes] == [f"⚠️ 工单 {ticket.number} 已由【迎泽区】冯晓燕标为紧急"]
+    # … and that it is no longer urgent, when the command centre says so
+    mark = await last_outbox_id()
+    await tx(moves.change_urgency, rt, await fresh(ticket), False, await staff(COMMAND))
+    notes = await Outbox.filter(chat_id=grid_chat, id__gt=mark, reply_to_ref=card_ref(ticket.id))
+    assert [n.text.split("，")[0] for n in notes] == [f"工单 {ticket.number} 已由【迎泽区】冯晓燕取消紧急"]
 
 
 async def test_not_urgent_drops_the_urgent_limits_and_says_so(rt):

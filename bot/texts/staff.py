@@ -153,8 +153,9 @@ BTN_UNMARK_URGENT = "不算紧急"
 URGENCY_MARKED = "已标为紧急，按紧急时限办理，指挥中心已知悉。"
 URGENCY_UNMARKED = "已取消紧急，按一般时限办理。"
 URGENCY_ACTION = "改紧急程度"
-# In the holder's chat, replying to the card, when someone of another unit marked it urgent.
+# In the holder's chat, replying to the card, when someone of another unit marked it urgent, or not.
 MARKED_URGENT_NOTE = "⚠️ 工单 {number} 已由【{unit}】{name}标为紧急，请尽快到场处置，期限 {due}。"
+UNMARKED_URGENT_NOTE = "工单 {number} 已由【{unit}】{name}取消紧急，按一般时限办理，期限 {due}。"
 
 ROLE_WORDS = {
     "worker": "网格员",

@@ -185,24 +185,22 @@ async def change_urgency(rt: Runtime, ticket: Ticket, urgent: bool, staff: Staff
     source = "triage" if ticket.status == Status.TRIAGE else "card"
     told = await tickets.set_urgency(rt, ticket, urgent, staff, source, now)
     messages = await refresh_card(rt, ticket)
-    if urgent:
-        messages += await _marked_urgent(rt, ticket, staff, shown={m.chat_id for m in messages})
+    if urgent and await directory.command_chat() not in {m.chat_id for m in messages}:
+        messages += await filing.urgent_alerts(rt, ticket, await ticket.unit)
+    messages += await _urgency_note(rt, ticket, staff)
     await outbox.enqueue(messages + told, now=now, ticket=ticket)
 
 
-async def _marked_urgent(rt: Runtime, ticket: Ticket, staff: Staff, shown: set[int]) -> list[Outgoing]:
-    """Who hears that a ticket is urgent now: the command centre gets its copy of the card (unless
-    it shows the card already), and the holder's chat, if someone else marked it, a note under
-    the card: an edited card makes no sound."""
-    messages = []
-    if await directory.command_chat() not in shown:
-        messages += await filing.urgent_alerts(rt, ticket, await ticket.unit)
+async def _urgency_note(rt: Runtime, ticket: Ticket, staff: Staff) -> list[Outgoing]:
+    """When someone of another unit changed it, the holder's chat hears that the ticket is urgent
+    now, or no longer, in a note under the card: an edited card makes no sound."""
     holder, unit = await cards.holder_chat(ticket), await staff.unit
-    if holder is not None and holder != await directory.chat_for_unit(unit):
-        messages.append(Outgoing(holder, texts.MARKED_URGENT_NOTE.format(
-            number=ticket.number, unit=unit.name if unit else "", name=staff.name,
-            due=timetext.deadline(ticket.due_at, rt.tz)), reply_to_ref=outbox.card_ref(ticket.id)))
-    return messages
+    if holder is None or holder == await directory.chat_for_unit(unit):
+        return []
+    note = texts.MARKED_URGENT_NOTE if ticket.urgent else texts.UNMARKED_URGENT_NOTE
+    return [Outgoing(holder, note.format(number=ticket.number, unit=unit.name if unit else "", name=staff.name,
+                                         due=timetext.deadline(ticket.due_at, rt.tz)),
+                     reply_to_ref=outbox.card_ref(ticket.id))]
 
 
 def _require_clocks_running(ticket: Ticket, action: str) -> None:
