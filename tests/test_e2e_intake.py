@@ -4,6 +4,7 @@ resident → worker → resident closes; all through the loopback Bot API."""
 import re
 
 from bot import texts
+from bot.nlp.classify import label_of
 from bot.models import Attachment, Outbox, OutboxStatus, Status, Ticket, TicketEvent
 from tests.e2e import (
     COMMAND_CHAT, COMMANDER, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT, IN_NHJ1_01, WORKER_NHJ1_01,
@@ -272,3 +273,24 @@ async def test_same_problem_twice_is_offered_and_the_second_resident_joins(harne
     await h.api.press(worker, card, texts.BTN_ACCEPT, chat_id=GRID_NHJ1_01_CHAT)
     for resident in (first, second):
         await h.api.wait_for_bot_message(resident.id, lambda m: "已有网格员接单" in m["text"])
+
+
+async def test_resident_changes_the_category_before_confirming(harness):
+    """修改类别 on the summary: the resident reads their own question (not the staff's picker
+    title with its "{number}"), picks, and the summary and the ticket follow the choice."""
+    h = harness
+    resident = h.resident()
+    reply = await h.reply_to(resident, "南海街1号院楼下早餐店油烟太大，天天熏到家里")
+    summary = await h.reply_to(resident, "楼下的老王早点铺，南海街12号", predicate=has_button(texts.BTN_CONFIRM))
+    assert reply and label_of("fumes") in summary["text"]
+
+    await h.api.press(resident, summary, texts.BTN_CHANGE_CATEGORY)
+    picker = await h.api.wait_for_bot_message(resident.id, has_button(label_of("noise")))
+    assert picker["text"] == texts.PICK_CATEGORY and "{" not in picker["text"]
+    await h.api.press(resident, picker, label_of("noise"))
+    summary = await h.api.wait_for_bot_message(
+        resident.id, lambda m: m["message_id"] > picker["message_id"] and texts.BTN_CONFIRM in _buttons(m))
+    assert label_of("noise") in summary["text"]
+    await h.api.press(resident, summary, texts.BTN_CONFIRM)
+    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
+    assert (await Ticket.get(number=NUMBER.search(receipt["text"])[0])).category == "noise"

@@ -35,7 +35,7 @@ async def pick_category(h, worker, number: str, label: str) -> None:
     card = await h.api.wait_for(lambda: _card(h, number))
     await h.api.press(worker, card, texts.BTN_RECATEGORISE, chat_id=GRID_NHJ1_01_CHAT)
     picker = await h.api.wait_for_bot_message(
-        GRID_NHJ1_01_CHAT, lambda m: _text(m) == texts.PICK_CATEGORY.format(number=number))
+        GRID_NHJ1_01_CHAT, lambda m: _text(m) == texts.CARD_PICK_CATEGORY.format(number=number))
     return await h.api.press(worker, picker, label, chat_id=GRID_NHJ1_01_CHAT)
 
 

@@ -66,7 +66,7 @@ async def recategorise_on_card(h, number: str, label: str) -> None:
     card = await h.api.wait_for(card_in(h, GRID_NHJ1_01_CHAT, number, with_button=texts.BTN_RECATEGORISE))
     await h.api.press(worker, card, texts.BTN_RECATEGORISE, chat_id=GRID_NHJ1_01_CHAT)
     picker = await h.api.wait_for_bot_message(
-        GRID_NHJ1_01_CHAT, lambda m: texts.PICK_CATEGORY.format(number=number) == m.get("text"))
+        GRID_NHJ1_01_CHAT, lambda m: texts.CARD_PICK_CATEGORY.format(number=number) == m.get("text"))
     cb = await h.api.press(worker, picker, label, chat_id=GRID_NHJ1_01_CHAT)
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.CATEGORY_CHANGED.format(category=label)
     await h.api.wait_for(lambda: any(number in (m.get("text") or "") and f"类别：{label}（依据：张丽改定）" in m["text"]
@@ -193,7 +193,7 @@ async def test_urgency_corrections_reach_everyone_and_refit_the_danger_model(har
     assert (await Ticket.get(number=tiles)).urgent
     worker = h.staff(WORKER_NHJ1_01, "张丽")
     picker = await picker_of(h, worker, GRID_NHJ1_01_CHAT, tiles, texts.BTN_RECATEGORISE,
-                             texts.PICK_CATEGORY.format(number=tiles))
+                             texts.CARD_PICK_CATEGORY.format(number=tiles))
     # another grid's worker pressing the same button is refused, and nothing changes
     cb = await h.api.press(h.staff(WORKER_NHJ1_02, "刘红霞"), picker, texts.BTN_UNMARK_URGENT, chat_id=GRID_NHJ1_01_CHAT)
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.NOT_ALLOWED

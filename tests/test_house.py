@@ -1,5 +1,6 @@
 """The house stays as drawn: no import cycle among bot's modules, no module much over 500
-lines, no rule in the router's way in (features decide), no channel named in a feature."""
+lines, no rule in the router's way in (features decide), no channel named in a feature,
+no two sentences under one name in bot/texts."""
 
 import ast
 from pathlib import Path
@@ -67,3 +68,17 @@ def test_features_never_name_a_channel():
              if '"telegram"' in p.read_text(encoding="utf-8") or "import telegram" in p.read_text(encoding="utf-8")
              or "from telegram" in p.read_text(encoding="utf-8")]
     assert named == []
+
+
+def test_each_name_in_texts_names_one_sentence():
+    """bot.texts gathers its modules with `import *`: a name defined in two of them would
+    silently read the last one's sentence (a resident once got the staff's picker title,
+    "工单 {number}：…", braces and all). A name may be imported from another module, not redefined."""
+    defined: dict[str, list[str]] = {}
+    for path in sorted((BOT / "texts").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id.isupper():
+                    defined.setdefault(t.id, []).append(path.name)
+    assert {name: where for name, where in defined.items() if len(where) > 1} == {}

@@ -16,5 +16,5 @@ UNDELIVERED_REASONS = {
 
 # --- classifier (issue 17) ---
 BTN_RECATEGORISE = "改类别"
-PICK_CATEGORY = "工单 {number}：请选择正确的类别"
+CARD_PICK_CATEGORY = "工单 {number}：请选择正确的类别"  # residents' own is PICK_CATEGORY
 REASONS_BY_STAFF = "{name}改定"

@@ -88,9 +88,9 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
     if action == "cat":
         rows = [[(label, B.SET_CATEGORY.data(ticket.id, code))] for code, label in categories()]
         rows.append(cards.urgency_toggle(ticket))
-        await outbox.enqueue([Outgoing(chat_id, texts.PICK_CATEGORY.format(number=ticket.number), buttons=rows)],
+        await outbox.enqueue([Outgoing(chat_id, texts.CARD_PICK_CATEGORY.format(number=ticket.number), buttons=rows)],
                              now=rt.clock.now(), ticket=ticket)
-        return texts.PICK_CATEGORY.format(number=ticket.number)
+        return texts.CARD_PICK_CATEGORY.format(number=ticket.number)
     if action == "setc" and str(arg) in dict(categories()):
         await moves.change_category(rt, ticket, str(arg), staff, source="card")
         if rt.sla.subcategories(ticket.category):  # limits of their own: which one is it?
