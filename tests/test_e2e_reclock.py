@@ -53,7 +53,7 @@ async def test_steps_model_a_sub_category_picked_on_the_card_sets_the_deadline_a
     await h.api.wait_for(lambda: "张丽 已接单" in _text(_card(h, number)))
 
     # 改类别 → the same 环境卫生 → its sub-categories, each with its promise
-    cb = await pick_category(h, worker, number, "环境卫生")
+    cb = await pick_category(h, worker, number, texts.PICKED + "环境卫生")  # the ticked one
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.PICK_SUBCATEGORY_TOAST
     subs = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "分细类" in _text(m))
     assert _buttons(subs) == ["暴露垃圾（1个工作日内办结）", "道路不洁（5个工作小时内办结）", "✅ 不分细类（7个工作日内办结）"]

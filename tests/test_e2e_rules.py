@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot import texts
+from bot.nlp.classify import label_of
 from bot.models import CategoryExample, Ticket, TicketEvent, UrgencyExample
 from tests.e2e import COMMAND_CHAT, COMMANDER, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, WORKER_NHJ1_02
 from tests.test_e2e_intake import NUMBER, submit_report
@@ -183,6 +184,12 @@ async def picker_of(h, user, chat_id: int, number: str, card_button: str, title:
     return await h.api.wait_for_bot_message(chat_id, lambda m: m.get("text") == title)
 
 
+def buttons_of(h, chat_id: int, message: dict) -> list[str]:
+    """The buttons the message shows now (edits applied)."""
+    now = next(m for m in h.api.transcript(chat_id) if m["message_id"] == message["message_id"])
+    return [b["text"] for row in (now.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+
 async def test_urgency_corrections_reach_everyone_and_refit_the_danger_model(harness, db_url, tmp_path):
     h = harness
     # the worker: 不算紧急 on an urgent report's card
@@ -198,8 +205,12 @@ async def test_urgency_corrections_reach_everyone_and_refit_the_danger_model(har
     cb = await h.api.press(h.staff(WORKER_NHJ1_02, "刘红霞"), picker, texts.BTN_UNMARK_URGENT, chat_id=GRID_NHJ1_01_CHAT)
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.NOT_ALLOWED
     assert (await Ticket.get(number=tiles)).urgent
+    assert texts.PICKED + label_of("safety") in buttons_of(h, GRID_NHJ1_01_CHAT, picker)
     cb = await h.api.press(worker, picker, texts.BTN_UNMARK_URGENT, chat_id=GRID_NHJ1_01_CHAT)
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.URGENCY_UNMARKED
+    # the picker pressed turns its toggle: it never offers what was just done
+    await h.api.wait_for(lambda: texts.BTN_MARK_URGENT in buttons_of(h, GRID_NHJ1_01_CHAT, picker))
+    assert texts.BTN_UNMARK_URGENT not in buttons_of(h, GRID_NHJ1_01_CHAT, picker)
     told = await h.api.wait_for_bot_message(resident.id, lambda m: "不属于紧急情况" in m["text"])
     assert tiles in told["text"] and "工作日" in told["text"]  # no longer the 2-hour on-site promise
     await h.api.wait_for(lambda: (c := card_in(h, GRID_NHJ1_01_CHAT, tiles)()) and texts.CARD_URGENT not in c["text"])
@@ -218,7 +229,13 @@ async def test_urgency_corrections_reach_everyone_and_refit_the_danger_model(har
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.URGENCY_MARKED
     told = await h.api.wait_for_bot_message(other.id, lambda m: "按紧急情况办理" in m["text"])
     assert gate in told["text"]
-    await recategorise_at_triage(h, gate, "公共设施损坏")
+    await h.api.wait_for(lambda: texts.BTN_UNMARK_URGENT in buttons_of(h, COMMAND_CHAT, picker))
+    cb = await h.api.press(commander, picker, "公共设施损坏", chat_id=COMMAND_CHAT)  # on the same picker
+    assert "第一网格" in (await h.api.wait_for_callback_answer(cb))["text"]
+    # sent to its grid: the triage picker has done its work and keeps only what was done
+    await h.api.wait_for(lambda: not buttons_of(h, COMMAND_CHAT, picker))
+    closed = next(m for m in h.api.transcript(COMMAND_CHAT) if m["message_id"] == picker["message_id"])
+    assert "公共设施损坏" in closed["text"] and "第一网格" in closed["text"]
     await h.api.wait_for(lambda: (c := card_in(h, GRID_NHJ1_01_CHAT, gate)()) and texts.CARD_URGENT in c["text"])
 
     examples = await UrgencyExample.all().order_by("id")

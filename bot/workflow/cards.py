@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 
 from bot import texts, timetext
 from bot.jurisdiction import directory
-from bot.messaging import outbox
+from bot.channels.port import Press
+from bot.messaging import outbox, sql
 from bot.models import Attachment, Consultation, Level, MessageRef, Status, Ticket, Unit
 from bot.runtime import Runtime
 from bot.nlp import pii
-from bot.nlp.classify import label_of
+from bot.nlp.classify import categories, label_of
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import PhraseMatcher
 from bot.sla import clocks
@@ -35,6 +36,7 @@ from bot.jurisdiction.tree import current as tree_of_units
 
 EVIDENCE_SHOWN = 4  # of the resident's words on the card's 依据
 EVIDENCE_CHARS = 16  # a gap pattern's words longer than this show as its parts: 垃圾…没人收
+PICKER_PREFIX = "pick:"  # a 改类别 picker a choice was made on: "pick:<ticket>:m<message>"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -226,6 +228,34 @@ def card_buttons(ticket: Ticket, *, command_view: bool = False) -> Buttons | Non
     if ticket.paused_at is not None:  # the clocks stand still: the way to start them again
         first.append((texts.BTN_RESUME, B.RESUME.data(t)))
     return [first, second] + ([third] if third else [])
+
+
+def category_picker(chat_id: int, ticket: Ticket, *, ref: str | None = None) -> Outgoing:
+    """改类别's picker: the categories, the ticket's own ticked, and last the urgency toggle.
+    A ticket in triage gets the command centre's (a choice there also sends it to its grid)."""
+    triage = ticket.status == Status.TRIAGE
+    choose = B.TRIAGE_SET_CATEGORY if triage else B.SET_CATEGORY
+    title = (texts.TRIAGE_PICK_CATEGORY if triage else texts.CARD_PICK_CATEGORY).format(number=ticket.number)
+    rows = [[((texts.PICKED if code == ticket.category else "") + label, choose.data(ticket.id, code))]
+            for code, label in categories()]
+    rows.append(urgency_toggle(ticket))
+    return Outgoing(chat_id, title, buttons=rows, ref=ref)
+
+
+async def picker_after_choice(press: Press, ticket: Ticket, now: dt.datetime, *,
+                              closed_note: str | None = None) -> list[Outgoing]:
+    """The picker a choice was made on, edited to what is true now: the new category ticked,
+    the urgency toggle turned, so it never offers what was just done. `closed_note`: the
+    choice ended the picker's use (a triage ticket sent to its grid); it keeps only that line.
+    The pressed message is remembered under a ref of its own, as a retired card is."""
+    if press.message_id is None:
+        return []
+    ref = f"{PICKER_PREFIX}{ticket.id}:m{press.message_id}"
+    await sql.remember([sql.Remembered(press.channel, press.chat_id, ref, press.message_id)], now=now)
+    if closed_note is not None:
+        return [Outgoing(press.chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number) + "\n" + closed_note,
+                         ref=ref)]
+    return [category_picker(press.chat_id, ticket, ref=ref)]
 
 
 def urgency_toggle(ticket: Ticket) -> list[tuple[str, str]]:

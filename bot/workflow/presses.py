@@ -86,19 +86,20 @@ async def _press(rt: Runtime, staff: Staff, press_: Press, action: str, ticket: 
                              now=rt.clock.now(), ticket=ticket)
         return texts.PICK_DEPARTMENT.format(number=ticket.number)
     if action == "cat":
-        rows = [[(label, B.SET_CATEGORY.data(ticket.id, code))] for code, label in categories()]
-        rows.append(cards.urgency_toggle(ticket))
-        await outbox.enqueue([Outgoing(chat_id, texts.CARD_PICK_CATEGORY.format(number=ticket.number), buttons=rows)],
-                             now=rt.clock.now(), ticket=ticket)
+        await outbox.enqueue([cards.category_picker(chat_id, ticket)], now=rt.clock.now(), ticket=ticket)
         return texts.CARD_PICK_CATEGORY.format(number=ticket.number)
     if action == "setc" and str(arg) in dict(categories()):
         await moves.change_category(rt, ticket, str(arg), staff, source="card")
+        picker = await cards.picker_after_choice(press_, ticket, rt.clock.now())
         if rt.sla.subcategories(ticket.category):  # limits of their own: which one is it?
-            await outbox.enqueue([_subcategory_picker(rt, chat_id, ticket)], now=rt.clock.now(), ticket=ticket)
+            await outbox.enqueue(picker + [_subcategory_picker(rt, chat_id, ticket)], now=rt.clock.now(), ticket=ticket)
             return texts.PICK_SUBCATEGORY_TOAST
+        await outbox.enqueue(picker, now=rt.clock.now(), ticket=ticket)
         return texts.CATEGORY_CHANGED.format(category=label_of(str(arg)))
     if action == "urg" and arg in ("yes", "no"):
         await moves.change_urgency(rt, ticket, arg == "yes", staff)
+        await outbox.enqueue(await cards.picker_after_choice(press_, ticket, rt.clock.now()), now=rt.clock.now(),
+                             ticket=ticket)
         return texts.URGENCY_MARKED if ticket.urgent else texts.URGENCY_UNMARKED
     if action in ("sub", "nosub"):
         await moves.change_subcategory(rt, ticket, str(arg) if action == "sub" else None, staff)

@@ -29,15 +29,16 @@ async def press(rt: Runtime, press_, action: str, ticket_id: int, arg: str | int
             raise Refused(texts.NOT_ALLOWED)
         now = rt.clock.now()
         if action == "cat":
-            await _ask(chat_id, texts.TRIAGE_PICK_CATEGORY.format(number=ticket.number),
-                       [[(label, B.TRIAGE_SET_CATEGORY.data(ticket.id, code))] for code, label in categories()]
-                       + [cards.urgency_toggle(ticket)], now)
+            await outbox.enqueue([cards.category_picker(chat_id, ticket)], now=now)
         elif action == "setcat" and str(arg) in dict(categories()):
             await moves.change_category(rt, ticket, arg, staff, source="triage")
             grid = await ticket.grid
             if ticket.status == Status.TRIAGE and grid is not None and arg != "other":
                 await moves.assign_from_triage(rt, ticket, grid, staff)
+                done = texts.CATEGORY_CHANGED.format(category=label_of(arg)) + texts.TRIAGE_DONE.format(unit=grid.name)
+                await outbox.enqueue(await cards.picker_after_choice(press_, ticket, now, closed_note=done), now=now)
                 return texts.TRIAGE_DONE.format(unit=grid.name)
+            await outbox.enqueue(await cards.picker_after_choice(press_, ticket, now), now=now)
             return texts.CATEGORY_CHANGED.format(category=label_of(arg))
         elif action == "grid":
             communities = await Unit.filter(level=Level.COMMUNITY, active=True).order_by("id")
