@@ -5,7 +5,7 @@ the resident (追问) from a triage card."""
 
 from bot import texts
 from bot.models import Status, Ticket, TicketEvent
-from tests.e2e import COMMAND_CHAT, COMMANDER, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT
+from tests.e2e import COMMAND_CHAT, COMMANDER, GRID_NHJ1_01_CHAT, GRID_NHJ1_02_CHAT, WORKER_NHJ1_01
 from tests.test_e2e_comeback import cards_of, newest_card
 from tests.test_e2e_intake import NUMBER, _buttons, answer_followup_and_place, has_button
 
@@ -102,3 +102,38 @@ async def test_a_danger_only_the_danger_model_hears_reaches_the_grid_as_urgent(h
     assert texts.CARD_URGENT in card["text"]
     ticket = await Ticket.get(number=number)
     assert ticket.urgent and ticket.category == "safety"
+
+
+async def test_the_command_centres_copy_of_an_urgent_card_keeps_its_buttons_as_the_grid_works_it(harness):
+    """The command centre may act on any ticket. Its copy of an urgent card, edited as the grid
+    accepts and resolves, goes on showing what it may press there (改类别 for a false alarm,
+    会商, then 驳回), and none once the case is closed."""
+    h = harness
+    resident = h.resident()
+    await h.api.send_text(resident, "南海街1号院楼道里煤气味很浓，好像燃气泄漏了")
+    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
+    number = NUMBER.search(receipt["text"])[0]
+    copy = await h.api.wait_for(newest_card(h, COMMAND_CHAT, number))
+    assert {texts.BTN_RECATEGORISE, texts.BTN_CONSULT} <= set(_buttons(copy))
+
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    card = await h.api.wait_for(newest_card(h, GRID_NHJ1_01_CHAT, number, with_button=texts.BTN_ACCEPT))
+    await h.api.press(worker, card, texts.BTN_ACCEPT, chat_id=GRID_NHJ1_01_CHAT)
+    edited = await h.api.wait_for(lambda: next((c for c in cards_of(h, COMMAND_CHAT, number)
+                                                if c["message_id"] == copy["message_id"] and "张丽" in c["text"]), None))
+    assert {texts.BTN_RECATEGORISE, texts.BTN_CONSULT} <= set(_buttons(edited))
+    assert texts.BTN_ACCEPT not in _buttons(edited)  # accepted: 接单 is gone here too
+
+    # the command centre's own press on its copy goes through
+    commander = h.staff(COMMANDER, "冯晓燕")
+    cb = await h.api.press(commander, edited, texts.BTN_RECATEGORISE, chat_id=COMMAND_CHAT)
+    assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.CARD_PICK_CATEGORY.format(number=number)
+
+    await h.api.press(worker, card, texts.BTN_RESOLVE, chat_id=GRID_NHJ1_01_CHAT)
+    prompt = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "处理结果" in (m.get("text") or ""))
+    await h.api.send_text(worker, "燃气公司已到场关阀检修", chat_id=GRID_NHJ1_01_CHAT, reply_to=prompt)
+    await h.api.wait_for(lambda: any(c["message_id"] == copy["message_id"] and _buttons(c) == [texts.BTN_REJECT]
+                                     for c in cards_of(h, COMMAND_CHAT, number)))
+    await h.api.press(resident, await h.api.wait_for_bot_message(resident.id, has_button("满意")), "满意")
+    await h.api.wait_for(lambda: any(c["message_id"] == copy["message_id"] and "已关闭" in c["text"] and not _buttons(c)
+                                     for c in cards_of(h, COMMAND_CHAT, number)))

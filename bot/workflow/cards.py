@@ -338,6 +338,7 @@ async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | Non
     shown = set(await MessageRef.filter(ref=ref).values_list("chat_id", flat=True)) | await _queued_card_chats(ticket)
     holder = await holder_chat(ticket)
     partners = await _consultation_chats(ticket)
+    command = await directory.command_chat()
     messages: list[Outgoing] = []
     for chat_id in sorted(shown | set(partners) | ({holder} if holder else set())):
         if chat_id == holder:
@@ -353,7 +354,11 @@ async def refresh_card(rt: Runtime, ticket: Ticket, *, elsewhere_note: str | Non
                 messages += photo_messages(chat_id, ticket, await _report_photos(ticket))
         else:
             note = elsewhere_note or ""
-            messages.append(Outgoing(chat_id, text=(note + "\n" if note else "") + for_onlookers(body), ref=ref))
+            text = (note + "\n" if note else "") + for_onlookers(body)
+            if chat_id == command:  # it may act on any ticket: its copy keeps the buttons it was sent with
+                messages.append(card_message(chat_id, ticket, text, command_view=True))
+            else:
+                messages.append(Outgoing(chat_id, text=text, ref=ref))
     return messages
 
 

@@ -166,4 +166,4 @@ async def urgent_alerts(rt: Runtime, ticket: Ticket, holder: Unit | None) -> lis
     command = await directory.command_chat()
     if command is None or holder is None:
         return []  # without a holder the triage card already sits in the command chat
-    return [cards.card_message(command, ticket, cards.for_onlookers(await card_body(rt, ticket)))]
+    return [cards.card_message(command, ticket, cards.for_onlookers(await card_body(rt, ticket)), command_view=True)]
