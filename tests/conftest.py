@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import uuid
 from urllib.parse import urlsplit, urlunsplit
@@ -118,8 +119,24 @@ async def harness(db, db_url, sandbox):
     h = await start_harness(sandbox, db_url)
     try:
         yield h
+        assert unfilled_templates(h.api) == []
     finally:
         await h.bot.stop()
+
+
+TEMPLATE_SLOT = re.compile(r"\{[a-z_]*\}|\bNone\b")
+
+
+def unfilled_templates(api) -> list[tuple[int, str]]:
+    """Bot messages (text and buttons, as they show now) that still hold a template's slot
+    ("{number}") or a missing value ("None"): whatever the test looked at, no person may read one."""
+    found = []
+    for chat_id in api.chats_with_messages():
+        for m in api.bot_messages(chat_id):
+            shown = [m.get("text") or m.get("caption") or ""]
+            shown += [b.get("text", "") for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+            found += [(chat_id, s) for s in shown if TEMPLATE_SLOT.search(s)]
+    return found
 
 
 @pytest.fixture

@@ -222,6 +222,10 @@ class Driver(SandboxState):
             if include_deleted or not stored.deleted
         ]
 
+    def chats_with_messages(self) -> list[int]:
+        """Every chat (groups and private) that holds a message."""
+        return list(self._messages)
+
     def bot_messages(self, chat_id: int) -> list[JSONDict]:
         return [message for message in self.transcript(chat_id) if message["from_bot"]]
 
