@@ -26,7 +26,7 @@ def test_found_in():
     assert not m.found_in("一切正常")
 
 
-NEG = Negation(before=("没有", "不再"), fillers=("任何",), perceive=("闻不到",), after=("没了",))
+NEG = Negation(before=("没有", "不再", "不是"), fillers=("任何",), perceive=("闻不到",), after=("没了",))
 
 
 def deny(text, phrase):
@@ -45,6 +45,8 @@ def test_not_a_denial():
     assert not deny("没有人管噪音", "噪音")       # nobody acts: still a complaint
     assert not deny("噪音太大", "噪音")
     assert not deny("没有办法,噪音太大", "噪音")  # the cue is in another clause
+    assert not deny("是不是燃气漏了", "燃气漏")    # a question whether it is, not a denial
+    assert deny("不是燃气漏了", "燃气漏")
 
 
 def test_hits_may_overlap_so_no_word_hides_another():

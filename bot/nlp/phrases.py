@@ -259,7 +259,11 @@ class Negation:
         alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
         fill = f"(?:{alt(self.fillers)}){{0,2}}" if self.fillers else ""
         br = re.escape(CLAUSE_BREAK)
-        object.__setattr__(self, "_before", re.compile(f"(?:{alt(self.before)}){fill}$") if self.before else None)
+        # 是不是燃气漏了 asks whether it is happening, it does not deny it: a cue 不… right after 是
+        # is a question's 是不是, not a denial
+        before = "|".join(("(?<!是)" if w.startswith("不") else "") + re.escape(w)
+                          for w in sorted(self.before, key=len, reverse=True))
+        object.__setattr__(self, "_before", re.compile(f"(?:{before}){fill}$") if self.before else None)
         object.__setattr__(
             self, "_perceive",
             re.compile(f"(?:{alt(self.perceive)})[^{br}]{{0,{self.perceive_gap}}}$") if self.perceive else None,
