@@ -290,7 +290,7 @@ class Outbox(Model):
     # whatever caused it and any instance can send it. Delivery clears it once the row is done.
     file_data = fields.BinaryField(null=True)
     file_name = fields.CharField(max_length=128, null=True)
-    file_kind = fields.CharField(max_length=16, null=True)
+    file_kind = fields.CharField(max_length=16, null=True)  # or "edit-only": see outbox.EDIT_ONLY
     ref = fields.CharField(max_length=64, null=True)
     reply_to_ref = fields.CharField(max_length=64, null=True)
     ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(

@@ -6,7 +6,7 @@ from bot.channels.port import RetryLater, Sent, TargetMissing, Transient, Undeli
 from bot.clock import FrozenClock
 from bot.messaging.delivery import Delivery
 from bot.models import MessageRef, Outbox, OutboxStatus
-from bot.messaging.outbox import Outgoing, enqueue
+from bot.messaging.outbox import Outgoing, edit_only, enqueue
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
 
@@ -213,6 +213,25 @@ async def test_a_card_is_sent_once_then_edited_and_photos_reply_to_it(db):
     await delivery.deliver_due()
     assert channel.sent[-1][1] == "card v4"  # deleted card: sent anew, and remembered
     assert (await MessageRef.get(chat_id=7, ref="card:1")).message_id != card_id
+
+
+async def test_an_edit_only_row_edits_what_was_shown_and_never_sends_anew(db):
+    """Taking an answered question's buttons away: if the question never reached the chat, or
+    the resident deleted it, sending it again now would only confuse."""
+    clock, channel = FrozenClock(T0), FakeChannel()
+    delivery = Delivery(channel, clock)
+    await enqueue([Outgoing(7, "问题", buttons=[[("跳过", "r:skip:1:2")]], ref="draft:1:2")], now=T0)
+    await delivery.deliver_due()
+    shown = (await MessageRef.get(chat_id=7, ref="draft:1:2")).message_id
+    await enqueue([edit_only(7, "draft:1:2", "问题"), edit_only(7, "draft:9:9", "从未发出")], now=T0)
+    channel.script = []
+    await delivery.deliver_due()
+    assert channel.edits == [(7, shown, "问题")] and len(channel.sent) == 1
+    channel.script = [TargetMissing("message to edit not found")]
+    await enqueue([edit_only(7, "draft:1:2", "问题")], now=T0)
+    await delivery.deliver_due()
+    assert len(channel.sent) == 1  # deleted by the resident: nothing sent in its place
+    assert await Outbox.filter(status=OutboxStatus.SENT).count() == 4
 
 
 def test_the_backoff_is_on_the_bots_clock_and_a_claim_on_real_time():

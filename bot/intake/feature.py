@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from bot import texts
 from bot.channels.port import Inbound, Press
+import datetime as dt
+
 from bot.handlers.registry import (
-    LOCATION, PHOTO, PRIVATE_ONLY, TEXT, Command, Conversation, Feature,
+    LOCATION, PHOTO, PRIVATE_ONLY, TEXT, Command, Conversation, Feature, Job,
 )
 from bot.intake import report
 from bot.jurisdiction import directory
@@ -66,4 +68,5 @@ FEATURE = Feature(
         Command("report", patrol),
     ],
     private_message=report.new_report,
+    jobs=[Job("forget_old_prompts", report.forget_old_prompts, every=dt.timedelta(hours=1))],
 )

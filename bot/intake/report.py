@@ -6,6 +6,8 @@ the resident is queued in the outbox in the same transaction as the draft change
 
 Buttons carry the draft's id and version; a press on an older message (the draft has moved
 on, or was submitted) is refused as stale instead of acting on what the resident no longer sees.
+And the resident should not see them: the question last asked with buttons is remembered
+(data["prompt"]), and when the draft moves past it, or ends, its buttons are taken away.
 
 What each message is to the report (the problem, the follow-up's answer, the place, small talk)
 is bot/intake/reading.py; the place questions bot/intake/place.py; the summary to confirm
@@ -29,7 +31,7 @@ from bot.jurisdiction import routing
 from bot.jurisdiction.people import Actor, resident_for
 from bot.messaging import outbox
 from bot.messaging.outbox import Outgoing
-from bot.models import Level, Pending, Resident, Unit
+from bot.models import Level, MessageRef, Pending, Resident, Unit
 from bot.nlp import followups, smalltalk
 from bot.nlp.classify import categories, classify
 from bot.runtime import Runtime
@@ -39,6 +41,8 @@ DRAFT_ACTIONS = buttons.DRAFT_ACTIONS
 
 # A report waits three days for its next words; then the resident is told it was not filed.
 REPORT = PendingKind("report", dt.timedelta(days=3))
+# Where a draft's questions with buttons are remembered (MessageRef.ref "draft:<id>:<version>").
+PROMPT_PREFIX = "draft:"
 
 
 @dataclass(frozen=True)
@@ -189,8 +193,8 @@ async def _location(rt: Runtime, who: Who, draft: Pending, lat: float, lon: floa
 async def expired(rt: Runtime, draft: Pending) -> list[Outgoing]:
     """Three days without the next word: the report is not filed, and the resident is told."""
     if not draft.data.get("texts") and not draft.data.get("photos"):
-        return []
-    return [Outgoing(draft.chat_id, texts.REPORT_EXPIRED)]
+        return _retired(draft)
+    return [*_retired(draft), Outgoing(draft.chat_id, texts.REPORT_EXPIRED)]
 
 
 async def start_patrol(rt: Runtime, who: Who, staff) -> None:
@@ -225,7 +229,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             return None
         if action == "no":
             await pending.close(draft)
-            await _say(rt, who, texts.CANCELLED)
+            await _send(rt, [*_retired(draft), Outgoing(who.chat_id, texts.CANCELLED)])
             return None
         if action == "skip":
             data["followup"]["a"] = None
@@ -238,8 +242,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
         elif action == "anon":
             data["anonymous"] = not data.get("anonymous", False)
         elif action == "cat":
-            await _save(rt, draft, bump=True)
-            await _say(rt, who, texts.PICK_CATEGORY, buttons=buttons.category_buttons(draft))
+            await _ask(rt, who, draft, texts.PICK_CATEGORY, buttons.category_buttons)
             return None
         elif action == "setcat" and str(arg) in dict(categories()):
             data.update(category=arg, category_manual=True, confidence=1.0, low_confidence=False)
@@ -257,6 +260,7 @@ async def on_button(rt: Runtime, who: Who, action: str, draft_id: int, version: 
             place.cannot_say(data)
         elif action == "dupyes" and data.get("duplicate_of"):
             await pending.close(draft)
+            await _send(rt, _retired(draft))
             await duplicates.join(rt, data["duplicate_of"], await _resident(rt, who), data)
             return None
         elif action == "dupno":
@@ -298,29 +302,25 @@ async def _advance(rt: Runtime, who: Who, draft: Pending) -> None:
                                 "slots": sorted({s for p in left for s in p.slots}),
                                 "about_place": any(p.about_place for p in left)}
             data["awaiting"] = "followup"
-            await _save(rt, draft, bump=True)
-            await _say(rt, who, texts.FOLLOWUP_PROMPT.format(question=data["followup"]["q"]),
-                       buttons=buttons.skip_button(draft))
+            await _ask(rt, who, draft, texts.FOLLOWUP_PROMPT.format(question=data["followup"]["q"]),
+                       buttons.skip_button)
             return
         data["followup"] = {}
     if not place.settled(data):
         _bump(draft)  # the place menu's buttons carry the new version
         question = await place.ask(draft)
         if question is not None:
-            await _save(rt, draft)
-            await _say(rt, who, question[0], buttons=question[1])
+            await _ask(rt, who, draft, question[0], lambda _: question[1], bump=False)
             return
     if "duplicate_of" not in data and data.get("source") != "patrol":
         same = await duplicates.find_open_duplicate(rt, data)
         data["duplicate_of"] = same.id if same else None
         if same is not None:
             data["awaiting"] = "duplicate"
-            await _save(rt, draft, bump=True)
-            await _say(rt, who, await duplicates.offer_text(rt, same), buttons=buttons.duplicate_buttons(draft))
+            await _ask(rt, who, draft, await duplicates.offer_text(rt, same), buttons.duplicate_buttons)
             return
     data["awaiting"] = "confirm"
-    await _save(rt, draft, bump=True)
-    await _say(rt, who, await summary.text(rt, draft), buttons=buttons.summary_buttons(draft))
+    await _ask(rt, who, draft, await summary.text(rt, draft), buttons.summary_buttons)
 
 
 async def _ask_what(rt: Runtime, who: Who, draft: Pending) -> None:
@@ -384,6 +384,7 @@ async def _submit(rt: Runtime, who: Who, draft: Pending) -> None:
         ),
         actor=await _patrol_actor(data) if patrol else Actor.of_resident(resident),
         resident_chat=who.chat_id,
+        before=_retired(draft),
     )
 
 
@@ -427,12 +428,47 @@ def _classify(data: dict) -> None:
 # --- storage -------------------------------------------------------------------------------
 
 async def _save(rt: Runtime, draft: Pending, *, bump: bool = False) -> None:
-    """A step taken: the buttons of older messages go stale (`bump`), and the report waits
-    afresh for the resident's next word."""
+    """A step taken: the buttons of older messages go stale (`bump`) and are taken away, and
+    the report waits afresh for the resident's next word."""
     if bump:
         _bump(draft)
+    shown = draft.data.get("prompt")
+    stale = _retired(draft) if shown and shown.get("v") != draft.data.get("v") else []
     draft.step = draft.data.get("awaiting") or "collecting"
     await pending.touch(draft, rt.clock.now(), REPORT)
+    await _send(rt, stale)
+
+
+async def _ask(rt: Runtime, who: Who, draft: Pending, text: str, buttons_for, *, bump: bool = True) -> None:
+    """A question with buttons (made by `buttons_for(draft)`, after the bump, so they carry the
+    new version). It replaces the one asked before, whose buttons are taken away; its own go
+    when the draft moves on or ends."""
+    if bump:
+        _bump(draft)
+    stale = _retired(draft)
+    ref = f"{PROMPT_PREFIX}{draft.id}:{draft.data['v']}"
+    draft.data["prompt"] = {"ref": ref, "text": text, "v": draft.data["v"]}
+    await _save(rt, draft)
+    await _send(rt, [*stale, Outgoing(who.chat_id, text, buttons=buttons_for(draft), ref=ref)])
+
+
+def _retired(draft: Pending) -> list[Outgoing]:
+    """The last question asked with buttons, edited to the same words without them (forgotten
+    by the draft; nothing is sent if it never reached the chat)."""
+    shown = draft.data.pop("prompt", None)
+    return [outbox.edit_only(draft.chat_id, shown["ref"], shown["text"])] if shown else []
+
+
+async def forget_old_prompts(rt: Runtime) -> int:
+    """Where drafts' questions landed, once no draft can still be waiting on them (a draft
+    lives three days; a week leaves room for an edit held up by an outage)."""
+    before = rt.clock.now() - 7 * REPORT.wait / 3
+    return await MessageRef.filter(ref__startswith=PROMPT_PREFIX, updated_at__lt=before).delete()
+
+
+async def _send(rt: Runtime, messages: list[Outgoing]) -> None:
+    if messages:
+        await outbox.enqueue(messages, now=rt.clock.now())
 
 
 def _bump(draft: Pending) -> None:
@@ -463,6 +499,9 @@ async def _say_plain(rt: Runtime, chat_id: int, text: str) -> None:
 async def cancel(rt: Runtime, inbound: Inbound) -> None:
     """/cancel: whatever the bot was waiting for from this person in this chat."""
     rows = await pending.of_person(inbound.channel, inbound.chat_id, inbound.user_id)
+    retired = []
     for row in rows:
         await pending.close(row)
-    await _say_plain(rt, inbound.chat_id, texts.CANCELLED if rows else texts.NOTHING_TO_CANCEL)
+        if row.kind == REPORT.name and isinstance(row.data, dict):
+            retired += _retired(row)
+    await _send(rt, [*retired, Outgoing(inbound.chat_id, texts.CANCELLED if rows else texts.NOTHING_TO_CANCEL)])

@@ -320,6 +320,8 @@ class Delivery:
 
     async def _dispatch(self, row: Outbox, refs: _Refs) -> int | None:
         existing = refs.get((row.channel, row.chat_id, row.ref)) if row.ref else None
+        if row.file_kind == outbox.EDIT_ONLY:
+            return await self._edit_only(row, existing)
         if existing is not None and not row.photo and row.file_data is None:
             try:
                 sent = await self.sender.edit(row.chat_id, existing, text=row.text or "", buttons=row.buttons)
@@ -340,6 +342,14 @@ class Delivery:
             await self._remember(row, sent.message_id)
             refs[(row.channel, row.chat_id, row.ref)] = sent.message_id  # a photo later in the batch replies to it
         return sent.message_id
+
+    async def _edit_only(self, row: Outbox, existing: int | None) -> int | None:
+        if existing is None:  # never shown (a later row superseded it), or not remembered yet
+            return None
+        try:
+            return (await self.sender.edit(row.chat_id, existing, text=row.text or "", buttons=None)).message_id
+        except TargetMissing:
+            return None
 
     async def _remember(self, row: Outbox, message_id: int) -> None:
         await self._remembered.submit(sql.Remembered(row.channel, row.chat_id, row.ref, message_id))

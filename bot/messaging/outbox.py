@@ -52,6 +52,9 @@ class Outgoing:
 
 FILE_PHOTO = "photo"
 FILE_DOCUMENT = "document"
+# A row that only edits the message its ref names (a question's buttons taken away once it is
+# answered): if that message was never sent, or is gone, nothing is sent in its place.
+EDIT_ONLY = "edit-only"
 CAPTION_LIMIT = 1024  # Telegram's, for the text that goes with a file
 
 
@@ -63,6 +66,11 @@ def upload(chat_id: int, data: bytes, file_name: str, *, kind: str = FILE_DOCUME
     if caption is not None and len(caption) > CAPTION_LIMIT:
         caption = caption[: CAPTION_LIMIT - 1] + "…"
     return Outgoing(chat_id, caption, file_data=bytes(data), file_name=file_name, file_kind=kind)
+
+
+def edit_only(chat_id: int, ref: str, text: str) -> Outgoing:
+    """The message `ref` names, edited to `text` without buttons; never sent anew."""
+    return Outgoing(chat_id, text, ref=ref, file_kind=EDIT_ONLY)
 
 
 def ask_one(user_id: int, name: str, placeholder: str | None = None) -> dict:

@@ -4,6 +4,7 @@ unit's chat (or the command centre's triage card) and the resident's receipt, to
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
@@ -50,9 +51,10 @@ class NewTicket:
 
 
 async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
-                      resident_chat: int | None) -> Ticket:
-    """Create the ticket, its first events, its card and the resident's receipt, together.
-    Call inside a transaction."""
+                      resident_chat: int | None, before: Sequence[Outgoing] = ()) -> Ticket:
+    """Create the ticket, its first events, its card and the resident's receipt, together;
+    `before`, the caller's messages to go first in the same write (the summary just confirmed,
+    its buttons taken away). Call inside a transaction."""
     now = rt.clock.now()
     subcategory = rt.sla.subcategory_for(new.category, new.text)
     deadlines = rt.sla.deadlines(new.category, new.urgent, now, calendar=rt.calendar, tz=rt.tz,
@@ -100,7 +102,7 @@ async def file_ticket(rt: Runtime, new: NewTicket, *, actor: Actor,
     if holder:
         events.append(event_values(ticket, SYSTEM, "assigned", Status.TRIAGE, Status.ASSIGNED, now, unit=holder))
     await sql.insert_events(events)  # one INSERT; ids in this order
-    messages: list[Outgoing] = []
+    messages: list[Outgoing] = list(before)
     promised = rt.sla.describe_due(deadlines)
     if holder:
         messages += await post_card(rt, ticket, holder, with_photos=True, new_photos=photo_ids)
