@@ -317,6 +317,31 @@ def test_the_decision_is_written_in_the_rule_file(tmp_path):
                        .replace("    objects: {4: [烟囱]}", "    policy: {4: [烟囱]}"))
 
 
+RULES_REMEDIES = """
+thresholds: {fallback: other, min_score: 2}
+negation: {before: [没有]}
+categories:
+  noise:
+    label: 噪音
+    negatable: true
+    remedies: [隔音屏]
+    keywords: {5: [噪音, 隔音屏]}
+  other:
+    label: 其他
+    keywords: {4: [学校]}
+"""
+
+
+def test_a_missing_remedy_is_the_complaint_though_a_denied_nuisance_is_none(tmp_path):
+    clf = _classifier_of(tmp_path, RULES_REMEDIES)
+    assert clf.classify("高速边上没有隔音屏").category == "noise"
+    assert clf.classify("现在没有噪音了").category == "other"
+    assert _classifier_of(tmp_path, RULES_REMEDIES.replace("remedies: [隔音屏]", "")
+                          ).classify("高速边上没有隔音屏").category == "other"
+    with pytest.raises(RuleFileError, match="remedies.*隔音墙"):
+        _classifier_of(tmp_path, RULES_REMEDIES.replace("remedies: [隔音屏]", "remedies: [隔音墙]"))
+
+
 @pytest.mark.parametrize("text", ["询问违章建筑拆除的法律依据", "小区停车费收费标准是谁定的", "物业费标准的政府指导价是多少",
                                   "小区业主想成立业委会，需要什么手续"])
 def test_a_question_about_what_a_rule_says_is_a_policy_question_whatever_it_names(text):

@@ -162,3 +162,28 @@ def test_permits_policies_bribes_wages_and_new_roads_are_other(text):
 def test_a_building_put_up_by_a_neighbour_or_anyone_is_construction(text):
     # data README: walls or buildings put up by a neighbour → construction
     assert classify(text).category == "construction"
+
+
+@pytest.mark.parametrize("text", ["楼下烧烤油烟扰民应该打哪个电话举报？", "餐馆装油烟净化器有没有强制标准", "维修资金能否使用在电梯维保上"])
+def test_how_a_complaint_is_handled_is_a_question_about_the_rules(text):
+    assert classify(text).category == "other"
+
+
+@pytest.mark.parametrize("text", ["公交站的候车椅坏了好久", "路口的公交站牌被车撞倒了"])
+def test_a_broken_bus_stop_is_a_facility_though_a_missing_one_is_transit(text):
+    assert classify(text).category == "facility"
+
+
+@pytest.mark.parametrize("text", ["卫生间水管爆了，水漫到客厅了", "楼上水管爆了水直往我家灌"])
+def test_a_burst_pipe_flooding_a_home_is_urgent(text):
+    c = classify(text)
+    assert c.urgent and c.category == "utility"
+
+
+def test_a_burst_pipe_told_after_the_repair_is_not_urgent():
+    assert not classify("上次水管爆了漫到客厅，物业到现在也不赔").urgent
+
+
+@pytest.mark.parametrize("text", ["村民在公路上晒谷子，车都过不去", "农用车随意停在街道中间"])
+def test_the_road_taken_for_drying_grain_or_parking_is_street_order(text):
+    assert classify(text).category == "street_order"

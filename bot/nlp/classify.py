@@ -381,7 +381,7 @@ class Classifier:
             items = found[rule.code]
             if any(f.phrase == hit.phrase or (f.start < hit.end and hit.start < f.end) for f in items):
                 continue
-            if rule.negatable and kind != POLICY and negation.denies(norm, hit):
+            if rule.negatable and kind != POLICY and hit.phrase not in rule.remedies and negation.denies(norm, hit):
                 continue
             items.append(Found(hit.phrase, hit.start, hit.end, weight, kind))
         return found

@@ -66,6 +66,8 @@ class CategoryRule:
     followup: str | None = None  # the whole question, as asked when nothing of it is answered yet
     followup_parts: tuple[FollowupPart, ...] = ()
     negatable: bool = False  # "没有X了" cancels X (nuisances); for 路灯 "没有路灯" IS the complaint
+    # ...except for a remedy whose absence is the complaint (没有隔音屏, 没有洒水降尘)
+    remedies: frozenset[str] = frozenset()
     exclude_if: tuple[Exclusion, ...] = ()
     objects: dict[str, float] = field(default_factory=dict)  # phrase → weight (things, not problems)
     policy: dict[str, float] = field(default_factory=dict)   # the fallback only
@@ -218,16 +220,22 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
                 raise RuleFileError(f"{where}.{own}: only the fallback category ({fallback}) has {own} words")
         seen: dict[str, str] = {}
         parts = _followup(body.get("followup"), f"{where}.followup")
+        keywords = _keywords(body.get("keywords"), f"{where}.keywords", seen)
+        remedies = word_list(body.get("remedies"), f"{where}.remedies")
+        if set(remedies) - set(keywords):
+            raise RuleFileError(f"{where}.remedies: not among the category's keywords: "
+                                + ", ".join(sorted(set(remedies) - set(keywords))))
         rules.append(CategoryRule(
             code=str(code),
             label=str(body["label"]),
-            keywords=_keywords(body.get("keywords"), f"{where}.keywords", seen),
+            keywords=keywords,
             objects=_keywords(body.get("objects"), f"{where}.objects", seen),
             policy=_keywords(body.get("policy"), f"{where}.policy", seen),
             asks=_keywords(body.get("asks"), f"{where}.asks", seen),
             followup="".join(p.ask for p in parts) or None,
             followup_parts=parts,
             negatable=bool(body.get("negatable", False)),
+            remedies=frozenset(remedies),
             exclude_if=_exclusions(body.get("exclude_if"), f"{where}.exclude_if")
             + (everywhere if str(code) != fallback else ()),
         ))
