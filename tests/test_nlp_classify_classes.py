@@ -187,3 +187,24 @@ def test_a_burst_pipe_told_after_the_repair_is_not_urgent():
 @pytest.mark.parametrize("text", ["村民在公路上晒谷子，车都过不去", "农用车随意停在街道中间"])
 def test_the_road_taken_for_drying_grain_or_parking_is_street_order(text):
     assert classify(text).category == "street_order"
+
+
+@pytest.mark.parametrize("text", ["饭店油烟净化器多久清洗一次才算合规", "新开的餐馆对油烟排放有哪些要求？",
+                                  "物业费是依据哪个文件收的"])
+def test_what_a_rule_requires_is_a_question_about_the_rules(text):
+    assert classify(text).category == "other"
+
+
+def test_a_rule_question_beside_a_nuisance_every_night_is_the_nuisance():
+    assert classify("晚上十点以后装修算不算扰民？楼上天天电钻钻到十点半").category == "noise"
+
+
+@pytest.mark.parametrize("text", ["楼顶广告牌锈蚀严重，大风一吹摇摇晃晃", "居民楼里私设液化气储存点",
+                                  "施工把燃气管道挖破了，往外冒气"])
+def test_a_danger_in_a_thing_of_the_street_is_safety(text):
+    assert classify(text).category == "safety"
+
+
+def test_a_blocked_ditch_is_a_facility_though_sewage_coming_back_up_is_sanitation():
+    assert classify("村里排水沟长期堵塞，一下雨就淹").category == "facility"
+    assert classify("小区下水道反水，污水流进一楼").category == "sanitation"
