@@ -208,3 +208,19 @@ def test_a_danger_in_a_thing_of_the_street_is_safety(text):
 def test_a_blocked_ditch_is_a_facility_though_sewage_coming_back_up_is_sanitation():
     assert classify("村里排水沟长期堵塞，一下雨就淹").category == "facility"
     assert classify("小区下水道反水，污水流进一楼").category == "sanitation"
+
+
+@pytest.mark.parametrize("text", ["居民楼里开了群租房，一套三居室住了二十多人", "地下车库堆满了易燃杂物",
+                                  "电动车停在楼梯底下，把唯一的出口堵了"])
+def test_a_fire_risk_in_a_home_building_is_safety_though_a_restaurant_there_is_fumes(text):
+    assert classify(text).category == "safety"
+    assert classify("居民楼里开了家火锅店，整栋楼都是味").category == "fumes"
+
+
+@pytest.mark.parametrize("text", ["餐馆在后院搭了个大棚当厨房", "一楼业主把外墙打通开门做生意", "组里有户人家把房子盖到了村道上"])
+def test_building_out_over_what_is_not_yours_is_construction(text):
+    assert classify(text).category == "construction"
+
+
+def test_a_noise_heard_down_the_whole_street_is_noise():
+    assert classify("镇上的碾米厂晚上加工，整条街都能听到").category == "noise"
