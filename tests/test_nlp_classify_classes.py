@@ -224,3 +224,15 @@ def test_building_out_over_what_is_not_yours_is_construction(text):
 
 def test_a_noise_heard_down_the_whole_street_is_noise():
     assert classify("镇上的碾米厂晚上加工，整条街都能听到").category == "noise"
+
+
+@pytest.mark.parametrize("text", ["隔壁单元办丧事，天天放哀乐到半夜", "村里办红白喜事请乐队吹吹打打好几天",
+                                  "晚上十二点了混凝土泵车还在轰"])
+def test_a_noise_told_by_what_makes_it_is_noise(text):
+    assert classify(text).category == "noise"
+
+
+@pytest.mark.parametrize("text", ["隔壁养的蜜蜂老飞进我家，孩子被蛰了", "邻居家小孩天天在楼道踢球，专往我家门上踢",
+                                  "对门把鞋柜杂物放在楼道里，堵着我家门口"])
+def test_what_a_neighbour_does_to_my_door_is_a_dispute(text):
+    assert classify(text).category == "dispute"
