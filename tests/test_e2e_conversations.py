@@ -54,6 +54,9 @@ async def test_a_new_complaint_while_a_question_waits_is_asked_about_once(harnes
     assert "路灯" in (await Pending.get(user_id=resident.id, kind="report")).data["texts"][0]
     assert nxt["text"] != texts.ANSWER_SENT
     assert await TicketEvent.filter(ticket__number=number, action="answered").count() == 0
+    await h.drain()  # the question is answered: its words and the choice stay, its buttons go
+    shown = next(m for m in h.api.transcript(resident.id) if m["message_id"] == which["message_id"])
+    assert "reply_markup" not in shown and texts.WHICH_CHOSE_NEW in shown["text"]
     # The new report is what plain words now go to; the question still takes a reply to it.
     await h.api.send_text(resident, "我住3号楼5层", reply_to=asked)
     await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "3号楼5层" in text_of(m))

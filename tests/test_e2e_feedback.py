@@ -7,6 +7,7 @@ from bot.clock import Clock
 from bot.models import Status, Ticket, TicketEvent
 from tests.e2e import COMMAND_CHAT, GRID_NHJ1_01_CHAT, WORKER_NHJ1_01, start_harness
 from tests.test_e2e_intake import NUMBER, _buttons, _card, submit_report
+from tests.test_e2e_answered_prompts import data_of, now_shown
 
 
 async def resolve(h, number, note="已处理完毕"):
@@ -37,8 +38,11 @@ async def test_unsatisfied_reopens_to_the_same_grid_with_new_clocks(harness):
 
     card = await h.api.wait_for(card_in(h, GRID_NHJ1_01_CHAT, number, with_button=texts.BTN_ACCEPT))
     assert "已派单" in card["text"]
-    # the old rating buttons are spent
-    cb = await h.api.press(resident, ask, "满意")
+    # the rating asked at 办结 says what came of it and offers no buttons; a forged press is refused
+    await h.drain()
+    shown = now_shown(h, ask)
+    assert _buttons(shown) == [] and texts.REOPENED_OUTCOME in shown["text"] and "处理结果" in shown["text"]
+    cb = await h.api.press(resident, ask, data=data_of(ask, "满意"))
     assert (await h.api.wait_for_callback_answer(cb))["text"] == texts.RATED_ALREADY
 
 
@@ -50,7 +54,7 @@ async def test_no_rating_in_three_days_closes_as_default_satisfied(db, db_url, s
         resident = h.resident()
         number = await submit_report(h, resident, "南海街1号院门口的井盖松了，踩上去晃")
         await resolve(h, number)
-        await h.api.wait_for_bot_message(resident.id, lambda m: "满意" in _buttons(m))
+        ask = await h.api.wait_for_bot_message(resident.id, lambda m: "满意" in _buttons(m))
         assert await close_unrated(h.rt) == 0  # not yet
         h.rt.clock.advance(dt.timedelta(days=3, minutes=1))
         assert await close_unrated(h.rt) == 1
@@ -59,6 +63,9 @@ async def test_no_rating_in_three_days_closes_as_default_satisfied(db, db_url, s
         ticket = await Ticket.get(number=number)
         assert ticket.status == Status.CLOSED and ticket.rating == "default"
         assert await TicketEvent.filter(ticket=ticket, action="auto_closed").count() == 1
+        await h.drain()
+        shown = now_shown(h, ask)  # the question asked at 办结 is over: no buttons, what came of it
+        assert _buttons(shown) == [] and texts.AUTO_CLOSED_OUTCOME.format(days=3) in shown["text"]
     finally:
         await h.bot.stop()
 

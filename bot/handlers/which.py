@@ -23,13 +23,13 @@ from bot.refusals import Refused
 from bot.messaging.outbox import Outgoing
 
 
-def _stored(inbound: Inbound) -> dict:
+def stored(inbound: Inbound) -> dict:
     data = dataclasses.asdict(inbound)
     data["args"] = list(inbound.args)
     return data
 
 
-def _restored(data: dict) -> Inbound:
+def restored(data: dict) -> Inbound:
     data = dict(data)
     data["photo"] = Photo(**data["photo"]) if data.get("photo") else None
     data["location"] = tuple(data["location"]) if data.get("location") else None
@@ -41,9 +41,22 @@ async def ask(rt, question: Pending, inbound: Inbound) -> None:
     now = rt.clock.now()
     row = await pending.open_pending(
         WHICH, channel=inbound.channel, chat_id=inbound.chat_id, user_id=inbound.user_id, now=now,
-        data={"message": _stored(inbound), "question": question.id})
-    await _enqueue(rt, Outgoing(inbound.chat_id, texts.WHICH_QUESTION, buttons=[
+        data={"message": stored(inbound), "question": question.id})
+    await _enqueue(rt, Outgoing(inbound.chat_id, texts.WHICH_QUESTION, ref=_ref(row.id), buttons=[
         [(texts.BTN_WHICH_ANSWER, ANSWER.data(row.id))], [(texts.BTN_WHICH_NEW, NEW.data(row.id))]]))
+
+
+def _ref(row_id: int) -> str:
+    return f"{PROMPT_PREFIX}{row_id}"
+
+
+async def _answered(rt, row: Pending, chose: str) -> None:
+    """The question keeps its words and what was chosen; its buttons go."""
+    from bot.messaging import outbox
+
+    text = f"{texts.WHICH_QUESTION}\n{chose}" if chose else texts.WHICH_QUESTION
+    await outbox.enqueue([outbox.edit_only(row.chat_id, _ref(row.id), text)],
+                         now=rt.clock.now())
 
 
 async def _enqueue(rt, message: Outgoing) -> None:
@@ -63,7 +76,7 @@ async def _held(rt, press: Press, row_id: int) -> Pending:
 async def _as_answer(rt, row: Pending) -> None:
     """The held message goes to the question it was asked beside, if that still waits;
     otherwise it is a new report (nothing is dropped)."""
-    message = _restored(row.data["message"])
+    message = restored(row.data["message"])
     question = await Pending.filter(id=row.data.get("question")).select_for_update().first()
     conversation = rt.router.registry.conversations.get(question.kind) if question else None
     if question is None or conversation is None or not pending.is_live(question, rt.clock.now()):
@@ -75,20 +88,25 @@ async def _as_answer(rt, row: Pending) -> None:
 async def _as_new(rt, row: Pending) -> None:
     taker = rt.router.registry.private_message
     if taker is not None:
-        await taker(rt, _restored(row.data["message"]))
+        await taker(rt, restored(row.data["message"]))
 
 
 async def answer_pressed(rt, press: Press, row_id: int) -> str | None:
-    await _as_answer(rt, await _held(rt, press, row_id))
+    row = await _held(rt, press, row_id)
+    await _answered(rt, row, texts.WHICH_CHOSE_ANSWER)
+    await _as_answer(rt, row)
     return None
 
 
 async def new_pressed(rt, press: Press, row_id: int) -> str | None:
-    await _as_new(rt, await _held(rt, press, row_id))
+    row = await _held(rt, press, row_id)
+    await _answered(rt, row, texts.WHICH_CHOSE_NEW)
+    await _as_new(rt, row)
     return None
 
 
 async def _expired(rt, row: Pending) -> list[Outgoing]:
+    await _answered(rt, row, "")
     await _as_answer(rt, row)
     return []
 
@@ -97,6 +115,7 @@ async def _take_nothing(rt, row: Pending, inbound: Inbound) -> None:
     """Never reached: a WHICH row accepts no message (the buttons answer it)."""
 
 
+PROMPT_PREFIX = "which:"  # the question's message: which:<pending id>
 ANSWER = Action("q:ans", ID)
 NEW = Action("q:new", ID)
 WHICH = PendingKind("which", dt.timedelta(minutes=30))

@@ -10,7 +10,7 @@ import datetime as dt
 from bot.handlers.registry import (
     LOCATION, PHOTO, PRIVATE_ONLY, TEXT, Command, Conversation, Feature, Job,
 )
-from bot.intake import report
+from bot.intake import after_fix, report
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.intake import mine
@@ -59,9 +59,11 @@ async def patrol(rt, inbound: Inbound) -> None:
 FEATURE = Feature(
     name="intake",
     actions={**{action: _draft_press(code) for code, action in report.DRAFT_ACTIONS.items()},
-             MY_TICKET: my_ticket},
+             MY_TICKET: my_ticket, after_fix.NOT_FIXED: after_fix.not_fixed,
+             after_fix.SOMETHING_ELSE: after_fix.something_else},
     conversations=[Conversation(report.REPORT, take=report.take, accepts=frozenset({TEXT, PHOTO, LOCATION}),
-                                expired=report.expired)],
+                                expired=report.expired),
+                   Conversation(after_fix.AFTER_FIX, take=after_fix.take, expired=after_fix.expired)],
     commands=[
         Command("my", my_tickets, PRIVATE_ONLY, menu=texts.COMMANDS["my"]),
         Command("cancel", cancel, menu=texts.COMMANDS["cancel"]),

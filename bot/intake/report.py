@@ -24,8 +24,9 @@ from tortoise.transactions import in_transaction
 from bot import channels
 from bot import texts
 from bot.channels.port import Inbound
-from bot.handlers import pending
+from bot.handlers import pending, which
 from bot.handlers.pending import PendingKind
+from bot.intake import after_fix as after_fix_words
 from bot.intake import buttons, duplicates, emergency, place, reading, summary
 from bot.jurisdiction import routing
 from bot.jurisdiction.people import Actor, resident_for
@@ -35,7 +36,7 @@ from bot.models import Level, MessageRef, Pending, Resident, Unit
 from bot.nlp import followups, smalltalk
 from bot.nlp.classify import categories, classify
 from bot.runtime import Runtime
-from bot.workflow import filing
+from bot.workflow import filing, tickets
 
 DRAFT_ACTIONS = buttons.DRAFT_ACTIONS
 
@@ -68,10 +69,11 @@ def _fresh(**extra) -> dict:
 
 # --- incoming content ----------------------------------------------------------------------
 
-async def new_report(rt: Runtime, inbound: Inbound) -> None:
+async def new_report(rt: Runtime, inbound: Inbound, *, after_fix: bool = True) -> None:
     """A private message no question waits for: the first words (or photo, or place) of a
     report — or a greeting, a thank-you, "我要投诉": answered, and nothing kept to glue the
-    real complaint to."""
+    real complaint to — or words about a ticket just fixed (bot/intake/after_fix.py), asked
+    about first unless `after_fix` is off (the resident said it is another matter)."""
     if not inbound.content:
         await _say_plain(rt, inbound.chat_id, texts.EMPTY_TEXT)
         return
@@ -79,6 +81,8 @@ async def new_report(rt: Runtime, inbound: Inbound) -> None:
     if talk is not None and talk != smalltalk.INTENT:
         if not inbound.quiet:
             await _say_plain(rt, inbound.chat_id, texts.SMALLTALK_REPLY[talk])
+        return
+    if after_fix and await after_fix_words.offer(rt, inbound):
         return
     who = Who.of(inbound)
     draft = await pending.create_once(REPORT, channel=who.channel, chat_id=who.chat_id, user_id=who.user_id,
@@ -460,10 +464,14 @@ def _retired(draft: Pending) -> list[Outgoing]:
 
 
 async def forget_old_prompts(rt: Runtime) -> int:
-    """Where drafts' questions landed, once no draft can still be waiting on them (a draft
-    lives three days; a week leaves room for an edit held up by an outage)."""
+    """Where a resident's short-lived questions landed (a draft's, the after-fix and "is this the
+    answer?" questions, the rating asked at 办结), once nothing can still be waiting on them (a
+    draft lives three days, a rating three; a week leaves room for an edit held up by an outage)."""
     before = rt.clock.now() - 7 * REPORT.wait / 3
-    return await MessageRef.filter(ref__startswith=PROMPT_PREFIX, updated_at__lt=before).delete()
+    forgotten = 0
+    for prefix in (PROMPT_PREFIX, after_fix_words.PROMPT_PREFIX, which.PROMPT_PREFIX, tickets.RATING_PREFIX):
+        forgotten += await MessageRef.filter(ref__startswith=prefix, updated_at__lt=before).delete()
+    return forgotten
 
 
 async def _send(rt: Runtime, messages: list[Outgoing]) -> None:

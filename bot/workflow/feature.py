@@ -149,6 +149,7 @@ FEATURE = Feature(
                      expired=whereabouts.expired, not_an_answer=relay.looks_like_a_new_complaint),
     ],
     replies=[Replies(relay.ASK_PREFIX, relay.take_reply_to_question),
+             Replies(relay.ASKED_PREFIX, relay.take_reply_to_question),
              Replies(outbox.CARD_PREFIX, relay.take_reply_to_card)],
     commands=[
         Command("todo", todo, GROUPS_ONLY),

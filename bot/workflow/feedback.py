@@ -95,21 +95,27 @@ async def take_comment(rt: Runtime, row: Pending, inbound: Inbound) -> None:
     ticket = await Ticket.get_or_none(id=row.data.get("ticket_id"))
     if ticket is None:
         return
-    comment = (inbound.text or "")[:2000]
-    if ticket.status == Status.CLOSED:  # a comment on the rating; words after 不满意 are the history's
-        await Ticket.filter(id=ticket.id).update(rating_comment=comment)
-        await tickets.reload(ticket)
-    await tickets.record_note(rt, ticket, "commented", comment)
-    messages = [Outgoing(row.chat_id, texts.COMMENT_THANKS)]
-    if ticket.status in (Status.ASSIGNED, Status.ACCEPTED, Status.CLOSED):
-        # Back in work (不满意, 还没解决): the unit hears the resident's words under the card, and
-        # the card shows them; closed: the card shows what the resident thought of it.
-        messages += await cards.refresh_card(rt, ticket)
-        holder = await cards.holder_chat(ticket) if ticket.status != Status.CLOSED else None
-        if holder is not None:
-            messages.append(Outgoing(holder, texts.RELAY_RESIDENT_SAYS.format(
-                number=ticket.number, words=pii.mask(comment, keep_phones=True)), reply_to_ref=outbox.card_ref(ticket.id)))
+    messages = [Outgoing(row.chat_id, texts.COMMENT_THANKS), *await words_on(rt, ticket, inbound.text or "")]
     await outbox.enqueue(messages, now=rt.clock.now(), ticket=ticket)
+
+
+async def words_on(rt: Runtime, ticket: Ticket, words: str) -> list[Outgoing]:
+    """The resident's words on a ticket they rated or sent back: kept in its history; on one back
+    in work (不满意, 还没解决) the unit hears them under the card, and the card shows them; on a
+    closed one the card shows what the resident thought of it."""
+    words = words[:2000]
+    if ticket.status == Status.CLOSED:  # a comment on the rating; words after 不满意 are the history's
+        await Ticket.filter(id=ticket.id).update(rating_comment=words)
+        await tickets.reload(ticket)
+    await tickets.record_note(rt, ticket, "commented", words)
+    if ticket.status not in (Status.ASSIGNED, Status.ACCEPTED, Status.CLOSED):
+        return []
+    messages = await cards.refresh_card(rt, ticket)
+    holder = await cards.holder_chat(ticket) if ticket.status != Status.CLOSED else None
+    if holder is not None:
+        messages.append(Outgoing(holder, texts.RELAY_RESIDENT_SAYS.format(
+            number=ticket.number, words=pii.mask(words, keep_phones=True)), reply_to_ref=outbox.card_ref(ticket.id)))
+    return messages
 
 
 async def skip_comment(rt: Runtime, press: Press, ticket_id: int) -> str:

@@ -105,13 +105,14 @@ async def reject(rt: Runtime, ticket: Ticket, staff: Staff, reason: str) -> Unit
         raise Refused(texts.REJECT_ONLY_MANAGERS)
     now = rt.clock.now()
     resolution = ticket.resolution_note
+    retired = await tickets.rating_over(ticket, texts.REJECTED_OUTCOME)
     before = await move(ticket, "reject", now, resolved_at=None, resolution_note=None, assigned_at=now,
                         accepted_at=None, accepted_by_id=None, reopen_count=ticket.reopen_count + 1)
     await clocks.after_move(rt, ticket, now)
     await event(ticket, Actor.of_staff(staff), "rejected", before, ticket.status, now, unit=holder, note=reason,
                 data={"by_unit": staff.unit_id, "resolution": resolution})
     # Back in the holder's chat as a new card saying who rejected it and why.
-    messages = await refresh_card(rt, ticket, arrived=True)
+    messages = retired + await refresh_card(rt, ticket, arrived=True)
     messages += await tell_resident(ticket, texts.NOTIFY_REJECTED.format(number=ticket.number, unit=holder.name))
     await outbox.enqueue(messages, now=now, ticket=ticket)
     return holder

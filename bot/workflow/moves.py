@@ -15,7 +15,7 @@ from bot.nlp.classify import categories as nlp_categories
 from bot.refusals import Refused
 from bot.runtime import Runtime
 from bot.sla import clocks
-from bot.workflow import cards, filing
+from bot.workflow import cards, filing, relay
 from bot.jurisdiction import directory
 from bot.messaging import outbox
 from bot.workflow.buttons import RATE
@@ -55,12 +55,14 @@ async def resolve(rt: Runtime, ticket: Ticket, staff: Staff, note: str, photos: 
     messages = await refresh_card(rt, ticket)
     resident = await ticket.resident
     if resident is not None:
+        messages += await relay.questions_over(ticket)
         messages.append(Outgoing(
             resident.user_id,
             texts.NOTIFY_RESOLVED.format(number=ticket.number, note=cards.shorten(note, 200),
                                          days=rt.sla.rating_timeout_days),
             buttons=[[(texts.RATINGS[code], RATE.data(ticket.id, code))
                       for code in ("satisfied", "basic", "unsatisfied")]],
+            ref=tickets.rating_ref(ticket),
         ))
         messages += [Outgoing(resident.user_id, photo=p["file_id"], text=ticket.number) for p in photos]
     await outbox.enqueue(messages, now=now, ticket=ticket)
@@ -77,11 +79,12 @@ async def rate(rt: Runtime, ticket: Ticket, resident: Resident, rating: str) -> 
     if rating == "unsatisfied":
         await reopen(rt, ticket, actor, reason=texts.RATINGS[rating], rating=rating)
         return
+    retired = await tickets.rating_over(ticket, texts.RATED_OUTCOME.format(rating=texts.RATINGS[rating]))
     before = await move(ticket, "rate", now, rating=rating, rated_at=now, closed_at=now)
     await clocks.after_move(rt, ticket, now)
     await event(ticket, actor, "rated", before, ticket.status, now, note=texts.RATINGS[rating],
                  data={"rating": rating})
-    await outbox.enqueue(await refresh_card(rt, ticket), now=now, ticket=ticket)
+    await outbox.enqueue([*retired, *await refresh_card(rt, ticket)], now=now, ticket=ticket)
 
 
 async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rating: str | None = None) -> None:
@@ -92,6 +95,7 @@ async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rati
     deadlines = rt.sla.deadlines(ticket.category, ticket.urgent, now, calendar=rt.calendar, tz=rt.tz,
                                  subcategory=ticket.subcategory)
     resolved_by = await Unit.get(id=ticket.unit_id)
+    retired = await tickets.rating_over(ticket, texts.REOPENED_OUTCOME)
     unit = resolved_by
     if ticket.reopen_count + 1 >= 2:
         unit = await upper_unit(unit) or unit
@@ -111,7 +115,7 @@ async def reopen(rt: Runtime, ticket: Ticket, actor: Actor, *, reason: str, rati
     # A new card at the bottom of the unit's chat says it came back and why; the old one points
     # down to it (or, if a unit above takes it, says where it went).
     moved = texts.CARD_REOPENED_ELSEWHERE.format(unit=unit.name) if unit.id != resolved_by.id else None
-    messages = await refresh_card(rt, ticket, arrived=True, elsewhere_note=moved)
+    messages = retired + await refresh_card(rt, ticket, arrived=True, elsewhere_note=moved)
     messages += await tell_resident(ticket, texts.NOTIFY_REOPENED_BY_YOU.format(
         number=ticket.number, unit=unit.name if unit else texts.SUMMARY_TRIAGE_UNIT))
     await outbox.enqueue(messages, now=now, ticket=ticket)
@@ -125,13 +129,14 @@ async def auto_close_unrated(rt: Runtime) -> int:
     for ticket_id in await Ticket.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).values_list("id", flat=True):
         async with in_transaction():
             ticket = await Ticket.get(id=ticket_id)
+            retired = await tickets.rating_over(ticket, texts.AUTO_CLOSED_OUTCOME.format(days=rt.sla.rating_timeout_days))
             try:
                 before = await move(ticket, "auto_close", now, rating="default", rated_at=now, closed_at=now)
             except Refused:
                 continue  # rated or reopened meanwhile, or another instance got there first
             await clocks.after_move(rt, ticket, now)
             await event(ticket, SYSTEM, "auto_closed", before, ticket.status, now, note=texts.RATINGS["default"])
-            messages = await refresh_card(rt, ticket)
+            messages = retired + await refresh_card(rt, ticket)
             messages += await tell_resident(ticket, texts.AUTO_CLOSED.format(
                 number=ticket.number, days=rt.sla.rating_timeout_days))
             await outbox.enqueue(messages, now=now, ticket=ticket)

@@ -21,7 +21,7 @@ from bot.channels.port import Inbound
 from bot.handlers import pending
 from bot.handlers.actions import ID, Action
 from bot.handlers.pending import PendingKind
-from bot.models import Pending, Resident, Staff, Ticket, TicketEvent
+from bot.models import MessageRef, Pending, Resident, Staff, Status, Ticket, TicketEvent
 from bot.nlp import pii
 from bot.nlp.classify import classify
 from bot.runtime import Runtime
@@ -41,6 +41,7 @@ from bot.jurisdiction.people import Actor
 ANSWER = PendingKind("answer", dt.timedelta(days=3))
 REPLY_BUTTON = Action("ans", ID)  # 回复, under the question
 ASK_PREFIX = "ask:"  # the question's message in the resident's chat: ask:<ticket>:<event>
+ASKED_PREFIX = "asked:"  # the same once the ticket is fixed: its 回复 button taken away
 
 
 async def ask_resident(rt: Runtime, ticket: Ticket, staff: Staff, question: str, photos: list[dict]) -> None:
@@ -62,6 +63,25 @@ async def ask_resident(rt: Runtime, ticket: Ticket, staff: Staff, question: str,
                                data={"ticket_id": ticket.id}, prompt_ref_=ref)
 
 
+async def questions_over(ticket: Ticket) -> list[Outgoing]:
+    """The ticket is fixed: its questions to the resident wait no more, and their 回复 buttons
+    go (the words stay). Renamed as they are retired, so a later fix edits nothing twice."""
+    await Pending.filter(kind=ANSWER.name, subject=str(ticket.id)).delete()
+    shown = await MessageRef.filter(ref__startswith=f"{ASK_PREFIX}{ticket.id}:")
+    if not shown:
+        return []
+    asked = dict(await TicketEvent.filter(ticket_id=ticket.id, action="asked").values_list("id", "note"))
+    messages = []
+    for ref in shown:
+        event_id = ref.ref.rsplit(":", 1)[-1]
+        retired = ASKED_PREFIX + ref.ref[len(ASK_PREFIX):]
+        await MessageRef.filter(id=ref.id).update(ref=retired)
+        question = asked.get(int(event_id)) if event_id.isdigit() else None
+        messages.append(outbox.edit_only(ref.chat_id, retired, texts.RELAY_QUESTION_OVER.format(
+            number=ticket.number, question=question or "")))
+    return messages
+
+
 # --- the resident's answer ---------------------------------------------------------------------
 
 async def take_answer(rt: Runtime, row: Pending, inbound: Inbound) -> None:
@@ -75,12 +95,18 @@ async def take_answer(rt: Runtime, row: Pending, inbound: Inbound) -> None:
 
 
 async def take_reply_to_question(rt: Runtime, inbound: Inbound, ref: str) -> bool:
-    """A reply to the question's own message: the answer, even after the wait is over."""
+    """A reply to the question's own message: the answer, even after the wait is over. Once
+    the ticket is fixed, words about it may say the fix did not hold: asked, as any words after
+    a fix are (bot/intake/after_fix.py)."""
     if not inbound.private:
         return False
     ticket = await _own_ticket(inbound.channel, inbound.user_id, _ticket_of(ref))
     if ticket is None:
         return False
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        from bot.intake import after_fix  # intake asks workflow for moves: imported when needed
+
+        return await after_fix.ask_about(rt, inbound, ticket)
     waiting = await Pending.filter(channel=inbound.channel, chat_id=inbound.chat_id, user_id=inbound.user_id,
                                  kind=ANSWER.name, subject=str(ticket.id)).first()
     if waiting is not None:
@@ -113,6 +139,8 @@ async def reply_pressed(rt: Runtime, press, ticket_id: int) -> str | None:
     ticket = await _own_ticket(press.channel, press.user_id, ticket_id)
     if ticket is None:
         return texts.NOT_ALLOWED
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        return texts.QUESTION_OVER
     now = rt.clock.now()
     waiting = await Pending.filter(channel=press.channel, chat_id=press.chat_id, user_id=press.user_id,
                                  kind=ANSWER.name, subject=str(ticket.id)).select_for_update().first()

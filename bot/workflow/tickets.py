@@ -21,7 +21,9 @@ from bot.runtime import Runtime
 from bot.sla import clocks
 from bot.sla.policy import describe
 from bot.workflow import sql
+from bot.workflow.cards import shorten
 from bot.jurisdiction import directory
+from bot.messaging import outbox
 from bot.messaging.outbox import Outgoing
 from bot.jurisdiction.people import SYSTEM, Actor
 
@@ -107,6 +109,27 @@ async def tell_resident(ticket: Ticket, text: str) -> list[Outgoing]:
     ids += await Ticket.filter(merged_into_id=ticket.id, resident_id__not_isnull=True).values_list("resident_id", flat=True)
     user_ids = await Resident.filter(id__in=set(ids)).values_list("user_id", flat=True)
     return [Outgoing(user_id, text) for user_id in sorted(set(user_ids))]
+
+
+RATING_PREFIX = "rate:"  # the rating asked at 办结: rate:<ticket>:<reopenings so far>
+
+
+def rating_ref(ticket: Ticket) -> str:
+    """Each 办结 asks anew: a ref shared by two messages would make the second an edit of the first."""
+    return f"{RATING_PREFIX}{ticket.id}:{ticket.reopen_count}"
+
+
+async def rating_over(ticket: Ticket, outcome: str) -> list[Outgoing]:
+    """The rating asked at this 办结, as it stays once the ticket leaves 待评价 (rated, sent back,
+    驳回, closed as 默认满意): its words and what came of it, no buttons. Made before the move,
+    while the ticket still holds its resolution."""
+    if ticket.status != Status.RESOLVED or not ticket.resident_id:
+        return []
+    user_id = await Resident.filter(id=ticket.resident_id).values_list("user_id", flat=True)
+    if not user_id:
+        return []
+    return [outbox.edit_only(user_id[0], rating_ref(ticket), texts.NOTIFY_RESOLVED_DONE.format(
+        number=ticket.number, note=shorten(ticket.resolution_note or "", 200), outcome=outcome))]
 
 
 async def event(ticket: Ticket, actor: Actor, action: str, before, after, now: dt.datetime, *,
