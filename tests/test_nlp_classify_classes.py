@@ -236,3 +236,34 @@ def test_a_noise_told_by_what_makes_it_is_noise(text):
                                   "对门把鞋柜杂物放在楼道里，堵着我家门口"])
 def test_what_a_neighbour_does_to_my_door_is_a_dispute(text):
     assert classify(text).category == "dispute"
+
+
+@pytest.mark.parametrize("text, category", [
+    ("物流园货车整夜装卸，吵得睡不着", "noise"),
+    ("小区门口早餐店凌晨四点开始剁馅", "noise"),
+    ("物业凌晨五点用吹叶机清扫落叶", "noise"),
+    ("每晚都被渣土车的刹车声惊醒", "noise"),
+    ("隔壁租户直播到凌晨，又唱又喊", "noise"),
+])
+def test_noises_told_by_what_makes_them(text, category):
+    assert classify(text).category == category
+
+
+@pytest.mark.parametrize("text", ["小学门口放学时小吃摊扎堆", "菜场外面卖活鱼的把水盆摆在路边",
+                                  "大门口被出租车当成了停车场", "快递点把包裹摊在小区门口地上分拣"])
+def test_selling_and_sorting_in_the_street_is_street_order(text):
+    assert classify(text).category == "street_order"
+
+
+@pytest.mark.parametrize("text", [
+    "谢谢你们上次帮忙清理了垃圾站。这回又得麻烦一下：烧烤店的排风机声音太吵，一直开到夜里一点",
+    "谢谢社区上次修好了路灯！还有一件事，楼后面那条小路的路面开裂了",
+])
+def test_thanks_for_a_fix_then_a_new_matter_is_the_new_matter(text):
+    assert classify(text).category != "other"
+
+
+@pytest.mark.parametrize("text", ["咨询管道燃气初装费是否已经取消", "装修工人的血汗钱还是没着落",
+                                  "社区办的消防安全讲座很好，下次什么时候办？", "接驳公交末班车太早"])
+def test_fees_wages_talks_and_timetables_are_other(text):
+    assert classify(text).category == "other"

@@ -408,3 +408,19 @@ def test_a_fear_between_the_thing_and_what_it_does_is_read():
     # the gap phrase 瓷砖*掉 starts at the tiles; the fear stands before the falling
     assert not classify("外墙瓷砖松了好几块怕哪天掉下来").urgent
     assert classify("外墙瓷砖松了好几块刚才掉下来一块").urgent
+
+
+@pytest.mark.parametrize("text, urgent", [
+    ("河边步道的栏杆被昨天的大水冲断了一截，小孩子天天在那边玩", True),  # broken yesterday, broken now
+    ("昨天路口的井盖被人偷了，现在一个大洞敞着，晚上骑车的看不见", True),
+    ("上个月电梯困人四十分钟才来人，好在里面的人没事", False),  # an event, over
+])
+def test_a_lasting_state_begun_in_the_past_is_still_a_danger_and_an_event_is_not(text, urgent):
+    """`lasting: true` rules (a rail gone, a cover missing) ignore the past guard: 昨天 says when
+    the state began, not that it is over."""
+    assert classify(text).urgent is urgent
+
+
+def test_a_stroke_years_ago_is_a_question_about_a_certificate_not_an_emergency():
+    result = classify("请问残疾证怎么办？我爸中风以后半边身子动不了，听说办了证有补助。")
+    assert not result.urgent and result.category == "other"

@@ -8,6 +8,8 @@ staff to trust it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import itertools
 import re
 from dataclasses import dataclass
@@ -36,8 +38,12 @@ class UrgencyRule:
     """One kind of danger: one of `any`, plus one of `with` when given, and none of `unless`."""
 
     def __init__(self, name: str, any_: tuple[str, ...], with_: tuple[str, ...] = (), unless: tuple[str, ...] = (),
-                 calls: tuple[str, ...] = (), category: str | None = None):
+                 calls: tuple[str, ...] = (), category: str | None = None, lasting: bool = False):
         self.name = name
+        # a state that stays until someone repairs it (a rail gone, a cover missing): a time gone
+        # by tells when it began, not that it is over ("昨天被大水冲断了" is still broken today)
+        self.lasting = lasting
+        self._lasting_negation: tuple[Negation, Negation] | None = None
         self.calls = calls  # whom to call first, most useful first (codes of CALLS)
         self.category = category  # the category this danger is filed under, whatever else is named
         self.phrases = frozenset(p for p in any_ if p)
@@ -47,6 +53,8 @@ class UrgencyRule:
 
     def fires(self, text: str, negation: Negation) -> tuple[str, ...]:
         """The phrases that make this rule fire on `text` (normalised), or () when it does not."""
+        if self.lasting:
+            negation = self._without_past(negation)
         found = [h for h in self._any.find(text) if not _denied(text, h, negation)]
         if not found:
             return ()
@@ -59,6 +67,11 @@ class UrgencyRule:
                 return ()
             words += [h.phrase for h in support]
         return tuple(dict.fromkeys(words))
+
+    def _without_past(self, negation: Negation) -> Negation:
+        if self._lasting_negation is None or self._lasting_negation[0] is not negation:
+            self._lasting_negation = (negation, dataclasses.replace(negation, past=()))
+        return self._lasting_negation[1]
 
 
 def _denied(text: str, hit: Hit, negation: Negation) -> bool:
@@ -188,6 +201,7 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
             unless=phrases("unless"),
             calls=calls,
             category=str(item["category"]) if item.get("category") else None,
+            lasting=bool(item.get("lasting", False)),
         ))
     neg = data.get("negation") or {}
     negation = Negation(
