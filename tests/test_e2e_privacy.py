@@ -43,6 +43,25 @@ async def test_the_handling_units_card_keeps_the_phone_and_every_other_copy_mask
     assert personal(reply["text"]) == [] and "王**" in reply["text"]
 
 
+async def test_an_anonymous_report_shows_no_phone_even_to_the_unit_handling_it(harness):
+    """Anonymous means nobody on the staff side can tell who it was, and a number identifies: the
+    card, and the resident's answers relayed to it, mask it; the worker asks through the bot."""
+    from tests.test_e2e_conversations import text_of
+
+    h = harness
+    resident = h.resident(5550001, "王秀兰")
+    number = await submit_report(h, resident, COMPLAINT, anonymous=True)
+    card = await h.api.wait_for(card_in(h, GRID_NHJ1_01_CHAT, number, with_button=texts.BTN_ACCEPT))
+    assert personal(card["text"]) == [] and MASKED_PHONE in card["text"] and texts.CARD_ANONYMOUS in card["text"]
+
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    await press_and_reason(h, worker, GRID_NHJ1_01_CHAT, card, texts.BTN_ASK, "请问具体几号楼？")
+    await h.api.wait_for_bot_message(resident.id, lambda m: "请问具体几号楼？" in m["text"])
+    await h.api.send_text(resident, "3号楼，有事打我电话13800138000")
+    relayed = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "3号楼" in text_of(m))
+    assert personal(relayed["text"]) == [] and MASKED_PHONE in relayed["text"]
+
+
 async def test_the_dashboard_shows_the_phone_only_to_the_unit_handling_the_ticket(web_harness):
     h = web_harness
     number = await submit_report(h, h.resident(5550001, "王秀兰"), COMPLAINT)

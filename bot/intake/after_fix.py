@@ -181,7 +181,7 @@ async def expired(rt: Runtime, row: Pending) -> list[Outgoing]:
     chat = await cards.holder_chat(ticket)
     if chat is not None:
         messages.append(Outgoing(chat, texts.RELAY_AFTER_FIX.format(
-            number=ticket.number, words=pii.mask(words, keep_phones=True)), reply_to_ref=outbox.card_ref(ticket.id)))
+            number=ticket.number, words=pii.mask(words, keep_phones=cards.phones_shown(ticket))), reply_to_ref=outbox.card_ref(ticket.id)))
     return messages
 
 

@@ -87,7 +87,7 @@ SUMMARY = (
 )
 SUMMARY_TRIAGE_UNIT = "区指挥中心"
 SUMMARY_PHOTOS = "照片：{count} 张\n"
-SUMMARY_ANON_ON = "匿名：是（工作人员看不到您的姓名）\n"
+SUMMARY_ANON_ON = "匿名：是（工作人员看不到您的姓名和电话，需要时会通过网格通问您）\n"
 PLACE_UNKNOWN = "未能确定"
 ASK_MORE = "请补充说明，直接发文字即可。"
 PICK_CATEGORY = "请选择最接近的类别："

@@ -247,7 +247,7 @@ async def ticket_page(request: web.Request, staff: Staff) -> web.Response:
     holder, grid, accepted_by = await ticket.unit, await ticket.grid, await ticket.accepted_by
     photos = await Attachment.filter(ticket_id=ticket.id).order_by("id")
     # Free text as on the cards: the phone only for the unit handling it, no names or ID numbers.
-    keep = await cards.handles(ticket, staff.unit_id)
+    keep = cards.phones_shown(ticket) and await cards.handles(ticket, staff.unit_id)
     return server.render(
         request, "ticket.html", nav="tickets",
         t=ticket, category=label_of(ticket.category), light=str(ticket.light), state=str(ticket.status),

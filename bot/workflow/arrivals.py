@@ -64,15 +64,16 @@ def _render(ticket: Ticket, events: list[TicketEvent], tree) -> str | None:
     data = arrived.data or {}
     sender = tree.name(data.get("from_unit")) if data.get("from_unit") else ""
     who = arrived.actor_name or ""
-    reason = _words(arrived.note)
+    keep = not ticket.anonymous  # as on the card (cards.phones_shown; cards imports this module)
+    reason = _words(arrived.note, keep)
     if arrived.action == "reopened":
         said = next((e.note for e in events if e.action == "commented" and e.id > arrived.id and e.note), None)
         template = texts.ARRIVED_UNSATISFIED if data.get("rating") == "unsatisfied" else texts.ARRIVED_NOT_FIXED
         line = template.format(
-            resolution=texts.ARRIVED_LAST_RESULT.format(note=_words(data.get("resolution"))) if data.get("resolution") else "")
+            resolution=texts.ARRIVED_LAST_RESULT.format(note=_words(data.get("resolution"), keep)) if data.get("resolution") else "")
         if sender and data.get("from_unit") != ticket.unit_id:
             line += texts.ARRIVED_REOPENED_UP.format(unit=sender)
-        return line + (texts.ARRIVED_RESIDENT_SAID.format(words=_words(said)) if said else texts.ARRIVED_RESIDENT_WORDS_LATER)
+        return line + (texts.ARRIVED_RESIDENT_SAID.format(words=_words(said, keep)) if said else texts.ARRIVED_RESIDENT_WORDS_LATER)
     if arrived.action == "rejected":
         sender = tree.name(data.get("by_unit")) if data.get("by_unit") else ""
     template = {"escalated": texts.ARRIVED_ESCALATED, "transferred": texts.ARRIVED_TRANSFERRED,
@@ -81,8 +82,8 @@ def _render(ticket: Ticket, events: list[TicketEvent], tree) -> str | None:
                            reason=reason or texts.ARRIVED_NO_REASON)
 
 
-def _words(note: str | None) -> str:
+def _words(note: str | None, keep_phones: bool) -> str:
     """A person's words as the holder's card shows them (names people give and ID numbers masked;
     the phone stays, as on the card)."""
-    text = " ".join(pii.mask(note or "", keep_phones=True).split())
+    text = " ".join(pii.mask(note or "", keep_phones=keep_phones).split())
     return text if len(text) <= _WORDS else text[:_WORDS] + "…"

@@ -45,6 +45,13 @@ def shorten(text: str, limit: int) -> str:
     return text[:limit] + texts.TEXT_SHORTENED.format(count=len(text))
 
 
+def phones_shown(ticket: Ticket) -> bool:
+    """Whether the chat handling the ticket may read the phone numbers typed in it: not when the
+    resident reported anonymously. Anonymous means nobody on the staff side can tell who it was,
+    and a number identifies; the worker still reaches them through 追问."""
+    return not ticket.anonymous
+
+
 def place_of(ticket: Ticket, grid_name: str | None, *, keep_phones: bool = False) -> str:
     """Where, as it may be shown: the place people typed, masked, and the grid."""
     parts = [p for p in (pii.mask(ticket.location_text, keep_phones=keep_phones), grid_name) if p]
@@ -109,8 +116,9 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
         if grid is None and ticket.grid_id:
             grid = await ticket.grid
         known = Known(grid.name if grid else None, await reporter_of(ticket), await _accepted_by(ticket))
+    keep = phones_shown(ticket)
     extras = "".join(
-        texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(pii.mask(f["a"], keep_phones=True), text_limit))
+        texts.CARD_FOLLOWUP.format(q=f["q"], a=shorten(pii.mask(f["a"], keep_phones=keep), text_limit))
         for f in ticket.followups if f.get("a")
     )
     if photo_count:
@@ -129,9 +137,9 @@ async def card_text(ticket: Ticket, *, tz: ZoneInfo, text_limit: int, photo_coun
         urgent=texts.CARD_URGENT if ticket.urgent else "",
         category=category,
         reasons=evidence(ticket),
-        place=place_of(ticket, known.grid_name, keep_phones=True),
+        place=place_of(ticket, known.grid_name, keep_phones=keep),
         who=known.who,
-        text=shorten(pii.mask(ticket.text, keep_phones=True), text_limit),  # masked first: a cut phone hides
+        text=shorten(pii.mask(ticket.text, keep_phones=keep), text_limit),  # masked first: a cut phone hides
         extras=extras,
         due=f"{timetext.deadline(ticket.due_at, tz)}（{due_words}）",
         status=status_line,
@@ -172,7 +180,7 @@ async def _accepted_by(ticket: Ticket) -> str:
 def _status_line(ticket: Ticket, accepted_by: str) -> str:
     if ticket.status == Status.ACCEPTED:
         return texts.CARD_ACCEPTED_BY.format(name=accepted_by)
-    note = shorten(pii.mask(ticket.resolution_note or "", keep_phones=True), 60)
+    note = shorten(pii.mask(ticket.resolution_note or "", keep_phones=phones_shown(ticket)), 60)
     result = texts.CARD_RESULT.format(note=note) if note else ""
     if ticket.status == Status.RESOLVED:
         return texts.CARD_RESOLVED.format(result=result)
@@ -182,7 +190,7 @@ def _status_line(ticket: Ticket, accepted_by: str) -> str:
         status = texts.CARD_CLOSED_RATED.format(rating=rating) if rating else texts.CARD_CLOSED
         if ticket.rating_comment:
             status += texts.CARD_RESIDENT_COMMENT.format(
-                comment=shorten(pii.mask(ticket.rating_comment, keep_phones=True), 60))
+                comment=shorten(pii.mask(ticket.rating_comment, keep_phones=phones_shown(ticket)), 60))
         return status + result
     return texts.STATUS_WORDS[str(ticket.status)]
 

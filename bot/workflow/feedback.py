@@ -114,7 +114,7 @@ async def words_on(rt: Runtime, ticket: Ticket, words: str) -> list[Outgoing]:
     holder = await cards.holder_chat(ticket) if ticket.status != Status.CLOSED else None
     if holder is not None:
         messages.append(Outgoing(holder, texts.RELAY_RESIDENT_SAYS.format(
-            number=ticket.number, words=pii.mask(words, keep_phones=True)), reply_to_ref=outbox.card_ref(ticket.id)))
+            number=ticket.number, words=pii.mask(words, keep_phones=cards.phones_shown(ticket))), reply_to_ref=outbox.card_ref(ticket.id)))
     return messages
 
 

@@ -180,10 +180,10 @@ async def answer(rt: Runtime, ticket: Ticket, user_id: int, *, text: str | None 
     if forward:
         messages.append(Outgoing(user_id, texts.ANSWER_SENT))
         if holder_chat is not None and photo:
-            caption = relayed_text(ticket.number, text)[0] if text else texts.RELAY_ANSWER_PHOTO.format(number=ticket.number)
+            caption = relayed_text(ticket.number, text, cards.phones_shown(ticket))[0] if text else texts.RELAY_ANSWER_PHOTO.format(number=ticket.number)
             messages.append(Outgoing(holder_chat, photo=photo, text=caption[: outbox.CAPTION_LIMIT], reply_to_ref=ref))
         elif holder_chat is not None:
-            messages += [Outgoing(holder_chat, part, reply_to_ref=ref) for part in relayed_text(ticket.number, text or "")]
+            messages += [Outgoing(holder_chat, part, reply_to_ref=ref) for part in relayed_text(ticket.number, text or "", cards.phones_shown(ticket))]
     elif summarise:  # the first answer held back in the window: one summary; the resident knows it is kept
         if not quiet:  # (the flood guard already told them to slow down)
             messages.append(Outgoing(user_id, texts.RELAY_HELD_RESIDENT))
@@ -192,11 +192,11 @@ async def answer(rt: Runtime, ticket: Ticket, user_id: int, *, text: str | None 
     await outbox.enqueue(messages, now=now, ticket=ticket)
 
 
-def relayed_text(number: str, answer: str) -> list[str]:
+def relayed_text(number: str, answer: str, keep_phones: bool = True) -> list[str]:
     """The answer as the chat holding the ticket reads it (masked as its card is: the phone a
     resident gives stays for the unit that handles the case), in one message or in parts
     within Telegram's limit."""
-    answer = pii.mask(answer, keep_phones=True)
+    answer = pii.mask(answer, keep_phones=keep_phones)
     whole = texts.RELAY_ANSWER.format(number=number, answer=answer)
     if u16len(whole) <= MESSAGE_LIMIT:
         return [whole]
