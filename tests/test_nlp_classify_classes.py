@@ -267,3 +267,15 @@ def test_thanks_for_a_fix_then_a_new_matter_is_the_new_matter(text):
                                   "社区办的消防安全讲座很好，下次什么时候办？", "接驳公交末班车太早"])
 def test_fees_wages_talks_and_timetables_are_other(text):
     assert classify(text).category == "other"
+
+
+@pytest.mark.parametrize("text, category", [
+    ("南部新城家里阳台每天落一层黑灰", "fumes"),
+    ("隔壁碎石场每天灰蒙蒙一片", "fumes"),
+    ("天润城三期住户天天拎着水桶下楼接水", "utility"),
+    ("星湖湾业主每天爬二十八楼回家，谁来管管", "utility"),
+    ("住了两年还在用罐装气，何时能通管道气", "utility"),
+    ("尚品国际楼顶逃生门常年锁死", "safety"),
+])
+def test_a_problem_told_by_what_the_resident_lives_with(text, category):
+    assert classify(text).category == category
