@@ -279,3 +279,14 @@ def test_fees_wages_talks_and_timetables_are_other(text):
 ])
 def test_a_problem_told_by_what_the_resident_lives_with(text, category):
     assert classify(text).category == category
+
+
+@pytest.mark.parametrize("text", ["修村道占了我家责任田，说好的补偿款两年没给", "县城路灯晚上七点半才开，冬天五点多天就黑了",
+                                  "水稻被淹减产一半，农业保险只赔了几十块钱", "某造纸厂把污水直排大溪河，河水发黑",
+                                  "请问今年春节县城区能不能放烟花爆竹，允许哪几个时段"])
+def test_compensation_timetables_insurance_and_factory_effluent_are_other(text):
+    assert classify(text).category == "other"
+
+
+def test_a_bridge_half_washed_away_with_people_on_it_is_urgent():
+    assert classify("石门乡大溪河上的便桥被洪水冲得只剩半边，还有学生在走").urgent
