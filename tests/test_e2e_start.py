@@ -30,3 +30,16 @@ async def test_start_in_an_unbound_group_says_so(harness):
 async def test_staff_are_told_their_unit_in_private(harness):
     reply = await harness.reply_to(harness.staff(WORKER_NHJ1_01, "张丽"), "/start")
     assert "南海街一社区第一网格" in reply["text"] and "网格员" in reply["text"]
+
+
+async def test_help_in_a_unit_chat_lists_the_commands_staff_use_there(harness):
+    import re
+
+    h = harness
+    worker = h.staff(WORKER_NHJ1_01, "张丽")
+    reply = await h.reply_to(worker, "/help", chat_id=GRID_NHJ1_01_CHAT)
+    assert "南海街一社区第一网格" in reply["text"] and "/todo" in reply["text"] and "/explain" in reply["text"]
+    listed = set(re.findall(r"/([a-z]+)", reply["text"]))
+    assert listed and listed <= set(h.rt.router.registry.commands)  # every command named is one the bot knows
+    start = await h.reply_to(worker, "/start", chat_id=GRID_NHJ1_01_CHAT)
+    assert "/todo" not in start["text"]  # /start stays the one-line welcome

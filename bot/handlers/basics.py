@@ -17,7 +17,7 @@ from bot.jurisdiction.people import resident_for
 
 async def start(rt, inbound: Inbound) -> None:
     """Private chat: what the bot does (and, for staff, where their cards go). Group chat:
-    which unit this chat serves."""
+    which unit this chat serves, and after /help the commands staff use there."""
     if inbound.private:
         reply = texts.WELCOME
         staff = await directory.staff_for_user(inbound.user_id, inbound.channel)
@@ -32,6 +32,8 @@ async def start(rt, inbound: Inbound) -> None:
         unit = await directory.unit_for_chat(inbound.chat_id, inbound.channel)
         reply = (texts.GROUP_UNBOUND.format(chat_id=inbound.chat_id) if unit is None
                  else texts.GROUP_WELCOME.format(unit=unit.name))
+        if unit is not None and inbound.command == "help":
+            reply += texts.GROUP_HELP
     await outbox.enqueue([Outgoing(inbound.chat_id, reply)], now=rt.clock.now())
 
 

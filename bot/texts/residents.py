@@ -9,6 +9,19 @@ WELCOME = (
     "发送 /my 查看我反映的问题。"
 )
 GROUP_WELCOME = "本群是【{unit}】的工作群。新的工单会以卡片形式发到这里，请及时接单处理。"
+# /help in a unit's chat: what staff can do there, for someone on foot who forgot a command
+GROUP_HELP = (
+    "\n常用命令：\n"
+    "/todo 本单位待办工单\n"
+    "/ticket 工单号　查看工单\n"
+    "/history 工单号　办理经过\n"
+    "/explain 工单号　红灯工单书面说明\n"
+    "/pause 工单号　暂停计时（/resume 恢复）\n"
+    "/merge 重复的工单号 保留的工单号　合并重复工单\n"
+    "/stats 本单位统计（/chart 图表，/export 导出）\n"
+    "卡片上的按钮：接单、办结、上报、转派、退回、追问；回复卡片可以补充照片或追问居民。\n"
+    "在与网格通的私聊里：/report 巡查上报，/web 网页工作台。"
+)
 GROUP_UNBOUND = "本群还没有绑定到任何单位，请联系管理员在辖区配置文件中添加本群（群号 {chat_id}）。"
 STAFF_PRIVATE_HINT = "您是【{unit}】的{role}。工单卡片会发到本单位的工作群。"
 COMMANDS = {
