@@ -290,3 +290,21 @@ def test_compensation_timetables_insurance_and_factory_effluent_are_other(text):
 
 def test_a_bridge_half_washed_away_with_people_on_it_is_urgent():
     assert classify("石门乡大溪河上的便桥被洪水冲得只剩半边，还有学生在走").urgent
+
+
+@pytest.mark.parametrize("text, category", [
+    ("网格员我们楼的水又停了从昨天晚上到现在一滴都没有", "utility"),
+    ("下午四点多停的电，现在九点还没来，家里蜡烛都点完了", "utility"),
+    ("三楼又在钻了", "noise"),
+    ("樓下寵物店晚上把狗關在店裡，十幾條狗一起叫，叫到半夜", "noise"),
+    ("七月半快到了，巷子里天天有人烧纸，烟熏火燎的，纸灰还往人家里飘", "fumes"),
+    ("我们单元门口被一辆车堵死了，打电话挪车人家不接", "street_order"),
+    ("社区能不能组织一下广场舞比赛？我们跳了好几年了", "other"),
+])
+def test_chat_told_by_effect_or_asking_for_something_else(text, category):
+    assert classify(text).category == category
+
+
+def test_smoke_from_burning_rubbish_stings_but_is_no_chemical_leak():
+    result = classify("保洁员图省事，直接在垃圾池里点火烧垃圾，烟呛得人直流眼泪")
+    assert result.category == "fumes" and not result.urgent
