@@ -308,3 +308,20 @@ def test_chat_told_by_effect_or_asking_for_something_else(text, category):
 def test_smoke_from_burning_rubbish_stings_but_is_no_chemical_leak():
     result = classify("保洁员图省事，直接在垃圾池里点火烧垃圾，烟呛得人直流眼泪")
     assert result.category == "fumes" and not result.urgent
+
+
+@pytest.mark.parametrize("text, category", [
+    ("荷花池棚改拆迁工地扬尘漫天，旁边小学的孩子受影响", "fumes"),
+    ("棚改拆除工地早上五点就开始用破碎锤", "noise"),
+    ("荷花池片区拆迁后建筑垃圾堆积如山，半年无人清运", "sanitation"),
+])
+def test_a_renewal_site_is_where_the_nuisance_is_not_a_question_about_renewal(text, category):
+    """棚改 and 拆迁 name a policy matter (compensation, resettlement); 棚改拆迁工地 and 拆迁后 name a
+    place and a time, so the nuisance there decides."""
+    assert classify(text).category == category
+
+
+@pytest.mark.parametrize("text", ["工地的夜间施工许可证在哪里可以查询？", "电梯年检合格证是否必须张贴在轿厢内？",
+                                  "今年的老旧小区改造名单公示了没有，在哪里能查到"])
+def test_where_to_look_something_up_is_a_question_not_a_complaint(text):
+    assert classify(text).category == "other"
