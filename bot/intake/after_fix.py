@@ -132,7 +132,7 @@ async def take(rt: Runtime, row: Pending, inbound: Inbound) -> None:
         await _file_new(rt, row)
     else:
         held = row.data["message"]
-        held["text"] = f"{held.get('text') or ''}\n{inbound.text or ''}".strip()
+        held["text"] = f"{held.get('text') or ''}\n{inbound.text or ''}".strip()[: rt.limits.max_text_chars]
         await pending.touch(row, rt.clock.now(), AFTER_FIX)
         await outbox.enqueue([Outgoing(row.chat_id, texts.AFTER_FIX_NUDGE)], now=rt.clock.now())
 
@@ -144,7 +144,7 @@ async def _send_back(rt: Runtime, row: Pending) -> None:
     resident = await Resident.get_or_none(channel=row.channel, user_id=row.user_id)
     if ticket is None or resident is None or ticket.resident_id != resident.id:
         raise Refused(texts.NOT_ALLOWED)
-    retired = _retired(row, ticket, texts.AFTER_FIX_CHOSE_NOT_FIXED)
+    retired = _retired(row, ticket, texts.AFTER_FIX_CHOSE_NOT_FIXED)[0]
     if ticket.status == Status.RESOLVED:
         await moves.rate(rt, ticket, resident, "unsatisfied")
     elif feedback.may_reopen(ticket, rt.clock.now()):
@@ -161,7 +161,7 @@ async def _send_back(rt: Runtime, row: Pending) -> None:
 async def _file_new(rt: Runtime, row: Pending) -> None:
     """不是: the words are the new report they are."""
     ticket = await Ticket.get_or_none(id=row.data.get("ticket_id"))
-    await outbox.enqueue([_retired(row, ticket, texts.AFTER_FIX_CHOSE_ELSE)], now=rt.clock.now())
+    await outbox.enqueue(_retired(row, ticket, texts.AFTER_FIX_CHOSE_ELSE), now=rt.clock.now())
     await _as_new_report(rt, which.restored(row.data["message"]))
 
 
@@ -177,7 +177,7 @@ async def expired(rt: Runtime, row: Pending) -> list[Outgoing]:
         return []
     words = which.restored(row.data["message"]).text or ""
     await tickets.record_note(rt, ticket, "commented", words[: rt.limits.max_text_chars])
-    messages = [_retired(row, ticket, "")]
+    messages = _retired(row, ticket, "")
     chat = await cards.holder_chat(ticket)
     if chat is not None:
         messages.append(Outgoing(chat, texts.RELAY_AFTER_FIX.format(
@@ -185,10 +185,11 @@ async def expired(rt: Runtime, row: Pending) -> list[Outgoing]:
     return messages
 
 
-def _retired(row: Pending, ticket: Ticket | None, chose: str) -> Outgoing:
+def _retired(row: Pending, ticket: Ticket | None, chose: str) -> list[Outgoing]:
     """The question, as it stays once answered: its words, what was chosen, no buttons."""
-    question = _question(ticket) if ticket is not None else ""
-    return outbox.edit_only(row.chat_id, _ref(row), question + (f"\n{chose}" if chose else ""))
+    if ticket is None:
+        return []
+    return [outbox.edit_only(row.chat_id, _ref(row), _question(ticket) + (f"\n{chose}" if chose else ""))]
 
 
 async def _as_new_report(rt: Runtime, message: Inbound) -> None:
