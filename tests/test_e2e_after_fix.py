@@ -123,3 +123,25 @@ async def test_a_question_of_a_fixed_ticket_loses_its_reply_button_and_a_reply_t
     assert number in question["text"]
     await h.api.press(resident, question, texts.BTN_AFTER_FIX_NOT_FIXED)
     await h.api.wait_for(newest_card(h, GRID_NHJ1_01_CHAT, number, saying="现在也在冒"))
+
+
+async def test_a_photo_with_words_saying_it_is_not_fixed_reaches_the_unit_with_them(harness):
+    h = harness
+    resident = h.resident()
+    number, _ = await fixed_ticket(h, resident)
+    await h.api.send_photo(resident, caption="还是这样，油烟照样往窗户里灌")
+    question = await h.api.wait_for_bot_message(resident.id, asked_after_fix)
+    await h.api.press(resident, question, texts.BTN_AFTER_FIX_NOT_FIXED)
+    photo = await h.api.wait_for_bot_message(GRID_NHJ1_01_CHAT, lambda m: "photo" in m and number in (m.get("caption") or ""))
+    assert photo.get("reply_to_message") is not None  # under the card
+    await h.api.wait_for(newest_card(h, GRID_NHJ1_01_CHAT, number, saying="油烟照样往窗户里灌"))
+    assert (await Ticket.get(number=number)).status == Status.ASSIGNED
+
+
+async def test_a_photo_alone_after_a_fix_starts_a_report_without_a_question(harness):
+    h = harness
+    resident = h.resident()
+    await fixed_ticket(h, resident)
+    await h.api.send_photo(resident)
+    got = await h.api.wait_for_bot_message(resident.id, lambda m: "满意" not in str(m.get("reply_markup")))
+    assert got["text"] == texts.GOT_PHOTO_NEED_TEXT

@@ -24,7 +24,7 @@ from bot.handlers.pending import PendingKind
 from bot.jurisdiction.people import Actor
 from bot.messaging import outbox
 from bot.messaging.outbox import Outgoing
-from bot.models import Pending, Resident, Status, Ticket
+from bot.models import Attachment, Pending, Resident, Status, Ticket
 from bot.nlp import pii
 from bot.nlp.classify import classify, label_of
 from bot.nlp.similarity import similar
@@ -53,7 +53,7 @@ async def offer(rt: Runtime, inbound: Inbound) -> bool:
     """Ask about the fixed ticket these words seem to be about; False if they seem about none
     (a new report, then). A present danger is never held up by a question."""
     text = (inbound.text or "").strip()
-    if inbound.content != {"text"} or not text:
+    if not _words_about(inbound):
         return False
     ticket = await _spoken_of(rt, inbound, text)
     return ticket is not None and await ask_about(rt, inbound, ticket)
@@ -62,7 +62,7 @@ async def offer(rt: Runtime, inbound: Inbound) -> bool:
 async def ask_about(rt: Runtime, inbound: Inbound, ticket: Ticket) -> bool:
     """Ask whether these words say the fix of `ticket` did not hold (they reply to its question,
     or read as about it); False if it can no longer be sent back (closed over a week ago)."""
-    if inbound.content != {"text"} or not (inbound.text or "").strip():
+    if not _words_about(inbound):
         return False
     if ticket.status != Status.RESOLVED and not feedback.may_reopen(ticket, rt.clock.now()):
         return False
@@ -92,6 +92,12 @@ async def _spoken_of(rt: Runtime, inbound: Inbound, text: str) -> Ticket | None:
         if (result.category == ticket.category and not result.low_confidence) or similar(text, ticket.text) >= _ALIKE:
             return ticket
     return None
+
+
+def _words_about(inbound: Inbound) -> bool:
+    """Words, or a photo with words under it ("还是这样"): a photo alone may as well be the first
+    of a new report, and is never held up by a question."""
+    return bool((inbound.text or "").strip()) and inbound.content <= {"text", "photo"}
 
 
 def _question(ticket: Ticket) -> str:
@@ -154,8 +160,10 @@ async def _send_back(rt: Runtime, row: Pending) -> None:
         await _as_new_report(rt, message)
         return
     # (in work again already, sent back a moment ago elsewhere: the words still go to the unit)
-    await outbox.enqueue([retired, *await feedback.words_on(rt, ticket, message.text or "")],
-                         now=rt.clock.now(), ticket=ticket)
+    messages = [retired, *await feedback.words_on(rt, ticket, message.text or "")]
+    if message.photo is not None:
+        messages += await _photo_to_unit(rt, ticket, message)
+    await outbox.enqueue(messages, now=rt.clock.now(), ticket=ticket)
 
 
 async def _file_new(rt: Runtime, row: Pending) -> None:
@@ -182,7 +190,22 @@ async def expired(rt: Runtime, row: Pending) -> list[Outgoing]:
     if chat is not None:
         messages.append(Outgoing(chat, texts.RELAY_AFTER_FIX.format(
             number=ticket.number, words=pii.mask(words, keep_phones=cards.phones_shown(ticket))), reply_to_ref=outbox.card_ref(ticket.id)))
+    message = which.restored(row.data["message"])
+    if message.photo is not None:
+        messages += await _photo_to_unit(rt, ticket, message)
     return messages
+
+
+async def _photo_to_unit(rt: Runtime, ticket: Ticket, message: Inbound) -> list[Outgoing]:
+    """The resident's photo of the fix that did not hold: kept with the ticket's photos, and
+    shown to the unit under the card."""
+    await Attachment.create(ticket=ticket, kind="report", file_id=message.photo.file_id,
+                            file_unique_id=message.photo.file_unique_id, created_at=rt.clock.now())
+    chat = await cards.holder_chat(ticket)
+    if chat is None:
+        return []
+    return [Outgoing(chat, photo=message.photo.file_id, text=texts.RELAY_AFTER_FIX_PHOTO.format(number=ticket.number),
+                     reply_to_ref=outbox.card_ref(ticket.id))]
 
 
 def _retired(row: Pending, ticket: Ticket | None, chose: str) -> list[Outgoing]:

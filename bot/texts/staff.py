@@ -87,6 +87,7 @@ SITE_PHOTO_EXPIRED = "{name}，刚才那张照片没有选是哪件工单的，�
 RELAY_PLACE = "📍 居民补充地点（工单 {number}）：{place}"
 PLACE_AS_LOCATION = "位置 {lat:.5f}, {lon:.5f}"
 RELAY_AFTER_FIX = "💬 居民在办结后留言（工单 {number}）：{words}"
+RELAY_AFTER_FIX_PHOTO = "居民在办结后发来的照片（工单 {number}）"
 RELAY_RESIDENT_SAYS = "💬 居民补充（工单 {number}）：{words}"
 CARD_CONSULT_LEAD = "部门会商：牵头【{lead}】，配合【{others}】"
 CARD_CONSULT_PARTNER = "【会商】本部门配合办理，牵头单位【{lead}】。有意见请回复本卡片。"
