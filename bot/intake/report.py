@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot import channels
@@ -468,10 +469,9 @@ async def forget_old_prompts(rt: Runtime) -> int:
     answer?" questions, the rating asked at 办结), once nothing can still be waiting on them (a
     draft lives three days, a rating three; a week leaves room for an edit held up by an outage)."""
     before = rt.clock.now() - 7 * REPORT.wait / 3
-    forgotten = 0
-    for prefix in (PROMPT_PREFIX, after_fix_words.PROMPT_PREFIX, which.PROMPT_PREFIX, tickets.RATING_PREFIX):
-        forgotten += await MessageRef.filter(ref__startswith=prefix, updated_at__lt=before).delete()
-    return forgotten
+    prefixes = (PROMPT_PREFIX, after_fix_words.PROMPT_PREFIX, which.PROMPT_PREFIX, tickets.RATING_PREFIX)
+    short_lived = Q(*[Q(ref__startswith=prefix) for prefix in prefixes], join_type="OR")
+    return await MessageRef.filter(short_lived, updated_at__lt=before).delete()
 
 
 async def _send(rt: Runtime, messages: list[Outgoing]) -> None:
