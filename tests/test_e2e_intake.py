@@ -150,6 +150,22 @@ async def test_unknown_place_resident_picks_community_then_grid(harness):
     assert (await ticket.grid).code == "wenmiao-02" and ticket.status == Status.ASSIGNED
 
 
+async def test_a_place_the_map_does_not_know_is_quoted_back_when_asking_the_community(harness):
+    """She has just said where: the next question names her words and asks which community,
+    not "where?" again; what she typed stays the ticket's 地点."""
+    h = harness
+    resident = h.resident()
+    question = await h.reply_to(resident, "楼下那个路灯坏了好几天了，晚上黑乎乎的")
+    assert texts.BTN_SKIP in _buttons(question)  # the spot follow-up
+    where = await h.reply_to(resident, "幸福里小区东门口")
+    assert where["text"] == texts.ASK_PLACE_NAMED.format(place="幸福里小区东门口")
+    await h.api.press(resident, where, "文庙社区")
+    grids = await h.api.wait_for_bot_message(resident.id, lambda m: "文庙社区" in m["text"])
+    await h.api.press(resident, grids, _buttons(grids)[0])
+    summary = await h.api.wait_for_bot_message(resident.id, has_button(texts.BTN_CONFIRM))
+    assert "幸福里小区东门口" in summary["text"]
+
+
 async def test_unclear_report_goes_to_triage_and_command_centre_assigns(harness):
     h = harness
     resident = h.resident()

@@ -120,9 +120,20 @@ async def ask(draft: Pending) -> tuple[str, list] | None:
     if community is None and "communities" not in asked:
         asked.append("communities")
         data["awaiting"] = "place"
-        return texts.ASK_PLACE, await community_buttons(draft)
+        return _where_question(data), await community_buttons(draft)
     cannot_say(data)
     return None
+
+
+def _where_question(data: dict) -> str:
+    """"Where?", unless the resident has just said where (to "where?" or to the follow-up that
+    asked for the spot): then her words, and which community they are in."""
+    followup = data.get("followup") or {}
+    said = data.get("places") or ([followup["a"]] if followup.get("about_place") and followup.get("a") else [])
+    if not said:
+        return texts.ASK_PLACE
+    place = said[-1].strip()
+    return texts.ASK_PLACE_NAMED.format(place=place if len(place) <= 16 else place[:15] + "…")
 
 
 async def community_buttons(draft: Pending):

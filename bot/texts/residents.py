@@ -71,6 +71,8 @@ EMERGENCY_NO_NUMBER = {"gas": "燃气公司抢修热线", "water": "供水公司
 EMERGENCY_TIPS = {"gas": "别开关电器、别点火，开窗后到室外再打。", "elevator": "被困时按警铃等待救援，别扒门。"}
 FOLLOWUP_PROMPT = "{question}（可以直接点“跳过”）"
 ASK_PLACE = "这件事发生在哪里？可以点左下角📎发送位置，或者在下面选择您所在的社区。"
+# the resident already said where, in words the gazetteer does not know: ask which community, not where again
+ASK_PLACE_NAMED = "“{place}”是哪个社区的？请在下面选一下，也可以点左下角📎发送位置。"
 ASK_GRID = "您在【{community}】的哪个网格？不清楚就点“说不清”，由社区安排。"
 BTN_GRID_UNKNOWN = "说不清，交给社区安排"
 # A report that does not say what is wrong yet ("有问题", "我要投诉", "楼下那家店").
