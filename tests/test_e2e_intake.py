@@ -166,6 +166,21 @@ async def test_a_place_the_map_does_not_know_is_quoted_back_when_asking_the_comm
     assert "幸福里小区东门口" in summary["text"]
 
 
+async def test_a_street_named_in_passing_is_not_the_place_on_the_ticket(harness):
+    """A street's name covers many communities: it only leads to the community menu, and the
+    community she then picks is the place (no 庙前街道 on a ticket of 柳巷街道's 海西社区)."""
+    h = harness
+    resident = h.resident()
+    question = await h.reply_to(resident, "路灯坏了好几天了，晚上黑乎乎的")
+    where = await h.reply_to(resident, "庙前街道")
+    await h.api.press(resident, where, "海西社区")
+    grids = await h.api.wait_for_bot_message(resident.id, lambda m: "海西社区" in m["text"])
+    await h.api.press(resident, grids, _buttons(grids)[0])
+    summary = await h.api.wait_for_bot_message(resident.id, has_button(texts.BTN_CONFIRM))
+    assert "海西社区第一网格" in summary["text"]
+    assert "地点：庙前街道" not in summary["text"]
+
+
 async def test_unclear_report_goes_to_triage_and_command_centre_assigns(harness):
     h = harness
     resident = h.resident()

@@ -74,6 +74,8 @@ def test_short_form_without_the_administrative_ending():
 
 def test_short_form_is_not_part_of_another_place_name():
     assert GAZ.match("幸福路上有个大坑") == []  # 幸福路 is a road, not 幸福里/幸福小区
+    assert GAZ.match("文庙大街12号楼门口路灯坏了") == []  # a road named after the place, not 文庙社区
+    assert GAZ.match("幸福广场有人跳舞太吵") == []
 
 
 def test_no_place_named():

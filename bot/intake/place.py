@@ -46,6 +46,10 @@ async def _place_by_name(data: dict, words: str) -> bool:
     if match is None:
         return False
     unit, name = match
+    if unit.level not in (Level.GRID, Level.COMMUNITY):
+        # a street names too much ground to be 地点 (and the community picked next may say the
+        # name was a road's: 迎泽大街 is no part of 迎泽街道): the community menu narrows it down
+        return False
     if not data.get("places"):
         data["location_text"] = data.get("location_text") or name
     if unit.level == Level.GRID:
@@ -58,7 +62,7 @@ async def _place_by_name(data: dict, words: str) -> bool:
         if only is not None:
             data["grid_id"], data["grid_source"] = only.id, TEXT
         return True
-    return False  # a street names too much ground: the community menu narrows it down
+    return False
 
 
 async def take_place(data: dict, text: str) -> None:
