@@ -56,13 +56,11 @@ async def _place_by_name(data: dict, words: str) -> bool:
         data["grid_id"], data["grid_source"] = unit.id, TEXT
         data["community_id"] = unit.parent_id
         return True
-    if unit.level == Level.COMMUNITY:
-        data["community_id"] = unit.id
-        only = await only_grid(unit)
-        if only is not None:
-            data["grid_id"], data["grid_source"] = only.id, TEXT
-        return True
-    return False
+    data["community_id"] = unit.id
+    only = await only_grid(unit)
+    if only is not None:
+        data["grid_id"], data["grid_source"] = only.id, TEXT
+    return True
 
 
 async def take_place(data: dict, text: str) -> None:

@@ -206,9 +206,8 @@ class PlaceMatch:
 # Residents drop the administrative ending: 文庙社区 is written 文庙, 幸福小区 幸福. Such short forms
 # still match, a little lower, unless another place word follows (幸福路 is not 幸福小区).
 _DROPPABLE_ENDINGS = ("社区居委会", "居委会", "村委会", "社区", "小区", "街道办事处", "街道办", "街道", "网格")
-_PLACE_CONTINUES = set("路街巷道村镇区苑园城里庄桥")
-# nor when a longer place word follows: 迎泽大街 is a road, not 迎泽街道
-_PLACE_CONTINUES_2 = {"大街", "大道", "大桥", "大厦", "广场", "公园", "花园", "新村", "东路", "西路", "南路", "北路", "中路"}
+# the place words that may follow (迎泽大街 is a road, not 迎泽街道; 幸福广场 is no 幸福小区)
+_PLACE_CONTINUES = (*"路街巷道村镇区苑园城里庄桥", "大街", "大道", "大桥", "大厦", "广场", "公园", "花园", "新村", "东路", "西路", "南路", "北路", "中路")
 _KIND_WEIGHT = {"name": 1.0, "alias": 0.95, "short": 0.85}
 
 
@@ -252,8 +251,7 @@ class Gazetteer:
                 if len(form) < length or form not in self._forms:
                     continue
                 for entry, kind in self._forms[form]:
-                    after = norm[start + length:start + length + 2]
-                    if kind == "short" and (after[:1] in _PLACE_CONTINUES or after in _PLACE_CONTINUES_2):
+                    if kind == "short" and norm.startswith(_PLACE_CONTINUES, start + length):
                         continue
                     score = round(length / (length + 3) * _KIND_WEIGHT[kind], 3)
                     current = best.get(entry.unit_code)
