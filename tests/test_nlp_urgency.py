@@ -352,6 +352,15 @@ def test_a_phrase_naming_an_unknown_word_class_is_refused(tmp_path):
         load_urgency(path)
 
 
+def test_a_rule_given_a_key_twice_is_refused_not_cut_to_its_last_one(tmp_path):
+    # YAML's own reading keeps the second `unless:` and drops the first without a word
+    from bot.nlp.rulefiles import RuleFileError
+    path = tmp_path / "u.yaml"
+    path.write_text("rules:\n  - name: x\n    unless: [刹车声]\n    any: [急刹]\n    unless: [经常]\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r"(?s)u\.yaml.*'unless' is written twice.*line 5"):
+        load_urgency(path)
+
+
 def test_a_danger_with_a_category_files_the_message_there_when_it_is_the_first_that_fires(tmp_path):
     from bot.nlp.classify import Classifier
     from bot.nlp.rulefiles import CATEGORIES_FILE, RuleFileError, load_categories

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot import yamlfile
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Negation
@@ -135,7 +137,10 @@ class CategoryRules:
 
 def read_yaml(path: Path) -> Any:
     """A rule file's data (the category rules are thousands of words: see bot/yamlfile.py)."""
-    return yamlfile.read(path)
+    try:
+        return yamlfile.read(path)
+    except yaml.YAMLError as exc:  # a typo or a key written twice: say where, as for any rule error
+        raise RuleFileError(f"{Path(path).name}: {exc}") from exc
 
 
 def word_list(value: Any, where: str) -> tuple[str, ...]:
