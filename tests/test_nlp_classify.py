@@ -262,6 +262,12 @@ def test_a_weak_name_yields_to_the_problem_itself():
     assert classify("退休教师反映楼下饭店油烟熏人").category == "fumes"
 
 
+@pytest.mark.parametrize("text", ["菜场旁边的垃圾中转站臭气扰民", "化粪池恶臭扰民"])
+def test_a_weak_name_yields_to_a_smell_an_exclusion_gives_to_another_category(text):
+    # the smell is the rubbish's (sanitation, not fumes), and still it is what disturbs, not a noise
+    assert classify(text).category == "sanitation"
+
+
 @pytest.mark.parametrize("text", ["危房最低补贴是多少", "液化气价格太高了", "垃圾分类制度什么时候实施",
                                   "拟设焚烧厂离村子太近", "拟建垃圾焚烧厂的选址在哪里"])
 def test_other_beats_a_grid_object_only_with_a_policy_word(text):

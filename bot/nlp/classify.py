@@ -277,10 +277,11 @@ class Classifier:
         possible = self._check_gate.open(kept)
         fired = {check for i, check in enumerate(self._checks) if i in possible and check.fires(kept)}
         excluded = tuple(code for code in found if found[code] and not fired.isdisjoint(self._exclusions[code]))
+        named_anywhere = dict(found)  # an excluded category's problem words still name a problem
         for code in excluded:
             del found[code]
         if self._weak and any(w in norm for w in self._weak):  # the usual message has no weak name
-            self._weak_names_yield(found)
+            self._weak_names_yield(found, named_anywhere)
 
         scores: dict[str, float] = {}
         named: dict[str, int] = {}
@@ -349,14 +350,16 @@ class Classifier:
                         words.update(phrase.split("*"))
         return words
 
-    def _weak_names_yield(self, found: dict[str, list[Found]]) -> None:
-        """A weak name (扰民) counts for nothing when another category has problem words of its own."""
+    def _weak_names_yield(self, found: dict[str, list[Found]], before_exclusions: dict[str, list[Found]]) -> None:
+        """A weak name (扰民) counts for nothing when another category has problem words of its own,
+        also one dropped by an exclusion: in 垃圾中转站臭味扰民 the smell is the rubbish station's
+        (sanitation, not fumes), and still no noise."""
         weak = self._weak
         if not any(f.phrase in weak for items in found.values() for f in items):
             return  # in the text but not counted (denied, or in a clause set aside)
         fallback = self._rules.fallback
         problem = {c: sum(f.weight for f in items if f.kind == PROBLEM and f.phrase not in self._weak)
-                   for c, items in found.items() if c != fallback}
+                   for c, items in before_exclusions.items() if c != fallback}
         limit = self._rules.decision.weak_yields_to
         for code, items in found.items():
             if any(f.phrase in self._weak for f in items) and any(
