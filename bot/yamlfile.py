@@ -6,8 +6,8 @@ pure-Python parser that was a quarter of a second a start, most of it scanning c
 differs, and marks (line numbers) come from both.
 
 A key written twice in one mapping is an error, not "the last one wins": these files are edited
-by hand, and a rule given a second `unless:` silently lost its first one (the lift-noise
-exceptions of a danger rule were dropped that way).
+by hand, and a danger rule given a second `unless:` silently lost its first (the sound of
+braking, 刹车声, stopped being an exception to a near miss that way).
 """
 
 from __future__ import annotations

@@ -277,11 +277,11 @@ class Classifier:
         possible = self._check_gate.open(kept)
         fired = {check for i, check in enumerate(self._checks) if i in possible and check.fires(kept)}
         excluded = tuple(code for code in found if found[code] and not fired.isdisjoint(self._exclusions[code]))
-        named_anywhere = dict(found)  # an excluded category's problem words still name a problem
+        before_exclusions = dict(found)  # an excluded category's problem words still name a problem
         for code in excluded:
             del found[code]
         if self._weak and any(w in norm for w in self._weak):  # the usual message has no weak name
-            self._weak_names_yield(found, named_anywhere)
+            self._weak_names_yield(found, before_exclusions)
 
         scores: dict[str, float] = {}
         named: dict[str, int] = {}
