@@ -23,6 +23,7 @@ def result(text: str) -> dict:
         "decided_by": c.decided_by,
         "urgent": c.urgent,
         "urgent_words": list(c.urgent_words),
+        "danger_words": list(c.danger_words),
         "places": extract_places(text),
     }
 

@@ -87,6 +87,21 @@ async def test_the_command_centre_asks_the_resident_from_a_triage_card(harness):
     assert "文庙小区3号楼" in answer["text"] and answer["reply_to_message"]["message_id"] == card["message_id"]
 
 
+async def test_an_urgent_card_shows_the_grid_and_the_command_centre_the_words_that_told_the_danger(harness):
+    # whoever must rush there reads why first: the resident's words of the slope coming down,
+    # as they wrote them, not only the word (垮) that made it a safety case
+    h = harness
+    resident = h.resident()
+    await h.api.send_text(resident, "南海街1号院后山往下垮泥巴，随时可能被埋")
+    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
+    number = NUMBER.search(receipt["text"])[0]
+    card = await h.api.wait_for(newest_card(h, GRID_NHJ1_01_CHAT, number))
+    copy = await h.api.wait_for(newest_card(h, COMMAND_CHAT, number, with_button=texts.BTN_CONSULT))
+    for shown in (card, copy):
+        assert texts.CARD_URGENT in shown["text"]
+        assert "（依据：往下垮泥巴、随时可能被埋" in shown["text"], shown["text"]
+
+
 async def test_a_danger_only_the_danger_model_hears_reaches_the_grid_as_urgent(harness):
     # no urgency rule names a slope sliding onto an old people's home told like this; the danger
     # model (rules/urgency.model.json) does, and the resident and the grid see an urgent report

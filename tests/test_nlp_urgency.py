@@ -433,3 +433,14 @@ def test_a_lasting_state_begun_in_the_past_is_still_a_danger_and_an_event_is_not
 def test_a_stroke_years_ago_is_a_question_about_a_certificate_not_an_emergency():
     result = classify("请问残疾证怎么办？我爸中风以后半边身子动不了，听说办了证有补助。")
     assert not result.urgent and result.category == "other"
+
+
+def test_the_words_of_a_danger_are_the_residents_stretch_and_come_before_the_categorys():
+    # two phrases that overlap (往下垮, 垮泥巴) read as written; a gap rule (随时*被埋) as its
+    # whole stretch; the category's word (垮) is not said twice
+    result = classify("后山往下垮泥巴，随时可能被埋")
+    assert result.danger_words == ("往下垮泥巴", "随时可能被埋")
+    assert result.shown == ("往下垮泥巴", "随时可能被埋")
+    lift = classify("电梯突然下坠，里面还有人")
+    assert lift.shown == ("电梯突然下坠",)
+    assert classify("楼下烧烤店油烟太大").danger_words == ()

@@ -249,10 +249,10 @@ async def file_request(rt: Runtime, client: Open311Client, req: Request) -> Tick
     result = classify(description)
     if req.service_code is not None:  # the client chose the category, as a resident may
         category, confidence, low = req.service_code, 1.0, False
-        reasons = list(result.matched)[:6] if result.category == category else []
+        reasons = list(result.shown if result.category == category else result.danger_words)[:6]
     else:
         category, confidence, low = result.category, result.confidence, result.low_confidence
-        reasons = list(result.matched)[:6]
+        reasons = list(result.shown)[:6]
 
     grid, place = None, (req.address or "").strip()[:255] or None
     if req.lat is not None:

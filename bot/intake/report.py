@@ -425,7 +425,7 @@ def _classify(data: dict) -> None:
     data.update(
         category=result.category,
         confidence=round(result.confidence, 3),
-        reasons=list(result.matched)[:6],
+        reasons=list(result.shown)[:6],
         low_confidence=result.low_confidence,
     )
 

@@ -67,6 +67,15 @@ class Classification:
     phrases: tuple[str, ...] = ()             # the rule words behind `matched`, as the rule file writes them
     decided_by: str = "score"                 # "named" (a named problem), "asked" (a question about a rule),
                                               # "score" (sums), "weights" (learned)
+    danger_words: tuple[str, ...] = ()        # the resident's words that told a present danger (往下垮泥巴)
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The words staff read as 依据: a present danger's first, for whoever must rush there
+        needs to see why before what kind (随时可能被埋 before 垮), then the category's not
+        already read in them (电梯突然下坠 says 电梯)."""
+        rest = [w for w in self.matched if not any(w in d for d in self.danger_words)]
+        return tuple(dict.fromkeys([*self.danger_words, *rest]))
 
 
 class Found(NamedTuple):
@@ -256,6 +265,7 @@ class Classifier:
             excluded=ev.excluded,
             phrases=tuple(dict.fromkeys(phrases)),
             decided_by=how,
+            danger_words=_stretches(read, urgency.spans or _spans_of(read, urgency.words)) if urgency.urgent else (),
         )
 
     def evidence(self, norm: str) -> Evidence:
@@ -427,6 +437,23 @@ class Classifier:
     def vocabulary(self, min_weight: float = 0.0) -> frozenset[str]:
         """The rule words of all categories (normalised) weighing at least `min_weight` somewhere."""
         return frozenset(p for p, entries in self._weights.items() if any(w >= min_weight for _, w, _ in entries))
+
+
+def _spans_of(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where plain words (the danger model's n-grams) first stand in the text."""
+    return [(at, at + len(w)) for w in words if "*" not in w and (at := text.find(w)) >= 0]
+
+
+def _stretches(text: str, spans) -> tuple[str, ...]:
+    """The text of the spans, those that overlap or touch merged, in the order written: the
+    phrases 往下垮 and 垮泥巴 read as the resident wrote them, 往下垮泥巴."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(dict.fromkeys(text[a:b] for a, b in merged))
 
 
 def _blanked(text: str, spans) -> str:

@@ -32,6 +32,7 @@ class Urgency:
     urgent: bool
     words: tuple[str, ...] = ()    # the phrases that made it urgent, for staff
     reasons: tuple[str, ...] = ()  # the names of the rules that fired
+    spans: tuple[tuple[int, int], ...] = ()  # where the rules' phrases stand in the text
 
 
 class UrgencyRule:
@@ -53,20 +54,23 @@ class UrgencyRule:
 
     def fires(self, text: str, negation: Negation) -> tuple[str, ...]:
         """The phrases that make this rule fire on `text` (normalised), or () when it does not."""
+        return tuple(dict.fromkeys(h.phrase for h in self.fired_hits(text, negation)))
+
+    def fired_hits(self, text: str, negation: Negation) -> list[Hit]:
+        """Where the phrases that make this rule fire stand in `text`, or [] when it does not."""
         if self.lasting:
             negation = self._without_past(negation)
         found = [h for h in self._any.find(text) if not _denied(text, h, negation)]
         if not found:
-            return ()
+            return []
         if self._unless is not None and self._unless.found_in(text):
-            return ()
-        words = [h.phrase for h in found]
+            return []
         if self._with is not None:
             support = self._with.find(text)
             if not support:
-                return ()
-            words += [h.phrase for h in support]
-        return tuple(dict.fromkeys(words))
+                return []
+            found += support
+        return found
 
     def _without_past(self, negation: Negation) -> Negation:
         if self._lasting_negation is None or self._lasting_negation[0] is not negation:
@@ -119,15 +123,16 @@ class UrgencyRules:
         return Urgency(True, opinion.words, (self.model_name,))
 
     def _fired(self, normalised_text: str, candidates: set[int]) -> Urgency:
-        words: list[str] = []
+        hits: list[Hit] = []
         reasons: list[str] = []
         for i in sorted(candidates):  # in the file's order: the first danger named is the first reason
             rule = self.rules[i]
-            fired = rule.fires(normalised_text, self.negation)
+            fired = rule.fired_hits(normalised_text, self.negation)
             if fired:
                 reasons.append(rule.name)
-                words.extend(fired)
-        return Urgency(bool(reasons), tuple(dict.fromkeys(words)), tuple(reasons))
+                hits.extend(fired)
+        return Urgency(bool(reasons), tuple(dict.fromkeys(h.phrase for h in hits)), tuple(reasons),
+                       tuple(dict.fromkeys((h.start, h.end) for h in hits)))
 
     def only_model(self, urgency: Urgency) -> bool:
         """Whether the danger model alone made it urgent (no rule fired)."""
