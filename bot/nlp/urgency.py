@@ -66,7 +66,8 @@ class UrgencyRule:
         if self._unless is not None and self._unless.found_in(text):
             return []
         if self._with is not None:
-            support = self._with.find(text)
+            # support is another word: 一直咳 is no 咳嗽 beside itself
+            support = [s for s in self._with.find(text) if not any(s.start < h.end and h.start < s.end for h in found)]
             if not support:
                 return []
             found += support
