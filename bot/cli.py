@@ -172,7 +172,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot import rules_cli
 
         run = {"export": rules_cli.run_export, "suggest": rules_cli.run_suggest, "train": rules_cli.run_train,
-               "train-urgency": rules_cli.run_train_urgency}
+               "train-urgency": rules_cli.run_train_urgency, "train-category": rules_cli.run_train_category}
         return await run[args.rules_command](settings, args)
     if args.command == "demo":
         from bot.sandbox.demo import run_demo

@@ -7,6 +7,9 @@
     gridbot rules train-urgency [FILE.csv …] [--dangers F] [--ordinary F]   the danger model beside
                                               rules/urgency.yaml, refitted with the staff's 标为紧急 /
                                               不算紧急 (needs scikit-learn)
+    gridbot rules train-category [FILE.csv …] [--messages F]   the category model beside
+                                              rules/categories.yaml, refitted with the staff's 改类别
+                                              (needs scikit-learn)
 
 `eval` is pure text work; the others read the corrections from the database (DATABASE_URL).
 """
@@ -30,7 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cmd = rules.add_subparsers(dest="rules_command", required=True)
     ev = cmd.add_parser("eval", help="accuracy, precision/recall per category and confusions on labelled CSV")
     ev.add_argument("files", nargs="+", type=Path, help="CSV with text,category[,urgent]")
-    ev.add_argument("--no-weights", action="store_true", help="the rules alone, even if a weights file exists")
+    ev.add_argument("--no-weights", action="store_true",
+                    help="the rules alone, even if a weights file or a category model exists")
     ev.add_argument("--weights", type=Path, help="a weights file (default: the one beside the rules, if any)")
     ev.add_argument("--matching", choices=MATCHING, default="overlap", help=argparse.SUPPRESS)
     ev.add_argument("--errors", action="store_true", help="list the messages classified wrongly")
@@ -54,18 +58,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     help="lines 'category text': ordinary messages, not urgent unless the rules say so")
     tu.add_argument("--no-db", action="store_true", help="only these files, not the staff's 标为紧急 / 不算紧急")
     tu.add_argument("--out", type=Path, help="where to write (default: the model file urgency.yaml names)")
+    tc = cmd.add_parser("train-category", help="fit the category model (a second opinion when the rules find nothing)")
+    tc.add_argument("files", nargs="*", type=Path, help="CSV with text,category")
+    tc.add_argument("--messages", action="append", type=Path, default=[],
+                    help="lines 'category text' (tests/everyday_messages.txt)")
+    tc.add_argument("--no-db", action="store_true", help="only these files, not the staff's 改类别")
+    tc.add_argument("--out", type=Path, help="where to write (default: the model file categories.yaml names)")
 
 
 def run_eval(args: argparse.Namespace) -> int:
     weights = False if args.no_weights else (args.weights or True)
     try:
-        clf = Classifier.from_files(weights=weights, matching=args.matching)
+        clf = Classifier.from_files(weights=weights, matching=args.matching, category_model=not args.no_weights)
     except (OSError, ValueError) as exc:
         print(f"cannot read the weights file: {exc}", file=sys.stderr)
         return 2
     if clf.learned is not None:
         meta = clf.learned.meta
         print(f"with learned weights (trained {meta.get('trained_at', '?')} on {meta.get('examples', '?')} examples)")
+    if clf.rules.model is not None:
+        meta = clf.rules.model.model.meta
+        print(f"with the category model (trained {meta.get('trained_at', '?')} on {meta.get('examples', '?')} "
+              "messages), asked when the rules find nothing")
     status = 0
     for path in args.files:
         try:
@@ -132,7 +146,7 @@ async def run_suggest(settings, args: argparse.Namespace) -> int:
     if not rows:
         print("no labelled examples yet: staff corrections (改类别) are kept as they happen", file=sys.stderr)
         return 1
-    clf = Classifier.from_files(weights=False)
+    clf = Classifier.from_files(weights=False, category_model=False)
     wrong = sum(clf.classify(r.text).category != r.category for r in rows)
     proposals = suggest(clf, rows, min_fixes=args.min_fixes, limit=args.limit)
     sources = ", ".join([f"{len(corrections)} staff corrections"] * (not args.no_db) + names)
@@ -151,7 +165,7 @@ async def run_train(settings, args: argparse.Namespace) -> int:
         print(f"{len(rows)} labelled examples in {len(codes)} categories: need at least {MIN_TRAINING} "
               "in two or more to train", file=sys.stderr)
         return 1
-    clf = Classifier.from_files(weights=False)
+    clf = Classifier.from_files(weights=False, category_model=False)
     texts, labels = [r.text for r in rows], [r.category for r in rows]
     print(f"training on {len(rows)} examples ({', '.join([f'{len(corrections)} staff corrections'] + names)})")
     cv = {}
@@ -230,4 +244,39 @@ async def run_train_urgency(settings, args: argparse.Namespace) -> int:
     out.write_text(json.dumps(model.document(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(f"{out}: {len(model.document()['grams'])} weighted n-grams from {len(urgent)} messages "
           f"({sum(urgent)} dangers; {len(corrections)} staff corrections), threshold {model.threshold}")
+    return 0
+
+
+async def run_train_category(settings, args: argparse.Namespace) -> int:
+    from bot.nlp import train_category
+    from bot.nlp.rulefiles import read_yaml
+
+    try:
+        rows = [(r.text, r.category) for path in args.files for r in read_labelled(path)]
+        rows += [(text, code) for path in args.messages for code, text in _lines(path)]
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cannot read: {exc}", file=sys.stderr)
+        return 2
+    known = {code for code, _ in Classifier.from_files(weights=False).categories()}
+    unknown = sorted({code for _, code in rows} - known)
+    if unknown:
+        print(f"categories the rules do not have: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    # The district's staff have the last word on their own residents' messages: a file's line of
+    # the same text gives way to their 改类别.
+    corrections = [(r.text, r.category) for r in await _corrections(settings, not args.no_db)]
+    said = {text for text, _ in corrections}
+    rows = corrections + [(t, c) for t, c in rows if t not in said]
+    codes = {c for _, c in rows}
+    if len(rows) < MIN_TRAINING or len(codes) < 2:
+        print(f"{len(rows)} labelled messages in {len(codes)} categories: need at least {MIN_TRAINING} "
+              "in two or more to train", file=sys.stderr)
+        return 1
+    model = train_category.fit([t for t, _ in rows], [c for _, c in rows])
+    spec = (read_yaml(CATEGORIES_FILE) or {}).get("model") or {}
+    out = args.out or CATEGORIES_FILE.parent / str(spec.get("file") or "categories.model.json")
+    doc = model.document()
+    out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    print(f"{out}: {len(doc['grams'])} weighted n-grams for {len(doc['classes'])} categories from "
+          f"{len(rows)} messages ({len(corrections)} staff corrections)")
     return 0

@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot import texts
 from bot.nlp.classify import label_of
 from bot.models import CategoryExample, Ticket, TicketEvent, UrgencyExample
@@ -30,7 +32,7 @@ STAIRWELL = "南海街1号院楼道里有人堆放纸箱杂物"  # the rules say
 
 # Invented reports for 标为紧急 / 不算紧急. The rules call the tiles urgent, and a model trained on
 # the invented dangers below would too; the worker on site says they are not. The gate is 其他 and
-# not urgent to the rules; the command centre says it is.
+# not urgent to the rules (and no category they can name: see `rules_alone`); the command centre says it is.
 TILES = "南海街1号院楼顶的瓦片还在往下掉，快来人"
 GATE = "南海街1号院小区门口的铁门合页断了一边，门斜挂着"
 
@@ -74,7 +76,17 @@ async def recategorise_on_card(h, number: str, label: str) -> None:
                                      for m in h.api.transcript(GRID_NHJ1_01_CHAT)))  # the card, edited
 
 
-async def test_corrections_through_the_bot_feed_export_suggest_train_and_eval(harness, db_url, tmp_path):
+@pytest.fixture
+def rules_alone(monkeypatch):
+    """The shipped rules without their category model: the reports below are chosen because the
+    rules cannot place them, and this is about what the rules learn (the model's part is tested
+    on its own, below)."""
+    from bot.nlp import classify as classify_module
+
+    monkeypatch.setattr(classify_module, "_default", classify_module.Classifier.from_files(category_model=False))
+
+
+async def test_corrections_through_the_bot_feed_export_suggest_train_and_eval(harness, db_url, tmp_path, rules_alone):
     h = harness
     numbers = [await submit_report(h, h.resident(5550001 + i, f"居民{i}"), text) for i, text in enumerate(SWILL)]
     for number in numbers:
@@ -142,8 +154,38 @@ async def test_corrections_through_the_bot_feed_export_suggest_train_and_eval(ha
     assert "with learned weights" in learned
 
 
+async def test_train_category_learns_what_the_staff_corrected_over_the_files_lines(harness, db_url, tmp_path,
+                                                                                rules_alone):
+    """The category model refitted with the staff's 改类别: their word beats a file's line of the same
+    text, and a new report told like the corrected ones is placed as they placed them."""
+    h = harness
+    for i, text in enumerate(SWILL):
+        number = await submit_report(h, h.resident(5550031 + i, f"居民{i}"), text)
+        await recategorise_at_triage(h, number, "环境卫生")
+    messages = tmp_path / "messages.txt"
+    lines = [f"{code} {text}" for text, code in LABELLED] + [f"street_order {SWILL[0]}"]  # the file says otherwise
+    lines += [f"other {t}" for t in ("请问养老保险怎么补缴", "社区几点下班", "孩子上学要开什么证明", "低保怎么申请")]
+    messages.write_text("# a district's own messages\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    model_file = tmp_path / "categories.model.json"
+    rc, out = await gridbot(db_url, "rules", "train-category", "--messages", str(messages), "--out", str(model_file))
+    assert rc == 0, out
+    assert "from 19 messages (3 staff corrections)" in out  # 16 lines, the one the staff corrected given way
+    from bot.nlp.category_model import load
+    from bot.nlp.normalise import normalise
+
+    model = load(model_file)
+    assert model.opinion(normalise(SWILL[0])).category == "sanitation"
+    told_alike = model.opinion(normalise("南海街2号院烧烤摊把潲水倒在花坛里"))
+    assert told_alike.category == "sanitation" and "潲水" in "".join(told_alike.words)
+    assert model.opinion(normalise("请问医疗保险怎么补缴")).category == "other"
+    rc, out = await gridbot(db_url, "rules", "train-category", "--messages", str(tmp_path / "none.txt"))
+    assert rc == 2 and "cannot read" in out
+
+
 async def test_rules_commands_say_what_is_missing(db_url, tmp_path):
     rc, out = await gridbot(db_url, "rules", "train")
+    assert rc == 1 and "need at least 10" in out
+    rc, out = await gridbot(db_url, "rules", "train-category", "--no-db")
     assert rc == 1 and "need at least 10" in out
     rc, out = await gridbot(db_url, "rules", "suggest")
     assert rc == 1 and "no labelled examples yet" in out
@@ -190,7 +232,7 @@ def buttons_of(h, chat_id: int, message: dict) -> list[str]:
     return [b["text"] for row in (now.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
 
 
-async def test_urgency_corrections_reach_everyone_and_refit_the_danger_model(harness, db_url, tmp_path):
+async def test_urgency_corrections_reach_everyone_and_refit_the_danger_model(harness, db_url, tmp_path, rules_alone):
     h = harness
     # the worker: 不算紧急 on an urgent report's card
     resident = h.resident(5550021, "居民甲")

@@ -25,6 +25,7 @@ choice from the same evidence (see `bot.nlp.learned`); the words shown are still
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections import defaultdict
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from bot.nlp import segment
+from bot.nlp import overlaps, segment
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Gate, Hit, PhraseMatcher
 from bot.nlp.rulefiles import (
@@ -66,7 +67,8 @@ class Classification:
     excluded: tuple[str, ...] = ()            # categories dropped by an exclude_if rule (油烟机 + 维修 → not fumes)
     phrases: tuple[str, ...] = ()             # the rule words behind `matched`, as the rule file writes them
     decided_by: str = "score"                 # "named" (a named problem), "asked" (a question about a rule),
-                                              # "score" (sums), "weights" (learned)
+                                              # "score" (sums), "weights" (learned), "model" (the
+                                              # category model, when the rules found nothing)
     danger_words: tuple[str, ...] = ()        # the resident's words that told a present danger (往下垮泥巴)
 
     @property
@@ -103,6 +105,7 @@ class Evidence:
     policy: bool = False                             # a policy word of the fallback was found
     verdict: str = ""                                # the rules' decision
     how: str = "score"                               # "named", "asked" or "score"
+    denied: bool = False                             # a rule word was found, and denied (不再有油烟)
     ranked: list[tuple[str, float]] = field(default_factory=list)
 
     def heaviest(self, code: str) -> list[Found]:
@@ -171,16 +174,21 @@ class Classifier:
 
     @classmethod
     def from_files(cls, categories: Path = CATEGORIES_FILE, urgency: Path = URGENCY_FILE, *,
-                   weights: Path | None | bool = True, matching: str = "overlap") -> Classifier:
+                   weights: Path | None | bool = True, matching: str = "overlap",
+                   category_model: bool = True) -> Classifier:
         """The rules of these files. `weights`: True uses the trained weights file beside the
-        category rules when there is one, a path uses that file, False or None uses the rules alone."""
+        category rules when there is one, a path uses that file, False or None uses the rules alone.
+        `category_model`: False leaves out the second opinion categories.yaml names (`model:`)."""
         from bot.nlp import learned
 
         if weights is True:
             path = learned.weights_path(Path(categories))
             weights = path if path.exists() else None
         model = learned.load(Path(weights)) if weights else None
-        return cls(load_categories(categories), load_urgency(urgency), weights=model, matching=matching)
+        rules = load_categories(categories)
+        if not category_model:
+            rules = dataclasses.replace(rules, model=None)
+        return cls(rules, load_urgency(urgency), weights=model, matching=matching)
 
     @classmethod
     def default(cls) -> Classifier:
@@ -250,8 +258,18 @@ class Classifier:
             code = danger
         if code != top_code:
             words, phrases = [], []
+        if (code == self._rules.fallback and (low or not words) and not (ev.excluded or ev.denied)
+                and not urgency.urgent and decided is None):
+            # an exclusion that fired or a word denied is the rules' word too (路灯 + 几点亮 is a
+            # timetable, 不再有油烟 no complaint)
+            opinion = self._second_opinion(read)
+            if opinion is not None:
+                code, confidence, words, phrases, how = opinion.category, opinion.probability, list(opinion.words), [], "model"
+                low = opinion.probability < self._rules.model.decides
         scores = [(top_code, round(top, 2))] if top > 0 or top_code == code else []
         scores += [(c, round(s, 2)) for c, s in ev.ranked if c != top_code and (s > 0 or c == code)]
+        if how == "model":  # the chosen category first, as always (its rule score, 0 if none)
+            scores = [(code, round(ev.scores.get(code, 0.0), 2))] + [cs for cs in scores if cs[0] != code]
         return Classification(
             category=code,
             label=self._rules.by_code[code].label,
@@ -265,13 +283,24 @@ class Classifier:
             excluded=ev.excluded,
             phrases=tuple(dict.fromkeys(phrases)),
             decided_by=how,
-            danger_words=_stretches(read, urgency.spans or _spans_of(read, urgency.words)) if urgency.urgent else (),
+            danger_words=urgency.told(read),
         )
+
+    def _second_opinion(self, norm: str):
+        """The category model's opinion when the rules found nothing to go on, if it names a grid
+        category likely enough to take (bot.nlp.category_model); else None."""
+        spec = self._rules.model
+        if spec is None:
+            return None
+        opinion = spec.model.opinion(norm)
+        if opinion.category == self._rules.fallback or opinion.category not in self._rules.by_code:
+            return None
+        return opinion if opinion.probability >= spec.suggests else None
 
     def evidence(self, norm: str) -> Evidence:
         """The rule words found in normalised text, per category, and the rules' verdict."""
         aside = self._rules.set_aside.spans(norm)
-        found = self._found(norm, aside)
+        found, denied = self._found(norm, aside)
         # what the exclusions read: the message without the clauses set aside ("虽然狗不叫了，可是…")
         kept = _blanked(norm, aside)
         fallback = self._rules.fallback
@@ -322,7 +351,7 @@ class Classifier:
                 for c, s in scores.items() if c != fallback):
             contest = {c: s for c, s in scores.items() if c != fallback}
         ranked = sorted(contest.items(), key=lambda kv: (-kv[1], first_seen.get(kv[0], len(norm))))
-        ev = Evidence(norm, found, scores, named, weak, first_seen, excluded, policy, ranked=ranked)
+        ev = Evidence(norm, found, scores, named, weak, first_seen, excluded, policy, ranked=ranked, denied=denied)
         contenders = named or weak
         if asked:  # a question about what a rule says, whatever problem it names: a policy question
             ev.verdict, ev.how = fallback, "asked"
@@ -376,13 +405,15 @@ class Classifier:
                     w >= limit for c, w in problem.items() if c != code):
                 found[code] = [f for f in items if f.phrase not in self._weak]
 
-    def _found(self, norm: str, aside: list[tuple[int, int]] = ()) -> dict[str, list[Found]]:
+    def _found(self, norm: str, aside: list[tuple[int, int]] = ()) -> tuple[dict[str, list[Found]], bool]:
         """Each category's rule words in the text. Each word counts once; denied ones and those of a
         clause the resident sets aside (`aside`) not at all; words of one category that overlap are
         one piece of evidence: "焚烧垃圾" is 焚烧垃圾, not also 焚烧 and 焚烧*垃圾. The heaviest word is taken first; of equal ones a problem before a
         thing (电梯*坏 names what 电梯 only points at), then plain before gapped words (so the
-        resident's exact words, 墙体开裂, are shown rather than a gap phrase's stretch)."""
+        resident's exact words, 墙体开裂, are shown rather than a gap phrase's stretch). Also whether
+        a word was denied."""
         found: dict[str, list[Found]] = defaultdict(list)
+        denied = False
         negation = self._rules.negation
         hits = self._hits(norm)
         if aside:  # "我不是说物业收费的事，是垃圾站臭": the first clause's words decide nothing
@@ -395,9 +426,10 @@ class Classifier:
             if any(f.phrase == hit.phrase or (f.start < hit.end and hit.start < f.end) for f in items):
                 continue
             if rule.negatable and kind != POLICY and hit.phrase not in rule.remedies and negation.denies(norm, hit):
+                denied = True
                 continue
             items.append(Found(hit.phrase, hit.start, hit.end, weight, kind))
-        return found
+        return found, denied
 
     def _hits(self, norm: str) -> list[Hit]:
         if self._matching == "leftmost":
@@ -406,7 +438,7 @@ class Classifier:
         if self._matching == "jieba":
             cuts = segment.boundaries(norm) if hits else frozenset()
             return [h for h in hits if h.start in cuts and h.end in cuts]
-        return _settle_overlaps(norm, hits)
+        return overlaps.settle(norm, hits)
 
     def _confidence(self, top: float, runner_up: float) -> float:
         """How much evidence (saturating in the top score) × how clearly it beats the runner-up."""
@@ -439,76 +471,12 @@ class Classifier:
         return frozenset(p for p, entries in self._weights.items() if any(w >= min_weight for _, w, _ in entries))
 
 
-def _spans_of(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Where plain words (the danger model's n-grams) first stand in the text."""
-    return [(at, at + len(w)) for w in words if "*" not in w and (at := text.find(w)) >= 0]
-
-
-def _stretches(text: str, spans) -> tuple[str, ...]:
-    """The text of the spans, those that overlap or touch merged, in the order written: the
-    phrases 往下垮 and 垮泥巴 read as the resident wrote them, 往下垮泥巴."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return tuple(dict.fromkeys(text[a:b] for a, b in merged))
-
-
 def _blanked(text: str, spans) -> str:
     """`text` with each (start, end) span written over by clause marks: what is left reads on its own,
     and every position stays where it was."""
     for start, end in spans:
         text = text[:start] + "。" * (end - start) + text[end:]
     return text
-
-
-def _settle_overlaps(norm: str, hits: list[Hit]) -> list[Hit]:
-    """Two character phrases that overlap (停电 and 电梯 in "关停电梯"): when exactly one of them
-    is a whole jieba word, or a run of whole words, the resident wrote that one; the other goes.
-    When both or neither are, both stay (segmentation is no better judge there). jieba runs only
-    for messages with such an overlap, and only over the stretch around it: a word boundary is
-    decided by the few characters on either side, and cutting a whole long message was a tenth
-    of the classifier's time."""
-    plain = [h for h in hits if "*" not in h.phrase]
-    # plain hits come in order of start, and none lies inside another, so their ends rise too: a
-    # hit overlaps a later one only if it overlaps the next one (the usual message: none does)
-    if not any(b.start < a.end for a, b in zip(plain, plain[1:])):
-        return hits
-    pairs = []
-    for i, a in enumerate(plain):
-        for b in plain[i + 1:]:
-            if b.start >= a.end:
-                break
-            pairs.append((a, b))
-    cuts: set[int] = set()
-    for lo, hi in _windows(pairs, len(norm)):
-        cuts.update(lo + cut for cut in segment.boundaries(norm[lo:hi]))
-    whole = lambda h: h.start in cuts and h.end in cuts  # noqa: E731
-    drop = set()
-    for a, b in pairs:
-        if whole(a) and not whole(b):
-            drop.add(b)
-        elif whole(b) and not whole(a):
-            drop.add(a)
-    return [h for h in hits if h not in drop]
-
-
-_CONTEXT = 8  # characters of context on each side of an overlap that jieba cuts
-
-
-def _windows(pairs: list[tuple[Hit, Hit]], n: int) -> list[tuple[int, int]]:
-    """The stretches around the overlapping pairs, merged where they touch: jieba's cut of each."""
-    spans = sorted((max(0, min(a.start, b.start) - _CONTEXT), min(n, max(a.end, b.end) + _CONTEXT))
-                   for a, b in pairs)
-    merged = [list(spans[0])]
-    for lo, hi in spans[1:]:
-        if lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
-    return [(lo, hi) for lo, hi in merged]
 
 
 _default: Classifier | None = None

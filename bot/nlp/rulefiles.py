@@ -118,6 +118,16 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class ModelSpec:
+    """categories.yaml's `model:` — the file it read and when its opinion is taken."""
+
+    model: Any        # a bot.nlp.category_model.CategoryModel
+    name: str         # what staff see as the reason (依据) when the model chose
+    suggests: float   # from this probability its category is taken, for the dispatcher to check
+    decides: float    # from this one the ticket goes straight to the grid
+
+
+@dataclass(frozen=True)
 class CategoryRules:
     categories: tuple[CategoryRule, ...]
     negation: Negation
@@ -129,6 +139,7 @@ class CategoryRules:
     urgent_never: tuple[str, ...] = ()  # categories an urgent message is never filed under (fumes: smoke from a fire)
     decision: Decision = field(default_factory=Decision)
     set_aside: SetAside = field(default_factory=SetAside)  # clauses the resident sets aside (bot.nlp.setaside)
+    model: ModelSpec | None = None  # a second opinion when the rules find nothing (bot.nlp.category_model)
     by_code: dict[str, CategoryRule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -296,4 +307,33 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
         strength_scale=float(th.get("strength_scale", 2.5)),
         urgent_fallback=str(urgent_fallback) if urgent_fallback else None,
         urgent_never=urgent_never,
+        model=_model_spec(data.get("model"), Path(path), codes),
     )
+
+
+def _model_spec(spec: Any, path: Path, codes: set[str]) -> ModelSpec | None:
+    """`model: {file, name, suggests, decides}`: the file beside this one, when it is there (a
+    district without one has the rules alone)."""
+    if not spec:
+        return None
+    if not isinstance(spec, dict) or not spec.get("file") or not spec.get("name"):
+        raise RuleFileError(f"{path.name}: model: needs `file:` (beside this file) and `name:` (shown to staff)")
+    try:
+        suggests, decides = float(spec.get("suggests", 0.5)), float(spec.get("decides", 0.5))
+    except (TypeError, ValueError):
+        raise RuleFileError(f"{path.name}: model: suggests and decides are probabilities") from None
+    if not 0.0 < suggests <= decides <= 1.0:
+        raise RuleFileError(f"{path.name}: model: 0 < suggests <= decides <= 1")
+    model_path = path.parent / str(spec["file"])
+    if not model_path.exists():
+        return None
+    from bot.nlp import category_model
+
+    try:
+        model = category_model.load(model_path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise RuleFileError(f"{model_path.name}: {exc}") from exc
+    unknown = sorted(set(model.classes) - codes)
+    if unknown:
+        raise RuleFileError(f"{model_path.name}: categories {path.name} does not have: {', '.join(unknown)}")
+    return ModelSpec(model, str(spec["name"]), suggests, decides)

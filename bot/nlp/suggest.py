@@ -98,10 +98,12 @@ class _Trial:
     only the examples it can affect (those containing the word)."""
 
     def __init__(self, clf: Classifier, rows: Sequence[Labelled]):
-        self.clf = clf
+        # a change to the rules is measured on the rules: the category model's guesses, where
+        # the rules found nothing, are what a new word should make the rules' own
+        self.clf = Classifier(replace(clf.rules, model=None), clf.urgency)
         self.rows = rows
         self.norm = [normalise(r.text) for r in rows]
-        self.before = [clf.classify(r.text).category for r in rows]
+        self.before = [self.clf.classify(r.text).category for r in rows]
 
     def containing(self, words: Sequence[str]) -> list[int]:
         return [i for i, t in enumerate(self.norm) if any(w in t for w in words)]
@@ -150,7 +152,7 @@ def suggest(clf: Classifier, rows: Sequence[Labelled], *, min_fixes: int = 2, pe
     for r, toks in zip(rows, tokens):
         docs[r.category].append(toks)
     z = _log_odds(docs)
-    rules = clf.rules
+    rules = trial.clf.rules  # without the category model (see _Trial)
     proposals: list[Proposal] = []
 
     wrong_by_gold: dict[str, Counter] = defaultdict(Counter)

@@ -34,6 +34,14 @@ class Urgency:
     reasons: tuple[str, ...] = ()  # the names of the rules that fired
     spans: tuple[tuple[int, int], ...] = ()  # where the rules' phrases stand in the text
 
+    def told(self, text: str) -> tuple[str, ...]:
+        """The resident's words that told the danger, in the normalised `text` assessed: the rules'
+        phrases as stretches of it (往下垮 and 垮泥巴 read as written, 往下垮泥巴), or the model's
+        n-grams where they stand."""
+        if not self.urgent:
+            return ()
+        return _stretches(text, self.spans or _spans_of(text, self.words))
+
 
 class UrgencyRule:
     """One kind of danger: one of `any`, plus one of `with` when given, and none of `unless`."""
@@ -230,3 +238,20 @@ def load_urgency(path: Path = URGENCY_FILE) -> UrgencyRules:
         if model_path.exists():  # a district without one has the rules alone
             model, name = danger_model.load(model_path), str(spec["name"])
     return UrgencyRules(rules, negation, over, model, name)
+
+
+def _spans_of(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where plain words (the danger model's n-grams) first stand in the text."""
+    return [(at, at + len(w)) for w in words if "*" not in w and (at := text.find(w)) >= 0]
+
+
+def _stretches(text: str, spans) -> tuple[str, ...]:
+    """The text of the spans, those that overlap or touch merged, in the order written: the
+    phrases 往下垮 and 垮泥巴 read as the resident wrote them, 往下垮泥巴."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(dict.fromkeys(text[a:b] for a, b in merged))
