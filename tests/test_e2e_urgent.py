@@ -10,6 +10,12 @@ from tests.test_e2e_comeback import cards_of, newest_card
 from tests.test_e2e_intake import NUMBER, _buttons, answer_followup_and_place, has_button
 
 
+async def number_told(h, resident) -> str:
+    """The ticket number the resident's receipt gives."""
+    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
+    return NUMBER.search(receipt["text"])[0]
+
+
 async def test_a_gas_leak_names_the_districts_gas_hotline_and_is_promised_two_hours(harness):
     h = harness
     resident = h.resident()
@@ -51,8 +57,7 @@ async def test_a_place_the_gazetteer_does_not_know_still_reaches_the_dispatcher(
     h = harness
     resident = h.resident()
     await h.api.send_text(resident, "电梯困人了，有人被困在里面出不来")
-    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
-    number = NUMBER.search(receipt["text"])[0]
+    number = await number_told(h, resident)
     await h.api.wait_for_bot_message(resident.id, lambda m: "具体在哪里" in m["text"])
     triage = await h.api.wait_for(newest_card(h, COMMAND_CHAT, number, with_button=texts.BTN_TRIAGE_GRID))
     await h.api.send_text(resident, "幸福里小区8号楼")
@@ -72,8 +77,7 @@ async def test_the_command_centre_asks_the_resident_from_a_triage_card(harness):
         await h.api.press(resident, reply, texts.BTN_PLACE_UNKNOWN)
         reply = await h.api.wait_for_bot_message(resident.id, has_button(texts.BTN_CONFIRM))
     await h.api.press(resident, reply, texts.BTN_CONFIRM)
-    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
-    number = NUMBER.search(receipt["text"])[0]
+    number = await number_told(h, resident)
     card = await h.api.wait_for(newest_card(h, COMMAND_CHAT, number, with_button=texts.BTN_ASK))
 
     commander = h.staff(COMMANDER, "冯晓燕")
@@ -93,8 +97,7 @@ async def test_an_urgent_card_shows_the_grid_and_the_command_centre_the_words_th
     h = harness
     resident = h.resident()
     await h.api.send_text(resident, "南海街1号院后山往下垮泥巴，随时可能被埋")
-    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
-    number = NUMBER.search(receipt["text"])[0]
+    number = await number_told(h, resident)
     card = await h.api.wait_for(newest_card(h, GRID_NHJ1_01_CHAT, number))
     copy = await h.api.wait_for(newest_card(h, COMMAND_CHAT, number, with_button=texts.BTN_CONSULT))
     for shown in (card, copy):
@@ -126,8 +129,7 @@ async def test_the_command_centres_copy_of_an_urgent_card_keeps_its_buttons_as_t
     h = harness
     resident = h.resident()
     await h.api.send_text(resident, "南海街1号院楼道里煤气味很浓，好像燃气泄漏了")
-    receipt = await h.api.wait_for_bot_message(resident.id, lambda m: "工单号" in m["text"])
-    number = NUMBER.search(receipt["text"])[0]
+    number = await number_told(h, resident)
     copy = await h.api.wait_for(newest_card(h, COMMAND_CHAT, number))
     assert {texts.BTN_RECATEGORISE, texts.BTN_CONSULT} <= set(_buttons(copy))
 
