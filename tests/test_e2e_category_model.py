@@ -26,8 +26,10 @@ async def test_the_model_places_what_the_rules_cannot_and_the_grid_sees_why(harn
     ticket = await Ticket.get(number=number)
     assert ticket.category == "facility" and ticket.status == Status.ASSIGNED  # not left in triage
     card = await h.api.wait_for(card_in(h, GRID_NHJ1_01_CHAT, number, with_button=texts.BTN_ACCEPT))
-    reason = card["text"].split(f"类别：{label_of('facility')}（依据：", 1)[1].split("）", 1)[0]
-    assert reason and reason != "—" and all(part in GATE for part in reason.split("、"))
+    reason = card["text"].split(f"类别：{label_of('facility')}（依据：", 1)[1].split("）", 1)[0].split("、")
+    # the resident's words the model read, then what chose: a resemblance, not a rule
+    assert reason[-1] == classify_module.Classifier.default().rules.model.name
+    assert reason[:-1] and all(part in GATE for part in reason[:-1])
 
 
 async def test_without_the_model_the_same_report_waits_for_the_dispatcher(harness, monkeypatch):

@@ -31,6 +31,7 @@ __all__ = ["FORMAT", "CategoryModel", "Opinion", "load"]
 
 FORMAT = 1
 SHOWN = 3  # stretches of the resident's words shown as the model's reason
+_PARTICLES = frozenset("的着地得吧呢啊呀")  # grammar at a run's ends, no part of what was seen
 _SHOWN_WEIGHT = 0.4  # lighter n-grams push a little everywhere: they would make the whole message the reason
 
 
@@ -91,6 +92,10 @@ class CategoryModel:
                 # shown as whole words (单元, not 区楼 across A3区 and 楼檐)
                 a = next((k for k in range(i, j) if k in cuts), j)
                 b = next((k for k in range(j, a, -1) if k in cuts), a)
+                while b > a and text[b - 1] in _PARTICLES:  # 小区门口, not 小区门口的
+                    b -= 1
+                while a < b and text[a] in _PARTICLES:
+                    a += 1
                 if b - a >= 2:
                     runs.append((sum(credit[a:b]), text[a:b]))
                 i = j

@@ -264,7 +264,9 @@ class Classifier:
             # timetable, 不再有油烟 no complaint)
             opinion = self._second_opinion(read)
             if opinion is not None:
-                code, confidence, words, phrases, how = opinion.category, opinion.probability, list(opinion.words), [], "model"
+                # its name last among the words: staff read that it is a resemblance, not a rule
+                words = [*opinion.words, self._rules.model.name]
+                code, confidence, phrases, how = opinion.category, opinion.probability, [], "model"
                 low = opinion.probability < self._rules.model.decides
         scores = [(top_code, round(top, 2))] if top > 0 or top_code == code else []
         scores += [(c, round(s, 2)) for c, s in ev.ranked if c != top_code and (s > 0 or c == code)]
