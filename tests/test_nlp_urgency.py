@@ -444,3 +444,11 @@ def test_the_words_of_a_danger_are_the_residents_stretch_and_come_before_the_cat
     lift = classify("电梯突然下坠，里面还有人")
     assert lift.shown == ("电梯突然下坠",)
     assert classify("楼下烧烤店油烟太大").danger_words == ()
+
+
+def test_the_danger_models_ngrams_are_shown_as_the_whole_words_they_cut():
+    from bot.nlp.urgency import Urgency
+
+    heard = Urgency(True, ("个老", "一个"), ("描述像是眼前的险情",))
+    assert heard.told("前两天一个老太太绊倒了") == ("一个老太太",)
+    assert Urgency(False, ("个老",)).told("一个老太太") == ()

@@ -37,10 +37,12 @@ class Urgency:
     def told(self, text: str) -> tuple[str, ...]:
         """The resident's words that told the danger, in the normalised `text` assessed: the rules'
         phrases as stretches of it (往下垮 and 垮泥巴 read as written, 往下垮泥巴), or the model's
-        n-grams where they stand."""
+        n-grams where they stand, widened to whole words (个老 in 一个老太太绊倒 reads 一个老太太)."""
         if not self.urgent:
             return ()
-        return _stretches(text, self.spans or _spans_of(text, self.words))
+        if self.spans:
+            return _stretches(text, self.spans)
+        return _stretches(text, _whole_words(text, _spans_of(text, self.words)))
 
 
 class UrgencyRule:
@@ -255,3 +257,13 @@ def _stretches(text: str, spans) -> tuple[str, ...]:
         else:
             merged.append([start, end])
     return tuple(dict.fromkeys(text[a:b] for a, b in merged))
+
+
+def _whole_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each span widened to the jieba words it cuts into."""
+    if not spans:
+        return spans
+    from bot.nlp.segment import boundaries
+
+    cuts = sorted(boundaries(text))
+    return [(max(c for c in cuts if c <= a), min(c for c in cuts if c >= b)) for a, b in spans]
