@@ -56,8 +56,9 @@ class CategoryModel:
         self._weights = [tuple((index[c], w) for c, w in grams[g].items()) for g in self._grams]
         self._scan = automaton(self._grams) if self._grams else None
 
-    def opinion(self, normalised_text: str) -> Opinion:
-        """The most likely category, its probability, and the words that pushed towards it."""
+    def opinion(self, normalised_text: str, *, with_words: bool = True) -> Opinion:
+        """The most likely category, its probability, and the words that pushed towards it (those
+        cost a jieba cut: `with_words=False` leaves them out for an opinion that may not be taken)."""
         held: dict[int, tuple[int, int]] = {}
         if self._scan is not None:
             for key, start, end in self._scan.find_matches_as_indexes(normalised_text, overlapping=True):
@@ -69,7 +70,8 @@ class CategoryModel:
         top = max(logits)
         exps = [math.exp(z - top) for z in logits]
         best = max(range(len(logits)), key=logits.__getitem__)
-        return Opinion(self.classes[best], exps[best] / sum(exps), self._words(normalised_text, held, best))
+        words = self._words(normalised_text, held, best) if with_words else ()
+        return Opinion(self.classes[best], exps[best] / sum(exps), words)
 
     def _words(self, text: str, held: dict[int, tuple[int, int]], best: int) -> tuple[str, ...]:
         """Runs of characters whose n-grams pushed towards the class, heaviest first, merged so they

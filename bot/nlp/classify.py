@@ -294,10 +294,10 @@ class Classifier:
         spec = self._rules.model
         if spec is None:
             return None
-        opinion = spec.model.opinion(norm)
+        opinion = spec.model.opinion(norm, with_words=False)
         if opinion.category == self._rules.fallback or opinion.category not in self._rules.by_code:
             return None
-        return opinion if opinion.probability >= spec.suggests else None
+        return spec.model.opinion(norm) if opinion.probability >= spec.suggests else None
 
     def evidence(self, norm: str) -> Evidence:
         """The rule words found in normalised text, per category, and the rules' verdict."""
