@@ -452,3 +452,14 @@ def test_the_danger_models_ngrams_are_shown_as_the_whole_words_they_cut():
     heard = Urgency(True, ("个老", "一个"), ("描述像是眼前的险情",))
     assert heard.told("前两天一个老太太绊倒了") == ("一个老太太",)
     assert Urgency(False, ("个老",)).told("一个老太太") == ()
+
+
+def test_a_supporting_word_must_stand_apart_from_at_least_one_of_the_dangers_words():
+    from bot.nlp.urgency import UrgencyRule
+
+    negation = load_urgency().negation
+    cough = UrgencyRule("毒气", ("一直咳",), with_=("咳嗽",))
+    assert cough.fires("小孩一直咳嗽不停", negation) == ()  # 咳嗽 is the same word as 一直咳
+    assert cough.fires("突然一直咳，还咳嗽", negation)  # a cough told twice, the second apart
+    crack = UrgencyRule("裂缝", ("墙上的缝", "缝*塞进"), with_=("塞进",))
+    assert crack.fires("墙上的缝都能塞进手指头了", negation)  # 塞进 stands apart from 墙上的缝

@@ -76,8 +76,9 @@ class UrgencyRule:
         if self._unless is not None and self._unless.found_in(text):
             return []
         if self._with is not None:
-            # support is another word: 一直咳 is no 咳嗽 beside itself
-            support = [s for s in self._with.find(text) if not any(s.start < h.end and h.start < s.end for h in found)]
+            # support is another word than all the danger's own: 一直咳 is no 咳嗽 beside itself, but
+            # 塞进 supports 墙上的缝 even where 缝*塞进 holds it too
+            support = [s for s in self._with.find(text) if any(s.end <= h.start or h.end <= s.start for h in found)]
             if not support:
                 return []
             found += support
