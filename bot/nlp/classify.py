@@ -16,6 +16,8 @@ How the evidence is weighed, like a person reading the message (the file's `deci
 
 When a weights file trained by `gridbot rules train` lies beside the rule file, it makes the final
 choice from the same evidence (see `bot.nlp.learned`); the words shown are still the resident's.
+Where the rules find nothing to go on, the category model `categories.yaml` names (`model:`) may
+choose, never against a rule word, an exclusion, a denial or a danger (see `bot.nlp.category_model`).
 
     >>> from bot.nlp.classify import classify
     >>> result = classify("樓下餐廳油煙太大")
