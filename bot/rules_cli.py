@@ -249,7 +249,7 @@ async def run_train_urgency(settings, args: argparse.Namespace) -> int:
 
 async def run_train_category(settings, args: argparse.Namespace) -> int:
     from bot.nlp import train_category
-    from bot.nlp.rulefiles import read_yaml
+    from bot.nlp.rulefiles import load_categories, read_yaml
 
     try:
         rows = [(r.text, r.category) for path in args.files for r in read_labelled(path)]
@@ -257,7 +257,7 @@ async def run_train_category(settings, args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"cannot read: {exc}", file=sys.stderr)
         return 2
-    known = {code for code, _ in Classifier.from_files(weights=False).categories()}
+    known = set(load_categories().by_code)
     unknown = sorted({code for _, code in rows} - known)
     if unknown:
         print(f"categories the rules do not have: {', '.join(unknown)}", file=sys.stderr)

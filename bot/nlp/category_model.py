@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.nlp import segment
 from bot.nlp.phrases import automaton
 
 __all__ = ["FORMAT", "CategoryModel", "Opinion", "load"]
@@ -82,9 +83,7 @@ class CategoryModel:
             if w >= _SHOWN_WEIGHT and text[start:end].isalpha():
                 for i in range(start, end):
                     credit[i] += w / (end - start)
-        from bot.nlp.segment import boundaries
-
-        cuts = boundaries(text)
+        cuts = segment.boundaries(text)
         runs, i = [], 0
         while i < len(text):
             if credit[i] > 0:

@@ -297,7 +297,7 @@ class Classifier:
         if spec is None:
             return None
         opinion = spec.model.opinion(norm, with_words=False)
-        if opinion.category == self._rules.fallback or opinion.category not in self._rules.by_code:
+        if opinion.category == self._rules.fallback:  # its classes are the rules' (load_categories checks)
             return None
         return spec.model.opinion(norm) if opinion.probability >= spec.suggests else None
 

@@ -7,7 +7,7 @@ jieba word, or a run of whole words, that is the one written.
 from __future__ import annotations
 
 from bot.nlp import segment
-from bot.nlp.phrases import Hit
+from bot.nlp.phrases import Hit, merged
 
 __all__ = ["settle"]
 
@@ -48,12 +48,5 @@ _CONTEXT = 8  # characters of context on each side of an overlap that jieba cuts
 
 def _windows(pairs: list[tuple[Hit, Hit]], n: int) -> list[tuple[int, int]]:
     """The stretches around the overlapping pairs, merged where they touch: jieba's cut of each."""
-    spans = sorted((max(0, min(a.start, b.start) - _CONTEXT), min(n, max(a.end, b.end) + _CONTEXT))
-                   for a, b in pairs)
-    merged = [list(spans[0])]
-    for lo, hi in spans[1:]:
-        if lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
-    return [(lo, hi) for lo, hi in merged]
+    return merged((max(0, min(a.start, b.start) - _CONTEXT), min(n, max(a.end, b.end) + _CONTEXT))
+                  for a, b in pairs)

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-__all__ = ["CLAUSE_BREAK", "Gate", "Hit", "Negation", "PhraseMatcher", "automaton"]
+__all__ = ["CLAUSE_BREAK", "Gate", "Hit", "Negation", "PhraseMatcher", "automaton", "merged"]
 
 # Punctuation that ends a clause: a gap phrase or a negation cue never reaches across it.
 CLAUSE_BREAK = ",.!?;:，。！？；：、\n"
@@ -293,3 +293,14 @@ class Negation:
         for m in self._time.finditer(text, start, hit.start):
             last = m.group()
         return last in self._past_set
+
+
+def merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) spans in order, those that overlap or touch made one."""
+    out: list[list[int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(a, b) for a, b in out]

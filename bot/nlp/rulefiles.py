@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 from bot import yamlfile
+from bot.nlp import category_model
+from bot.nlp.category_model import CategoryModel
 from bot.nlp.normalise import normalise
 from bot.nlp.phrases import Negation
 from bot.nlp.setaside import SetAside
@@ -121,7 +123,7 @@ class Decision:
 class ModelSpec:
     """categories.yaml's `model:` — the file it read and when its opinion is taken."""
 
-    model: Any        # a bot.nlp.category_model.CategoryModel
+    model: CategoryModel
     name: str         # what staff see as the reason (依据) when the model chose
     suggests: float   # from this probability its category is taken, for the dispatcher to check
     decides: float    # from this one the ticket goes straight to the grid
@@ -327,8 +329,6 @@ def _model_spec(spec: Any, path: Path, codes: set[str]) -> ModelSpec | None:
     model_path = path.parent / str(spec["file"])
     if not model_path.exists():
         return None
-    from bot.nlp import category_model
-
     try:
         model = category_model.load(model_path)
     except (OSError, ValueError, KeyError) as exc:

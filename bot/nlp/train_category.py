@@ -28,6 +28,7 @@ DEFAULTS = {"C": 5.0, "min_df": 2, "sizes": (2, 3), "cut": 0.2}
 def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = DEFAULTS["C"], min_df: int = DEFAULTS["min_df"],
         cut: float = DEFAULTS["cut"]) -> CategoryModel:
     try:
+        import numpy as np
         from sklearn.feature_extraction.text import CountVectorizer
         from sklearn.linear_model import LogisticRegression
     except ImportError:  # pragma: no cover - depends on the installation
@@ -40,7 +41,7 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, C: float = DEFAULTS["C"]
     classes = [str(c) for c in model.classes_]
     coef = model.coef_
     if len(classes) == 2:  # scikit-learn keeps one column for two classes: make it symmetric
-        coef = __import__("numpy").vstack([-coef[0] / 2, coef[0] / 2])
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         bias = [-float(model.intercept_[0]) / 2, float(model.intercept_[0]) / 2]
     else:
         bias = [float(b) for b in model.intercept_]

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.nlp import danger_model
-from bot.nlp.phrases import Gate, Hit, Negation, PhraseMatcher
+from bot.nlp import danger_model, segment
+from bot.nlp.phrases import Gate, Hit, Negation, PhraseMatcher, merged
 from bot.nlp.rulefiles import RULES_DIR, RuleFileError, read_yaml, word_list
 
 __all__ = ["URGENCY_FILE", "Urgency", "UrgencyRule", "UrgencyRules", "load_urgency"]
@@ -251,20 +251,12 @@ def _spans_of(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
 def _stretches(text: str, spans) -> tuple[str, ...]:
     """The text of the spans, those that overlap or touch merged, in the order written: the
     phrases 往下垮 and 垮泥巴 read as the resident wrote them, 往下垮泥巴."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return tuple(dict.fromkeys(text[a:b] for a, b in merged))
+    return tuple(dict.fromkeys(text[a:b] for a, b in merged(spans)))
 
 
 def _whole_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Each span widened to the jieba words it cuts into."""
     if not spans:
         return spans
-    from bot.nlp.segment import boundaries
-
-    cuts = sorted(boundaries(text))
+    cuts = sorted(segment.boundaries(text))
     return [(max(c for c in cuts if c <= a), min(c for c in cuts if c >= b)) for a, b in spans]
