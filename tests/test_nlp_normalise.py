@@ -53,8 +53,28 @@ def test_zhe_written_traditionally_reads_as_simplified_zhe_but_zhu_stays():
 
 
 def test_cantonese_function_words_read_as_mandarin_so_rule_words_match():
-    assert normalise("後樓梯啲石屎跌咗落嚟") == "后楼梯些石屎跌了落来"
+    assert normalise("後樓梯啲石屎跌咗落嚟") == "后楼梯些水泥跌了下来"
     assert normalise("我哋條村冇水") == "我们条村没水"
     assert normalise("佢喺度睇住") == "他在度看住"
     # characters Mandarin writes too are left as they are
     assert normalise("情况紧急，咁样不行") == "情况紧急,咁样不行"
+    # OpenCC turns 嗰 into 𠮶 before the function words are folded: it is still 那
+    assert normalise("嗰間廠") == "那间厂"
+
+
+def test_cantonese_words_read_as_the_mandarin_word_of_the_same_length():
+    # every rule written in Mandarin reads them, and each character keeps its place
+    for cantonese, mandarin in [("停車場電房水浸緊", "停车场电房水淹紧"), ("隔籬喺門口燒香", "隔壁在门口烧香"),
+                                ("部𨋢又壞，而家困咗個阿婆", "电梯又坏,现在困了个阿婆"), ("條渠塞咗，一落雨就浸", "条渠塞了,一下雨就浸"),
+                                ("巴士站個簷篷穿咗", "巴士站个雨棚穿了")]:
+        assert normalise(cantonese) == mandarin
+        assert len(normalise(cantonese)) == len(cantonese)
+    # a word that is also a place name is left alone (沙井 in 深圳), and so are Mandarin's own
+    assert normalise("沙井街道") == "沙井街道"
+    assert normalise("电线走火了") == "电线走火了"
+
+
+def test_wy_standing_alone_is_wuye():
+    assert normalise("WY天天收钱不干活") == "物业天天收钱不干活"
+    assert normalise("找wy") == "找物业"
+    assert normalise("wyz是谁") == "wyz是谁"  # part of a Latin word: left alone

@@ -14,6 +14,7 @@ import threading
 import unicodedata
 
 import opencc
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 __all__ = ["normalise", "to_simplified"]
 
@@ -66,7 +67,34 @@ _EMOJI = re.compile(
 _CANTONESE = str.maketrans({
     "咗": "了", "喺": "在", "嘅": "的", "冇": "没", "嗰": "那", "嚟": "来", "啲": "些", "佢": "他",
     "哋": "们", "睇": "看", "畀": "给", "揾": "找", "攞": "拿", "唔": "不", "嘥": "费", "嚿": "块",
+    "𠮶": "那", "咩": "啥", "嘈": "吵", "窿": "洞", "冚": "盖", "㗎": "的",
 })
+
+# ... and its words for things and happenings, each as the Mandarin word of the same length (so
+# every rule written in Mandarin reads them: 水浸 is 水淹, 隔篱 隔壁, 部𨋢 电梯). Found by one
+# Aho-Corasick scan (ahocorasick_rs, as the rule words are): most messages hold none.
+_CANTONESE_WORDS = {
+    "而家": "现在", "啱啱": "刚刚", "差些": "差点", "屋企": "家里", "落雨": "下雨", "水浸": "水淹",
+    "隔篱": "隔壁", "今日": "今天", "寻日": "昨天", "琴日": "昨天", "听日": "明天", "成日": "整天",
+    "犀利": "厉害", "落来": "下来", "边个": "哪个", "边度": "哪里", "部䢂": "电梯", "架䢂": "电梯", "个䢂": "电梯",
+    "水喉": "水管", "簷篷": "雨棚", "檐篷": "雨棚", "走火通道": "消防通道", "起屋": "盖房",
+    "走鬼": "摊贩", "家私": "家具", "泥头车": "渣土车", "石屎": "水泥", "行路": "走路",
+    "企在": "站在", "河涌": "河沟", "收买佬": "收废品", "好似": "好像", "点办": "咋办",
+}
+assert all(len(k) == len(v) for k, v in _CANTONESE_WORDS.items())
+_CANTONESE_SCAN = AhoCorasick(list(_CANTONESE_WORDS), matchkind=MatchKind.LeftmostLongest)
+_CANTONESE_VALUES = list(_CANTONESE_WORDS.values())
+
+
+def _mandarin_words(text: str) -> str:
+    found = _CANTONESE_SCAN.find_matches_as_indexes(text)
+    if not found:
+        return text
+    chars = list(text)
+    for key, start, end in found:
+        chars[start:end] = _CANTONESE_VALUES[key]
+    return "".join(chars)
+
 
 _CANTONESE_CHARS = re.compile("[" + "".join(chr(c) for c in _CANTONESE) + "]")
 
@@ -86,17 +114,20 @@ _SPACE_RUN = re.compile(r"[^\S\n]+")
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}\u3000-\u303f，。！？；：]) (?=[{_CJK}\u3000-\u303f，。！？；：])")
 
 
+_WY = re.compile(r"(?<![a-z])wy(?![a-z])")
+
+
 def normalise(text: str) -> str:
     """The form every rule is matched against.
 
     - NFKC: full-width letters, digits and ASCII punctuation become half-width (ＡＢＣ１２３ → abc123,
       ，→ ,  ！→ !), compatibility ideographs become the ordinary ones; Chinese-only marks
       (。、《》“”) have no half-width form and stay as they are.
-    - traditional → simplified (樓下餐廳油煙 → 楼下餐厅油烟), and Cantonese function words to
-      Mandarin (停咗电 → 停了电, 冇水 → 没水).
+    - traditional → simplified (樓下餐廳油煙 → 楼下餐厅油烟), and Cantonese function words and
+      common words to Mandarin (停咗电 → 停了电, 冇水 → 没水, 水浸 → 水淹).
     - emoji and invisible format characters removed; whitespace runs collapsed to one space (or one
       line break, which ends a clause), and spaces dropped between Chinese characters.
-    - Latin lower-cased (KTV → ktv).
+    - Latin lower-cased (KTV → ktv); wy, standing alone, is 物业.
     """
     if not text:
         return ""
@@ -105,8 +136,12 @@ def normalise(text: str) -> str:
     text = to_simplified(text)
     if _CANTONESE_CHARS.search(text):  # a search is a tenth of the cost of translating every message
         text = text.translate(_CANTONESE)
+    text = _mandarin_words(text)
     if _ANY_SPACE.search(text):  # most messages have none: three substitutions saved
         text = _LINE_BREAK.sub("\n", text)  # line breaks stay: they end a clause (several messages joined)
         text = _SPACE_RUN.sub(" ", text).strip()
         text = _SPACE_IN_CJK.sub("", text)
-    return text.lower()
+    text = text.lower()
+    if "wy" in text:  # 物业 by its pinyin initials, as younger residents type it (wy天天收钱不干活)
+        text = _WY.sub("物业", text)
+    return text
