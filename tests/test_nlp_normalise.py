@@ -74,6 +74,19 @@ def test_cantonese_words_read_as_the_mandarin_word_of_the_same_length():
     assert normalise("电线走火了") == "电线走火了"
 
 
+def test_shanghainese_and_sichuanese_words_read_as_mandarin():
+    assert normalise("阿拉弄堂里侪是垃圾，伊拉勿睬") == "我们巷子里都是垃圾,他们不理"
+    assert normalise("堰塘莫得围栏，娃儿天天在边上耍") == "堰塘没有围栏,孩子天天在边上耍"
+
+
+def test_simplified_text_is_not_put_through_opencc():
+    # OpenCC's phrase table turns a simplified 打坏 into 打坯; text with no traditional character is
+    # already simplified and is left as written
+    from bot.nlp.normalise import to_simplified
+    assert to_simplified("楼上装修把防水层打坏了") == "楼上装修把防水层打坏了"
+    assert to_simplified("樓上裝修") == "楼上装修"
+
+
 def test_wy_standing_alone_is_wuye():
     assert normalise("WY天天收钱不干活") == "物业天天收钱不干活"
     assert normalise("找wy") == "找物业"

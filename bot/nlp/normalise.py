@@ -33,13 +33,31 @@ def _opencc(config: str) -> opencc.OpenCC:
     return converter
 
 
+_TRADITIONAL: frozenset[str] | None = None
+
+
+def _traditional() -> frozenset[str]:
+    """The characters t2s changes, read off OpenCC itself once (20 ms): a message with none of them
+    is already simplified, and the set test is a tenth of the conversion's cost."""
+    global _TRADITIONAL
+    if _TRADITIONAL is None:
+        changed = set()
+        for low, high in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F)):
+            chars = "".join(chr(c) for c in range(low, high + 1))
+            out = _opencc("t2s").convert(chars)
+            pairs = zip(chars, out) if len(out) == len(chars) else ((c, _opencc("t2s").convert(c)) for c in chars)
+            changed.update(c for c, s in pairs if c != s)
+        _TRADITIONAL = frozenset(changed | {"著"})
+    return _TRADITIONAL
+
+
 def to_simplified(text: str) -> str:
     """Traditional → simplified with OpenCC's phrase tables (a character map gets 乾/干, 後/后 wrong).
 
     著 stays 著 under OpenCC's t2s (著名 is simplified too), but in traditional writing it is also
     着: 電動車著火了 must read 着火. OpenCC's Taiwan tables (tw2s) tell the two apart by phrase, so
     each 著 takes their reading; nothing else does, since they also turn the dialect 么 (搞么子) into 幺."""
-    if not text:
+    if not text or _traditional().isdisjoint(text):  # most messages: nothing to convert
         return text
     simplified = _opencc("t2s").convert(text)
     if "著" in simplified:
@@ -68,31 +86,37 @@ _CANTONESE = str.maketrans({
     "咗": "了", "喺": "在", "嘅": "的", "冇": "没", "嗰": "那", "嚟": "来", "啲": "些", "佢": "他",
     "哋": "们", "睇": "看", "畀": "给", "揾": "找", "攞": "拿", "唔": "不", "嘥": "费", "嚿": "块",
     "𠮶": "那", "咩": "啥", "嘈": "吵", "窿": "洞", "冚": "盖", "㗎": "的",
+    # Shanghainese (侪 都, 勿 不, 睬 理): as rare in Mandarin, and as harmless where they occur (请勿 请不)
+    "侪": "都", "勿": "不", "睬": "理",
 })
 
-# ... and its words for things and happenings, each as the Mandarin word of the same length (so
-# every rule written in Mandarin reads them: 水浸 is 水淹, 隔篱 隔壁, 部𨋢 电梯). Found by one
-# Aho-Corasick scan (ahocorasick_rs, as the rule words are): most messages hold none.
-_CANTONESE_WORDS = {
+# ... and the dialects' words for things and happenings (Cantonese, Shanghainese, Sichuanese), each
+# as the Mandarin word of the same length (so every rule written in Mandarin reads them: 水浸 is
+# 水淹, 隔篱 隔壁, 部𨋢 电梯, 阿拉 我们, 莫得 没有). Found by one Aho-Corasick scan (ahocorasick_rs,
+# as the rule words are): most messages hold none.
+_DIALECT_WORDS = {
     "而家": "现在", "啱啱": "刚刚", "差些": "差点", "屋企": "家里", "落雨": "下雨", "水浸": "水淹",
     "隔篱": "隔壁", "今日": "今天", "寻日": "昨天", "琴日": "昨天", "听日": "明天", "成日": "整天",
     "犀利": "厉害", "落来": "下来", "边个": "哪个", "边度": "哪里", "部䢂": "电梯", "架䢂": "电梯", "个䢂": "电梯",
     "水喉": "水管", "簷篷": "雨棚", "檐篷": "雨棚", "走火通道": "消防通道", "起屋": "盖房",
     "走鬼": "摊贩", "家私": "家具", "泥头车": "渣土车", "石屎": "水泥", "行路": "走路",
     "企在": "站在", "河涌": "河沟", "收买佬": "收废品", "好似": "好像", "点办": "咋办",
+    "阿拉": "我们", "伊拉": "他们", "交关": "很多", "晒台": "阳台", "小囡": "小孩", "弄堂": "巷子",
+    "哪能": "怎么", "物事": "东西", "拆脱": "拆掉", "莫得": "没有", "啥子": "什么", "娃儿": "孩子",
+    "坝子": "空地", "院坝": "院子", "一哈": "一下", "晓得": "知道",
 }
-assert all(len(k) == len(v) for k, v in _CANTONESE_WORDS.items())
-_CANTONESE_SCAN = AhoCorasick(list(_CANTONESE_WORDS), matchkind=MatchKind.LeftmostLongest)
-_CANTONESE_VALUES = list(_CANTONESE_WORDS.values())
+assert all(len(k) == len(v) for k, v in _DIALECT_WORDS.items())
+_DIALECT_SCAN = AhoCorasick(list(_DIALECT_WORDS), matchkind=MatchKind.LeftmostLongest)
+_DIALECT_VALUES = list(_DIALECT_WORDS.values())
 
 
 def _mandarin_words(text: str) -> str:
-    found = _CANTONESE_SCAN.find_matches_as_indexes(text)
+    found = _DIALECT_SCAN.find_matches_as_indexes(text)
     if not found:
         return text
     chars = list(text)
     for key, start, end in found:
-        chars[start:end] = _CANTONESE_VALUES[key]
+        chars[start:end] = _DIALECT_VALUES[key]
     return "".join(chars)
 
 
@@ -124,7 +148,7 @@ def normalise(text: str) -> str:
       ，→ ,  ！→ !), compatibility ideographs become the ordinary ones; Chinese-only marks
       (。、《》“”) have no half-width form and stay as they are.
     - traditional → simplified (樓下餐廳油煙 → 楼下餐厅油烟), and Cantonese function words and
-      common words to Mandarin (停咗电 → 停了电, 冇水 → 没水, 水浸 → 水淹).
+      common words to Mandarin (停咗电 → 停了电, 冇水 → 没水, 水浸 → 水淹), and the dialects' words (阿拉 → 我们).
     - emoji and invisible format characters removed; whitespace runs collapsed to one space (or one
       line break, which ends a clause), and spaces dropped between Chinese characters.
     - Latin lower-cased (KTV → ktv); wy, standing alone, is 物业.
