@@ -38,7 +38,8 @@ _TRADITIONAL: frozenset[str] | None = None
 
 def _traditional() -> frozenset[str]:
     """The characters t2s changes, read off OpenCC itself once (20 ms): a message with none of them
-    is already simplified, and the set test is a tenth of the conversion's cost."""
+    is already simplified, and is left as written (OpenCC's phrase table turns a simplified 打坏
+    into 打坯)."""
     global _TRADITIONAL
     if _TRADITIONAL is None:
         changed = set()
@@ -57,7 +58,7 @@ def to_simplified(text: str) -> str:
     著 stays 著 under OpenCC's t2s (著名 is simplified too), but in traditional writing it is also
     着: 電動車著火了 must read 着火. OpenCC's Taiwan tables (tw2s) tell the two apart by phrase, so
     each 著 takes their reading; nothing else does, since they also turn the dialect 么 (搞么子) into 幺."""
-    if not text or _traditional().isdisjoint(text):  # most messages: nothing to convert
+    if not text or _traditional().isdisjoint(text):  # already simplified: OpenCC would only mangle it
         return text
     simplified = _opencc("t2s").convert(text)
     if "著" in simplified:
@@ -140,6 +141,21 @@ _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}\u3000-\u303f，。！？；：]) (?=[{
 
 _WY = re.compile(r"(?<![a-z])wy(?![a-z])")
 
+# The full-width marks a phone keyboard types (，！？), as NFKC writes them: replaced by hand, the
+# rest of a message is usually NFKC already, and checking that is a thirtieth of normalising it.
+_FULL_WIDTH_MARKS = (("，", ","), ("！", "!"), ("？", "?"), ("：", ":"), ("；", ";"), ("（", "("), ("）", ")"),
+                     ("\u3000", " "))
+
+
+def _nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), at a fifth of its cost on the usual message."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    for mark, plain in _FULL_WIDTH_MARKS:
+        if mark in text:
+            text = text.replace(mark, plain)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
 
 def normalise(text: str) -> str:
     """The form every rule is matched against.
@@ -155,7 +171,7 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text)
+    text = _nfkc(text)
     text = _drop_format_chars(_EMOJI.sub(" ", text))
     text = to_simplified(text)
     if _CANTONESE_CHARS.search(text):  # a search is a tenth of the cost of translating every message

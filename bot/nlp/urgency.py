@@ -45,6 +45,9 @@ class Urgency:
         return _stretches(text, _whole_words(text, _spans_of(text, self.words)))
 
 
+_NOT_URGENT = Urgency(False)  # the usual answer, made once (it is frozen)
+
+
 class UrgencyRule:
     """One kind of danger: one of `any`, plus one of `with` when given, and none of `unless`."""
 
@@ -121,17 +124,17 @@ class UrgencyRules:
         over = self._resolved is not None and self._resolved.found_in
         if candidates:
             if over and over(normalised_text):
-                return Urgency(False)
+                return _NOT_URGENT
             found = self._fired(normalised_text, candidates)
             if found.urgent or self.model is None:
                 return found
         elif self.model is None:
-            return Urgency(False)
+            return _NOT_URGENT
         # no rule fired: the model's turn (checked for "over" only when it speaks: most messages
         # are not dangers, and the model's "no" is the cheaper test)
         opinion = self.model.urgent_held(held)
         if opinion is None or (not candidates and over and over(normalised_text)):
-            return Urgency(False)
+            return _NOT_URGENT
         return Urgency(True, opinion.words, (self.model_name,))
 
     def _fired(self, normalised_text: str, candidates: set[int]) -> Urgency:
