@@ -77,6 +77,7 @@ def test_cantonese_words_read_as_the_mandarin_word_of_the_same_length():
 def test_shanghainese_and_sichuanese_words_read_as_mandarin():
     assert normalise("阿拉弄堂里侪是垃圾，伊拉勿睬") == "我们巷子里都是垃圾,他们不理"
     assert normalise("堰塘莫得围栏，娃儿天天在边上耍") == "堰塘没有围栏,孩子天天在边上耍"
+    assert normalise("厝边装监控，囝仔怕") == "邻居装监控,孩子怕"
 
 
 def test_simplified_text_is_not_put_through_opencc():
