@@ -378,6 +378,21 @@ def test_a_complaint_word_inside_the_question_does_not_make_it_a_complaint(tmp_p
     assert clf.classify("油烟投诉奖励怎么定").category == "other"    # 投诉 is part of what is asked
     assert clf.classify("投诉油烟，奖励怎么规定").category == "fumes"  # 投诉 stands on its own
 
+def test_what_outweighs_a_question_about_a_rule_may_be_a_gap_phrase(tmp_path):
+    # 督促*清理: the resident asks for the clean-up, whatever the regulation it cites
+    clf = _classifier_of(tmp_path, RULES_ASKS.replace("asks_yield_to: [投诉]", "asks_yield_to: [投诉, 督促*清理]"))
+    assert clf.classify("油烟排放怎么规定，请督促饭店清理").category == "fumes"
+    assert clf.classify("油烟排放怎么规定，督促了吗").category == "other"
+
+
+def test_a_law_cited_by_its_title_names_the_law_not_the_problem():
+    # 依据《…条例》: the title holds a rule word (条例) and a nuisance word (噪声) the resident is not asking or complaining about
+    assert classify("依据《社会生活噪声排放标准》，反映小区底商麻将馆太吵").category == "noise"
+    assert classify("依据《生活垃圾管理条例》，反映小区垃圾桶满溢三天无人清运").category == "sanitation"
+    assert classify("咨询《噪声污染防治法》的适用范围").category == "other"
+    assert classify("《大气污染防治法》怎么规定餐馆油烟").category == "other"  # the question is outside the title
+
+
 def test_context_words_of_other_never_outvote_grid_evidence():
     # 教师 (other, 4) only says who lives there; the loose wires (safety, 3) are the case
     assert classify("教师公寓楼道里电线乱搭").category == "safety"

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ __all__ = ["MATCHING", "Classification", "Classifier", "Evidence", "Found", "cat
 #   jieba     only phrases that start and end on jieba word boundaries
 #   leftmost  the old scan that consumes text (长期停 hides 停水)
 MATCHING = ("overlap", "jieba", "leftmost")
+
+_CITATION = re.compile(r"《[^《》]{1,40}》")
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ class Classifier:
         self._checks = list(checks.values())
         self._check_gate = Gate(e.words for e in checks)
         self._weak = frozenset(rules.decision.weak_names)
+        # complaint words that outweigh a question about a rule; gap phrases too (督促*清理)
+        self._asks_yield = PhraseMatcher(rules.decision.asks_yield_to)
         self._sounds: SoundAlikes | None = None  # built on first need: it asks jieba what is a word
 
     @classmethod
@@ -304,6 +309,8 @@ class Classifier:
     def evidence(self, norm: str) -> Evidence:
         """The rule words found in normalised text, per category, and the rules' verdict."""
         aside = self._rules.set_aside.spans(norm)
+        if "《" in norm:  # a law's title cited (依据《噪声污染防治法》，查处…) names the law, not the problem
+            aside = [*aside, *((m.start(), m.end()) for m in _CITATION.finditer(norm))]
         found, denied = self._found(norm, aside)
         # what the exclusions read: the message without the clauses set aside ("虽然狗不叫了，可是…")
         kept = _blanked(norm, aside)
@@ -311,7 +318,7 @@ class Classifier:
         asks = [f for f in found.get(fallback, ()) if f.kind == ASK]
         # a complaint word inside the question itself is part of the question (举报奖励制度)
         unasked = _blanked(norm, [(f.start, f.end) for f in asks])
-        asked = bool(asks) and not any(w in unasked for w in self._rules.decision.asks_yield_to)
+        asked = bool(asks) and not self._asks_yield.found_in(unasked)
         policy = asked or any(f.kind == POLICY for f in found.get(fallback, ()))
         if policy:  # a policy question about a thing: the thing's words no longer count for its category
             for code in list(found):
