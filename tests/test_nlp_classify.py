@@ -393,6 +393,13 @@ def test_a_law_cited_by_its_title_names_the_law_not_the_problem():
     assert classify("《大气污染防治法》怎么规定餐馆油烟").category == "other"  # the question is outside the title
 
 
+def test_who_the_resident_says_they_are_is_not_the_matter():
+    # 医院, 老师 in the clause that introduces the writer count for nothing; alone, or with the matter, they do
+    assert classify("我是退休教师，我在医院做护工，楼道灯坏了一个月").category == "facility"
+    assert classify("我在医院当护工，工资三个月没发了").category == "other"
+    assert classify("我是一名中学老师").category == "other"
+
+
 def test_context_words_of_other_never_outvote_grid_evidence():
     # 教师 (other, 4) only says who lives there; the loose wires (safety, 3) are the case
     assert classify("教师公寓楼道里电线乱搭").category == "safety"

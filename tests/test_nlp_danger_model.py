@@ -34,6 +34,14 @@ def test_the_model_speaks_only_where_no_rule_fired_and_never_for_a_danger_over()
     assert not UrgencyRules(rules.rules, Negation()).assess(normalise("墙皮还在往下掉")).urgent  # no model
 
 
+def test_the_model_hears_a_danger_in_one_sentence_not_across_a_long_message():
+    # a long message's sentences about who writes and what was tried add n-grams no sentence holds
+    rules = UrgencyRules([UrgencyRule("着火", ("着火",))], Negation(), model=MODEL, model_name="像是眼前的险情")
+    assert rules.assess(normalise("墙皮还在往下掉。请快来人")).urgent          # the danger's own sentence
+    assert not rules.assess(normalise("我家孩子还在上学。他们往下一届转了。")).urgent  # 还在 here, 往下 there
+    assert MODEL.urgent(normalise("我家孩子还在上学。他们往下一届转了。")) is not None  # the whole text would pass
+
+
 def test_a_model_file_round_trips(tmp_path):
     path = tmp_path / "m.json"
     path.write_text(json.dumps(MODEL.document()), encoding="utf-8")

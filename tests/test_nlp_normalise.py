@@ -66,7 +66,7 @@ def test_cantonese_words_read_as_the_mandarin_word_of_the_same_length():
     # every rule written in Mandarin reads them, and each character keeps its place
     for cantonese, mandarin in [("停車場電房水浸緊", "停车场电房水淹紧"), ("隔籬喺門口燒香", "隔壁在门口烧香"),
                                 ("部𨋢又壞，而家困咗個阿婆", "电梯又坏,现在困了个阿婆"), ("條渠塞咗，一落雨就浸", "条渠塞了,一下雨就浸"),
-                                ("巴士站個簷篷穿咗", "巴士站个雨棚穿了")]:
+                                ("巴士站個簷篷穿咗", "公交站个雨棚穿了"), ("行人路啲地磚鬆晒", "人行道些地砖松晒")]:
         assert normalise(cantonese) == mandarin
         assert len(normalise(cantonese)) == len(cantonese)
     # a word that is also a place name is left alone (沙井 in 深圳), and so are Mandarin's own

@@ -105,6 +105,13 @@ def _denied(text: str, hit: Hit, negation: Negation) -> bool:
     return at > hit.start and negation.denies(text, Hit(last, at, hit.end))
 
 
+_SENTENCE_BREAK = re.compile(r"[。!?；;\n]")
+
+
+def _sentences(text: str) -> list[str]:
+    return [part for part in _SENTENCE_BREAK.split(text) if part.strip()]
+
+
 class UrgencyRules:
     def __init__(self, rules: list[UrgencyRule], negation: Negation, resolved: tuple[str, ...] = (),
                  model: danger_model.DangerModel | None = None, model_name: str = ""):
@@ -133,6 +140,10 @@ class UrgencyRules:
         # no rule fired: the model's turn (checked for "over" only when it speaks: most messages
         # are not dangers, and the model's "no" is the cheaper test)
         opinion = self.model.urgent_held(held)
+        if opinion is not None and _SENTENCE_BREAK.search(normalised_text.rstrip("。!?；;\n ")):
+            # a danger happening now is told in one sentence; a long message's sentences about who
+            # the resident is and what they tried add n-grams of their own, which no sentence holds
+            opinion = next((o for o in map(self.model.urgent, _sentences(normalised_text)) if o), None)
         if opinion is None or (not candidates and over and over(normalised_text)):
             return _NOT_URGENT
         return Urgency(True, opinion.words, (self.model_name,))
