@@ -451,6 +451,9 @@ def test_how_heavy_a_sign_must_be_to_outvote_the_fallbacks_context_is_in_the_rul
     ("我不问拆迁补偿，我是要举报邻居在楼顶私搭乱建", "construction"),
     ("去年报的那个违建已经拆了，今天是想问下残疾证年审的事", "other"),
     ("虽然隔壁邻居的狗不叫了，可是楼下酒吧又开始放音乐放到凌晨", "noise"),
+    # the matter that is over, a thank-you, then the next one (不过, 另外, or simply a new sentence)
+    ("上次的路灯修好了，谢谢，不过楼下健身房晚上十点还在放动感音乐", "noise"),
+    ("秋千链子断了修好了，谢谢。健身器材那边的太空漫步机也松了，晃得厉害", "facility"),
 ])
 def test_a_clause_the_resident_sets_aside_decides_nothing(text, expected):
     assert classify(text).category == expected

@@ -89,6 +89,8 @@ _CANTONESE = str.maketrans({
     "𠮶": "那", "咩": "啥", "嘈": "吵", "窿": "洞", "冚": "盖", "㗎": "的", "嗌": "喊", "掟": "扔",
     # Shanghainese (侪 都, 勿 不, 睬 理): as rare in Mandarin, and as harmless where they occur (请勿 请不)
     "侪": "都", "勿": "不", "睬": "理",
+    # northern Mandarin's 俺 (我): written as it is said, and no rule word is written with it
+    "俺": "我",
 })
 
 # ... and the dialects' words for things and happenings (Cantonese, Shanghainese, Sichuanese), each
@@ -109,7 +111,7 @@ _DIALECT_WORDS = {
     "铺头": "店铺", "细路": "小孩", "后生仔": "年轻人", "系不系": "是不是", "系咪": "是否", "冲凉": "洗澡",
     "麻雀馆": "麻将馆", "行人路": "人行道", "落大雨": "下大雨", "对正": "对着", "喊交": "吵架", "郁手": "动手",
     "头先": "刚才", "入面": "里面", "几多": "多少", "发展商": "开发商", "收楼": "交房", "揸车": "开车",
-    "返工": "上班", "街市": "菜场", "巴士": "公交",
+    "返工": "上班", "街市": "菜场", "巴士": "公交", "木有": "没有",
 }
 assert all(len(k) == len(v) for k, v in _DIALECT_WORDS.items())
 _DIALECT_SCAN = AhoCorasick(list(_DIALECT_WORDS), matchkind=MatchKind.LeftmostLongest)

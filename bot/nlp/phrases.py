@@ -31,7 +31,7 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 __all__ = ["CLAUSE_BREAK", "Gate", "Hit", "Negation", "PhraseMatcher", "automaton", "merged"]
 
 # Punctuation that ends a clause: a gap phrase or a negation cue never reaches across it.
-CLAUSE_BREAK = ",.!?;:，。！？；：、\n"
+CLAUSE_BREAK = ",.!?;:~，。！？；：、～\n"
 # Punctuation that ends a sentence: how far back a time word (去年, 现在) reaches.
 _SENTENCE_END = ".!?;。！？；\n"
 _GAP_MAX = 12  # characters a `*` may span

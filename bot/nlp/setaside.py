@@ -24,6 +24,8 @@ from bot.nlp.phrases import CLAUSE_BREAK
 __all__ = ["SetAside"]
 
 _CLAUSES = re.compile(f"[^{re.escape(CLAUSE_BREAK)}]+")
+_THANKS = frozenset(("谢谢", "多谢", "感谢", "谢了", "谢谢啦", "谢谢了", "谢谢你们", "辛苦了", "辛苦你们了", "麻烦了"))
+_SAME_MATTER = ("又", "还", "也", "仍", "依然", "再")
 
 
 def _alternation(words: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -51,9 +53,17 @@ class SetAside:
             return []
         clauses = [(m.start(), m.end(), m.group().strip()) for m in _CLAUSES.finditer(text)]
         out = []
-        for (start, end, clause), (_, _, after) in zip(clauses, clauses[1:]):
+        for i, (start, end, clause) in enumerate(clauses[:-1]):
+            after = clauses[i + 1][2]
             disclaimed = self._opens is not None and self._opens.match(clause) and after.startswith(self._then)
-            over = self._done is not None and self._done.search(clause) and after.startswith(self._turns)
+            over = False
+            if self._done is not None and self._done.search(clause):
+                # a thank-you between the matter that is over and the new one (修好了，谢谢，不过…)
+                later = next((c for _, _, c in clauses[i + 1:] if c not in _THANKS), "")
+                thanked = later != after  # after the thanks, whatever follows is the next matter
+                turn = next((t for t in self._turns if later.startswith(t)), "" if thanked else None)
+                # ... and 修好了，但是又坏了 is still the same matter
+                over = turn is not None and bool(later) and not later[len(turn):].startswith(_SAME_MATTER)
             if disclaimed or over:
                 out.append((start, end))
         return out
