@@ -15,7 +15,7 @@ from tests.test_e2e_workflow import card_in
 # Invented. No rule word names a broken gate hinge; the shipped model (fitted on
 # tests/everyday_messages.txt) reads it as a broken facility. If a rule ever learns it, the first
 # assertion says so: pick another such report.
-GATE = "南海街1号院小区门口的铁门合页断了一边，门斜挂着"
+GATE = "南海街1号院小区门口的铁门合页断了一边，门歪着"
 
 
 async def test_the_model_places_what_the_rules_cannot_and_the_grid_sees_why(harness):

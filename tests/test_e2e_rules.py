@@ -34,7 +34,7 @@ STAIRWELL = "南海街1号院楼道里有人堆放纸箱杂物"  # the rules say
 # the invented dangers below would too; the worker on site says they are not. The gate is 其他 and
 # not urgent to the rules (and no category they can name: see `rules_alone`); the command centre says it is.
 TILES = "南海街1号院楼顶的瓦片还在往下掉，快来人"
-GATE = "南海街1号院小区门口的铁门合页断了一边，门斜挂着"
+GATE = "南海街1号院小区门口的铁门合页断了一边，门歪着"
 
 # A few invented labelled sentences, as a district's own labelled file would be.
 LABELLED = [

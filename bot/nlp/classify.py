@@ -30,15 +30,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from bot.nlp import overlaps, segment
+from bot.nlp import overlaps, segment, setaside
 from bot.nlp.normalise import normalise
-from bot.nlp.phrases import CLAUSE_BREAK, Gate, Hit, PhraseMatcher
+from bot.nlp.phrases import Gate, Hit, PhraseMatcher
 from bot.nlp.rulefiles import (
     ASK, CATEGORIES_FILE, OBJECT, POLICY, PROBLEM, CategoryRule, CategoryRules, Exclusion, RuleFileError, load_categories,
 )
@@ -55,10 +54,6 @@ __all__ = ["MATCHING", "Classification", "Classifier", "Evidence", "Found", "cat
 #   leftmost  the old scan that consumes text (长期停 hides 停水)
 MATCHING = ("overlap", "jieba", "leftmost")
 
-_CITATION = re.compile(r"《[^《》]{1,40}》")
-_INTRO_OPENS = "我是|本人是|本人|我在|我家在|我家住|我们家住|我们家在|我住在|作为"
-_INTRO_GATE = re.compile(_INTRO_OPENS)
-_INTRO = re.compile(rf"(?:^|(?<=[{re.escape(CLAUSE_BREAK)}。]))(?:{_INTRO_OPENS})[^{re.escape(CLAUSE_BREAK)}。]*")
 
 
 @dataclass(frozen=True)
@@ -311,12 +306,14 @@ class Classifier:
 
     def evidence(self, norm: str) -> Evidence:
         """The rule words found in normalised text, per category, and the rules' verdict."""
-        aside = self._rules.set_aside.spans(norm)
-        if "《" in norm:  # a law's title cited (依据《噪声污染防治法》，查处…) names the law, not the problem
-            aside = [*aside, *((m.start(), m.end()) for m in _CITATION.finditer(norm))]
+        aside = [*self._rules.set_aside.spans(norm), *setaside.citations(norm)]
         found, denied = self._found(norm, aside)
-        if _INTRO_GATE.search(norm):
-            found = self._without_introduction(norm, found)
+        intro = setaside.introductions(norm)
+        if intro:  # who writes (我是一名中学老师) is not the matter, unless that clause names a grid problem
+            grid = [f for code, items in found.items() if code != self._rules.fallback for f in items if f.weight >= 4]
+            intro = [(a, b) for a, b in intro if not any(a <= f.start and f.end <= b for f in grid)]
+            found = {code: [f for f in items if not any(a <= f.start and f.end <= b for a, b in intro)]
+                     for code, items in found.items()}
         # what the exclusions read: the message without the clauses set aside ("虽然狗不叫了，可是…")
         kept = _blanked(norm, aside)
         fallback = self._rules.fallback
@@ -377,18 +374,6 @@ class Classifier:
         else:
             ev.verdict = ranked[0][0] if ranked else fallback
         return ev
-
-    def _without_introduction(self, norm: str, found: dict[str, list[Found]]) -> dict[str, list[Found]]:
-        """A long message often opens by saying who writes (我是一名中学老师, 我在医院当护工): that
-        clause's words (老师, 医院) are the resident, not the matter, and count for nothing, unless
-        it names a grid problem itself or is all there is."""
-        fallback = self._rules.fallback
-        spans = [(m.start(), m.end()) for m in _INTRO.finditer(norm) if m.end() < len(norm.rstrip(CLAUSE_BREAK + "。 "))]
-        spans = [(a, b) for a, b in spans
-                 if not any(f.weight >= 4 and a <= f.start and f.end <= b for c, fs in found.items() if c != fallback for f in fs)]
-        if not spans:
-            return found
-        return {c: [f for f in fs if not any(a <= f.start and f.end <= b for a, b in spans)] for c, fs in found.items()}
 
     def _heard(self, norm: str, ev: Evidence) -> tuple[Evidence, str] | None:
         """The evidence of the message with its sound-alikes put back (电题坏了 → 电梯坏了), when that

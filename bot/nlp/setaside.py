@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from bot.nlp.phrases import CLAUSE_BREAK
 
-__all__ = ["SetAside"]
+__all__ = ["SetAside", "citations", "introductions"]
 
 _CLAUSES = re.compile(f"[^{re.escape(CLAUSE_BREAK)}]+")
 _THANKS = frozenset(("谢谢", "多谢", "感谢", "谢了", "谢谢啦", "谢谢了", "谢谢你们", "辛苦了", "辛苦你们了", "麻烦了"))
@@ -67,3 +67,24 @@ class SetAside:
             if disclaimed or over:
                 out.append((start, end))
         return out
+
+
+# A law's title cited (依据《噪声污染防治法》，恳请查处…) names the law, not the problem, nor a question about it.
+_CITATION = re.compile(r"《[^《》]{1,40}》")
+# The clause in which a long message says who writes (我是一名中学老师, 我在医院当护工, 作为家长).
+_INTRO_OPENS = "我是|本人是|本人|我在|我家在|我家住|我们家住|我们家在|我住在|作为"
+_INTRO_GATE = re.compile(_INTRO_OPENS)
+_INTRO = re.compile(rf"(?:^|(?<=[{re.escape(CLAUSE_BREAK)}。]))(?:{_INTRO_OPENS})[^{re.escape(CLAUSE_BREAK)}。]*")
+
+
+def citations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each title in 《》: its words count for nothing."""
+    return [(m.start(), m.end()) for m in _CITATION.finditer(text)] if "《" in text else []
+
+
+def introductions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause that introduces the writer, unless it is the whole message."""
+    if not _INTRO_GATE.search(text):
+        return []
+    last = len(text.rstrip(CLAUSE_BREAK + "。 "))
+    return [(m.start(), m.end()) for m in _INTRO.finditer(text) if m.end() < last]
