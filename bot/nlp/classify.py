@@ -55,7 +55,6 @@ __all__ = ["MATCHING", "Classification", "Classifier", "Evidence", "Found", "cat
 MATCHING = ("overlap", "jieba", "leftmost")
 
 
-
 @dataclass(frozen=True)
 class Classification:
     category: str                             # code, e.g. "fumes"

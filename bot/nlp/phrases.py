@@ -28,12 +28,12 @@ from typing import NamedTuple
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-__all__ = ["CLAUSE_BREAK", "Gate", "Hit", "Negation", "PhraseMatcher", "automaton", "merged"]
+__all__ = ["CLAUSE_BREAK", "SENTENCE_END", "Gate", "Hit", "Negation", "PhraseMatcher", "automaton", "merged"]
 
 # Punctuation that ends a clause: a gap phrase or a negation cue never reaches across it.
 CLAUSE_BREAK = ",.!?;:~，。！？；：、～\n"
 # Punctuation that ends a sentence: how far back a time word (去年, 现在) reaches.
-_SENTENCE_END = ".!?;。！？；\n"
+SENTENCE_END = ".!?;。！？；\n"
 _GAP_MAX = 12  # characters a `*` may span
 _CLAUSE_TAIL = re.compile(f"[^{re.escape(CLAUSE_BREAK)}]*\\Z")  # what of a stretch is in its last clause
 
@@ -300,7 +300,7 @@ class Negation:
         return self._time is not None and self._in_the_past(text, hit)
 
     def _in_the_past(self, text: str, hit: Hit) -> bool:
-        start = max(text.rfind(mark, 0, hit.start) for mark in _SENTENCE_END) + 1
+        start = max(text.rfind(mark, 0, hit.start) for mark in SENTENCE_END) + 1
         last = None
         for m in self._time.finditer(text, start, hit.start):
             last = m.group()

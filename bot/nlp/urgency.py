@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.nlp import danger_model, segment
-from bot.nlp.phrases import Gate, Hit, Negation, PhraseMatcher, merged
+from bot.nlp.phrases import SENTENCE_END, Gate, Hit, Negation, PhraseMatcher, merged
 from bot.nlp.rulefiles import RULES_DIR, RuleFileError, read_yaml, word_list
 
 __all__ = ["URGENCY_FILE", "Urgency", "UrgencyRule", "UrgencyRules", "load_urgency"]
@@ -105,7 +105,7 @@ def _denied(text: str, hit: Hit, negation: Negation) -> bool:
     return at > hit.start and negation.denies(text, Hit(last, at, hit.end))
 
 
-_SENTENCE_BREAK = re.compile(r"[。!?；;\n]")
+_SENTENCE_BREAK = re.compile(f"[{re.escape(SENTENCE_END)}]")
 
 
 def _sentences(text: str) -> list[str]:
@@ -140,7 +140,7 @@ class UrgencyRules:
         # no rule fired: the model's turn (checked for "over" only when it speaks: most messages
         # are not dangers, and the model's "no" is the cheaper test)
         opinion = self.model.urgent_held(held)
-        if opinion is not None and _SENTENCE_BREAK.search(normalised_text.rstrip("。!?；;\n ")):
+        if opinion is not None and _SENTENCE_BREAK.search(normalised_text.rstrip(SENTENCE_END + " ")):
             # a danger happening now is told in one sentence; a long message's sentences about who
             # the resident is and what they tried add n-grams of their own, which no sentence holds
             opinion = next((o for o in map(self.model.urgent, _sentences(normalised_text)) if o), None)
