@@ -307,7 +307,7 @@ class Classifier:
         """The rule words found in normalised text, per category, and the rules' verdict."""
         aside = [*self._rules.set_aside.spans(norm), *setaside.citations(norm)]
         found, denied = self._found(norm, aside)
-        intro = setaside.introductions(norm)
+        intro = self._rules.set_aside.introductions(norm)
         if intro:  # who writes (我是一名中学老师) is not the matter, unless that clause names a grid problem
             grid = [f for code, items in found.items() if code != self._rules.fallback for f in items if f.weight >= 4]
             intro = [(a, b) for a, b in intro if not any(a <= f.start and f.end <= b for f in grid)]

@@ -268,9 +268,9 @@ def load_categories(path: Path = CATEGORIES_FILE) -> CategoryRules:
 
     aside = data.get("set_aside") or {}
     if not isinstance(aside, dict):
-        raise RuleFileError(f"{path}: `set_aside:` is a mapping of opens, then, done and turns")
+        raise RuleFileError(f"{path}: `set_aside:` is a mapping of opens, then, done, turns, thanks, same and introduces")
     set_aside = SetAside(**{key: word_list(aside.get(key), f"set_aside.{key}")
-                            for key in ("opens", "then", "done", "turns")})
+                            for key in ("opens", "then", "done", "turns", "thanks", "same", "introduces")})
 
     codes = {r.code for r in rules}
     urgent_fallback = th.get("urgent_fallback")

@@ -21,11 +21,9 @@ from dataclasses import dataclass
 
 from bot.nlp.phrases import CLAUSE_BREAK
 
-__all__ = ["SetAside", "citations", "introductions"]
+__all__ = ["SetAside", "citations"]
 
 _CLAUSES = re.compile(f"[^{re.escape(CLAUSE_BREAK)}]+")
-_THANKS = frozenset(("谢谢", "多谢", "感谢", "谢了", "谢谢啦", "谢谢了", "谢谢你们", "辛苦了", "辛苦你们了", "麻烦了"))
-_SAME_MATTER = ("又", "还", "也", "仍", "依然", "再")
 
 
 def _alternation(words: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -40,12 +38,21 @@ class SetAside:
     then: tuple[str, ...] = ()
     done: tuple[str, ...] = ()
     turns: tuple[str, ...] = ()
+    thanks: tuple[str, ...] = ()      # a clause that only thanks (谢谢): skipped between the two matters
+    same: tuple[str, ...] = ()        # after a turn, the same matter again (但是又坏了)
+    introduces: tuple[str, ...] = ()  # how a clause introducing the writer opens (我是, 我在, 作为)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_opens", _alternation(self.opens))
         object.__setattr__(self, "_done", _alternation(self.done))
         object.__setattr__(self, "_then", tuple(sorted(self.then, key=len, reverse=True)))
         object.__setattr__(self, "_turns", tuple(sorted(self.turns, key=len, reverse=True)))
+        object.__setattr__(self, "_thanks", frozenset(self.thanks))
+        object.__setattr__(self, "_same", tuple(self.same))
+        opens = _alternation(self.introduces)
+        object.__setattr__(self, "_introduces", opens)
+        object.__setattr__(self, "_intro", opens and re.compile(
+            rf"(?:^|(?<=[{re.escape(CLAUSE_BREAK)}。]))(?:{opens.pattern})[^{re.escape(CLAUSE_BREAK)}。]*"))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each clause of the normalised text that is set aside."""
@@ -59,32 +66,29 @@ class SetAside:
             over = False
             if self._done is not None and self._done.search(clause):
                 # a thank-you between the matter that is over and the new one (修好了，谢谢，不过…)
-                later = next((c for _, _, c in clauses[i + 1:] if c not in _THANKS), "")
+                later = next((c for _, _, c in clauses[i + 1:] if c not in self._thanks), "")
                 thanked = later != after  # after the thanks, whatever follows is the next matter
                 turn = next((t for t in self._turns if later.startswith(t)), "" if thanked else None)
                 # ... and 修好了，但是又坏了 is still the same matter
-                over = turn is not None and bool(later) and not later[len(turn):].startswith(_SAME_MATTER)
+                over = turn is not None and bool(later) and not later[len(turn):].startswith(self._same)
             if disclaimed or over:
                 out.append((start, end))
         return out
 
 
+    def introductions(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each clause that introduces the writer (我是一名中学老师, 我在医院当护工),
+        unless it is the whole message."""
+        if self._introduces is None or not self._introduces.search(text):
+            return []
+        last = len(text.rstrip(CLAUSE_BREAK + "。 "))
+        return [(m.start(), m.end()) for m in self._intro.finditer(text) if m.end() < last]
+
+
 # A law's title cited (依据《噪声污染防治法》，恳请查处…) names the law, not the problem, nor a question about it.
 _CITATION = re.compile(r"《[^《》]{1,40}》")
-# The clause in which a long message says who writes (我是一名中学老师, 我在医院当护工, 作为家长).
-_INTRO_OPENS = "我是|本人是|本人|我在|我家在|我家住|我们家住|我们家在|我住在|作为"
-_INTRO_GATE = re.compile(_INTRO_OPENS)
-_INTRO = re.compile(rf"(?:^|(?<=[{re.escape(CLAUSE_BREAK)}。]))(?:{_INTRO_OPENS})[^{re.escape(CLAUSE_BREAK)}。]*")
 
 
 def citations(text: str) -> list[tuple[int, int]]:
     """(start, end) of each title in 《》: its words count for nothing."""
     return [(m.start(), m.end()) for m in _CITATION.finditer(text)] if "《" in text else []
-
-
-def introductions(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each clause that introduces the writer, unless it is the whole message."""
-    if not _INTRO_GATE.search(text):
-        return []
-    last = len(text.rstrip(CLAUSE_BREAK + "。 "))
-    return [(m.start(), m.end()) for m in _INTRO.finditer(text) if m.end() < last]
